@@ -1,0 +1,786 @@
+// et4j.cpp - extern "C" facade over ExecuTorch's Program/Method for executorch4j.
+// See include/et4j.h for the contract. Every entry point catches C++ exceptions
+// and reports failures as a status plus a thread-local text.
+
+#include "et4j.h"
+
+#include <executorch/extension/data_loader/file_data_loader.h>
+#include <executorch/extension/data_loader/mmap_data_loader.h>
+#include <executorch/runtime/backend/interface.h>
+#include <executorch/runtime/core/data_loader.h>
+#include <executorch/runtime/core/evalue.h>
+#include <executorch/runtime/core/hierarchical_allocator.h>
+#include <executorch/runtime/core/memory_allocator.h>
+#include <executorch/runtime/executor/memory_manager.h>
+#include <executorch/runtime/executor/method.h>
+#include <executorch/runtime/executor/method_meta.h>
+#include <executorch/runtime/executor/program.h>
+#include <executorch/runtime/platform/platform.h>
+#include <executorch/runtime/platform/runtime.h>
+
+#include <sys/stat.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <optional>
+#include <string>
+#include <vector>
+
+using executorch::aten::ScalarType;
+using executorch::aten::Tensor;
+using executorch::aten::TensorImpl;
+using executorch::runtime::DataLoader;
+using executorch::runtime::Error;
+using executorch::runtime::EValue;
+using executorch::runtime::FreeableBuffer;
+using executorch::runtime::HierarchicalAllocator;
+using executorch::runtime::MemoryAllocator;
+using executorch::runtime::MemoryManager;
+using executorch::runtime::Method;
+using executorch::runtime::MethodMeta;
+using executorch::runtime::Program;
+using executorch::runtime::Result;
+using executorch::runtime::Span;
+using executorch::runtime::Tag;
+using executorch::runtime::TensorInfo;
+
+namespace {
+
+// ---------------------------------------------------------------- errors ----
+
+thread_local std::string t_last_error;
+// Error lines the runtime logged during the current facade call on this thread;
+// they name the missing operator, the unregistered backend, the bad offset.
+thread_local std::string t_runtime_log;
+bool g_echo_log = false;
+
+void pal_log(et_timestamp_t, et_pal_log_level_t level, const char *, const char *, size_t,
+             const char *message, size_t length) {
+  if (g_echo_log) std::fprintf(stderr, "[executorch %c] %.*s\n", (char)level, (int)length, message);
+  if (level != kError && level != kFatal) return;
+  if (t_runtime_log.size() > 2048) return;
+  if (!t_runtime_log.empty()) t_runtime_log += "; ";
+  t_runtime_log.append(message, strnlen(message, length));
+}
+
+const char *error_name(int32_t code) {
+  switch (code) {
+    case 0x01: return "Internal";
+    case 0x02: return "InvalidState";
+    case 0x03: return "EndOfMethod";
+    case 0x04: return "AlreadyLoaded";
+    case 0x10: return "NotSupported";
+    case 0x11: return "NotImplemented";
+    case 0x12: return "InvalidArgument";
+    case 0x13: return "InvalidType";
+    case 0x14: return "OperatorMissing";
+    case 0x20: return "NotFound";
+    case 0x21: return "MemoryAllocationFailed";
+    case 0x22: return "AccessFailed";
+    case 0x23: return "InvalidProgram";
+    case 0x24: return "InvalidExternalData";
+    case 0x25: return "OutOfResources";
+    case 0x30: return "DelegateInvalidCompatibility";
+    case 0x31: return "DelegateMemoryAllocationFailed";
+    case 0x32: return "DelegateInvalidHandle";
+    default: return "Error";
+  }
+}
+
+// Records the failure text for et_last_error() and returns the status.
+et_status fail(et_status status, const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  t_last_error = buf;
+  if (!t_runtime_log.empty()) {
+    t_last_error += " [runtime: ";
+    t_last_error += t_runtime_log;
+    t_last_error += "]";
+  }
+  return status;
+}
+
+et_status fail_runtime(Error e, const char *what) {
+  auto code = static_cast<int32_t>(e);
+  return fail(code, "%s: %s (0x%x)", what, error_name(code), code);
+}
+
+// Clears per-call state; every entry point opens one.
+struct CallScope {
+  CallScope() {
+    t_last_error.clear();
+    t_runtime_log.clear();
+  }
+};
+
+#define ET4J_GUARD_BEGIN \
+  CallScope scope_;      \
+  try {
+#define ET4J_GUARD_END                                                   \
+  }                                                                      \
+  catch (const std::bad_alloc &) {                                       \
+    return fail(0x21, "out of memory in %s", __func__);                  \
+  }                                                                      \
+  catch (const std::exception &ex) {                                     \
+    return fail(ET_ERR_INTERNAL, "C++ exception in %s: %s", __func__, ex.what()); \
+  }                                                                      \
+  catch (...) {                                                          \
+    return fail(ET_ERR_INTERNAL, "unknown C++ exception in %s", __func__); \
+  }
+
+#define ET4J_REQUIRE(cond, ...) \
+  do {                          \
+    if (!(cond)) return fail(0x12, __VA_ARGS__); \
+  } while (0)
+
+// ---------------------------------------------------------------- loaders ---
+
+// Copies a caller buffer so the caller may free theirs immediately.
+class OwnedBufferLoader final : public DataLoader {
+ public:
+  OwnedBufferLoader(std::vector<uint8_t> bytes) : bytes_(std::move(bytes)) {}
+  Result<FreeableBuffer> load(size_t offset, size_t size, const SegmentInfo &) const override {
+    if (offset > bytes_.size() || size > bytes_.size() - offset) return Error::InvalidArgument;
+    return FreeableBuffer(bytes_.data() + offset, size, nullptr);
+  }
+  Error load_into(size_t offset, size_t size, const SegmentInfo &, void *buffer) const override {
+    if (buffer == nullptr) return Error::InvalidArgument;
+    if (offset > bytes_.size() || size > bytes_.size() - offset) return Error::InvalidArgument;
+    std::memcpy(buffer, bytes_.data() + offset, size);
+    return Error::Ok;
+  }
+  Result<size_t> size() const override { return bytes_.size(); }
+
+ private:
+  std::vector<uint8_t> bytes_;
+};
+
+// Reads each segment on demand through a caller callback (streaming).
+class CallbackLoader final : public DataLoader {
+ public:
+  CallbackLoader(et_read_fn read, void *userdata, uint64_t total)
+      : read_(read), userdata_(userdata), total_(total) {}
+  Result<FreeableBuffer> load(size_t offset, size_t size, const SegmentInfo &info) const override {
+    if (offset > total_ || size > total_ - offset) return Error::InvalidArgument;
+    void *buf = std::malloc(size == 0 ? 1 : size);
+    if (buf == nullptr) return Error::MemoryAllocationFailed;
+    Error err = load_into(offset, size, info, buf);
+    if (err != Error::Ok) {
+      std::free(buf);
+      return err;
+    }
+    return FreeableBuffer(buf, size, [](void *, void *data, size_t) { std::free(data); });
+  }
+  Error load_into(size_t offset, size_t size, const SegmentInfo &, void *buffer) const override {
+    if (buffer == nullptr) return Error::InvalidArgument;
+    if (offset > total_ || size > total_ - offset) return Error::InvalidArgument;
+    if (size == 0) return Error::Ok;
+    int64_t got = read_(userdata_, offset, buffer, size);
+    if (got != static_cast<int64_t>(size)) {
+      ET_LOG(Error, "read callback returned %lld for %zu bytes at offset %zu", (long long)got,
+             size, offset);
+      return Error::AccessFailed;
+    }
+    return Error::Ok;
+  }
+  Result<size_t> size() const override { return total_; }
+
+ private:
+  et_read_fn read_;
+  void *userdata_;
+  uint64_t total_;
+};
+
+// ------------------------------------------------------------- allocators ---
+
+size_t align_up(size_t v, size_t a) { return (v + a - 1) & ~(a - 1); }
+bool is_pow2(size_t a) { return a != 0 && (a & (a - 1)) == 0; }
+
+// One caller pool shared by a method's allocators: method allocations and
+// planned buffers grow up from the bottom, temp allocations down from the top,
+// so the temp allocator's per-kernel reset never disturbs long-lived memory.
+struct Pool {
+  uint8_t *base = nullptr;
+  size_t size = 0;
+  size_t low = 0;   // bytes used from the bottom
+  size_t high = 0;  // bytes used from the top
+  size_t peak = 0;
+  void note() {
+    if (low + high > peak) peak = low + high;
+  }
+};
+
+// Allocator with one of the three policies, counting what it hands out.
+class FacadeAllocator final : public MemoryAllocator {
+ public:
+  FacadeAllocator(const et_method_config &cfg, Pool *pool, bool temp)
+      : MemoryAllocator(0, nullptr), cfg_(cfg), pool_(pool), temp_(temp) {}
+  ~FacadeAllocator() override { release_all(); }
+
+  void *allocate(size_t size, size_t alignment = kDefaultAlignment) override {
+    if (!is_pow2(alignment)) return nullptr;
+    void *p = nullptr;
+    switch (cfg_.memory_policy) {
+      case ET_MEMORY_STATIC: p = pool_allocate(size, alignment); break;
+      case ET_MEMORY_CUSTOM: {
+        p = cfg_.alloc ? cfg_.alloc(cfg_.alloc_userdata, size, alignment) : nullptr;
+        if (p != nullptr && (reinterpret_cast<uintptr_t>(p) & (alignment - 1)) != 0) {
+          // A misaligned block would corrupt kernels: give it back and fail.
+          if (cfg_.free) cfg_.free(cfg_.alloc_userdata, p, size);
+          ET_LOG(Error, "custom allocator returned a block not aligned to %zu", alignment);
+          p = nullptr;
+        }
+        if (p != nullptr) blocks_.push_back({p, size});
+        break;
+      }
+      default: {
+        void *raw = std::malloc(size + alignment);
+        if (raw != nullptr) {
+          blocks_.push_back({raw, size});
+          p = reinterpret_cast<void *>(align_up(reinterpret_cast<uintptr_t>(raw), alignment));
+        }
+      }
+    }
+    if (p == nullptr) {
+      failed_bytes_ += size;
+      return nullptr;
+    }
+    used_ += size;
+    total_allocs_++;
+    if (used_ > peak_) peak_ = used_;
+    return p;
+  }
+
+  // The temp allocator is reset after every kernel and delegate call.
+  void reset() override {
+    release_all();
+    used_ = 0;
+  }
+
+  size_t used() const { return used_; }
+  size_t peak() const { return peak_; }
+  size_t live_blocks() const {
+    return cfg_.memory_policy == ET_MEMORY_STATIC ? (used_ > 0 ? 1 : 0) : blocks_.size();
+  }
+  size_t total_allocs() const { return total_allocs_; }
+  size_t failed_bytes() const { return failed_bytes_; }
+
+ private:
+  struct Block {
+    void *ptr;
+    size_t size;
+  };
+
+  void *pool_allocate(size_t size, size_t alignment) {
+    Pool &pl = *pool_;
+    if (!temp_) {
+      size_t start = align_up(reinterpret_cast<uintptr_t>(pl.base) + pl.low, alignment) -
+                     reinterpret_cast<uintptr_t>(pl.base);
+      if (start > pl.size || size > pl.size - start || start + size > pl.size - pl.high) return nullptr;
+      pl.low = start + size;
+      pl.note();
+      return pl.base + start;
+    }
+    size_t top = pl.size - pl.high;  // first byte above the free area
+    if (size > top) return nullptr;
+    uintptr_t addr = (reinterpret_cast<uintptr_t>(pl.base) + top - size) & ~(uintptr_t)(alignment - 1);
+    if (addr < reinterpret_cast<uintptr_t>(pl.base) + pl.low) return nullptr;
+    pl.high = pl.size - (addr - reinterpret_cast<uintptr_t>(pl.base));
+    pl.note();
+    return reinterpret_cast<void *>(addr);
+  }
+
+  void release_all() {
+    switch (cfg_.memory_policy) {
+      case ET_MEMORY_STATIC:
+        if (temp_) pool_->high = 0;  // method memory is released with the pool itself
+        break;
+      case ET_MEMORY_CUSTOM:
+        for (auto &b : blocks_)
+          if (cfg_.free) cfg_.free(cfg_.alloc_userdata, b.ptr, b.size);
+        break;
+      default:
+        for (auto &b : blocks_) std::free(b.ptr);
+    }
+    blocks_.clear();
+  }
+
+  et_method_config cfg_;
+  Pool *pool_;
+  bool temp_;
+  std::vector<Block> blocks_;
+  size_t used_ = 0, peak_ = 0, total_allocs_ = 0, failed_bytes_ = 0;
+};
+
+std::once_flag g_init_once;
+
+void init_runtime() {
+  const char *echo = std::getenv("EXECUTORCH4J_LOG");
+  g_echo_log = echo != nullptr && echo[0] != '\0' && echo[0] != '0';
+  executorch::runtime::register_pal(
+      executorch::runtime::PalImpl::create(pal_log, __FILE__));
+  executorch::runtime::runtime_init();
+}
+
+void copy_name(const char *name, char *buf, uint64_t buf_size, int64_t *out_length) {
+  size_t n = std::strlen(name);
+  if (buf != nullptr && buf_size > 0) {
+    size_t k = n < buf_size - 1 ? n : buf_size - 1;
+    std::memcpy(buf, name, k);
+    buf[k] = '\0';
+  }
+  if (out_length) *out_length = static_cast<int64_t>(n);
+}
+
+bool file_exists(const char *path) {
+  struct stat st;
+  return ::stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+}  // namespace
+
+// ------------------------------------------------------------ structures ----
+
+struct et_program {
+  std::unique_ptr<DataLoader> loader;
+  std::optional<Program> program;
+  std::vector<std::string> method_names;
+};
+
+struct et_method {
+  et_program *owner = nullptr;
+  et_method_config config{};
+  Pool pool;
+  std::unique_ptr<FacadeAllocator> method_allocator;
+  std::unique_ptr<FacadeAllocator> temp_allocator;
+  std::vector<Span<uint8_t>> planned_spans;
+  std::unique_ptr<HierarchicalAllocator> planned;
+  std::unique_ptr<MemoryManager> memory_manager;
+  std::optional<Method> method;
+  size_t planned_bytes = 0;
+  size_t num_inputs = 0, num_outputs = 0;
+};
+
+namespace {
+
+// Validates the method name against the program so that an unknown name gets
+// a message listing what the program has.
+et_status find_method(const et_program *p, const char *method) {
+  if (method == nullptr) return fail(0x12, "method name is NULL");
+  for (auto &n : p->method_names)
+    if (n == method) return ET_OK;
+  std::string all;
+  for (auto &n : p->method_names) all += (all.empty() ? "" : ", ") + n;
+  return fail(0x20, "no method named '%s' in this program (methods: %s)", method, all.c_str());
+}
+
+et_status finish_program_load(std::unique_ptr<DataLoader> loader, int32_t verification,
+                              et_program **out_program) {
+  auto verify = verification == ET_VERIFY_MINIMAL ? Program::Verification::Minimal
+                                                  : Program::Verification::InternalConsistency;
+  auto p = std::make_unique<et_program>();
+  p->loader = std::move(loader);
+  Result<Program> r = Program::load(p->loader.get(), verify);
+  if (!r.ok()) return fail_runtime(r.error(), "not a valid ExecuTorch program");
+  p->program.emplace(std::move(r.get()));
+  size_t n = p->program->num_methods();
+  for (size_t i = 0; i < n; i++) {
+    Result<const char *> name = p->program->get_method_name(i);
+    if (!name.ok()) return fail_runtime(name.error(), "cannot read method name");
+    p->method_names.emplace_back(name.get());
+  }
+  *out_program = p.release();
+  return ET_OK;
+}
+
+void fill_tensor_info(const TensorInfo &ti, et_tensor_info *out) {
+  out->kind = 1;
+  out->dtype = static_cast<int32_t>(ti.scalar_type());
+  auto sizes = ti.sizes();
+  auto order = ti.dim_order();
+  out->rank = static_cast<int32_t>(sizes.size() < ET_MAX_RANK ? sizes.size() : ET_MAX_RANK);
+  for (int32_t i = 0; i < out->rank; i++) out->sizes[i] = sizes[i];
+  for (size_t i = 0; i < order.size() && i < ET_MAX_RANK; i++) out->dim_order[i] = order[i];
+  out->memory_planned = ti.is_memory_planned() ? 1 : 0;
+  out->nbytes = static_cast<int64_t>(ti.nbytes());
+}
+
+size_t element_size(int32_t dtype) {
+  switch (dtype) {
+    case 0: case 1: case 11: return 1;            // uint8, int8, bool
+    case 2: case 5: case 15: return 2;            // int16, float16, bfloat16
+    case 3: case 6: return 4;                     // int32, float32
+    case 4: case 7: return 8;                     // int64, float64
+    default: return 0;
+  }
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------- API ----
+
+extern "C" {
+
+const char *et_version(void) { return "executorch4j-facade 0.1.0 (ExecuTorch 1.5.1)"; }
+
+const char *et_last_error(void) { return t_last_error.c_str(); }
+
+et_status et_runtime_init(void) {
+  ET4J_GUARD_BEGIN
+  std::call_once(g_init_once, init_runtime);
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+int32_t et_backend_available(const char *backend_id) {
+  if (backend_id == nullptr) return 0;
+  std::call_once(g_init_once, init_runtime);
+  return executorch::runtime::get_backend_class(backend_id) != nullptr ? 1 : 0;
+}
+
+et_status et_program_load_file(const char *path, int32_t load_mode, int32_t verification,
+                               et_program **out_program) {
+  ET4J_GUARD_BEGIN
+  std::call_once(g_init_once, init_runtime);
+  ET4J_REQUIRE(path != nullptr && out_program != nullptr, "path and out_program must not be NULL");
+  if (!file_exists(path)) return fail(ET_ERR_FILE_NOT_FOUND, "no such file: %s", path);
+  std::unique_ptr<DataLoader> loader;
+  if (load_mode == ET_LOAD_FILE) {
+    auto r = executorch::extension::FileDataLoader::from(path);
+    if (!r.ok()) return fail_runtime(r.error(), "cannot open file");
+    loader = std::make_unique<executorch::extension::FileDataLoader>(std::move(r.get()));
+  } else {
+    using Mlock = executorch::extension::MmapDataLoader::MlockConfig;
+    auto r = executorch::extension::MmapDataLoader::from(
+        path, load_mode == ET_LOAD_MMAP_MLOCK ? Mlock::UseMlockIgnoreErrors : Mlock::NoMlock);
+    if (!r.ok()) return fail_runtime(r.error(), "cannot map file");
+    loader = std::make_unique<executorch::extension::MmapDataLoader>(std::move(r.get()));
+  }
+  return finish_program_load(std::move(loader), verification, out_program);
+  ET4J_GUARD_END
+}
+
+et_status et_program_load_buffer(const void *data, uint64_t size, int32_t verification,
+                                 et_program **out_program) {
+  ET4J_GUARD_BEGIN
+  std::call_once(g_init_once, init_runtime);
+  ET4J_REQUIRE(out_program != nullptr, "out_program must not be NULL");
+  ET4J_REQUIRE(data != nullptr || size == 0, "data is NULL but size is %llu",
+               (unsigned long long)size);
+  const auto *bytes = static_cast<const uint8_t *>(data);
+  std::vector<uint8_t> copy(bytes, bytes + size);
+  return finish_program_load(std::make_unique<OwnedBufferLoader>(std::move(copy)), verification,
+                             out_program);
+  ET4J_GUARD_END
+}
+
+et_status et_program_load_stream(et_read_fn read, void *userdata, uint64_t total_size,
+                                 int32_t verification, et_program **out_program) {
+  ET4J_GUARD_BEGIN
+  std::call_once(g_init_once, init_runtime);
+  ET4J_REQUIRE(read != nullptr && out_program != nullptr, "read and out_program must not be NULL");
+  return finish_program_load(std::make_unique<CallbackLoader>(read, userdata, total_size),
+                             verification, out_program);
+  ET4J_GUARD_END
+}
+
+void et_program_destroy(et_program *program) {
+  try {
+    delete program;
+  } catch (...) {
+  }
+}
+
+et_status et_program_method_count(const et_program *program, int64_t *out_count) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(program != nullptr && out_count != nullptr, "program and out_count must not be NULL");
+  *out_count = static_cast<int64_t>(program->method_names.size());
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+et_status et_program_method_name(const et_program *program, int64_t index, char *buf,
+                                 uint64_t buf_size, int64_t *out_length) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(program != nullptr, "program must not be NULL");
+  ET4J_REQUIRE(index >= 0 && (size_t)index < program->method_names.size(),
+               "method index %lld out of range [0, %zu)", (long long)index,
+               program->method_names.size());
+  copy_name(program->method_names[index].c_str(), buf, buf_size, out_length);
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+et_status et_program_method_info(const et_program *program, const char *method,
+                                 et_method_info *out_info) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(program != nullptr && out_info != nullptr, "program and out_info must not be NULL");
+  if (et_status s = find_method(program, method)) return s;
+  Result<MethodMeta> mm = program->program->method_meta(method);
+  if (!mm.ok()) return fail_runtime(mm.error(), "cannot read method metadata");
+  et_method_info info{};
+  info.num_inputs = static_cast<int64_t>(mm->num_inputs());
+  info.num_outputs = static_cast<int64_t>(mm->num_outputs());
+  info.num_planned_buffers = static_cast<int64_t>(mm->num_memory_planned_buffers());
+  for (size_t i = 0; i < mm->num_memory_planned_buffers(); i++) {
+    auto sz = mm->memory_planned_buffer_size(i);
+    if (!sz.ok()) return fail_runtime(sz.error(), "cannot read planned buffer size");
+    if (sz.get() < 0) return fail(0x23, "planned buffer %zu has negative size", i);
+    info.planned_bytes += sz.get();
+  }
+  info.num_backends = static_cast<int64_t>(mm->num_backends());
+  *out_info = info;
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+et_status et_program_tensor_info(const et_program *program, const char *method, int32_t is_output,
+                                 int64_t index, et_tensor_info *out_info) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(program != nullptr && out_info != nullptr, "program and out_info must not be NULL");
+  if (et_status s = find_method(program, method)) return s;
+  Result<MethodMeta> mm = program->program->method_meta(method);
+  if (!mm.ok()) return fail_runtime(mm.error(), "cannot read method metadata");
+  size_t count = is_output ? mm->num_outputs() : mm->num_inputs();
+  ET4J_REQUIRE(index >= 0 && (size_t)index < count, "%s index %lld out of range [0, %zu)",
+               is_output ? "output" : "input", (long long)index, count);
+  Result<Tag> tag = is_output ? mm->output_tag(index) : mm->input_tag(index);
+  if (!tag.ok()) return fail_runtime(tag.error(), "cannot read value tag");
+  et_tensor_info info{};
+  info.dtype = -1;
+  if (tag.get() == Tag::Tensor) {
+    Result<TensorInfo> ti = is_output ? mm->output_tensor_meta(index) : mm->input_tensor_meta(index);
+    if (!ti.ok()) return fail_runtime(ti.error(), "cannot read tensor metadata");
+    if (ti->sizes().size() > ET_MAX_RANK) return fail(0x23, "tensor rank %zu exceeds %d", ti->sizes().size(), ET_MAX_RANK);
+    fill_tensor_info(ti.get(), &info);
+  } else {
+    info.kind = tag.get() == Tag::None ? 0 : 2;
+  }
+  *out_info = info;
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+et_status et_program_planned_buffer_size(const et_program *program, const char *method,
+                                         int64_t index, int64_t *out_size) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(program != nullptr && out_size != nullptr, "program and out_size must not be NULL");
+  if (et_status s = find_method(program, method)) return s;
+  Result<MethodMeta> mm = program->program->method_meta(method);
+  if (!mm.ok()) return fail_runtime(mm.error(), "cannot read method metadata");
+  ET4J_REQUIRE(index >= 0 && (size_t)index < mm->num_memory_planned_buffers(),
+               "planned buffer index %lld out of range", (long long)index);
+  auto sz = mm->memory_planned_buffer_size(index);
+  if (!sz.ok()) return fail_runtime(sz.error(), "cannot read planned buffer size");
+  *out_size = sz.get();
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+et_status et_program_backend_name(const et_program *program, const char *method, int64_t index,
+                                  char *buf, uint64_t buf_size, int64_t *out_length) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(program != nullptr, "program must not be NULL");
+  if (et_status s = find_method(program, method)) return s;
+  Result<MethodMeta> mm = program->program->method_meta(method);
+  if (!mm.ok()) return fail_runtime(mm.error(), "cannot read method metadata");
+  ET4J_REQUIRE(index >= 0 && (size_t)index < mm->num_backends(), "backend index %lld out of range",
+               (long long)index);
+  auto name = mm->get_backend_name(index);
+  if (!name.ok()) return fail_runtime(name.error(), "cannot read backend name");
+  copy_name(name.get(), buf, buf_size, out_length);
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+et_method_config et_method_config_default(void) {
+  et_method_config c{};
+  c.memory_policy = ET_MEMORY_AUTO;
+  return c;
+}
+
+et_status et_method_load(et_program *program, const char *method, const et_method_config *config,
+                         et_method **out_method) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(program != nullptr && out_method != nullptr, "program and out_method must not be NULL");
+  if (et_status s = find_method(program, method)) return s;
+  auto m = std::make_unique<et_method>();
+  m->owner = program;
+  m->config = config ? *config : et_method_config_default();
+  const auto policy = m->config.memory_policy;
+  ET4J_REQUIRE(policy >= ET_MEMORY_AUTO && policy <= ET_MEMORY_CUSTOM, "unknown memory policy %d", policy);
+  if (policy == ET_MEMORY_STATIC) {
+    ET4J_REQUIRE(m->config.pool != nullptr && m->config.pool_size > 0, "STATIC policy needs a pool");
+    m->pool.base = static_cast<uint8_t *>(m->config.pool);
+    m->pool.size = m->config.pool_size;
+  }
+  if (policy == ET_MEMORY_CUSTOM)
+    ET4J_REQUIRE(m->config.alloc != nullptr && m->config.free != nullptr,
+                 "CUSTOM policy needs alloc and free callbacks");
+
+  Result<MethodMeta> mm = program->program->method_meta(method);
+  if (!mm.ok()) return fail_runtime(mm.error(), "cannot read method metadata");
+  m->method_allocator = std::make_unique<FacadeAllocator>(m->config, &m->pool, false);
+  m->temp_allocator = std::make_unique<FacadeAllocator>(m->config, &m->pool, true);
+
+  // Memory-planned buffers come from the method allocator, i.e. the policy.
+  for (size_t i = 0; i < mm->num_memory_planned_buffers(); i++) {
+    auto sz = mm->memory_planned_buffer_size(i);
+    if (!sz.ok()) return fail_runtime(sz.error(), "cannot read planned buffer size");
+    if (sz.get() < 0) return fail(0x23, "planned buffer %zu has negative size", i);
+    size_t bytes = static_cast<size_t>(sz.get());
+    void *buf = m->method_allocator->allocate(bytes == 0 ? 1 : bytes, 64);
+    if (buf == nullptr) {
+      if (policy == ET_MEMORY_STATIC)
+        return fail(0x21,
+                    "STATIC pool too small: memory-planned buffers alone need %zu bytes more "
+                    "(pool is %zu bytes); use requiredPoolBytes() to size it",
+                    bytes, m->pool.size);
+      return fail(0x21, "cannot allocate planned buffer %zu of %zu bytes", i, bytes);
+    }
+    m->planned_spans.emplace_back(static_cast<uint8_t *>(buf), bytes);
+    m->planned_bytes += bytes;
+  }
+  m->planned = std::make_unique<HierarchicalAllocator>(
+      Span<Span<uint8_t>>(m->planned_spans.data(), m->planned_spans.size()));
+  m->memory_manager = std::make_unique<MemoryManager>(m->method_allocator.get(), m->planned.get(),
+                                                      m->temp_allocator.get());
+  Result<Method> r = program->program->load_method(method, m->memory_manager.get());
+  if (!r.ok()) {
+    Error e = r.error();
+    std::string log = t_runtime_log;
+    if (e == Error::OperatorMissing)
+      return fail(ET_ERR_OPERATOR_MISSING,
+                  "method '%s' needs an operator kernel this runtime does not have", method);
+    if (log.find("Backend") != std::string::npos &&
+        (log.find("not registered") != std::string::npos || log.find("not available") != std::string::npos))
+      return fail(ET_ERR_BACKEND_UNAVAILABLE,
+                  "method '%s' is delegated to a backend this runtime does not have", method);
+    if (e == Error::MemoryAllocationFailed && policy == ET_MEMORY_STATIC)
+      return fail(0x21,
+                  "STATIC pool too small: loading method '%s' needed more than the pool's %zu "
+                  "bytes (%zu used); use requiredPoolBytes() to size it",
+                  method, m->pool.size, m->pool.low + m->pool.high);
+    if (e == Error::MemoryAllocationFailed && policy == ET_MEMORY_CUSTOM)
+      return fail(ET_ERR_CALLBACK_FAILED, "the custom allocator refused an allocation while loading '%s'", method);
+    return fail_runtime(e, "cannot load method");
+  }
+  m->method.emplace(std::move(r.get()));
+  m->num_inputs = m->method->inputs_size();
+  m->num_outputs = m->method->outputs_size();
+  *out_method = m.release();
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+void et_method_destroy(et_method *method) {
+  try {
+    if (method == nullptr) return;
+    method->method.reset();  // the Method before the memory it lives in
+    delete method;
+  } catch (...) {
+  }
+}
+
+et_status et_method_set_input(et_method *method, int64_t index, int32_t dtype, const int64_t *sizes,
+                              int32_t rank, void *data, uint64_t nbytes) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(method != nullptr, "method must not be NULL");
+  if (index < 0 || (size_t)index >= method->num_inputs)
+    return fail(ET_ERR_INPUT_MISMATCH, "input index %lld out of range: the method takes %zu inputs",
+                (long long)index, method->num_inputs);
+  if (rank < 0 || rank > ET_MAX_RANK || (rank > 0 && sizes == nullptr))
+    return fail(ET_ERR_INPUT_MISMATCH, "input_%lld: rank %d is not in [0, %d]", (long long)index, rank, ET_MAX_RANK);
+  size_t esize = element_size(dtype);
+  if (esize == 0) return fail(ET_ERR_INPUT_MISMATCH, "input_%lld: unsupported dtype code %d", (long long)index, dtype);
+  TensorImpl::SizesType sz[ET_MAX_RANK];
+  TensorImpl::DimOrderType order[ET_MAX_RANK];
+  TensorImpl::StridesType strides[ET_MAX_RANK];
+  uint64_t numel = 1;
+  for (int32_t i = 0; i < rank; i++) {
+    if (sizes[i] < 0 || sizes[i] > INT32_MAX)
+      return fail(ET_ERR_INPUT_MISMATCH, "input_%lld: size %lld at dim %d is invalid", (long long)index,
+                  (long long)sizes[i], i);
+    sz[i] = static_cast<TensorImpl::SizesType>(sizes[i]);
+    order[i] = static_cast<TensorImpl::DimOrderType>(i);
+    if (sizes[i] != 0 && numel > UINT64_MAX / (uint64_t)sizes[i])
+      return fail(ET_ERR_INPUT_MISMATCH, "input_%lld: shape overflows", (long long)index);
+    numel *= (uint64_t)sizes[i];
+  }
+  for (int32_t i = rank - 1, s = 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= sz[i] == 0 ? 1 : sz[i];
+  }
+  if (numel > UINT64_MAX / esize || numel * esize != nbytes)
+    return fail(ET_ERR_INPUT_MISMATCH, "input_%lld: %llu bytes given for a shape that needs %llu",
+                (long long)index, (unsigned long long)nbytes, (unsigned long long)(numel * esize));
+  if (nbytes > 0 && data == nullptr) return fail(ET_ERR_INPUT_MISMATCH, "input_%lld: data is NULL", (long long)index);
+  TensorImpl impl(static_cast<ScalarType>(dtype), rank, sz, data, order, strides);
+  Error e = method->method->set_input(EValue(Tensor(&impl)), static_cast<size_t>(index));
+  if (e != Error::Ok)
+    return fail(ET_ERR_INPUT_MISMATCH, "input_%lld rejected by the runtime: %s (0x%x)", (long long)index,
+                error_name((int32_t)e), (int32_t)e);
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+et_status et_method_execute(et_method *method) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(method != nullptr, "method must not be NULL");
+  Error e = method->method->execute();
+  if (e != Error::Ok) return fail_runtime(e, "execution failed");
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+et_status et_method_output(const et_method *method, int64_t index, et_tensor_view *out_view) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(method != nullptr && out_view != nullptr, "method and out_view must not be NULL");
+  ET4J_REQUIRE(index >= 0 && (size_t)index < method->num_outputs, "output index %lld out of range [0, %zu)",
+               (long long)index, method->num_outputs);
+  const EValue &v = method->method->get_output(static_cast<size_t>(index));
+  if (!v.isTensor())
+    return fail(ET_ERR_UNSUPPORTED_VALUE, "output_%lld is not a tensor (tag %u)", (long long)index,
+                (unsigned)v.tag);
+  const Tensor &t = v.toTensor();
+  if (t.dim() > ET_MAX_RANK) return fail(0x23, "output_%lld has rank %zd", (long long)index, (ssize_t)t.dim());
+  et_tensor_view view{};
+  view.dtype = static_cast<int32_t>(t.scalar_type());
+  view.rank = static_cast<int32_t>(t.dim());
+  for (int32_t i = 0; i < view.rank; i++) view.sizes[i] = t.size(i);
+  view.data = t.mutable_data_ptr();
+  view.nbytes = static_cast<int64_t>(t.nbytes());
+  *out_view = view;
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+et_status et_method_memory_stats(const et_method *method, et_memory_stats *out_stats) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(method != nullptr && out_stats != nullptr, "method and out_stats must not be NULL");
+  et_memory_stats s{};
+  s.planned_bytes = static_cast<int64_t>(method->planned_bytes);
+  s.method_bytes = static_cast<int64_t>(method->method_allocator->used() - method->planned_bytes);
+  s.temp_peak_bytes = static_cast<int64_t>(method->temp_allocator->peak());
+  if (method->config.memory_policy == ET_MEMORY_STATIC) {
+    s.pool_used_bytes = static_cast<int64_t>(method->pool.peak);
+    s.pool_size = static_cast<int64_t>(method->pool.size);
+  }
+  s.live_allocations = static_cast<int64_t>(method->method_allocator->live_blocks() +
+                                            method->temp_allocator->live_blocks());
+  s.total_allocations = static_cast<int64_t>(method->method_allocator->total_allocs() +
+                                             method->temp_allocator->total_allocs());
+  *out_stats = s;
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+}  // extern "C"

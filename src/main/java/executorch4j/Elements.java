@@ -1,0 +1,86 @@
+package executorch4j;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/** Reads and writes single elements of any {@link DType} in native byte order. */
+final class Elements {
+  private Elements() {}
+
+  static double getDouble(MemorySegment s, DType t, long i) {
+    return switch (t) {
+      case FLOAT32 -> s.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i);
+      case FLOAT64 -> s.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, i);
+      case FLOAT16 -> Float.float16ToFloat(s.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i));
+      case BFLOAT16 -> Float.intBitsToFloat(
+          (s.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i) & 0xFFFF) << 16);
+      default -> getLong(s, t, i);
+    };
+  }
+
+  static long getLong(MemorySegment s, DType t, long i) {
+    return switch (t) {
+      case UINT8 -> s.get(ValueLayout.JAVA_BYTE, i) & 0xFF;
+      case INT8 -> s.get(ValueLayout.JAVA_BYTE, i);
+      case BOOL -> s.get(ValueLayout.JAVA_BYTE, i) != 0 ? 1 : 0;
+      case INT16 -> s.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i);
+      case INT32 -> s.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i);
+      case INT64 -> s.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i);
+      default -> (long) getDouble(s, t, i);
+    };
+  }
+
+  /** Writes {@code value} (a Number or Boolean) converted to {@code t}. */
+  static void set(MemorySegment s, DType t, long i, Object value) {
+    double d;
+    if (value instanceof Boolean b) {
+      d = b ? 1 : 0;
+    } else if (value instanceof Number n) {
+      if (!t.isFloatingPoint() && (n instanceof Long || n instanceof Integer || n instanceof Short
+          || n instanceof Byte)) {
+        setLong(s, t, i, n.longValue());
+        return;
+      }
+      d = n.doubleValue();
+    } else {
+      throw new IllegalArgumentException(
+          "element " + i + " is " + (value == null ? "null" : value.getClass().getSimpleName())
+              + ", not a number");
+    }
+    switch (t) {
+      case FLOAT32 -> s.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) d);
+      case FLOAT64 -> s.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, i, d);
+      case FLOAT16 -> s.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16((float) d));
+      case BFLOAT16 -> s.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, toBfloat16((float) d));
+      case BOOL -> s.set(ValueLayout.JAVA_BYTE, i, (byte) (d != 0 ? 1 : 0));
+      default -> {
+        if (d != Math.rint(d) || Double.isInfinite(d)) {
+          throw new IllegalArgumentException(
+              "element " + i + " = " + d + " is not an integer, but the tensor is " + t);
+        }
+        setLong(s, t, i, (long) d);
+      }
+    }
+  }
+
+  private static void setLong(MemorySegment s, DType t, long i, long v) {
+    switch (t) {
+      case UINT8, INT8 -> s.set(ValueLayout.JAVA_BYTE, i, (byte) v);
+      case BOOL -> s.set(ValueLayout.JAVA_BYTE, i, (byte) (v != 0 ? 1 : 0));
+      case INT16 -> s.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, (short) v);
+      case INT32 -> s.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, Math.toIntExact(v));
+      case INT64 -> s.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i, v);
+      default -> set(s, t, i, (double) v);
+    }
+  }
+
+  /** float32 to bfloat16 with round-to-nearest-even (NaN stays NaN). */
+  private static short toBfloat16(float f) {
+    int bits = Float.floatToRawIntBits(f);
+    if (Float.isNaN(f)) {
+      return (short) ((bits >>> 16) | 0x40);
+    }
+    int rounding = 0x7FFF + ((bits >>> 16) & 1);
+    return (short) ((bits + rounding) >>> 16);
+  }
+}

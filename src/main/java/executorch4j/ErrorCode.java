@@ -1,0 +1,71 @@
+package executorch4j;
+
+/**
+ * Why an ExecuTorch call failed. Codes below 0x100 mirror ExecuTorch's
+ * {@code runtime/core/error.h} (keep in sync); 0x100 and above are executorch4j's own.
+ */
+public enum ErrorCode {
+  INTERNAL(0x01),
+  INVALID_STATE(0x02),
+  END_OF_METHOD(0x03),
+  ALREADY_LOADED(0x04),
+  NOT_SUPPORTED(0x10),
+  NOT_IMPLEMENTED(0x11),
+  INVALID_ARGUMENT(0x12),
+  INVALID_TYPE(0x13),
+  OPERATOR_MISSING(0x14),
+  REGISTRATION_EXCEEDING_MAX_KERNELS(0x15),
+  REGISTRATION_ALREADY_REGISTERED(0x16),
+  NOT_FOUND(0x20),
+  MEMORY_ALLOCATION_FAILED(0x21),
+  ACCESS_FAILED(0x22),
+  INVALID_PROGRAM(0x23),
+  INVALID_EXTERNAL_DATA(0x24),
+  OUT_OF_RESOURCES(0x25),
+  DELEGATE_INVALID_COMPATIBILITY(0x30),
+  DELEGATE_MEMORY_ALLOCATION_FAILED(0x31),
+  DELEGATE_INVALID_HANDLE(0x32),
+
+  /** The file does not exist or is not a regular file. */
+  FILE_NOT_FOUND(0x101),
+  /** An input's count, dtype or shape does not match what the method declares. */
+  INPUT_MISMATCH(0x102),
+  /** Reserved for the facade's OPERATOR_MISSING; reported as {@link #OPERATOR_MISSING}. */
+  FACADE_OPERATOR_MISSING(0x103),
+  /** The program is delegated to a backend this runtime does not include. */
+  BACKEND_UNAVAILABLE(0x104),
+  /** A callback supplied by the caller (reader, allocator) failed. */
+  CALLBACK_FAILED(0x105),
+  /** An input or output is not a tensor (scalars and lists are not supported). */
+  UNSUPPORTED_VALUE(0x106),
+  /** A dtype the library does not map (complex, quantized storage types). */
+  UNSUPPORTED_DTYPE(0x107),
+  /** The model (or tensor) was closed. */
+  CLOSED(0x108),
+  /** An unexpected failure inside the native facade. */
+  FACADE_INTERNAL(0x1FF);
+
+  private final int code;
+
+  ErrorCode(int code) {
+    this.code = code;
+  }
+
+  /** The numeric status code. */
+  public int code() {
+    return code;
+  }
+
+  /** The ErrorCode for a facade status, {@link #INTERNAL} for an unknown one. */
+  public static ErrorCode fromStatus(int status) {
+    if (status == FACADE_OPERATOR_MISSING.code) {
+      return OPERATOR_MISSING;
+    }
+    for (ErrorCode c : values()) {
+      if (c.code == status) {
+        return c;
+      }
+    }
+    return INTERNAL;
+  }
+}

@@ -1,0 +1,508 @@
+package executorch4j;
+
+import static executorch4j.internal.Native.check;
+
+import executorch4j.internal.Native;
+import executorch4j.internal.ffi.Et4j;
+import executorch4j.internal.ffi.et_method_info;
+import executorch4j.internal.ffi.et_read_fn;
+import executorch4j.internal.ffi.et_tensor_info;
+import executorch4j.internal.ffi.et_tensor_view;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A loaded ExecuTorch program ({@code .pte}) and its methods, ready to run.
+ *
+ * <pre>{@code
+ * try (var model = ExecuTorchModel.load(Path.of("linear_regression.pte"))) {
+ *   Map<String, Tensor> out = model.forward(Map.of("input_0", new float[] {2f}));
+ *   float y = out.get("output_0").toFloatArray()[0]; // 7.0
+ * }
+ * }</pre>
+ *
+ * <p><b>Names.</b> ExecuTorch programs carry no names for method inputs and outputs, so the Map
+ * interface uses positional keys {@code input_0..N} and {@code output_0..N}.
+ *
+ * <p><b>Outputs</b> are zero-copy views of the model's memory, valid until the next call on this
+ * model; {@link Tensor#copy()} keeps one. After {@link #close()} they throw on access.
+ *
+ * <p><b>Threads.</b> A model may be shared between threads: calls on one model are serialized
+ * (ExecuTorch's Method is not thread-safe). Use one model per thread for parallel inference.
+ *
+ * <p><b>Lifetime.</b> All native memory belongs to this object and is freed by {@link #close()}
+ * (idempotent); any use afterwards throws {@link ExecuTorchException} with
+ * {@link ErrorCode#CLOSED}.
+ */
+public final class ExecuTorchModel implements AutoCloseable {
+  private static final int MAX_RANK = Et4j.ET_MAX_RANK();
+
+  private final Arena arena = Arena.ofShared();
+  private final MemorySegment program;
+  private final List<String> methodNames;
+  private final Map<String, LoadedMethod> methods = new LinkedHashMap<>();
+  private final long sourceBytes;
+  private boolean closed;
+
+  private long lastNanos = -1;
+  private long totalNanos;
+  private long runs;
+
+  /** One loaded method with the scratch memory its calls reuse. */
+  private static final class LoadedMethod {
+    final MethodMeta meta;
+    final MemorySegment handle;
+    final MemorySegment sizes; // int64[MAX_RANK] for set_input
+    final MemorySegment view; // et_tensor_view for output
+    final long[][] inputShapes;
+
+    LoadedMethod(MethodMeta meta, MemorySegment handle, Arena arena) {
+      this.meta = meta;
+      this.handle = handle;
+      this.sizes = arena.allocate(ValueLayout.JAVA_LONG, MAX_RANK);
+      this.view = et_tensor_view.allocate(arena);
+      this.inputShapes = meta.inputs().stream().map(TensorMeta::shape).toArray(long[][]::new);
+    }
+  }
+
+  private ExecuTorchModel(Loader loader, long sourceBytes) {
+    Native.init();
+    this.sourceBytes = sourceBytes;
+    MemorySegment prog = MemorySegment.NULL;
+    try {
+      MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
+      check(loader.load(arena, out));
+      prog = out.get(ValueLayout.ADDRESS, 0);
+      this.program = prog;
+      this.methodNames = readMethodNames();
+      // Load every method now: a missing kernel or backend fails here, naming it.
+      for (String name : methodNames) {
+        MethodMeta meta = readMeta(name);
+        try (Arena tmp = Arena.ofConfined()) {
+          MemorySegment m = tmp.allocate(ValueLayout.ADDRESS);
+          check(Et4j.et_method_load(program, arena.allocateFrom(name), MemorySegment.NULL, m));
+          methods.put(name, new LoadedMethod(meta, m.get(ValueLayout.ADDRESS, 0), arena));
+        }
+      }
+    } catch (RuntimeException | Error e) {
+      for (LoadedMethod m : methods.values()) {
+        Et4j.et_method_destroy(m.handle);
+      }
+      Et4j.et_program_destroy(prog);
+      arena.close();
+      throw e;
+    }
+  }
+
+  @FunctionalInterface
+  private interface Loader {
+    int load(Arena arena, MemorySegment outProgram);
+  }
+
+  // ------------------------------------------------------------------ loading
+
+  /** Loads a {@code .pte} file with {@link LoadOptions#defaults()}. */
+  public static ExecuTorchModel load(Path path) {
+    return load(path, LoadOptions.defaults());
+  }
+
+  /** Loads a {@code .pte} file. */
+  public static ExecuTorchModel load(Path path, LoadOptions options) {
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(options, "options");
+    int mode = switch (options.loadMode()) {
+      case FILE -> Et4j.ET_LOAD_FILE();
+      case MMAP -> Et4j.ET_LOAD_MMAP();
+      case MMAP_MLOCK -> Et4j.ET_LOAD_MMAP_MLOCK();
+    };
+    String file = path.toAbsolutePath().toString();
+    long size = path.toFile().length();
+    return new ExecuTorchModel(
+        (arena, out) -> Et4j.et_program_load_file(arena.allocateFrom(file), mode, verification(options), out),
+        size);
+  }
+
+  /** Loads a program from bytes (copied; the array may be reused afterwards). */
+  public static ExecuTorchModel load(byte[] bytes) {
+    return load(bytes, LoadOptions.defaults());
+  }
+
+  /** Loads a program from bytes (copied; the array may be reused afterwards). */
+  public static ExecuTorchModel load(byte[] bytes, LoadOptions options) {
+    Objects.requireNonNull(bytes, "bytes");
+    return new ExecuTorchModel(
+        (arena, out) -> {
+          try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment seg = tmp.allocate(Math.max(1, bytes.length));
+            MemorySegment.copy(bytes, 0, seg, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            return Et4j.et_program_load_buffer(seg, bytes.length, verification(options), out);
+          }
+        },
+        bytes.length);
+  }
+
+  /** Loads a program from memory (copied; the segment may be freed afterwards). */
+  public static ExecuTorchModel load(MemorySegment data) {
+    Objects.requireNonNull(data, "data");
+    if (!data.isNative()) {
+      return load(data.toArray(ValueLayout.JAVA_BYTE));
+    }
+    return new ExecuTorchModel(
+        (arena, out) -> Et4j.et_program_load_buffer(data, data.byteSize(), verification(LoadOptions.defaults()), out),
+        data.byteSize());
+  }
+
+  /** Reads a whole stream and loads it (the stream is not closed). */
+  public static ExecuTorchModel load(InputStream in) {
+    Objects.requireNonNull(in, "in");
+    try {
+      return load(in.readAllBytes());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read model stream", e);
+    }
+  }
+
+  /**
+   * Streams a program from a seekable channel: the header and each segment are read on demand,
+   * never the whole file at once. The channel must stay open until this model is closed.
+   */
+  public static ExecuTorchModel load(SeekableByteChannel channel) {
+    Objects.requireNonNull(channel, "channel");
+    long size;
+    try {
+      size = channel.size();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot size model channel", e);
+    }
+    return new ExecuTorchModel(
+        (arena, out) -> {
+          // The stub lives in the model's arena: segments are read until close().
+          MemorySegment read = et_read_fn.allocate(
+              (userdata, offset, dst, n) -> readAt(channel, offset, dst, n), arena);
+          return Et4j.et_program_load_stream(read, MemorySegment.NULL, size,
+              verification(LoadOptions.defaults()), out);
+        },
+        size);
+  }
+
+  /** Upcall body: never lets an exception escape (that would kill the JVM). */
+  private static long readAt(SeekableByteChannel channel, long offset, MemorySegment dst, long n) {
+    try {
+      ByteBuffer buf = dst.reinterpret(n).asByteBuffer();
+      synchronized (channel) {
+        channel.position(offset);
+        while (buf.hasRemaining()) {
+          if (channel.read(buf) < 0) {
+            return -1;
+          }
+        }
+      }
+      return n;
+    } catch (Throwable t) {
+      return -1;
+    }
+  }
+
+  private static int verification(LoadOptions o) {
+    return o.verify() ? Et4j.ET_VERIFY_INTERNAL_CONSISTENCY() : Et4j.ET_VERIFY_MINIMAL();
+  }
+
+  // ----------------------------------------------------------------- metadata
+
+  /** True until {@link #close()}. */
+  public synchronized boolean isLoaded() {
+    return !closed;
+  }
+
+  /** Names of the program's methods, in program order. */
+  public List<String> methodNames() {
+    ensureOpen();
+    return methodNames;
+  }
+
+  /** Metadata of {@code method}. */
+  public synchronized MethodMeta methodMeta(String method) {
+    return method(method).meta;
+  }
+
+  /** Size of the program as loaded (file or buffer bytes). */
+  public long sourceBytes() {
+    return sourceBytes;
+  }
+
+  /** Wall time of the last {@code execute} inside the runtime, or {@code null} before the first. */
+  public synchronized Duration lastInferenceTime() {
+    return lastNanos < 0 ? null : Duration.ofNanos(lastNanos);
+  }
+
+  /** Mean wall time of all executes so far, or {@code null} before the first. */
+  public synchronized Duration averageInferenceTime() {
+    return runs == 0 ? null : Duration.ofNanos(totalNanos / runs);
+  }
+
+  /** Number of executes so far. */
+  public synchronized long inferenceCount() {
+    return runs;
+  }
+
+  private List<String> readMethodNames() {
+    try (Arena tmp = Arena.ofConfined()) {
+      MemorySegment count = tmp.allocate(ValueLayout.JAVA_LONG);
+      check(Et4j.et_program_method_count(program, count));
+      long n = count.get(ValueLayout.JAVA_LONG, 0);
+      List<String> names = new ArrayList<>();
+      MemorySegment buf = tmp.allocate(256);
+      MemorySegment len = tmp.allocate(ValueLayout.JAVA_LONG);
+      for (long i = 0; i < n; i++) {
+        check(Et4j.et_program_method_name(program, i, buf, buf.byteSize(), len));
+        names.add(buf.getString(0));
+      }
+      return Collections.unmodifiableList(names);
+    }
+  }
+
+  private MethodMeta readMeta(String name) {
+    try (Arena tmp = Arena.ofConfined()) {
+      MemorySegment cname = tmp.allocateFrom(name);
+      MemorySegment info = et_method_info.allocate(tmp);
+      check(Et4j.et_program_method_info(program, cname, info));
+      List<TensorMeta> inputs = new ArrayList<>();
+      List<TensorMeta> outputs = new ArrayList<>();
+      MemorySegment ti = et_tensor_info.allocate(tmp);
+      for (int io = 0; io < 2; io++) {
+        long n = io == 0 ? et_method_info.num_inputs(info) : et_method_info.num_outputs(info);
+        for (long i = 0; i < n; i++) {
+          check(Et4j.et_program_tensor_info(program, cname, io, i, ti));
+          (io == 0 ? inputs : outputs).add(tensorMeta((io == 0 ? "input_" : "output_") + i, ti));
+        }
+      }
+      List<Long> planned = new ArrayList<>();
+      MemorySegment size = tmp.allocate(ValueLayout.JAVA_LONG);
+      for (long i = 0; i < et_method_info.num_planned_buffers(info); i++) {
+        check(Et4j.et_program_planned_buffer_size(program, cname, i, size));
+        planned.add(size.get(ValueLayout.JAVA_LONG, 0));
+      }
+      List<String> backends = new ArrayList<>();
+      MemorySegment buf = tmp.allocate(256);
+      MemorySegment len = tmp.allocate(ValueLayout.JAVA_LONG);
+      for (long i = 0; i < et_method_info.num_backends(info); i++) {
+        check(Et4j.et_program_backend_name(program, cname, i, buf, buf.byteSize(), len));
+        backends.add(buf.getString(0));
+      }
+      return new MethodMeta(name, inputs, outputs, planned, backends);
+    }
+  }
+
+  private static TensorMeta tensorMeta(String name, MemorySegment ti) {
+    boolean isTensor = et_tensor_info.kind(ti) == 1;
+    int rank = et_tensor_info.rank(ti);
+    long[] shape = new long[isTensor ? rank : 0];
+    int[] order = new int[shape.length];
+    for (int d = 0; d < shape.length; d++) {
+      shape[d] = et_tensor_info.sizes(ti, d);
+      order[d] = Byte.toUnsignedInt(et_tensor_info.dim_order(ti, d));
+    }
+    DType dtype = null;
+    if (isTensor) {
+      int code = et_tensor_info.dtype(ti);
+      try {
+        dtype = DType.fromCode(code);
+      } catch (ExecuTorchException e) {
+        throw new ExecuTorchException(ErrorCode.UNSUPPORTED_DTYPE, name + ": " + e.getMessage());
+      }
+    }
+    return new TensorMeta(name, isTensor, dtype, shape, order, et_tensor_info.nbytes(ti),
+        et_tensor_info.memory_planned(ti) != 0);
+  }
+
+  // ---------------------------------------------------------------- inference
+
+  /**
+   * Runs {@code forward} with inputs keyed {@code input_0..N}. Values may be {@link Tensor}s or
+   * Java arrays / lists of numbers (converted to the declared dtype and reshaped to the declared
+   * shape). Returns outputs keyed {@code output_0..N} (views, see class doc).
+   */
+  public Map<String, Tensor> forward(Map<String, ?> inputs) {
+    return execute("forward", inputs);
+  }
+
+  /** Runs {@code forward} with positional tensor inputs. */
+  public Map<String, Tensor> forward(Tensor... inputs) {
+    return execute("forward", inputs);
+  }
+
+  /** Runs {@code method} with inputs keyed {@code input_0..N}. */
+  public synchronized Map<String, Tensor> execute(String method, Map<String, ?> inputs) {
+    Objects.requireNonNull(inputs, "inputs");
+    LoadedMethod m = method(method);
+    List<TensorMeta> declared = m.meta.inputs();
+    for (String key : inputs.keySet()) {
+      if (declared.stream().noneMatch(t -> t.name().equals(key))) {
+        throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
+            method + ": unknown input '" + key + "' (inputs: " + String.join(", ", m.meta.inputNames()) + ")");
+      }
+    }
+    Tensor[] tensors = new Tensor[declared.size()];
+    for (int i = 0; i < tensors.length; i++) {
+      TensorMeta t = declared.get(i);
+      Object v = inputs.get(t.name());
+      if (v == null) {
+        throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
+            method + ": missing " + t.name() + " (" + t.signature() + ")");
+      }
+      tensors[i] = toTensor(t, v);
+    }
+    return run(m, tensors);
+  }
+
+  /** Runs {@code method} with positional tensor inputs. */
+  public synchronized Map<String, Tensor> execute(String method, Tensor... inputs) {
+    Objects.requireNonNull(inputs, "inputs");
+    return run(method(method), inputs);
+  }
+
+  private static Tensor toTensor(TensorMeta t, Object v) {
+    if (v instanceof Tensor tensor) {
+      return tensor;
+    }
+    if (!t.isTensor()) {
+      throw new ExecuTorchException(ErrorCode.UNSUPPORTED_VALUE, t.name() + " is not a tensor input");
+    }
+    Object values = v instanceof Number || v instanceof Boolean ? List.of(v) : v;
+    int n;
+    try {
+      n = Tensor.length(values);
+    } catch (IllegalArgumentException e) {
+      throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH, t.name() + ": " + e.getMessage());
+    }
+    if (n != t.numel()) {
+      throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
+          t.name() + ": expected " + t.signature() + " (" + t.numel() + " values), got " + n
+              + " values; pass a Tensor to use a smaller dynamic shape");
+    }
+    try {
+      return Tensor.fromArray(values, t.dtype(), t.shape());
+    } catch (IllegalArgumentException e) {
+      throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH, t.name() + ": " + e.getMessage());
+    }
+  }
+
+  private Map<String, Tensor> run(LoadedMethod m, Tensor[] inputs) {
+    List<TensorMeta> declared = m.meta.inputs();
+    if (inputs.length != declared.size()) {
+      throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
+          m.meta.name() + ": expected " + declared.size() + " inputs, got " + inputs.length);
+    }
+    for (int i = 0; i < inputs.length; i++) {
+      setInput(m, i, declared.get(i), inputs[i]);
+    }
+    long t0 = System.nanoTime();
+    int status = Et4j.et_method_execute(m.handle);
+    long dt = System.nanoTime() - t0;
+    check(status);
+    lastNanos = dt;
+    totalNanos += dt;
+    runs++;
+    List<TensorMeta> outs = m.meta.outputs();
+    Map<String, Tensor> result = new LinkedHashMap<>();
+    for (int j = 0; j < outs.size(); j++) {
+      check(Et4j.et_method_output(m.handle, j, m.view));
+      int rank = et_tensor_view.rank(m.view);
+      long[] shape = new long[rank];
+      for (int d = 0; d < rank; d++) {
+        shape[d] = et_tensor_view.sizes(m.view, d);
+      }
+      long nbytes = et_tensor_view.nbytes(m.view);
+      MemorySegment data = et_tensor_view.data(m.view).reinterpret(nbytes, arena, null);
+      result.put(outs.get(j).name(), Tensor.wrap(data, DType.fromCode(et_tensor_view.dtype(m.view)), shape));
+    }
+    return Collections.unmodifiableMap(result);
+  }
+
+  private void setInput(LoadedMethod m, int i, TensorMeta t, Tensor x) {
+    if (x == null) {
+      throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH, t.name() + ": input is null");
+    }
+    long[] declared = m.inputShapes[i];
+    long[] shape = x.shape();
+    boolean fits = x.dtype() == t.dtype() && shape.length == declared.length;
+    for (int d = 0; fits && d < shape.length; d++) {
+      fits = shape[d] <= declared[d];
+    }
+    if (!fits) {
+      throw mismatch(t, x, "");
+    }
+    for (int d = 0; d < shape.length; d++) {
+      m.sizes.setAtIndex(ValueLayout.JAVA_LONG, d, shape[d]);
+    }
+    int status = Et4j.et_method_set_input(m.handle, i, x.dtype().code(), m.sizes, shape.length,
+        x.segment(), x.byteSize());
+    if (status == ErrorCode.INPUT_MISMATCH.code()) {
+      // The runtime refused to resize: the input's shape is static.
+      throw mismatch(t, x, " (this input's shape is static)");
+    }
+    check(status);
+  }
+
+  private static ExecuTorchException mismatch(TensorMeta t, Tensor x, String why) {
+    return new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
+        t.name() + ": expected " + t.signature() + ", got " + x.dtype() + Tensor.shapeText(x.shape()) + why);
+  }
+
+  private LoadedMethod method(String name) {
+    Objects.requireNonNull(name, "method");
+    ensureOpen();
+    LoadedMethod m = methods.get(name);
+    if (m == null) {
+      throw new ExecuTorchException(ErrorCode.NOT_FOUND,
+          "no method named '" + name + "' (methods: " + String.join(", ", methodNames) + ")");
+    }
+    return m;
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new ExecuTorchException(ErrorCode.CLOSED, "the model is closed");
+    }
+  }
+
+  // ------------------------------------------------------------------ closing
+
+  /**
+   * Frees the methods, then the program, then every native byte this model held. Output views
+   * become inaccessible. Idempotent.
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    // Methods before the program they were loaded from; the arena last.
+    for (LoadedMethod m : methods.values()) {
+      Et4j.et_method_destroy(m.handle);
+    }
+    methods.clear();
+    Et4j.et_program_destroy(program);
+    arena.close();
+  }
+
+  @Override
+  public String toString() {
+    return closed ? "ExecuTorchModel[closed]" : "ExecuTorchModel" + methodNames;
+  }
+}
