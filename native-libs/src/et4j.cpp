@@ -389,7 +389,13 @@ et_status finish_program_load(std::unique_ptr<DataLoader> loader, int32_t verifi
   auto p = std::make_unique<et_program>();
   p->loader = std::move(loader);
   Result<Program> r = Program::load(p->loader.get(), verify);
-  if (!r.ok()) return fail_runtime(r.error(), "not a valid ExecuTorch program");
+  if (!r.ok()) {
+    // A loader refusing to read past the end means the data is cut short.
+    Error e = r.error() == Error::InvalidArgument ? Error::InvalidProgram : r.error();
+    auto size = p->loader->size();
+    return fail(static_cast<int32_t>(e), "not a valid ExecuTorch program (%zu bytes): truncated or corrupt",
+                size.ok() ? size.get() : (size_t)0);
+  }
   p->program.emplace(std::move(r.get()));
   size_t n = p->program->num_methods();
   for (size_t i = 0; i < n; i++) {
