@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every test: the native facade build, the Java unit tests against the
+# real fixtures, and the consumer example that depends only on the jar.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+find_jdk
+need mvn "install Maven 3.8+ (apt install maven)"
+cd "$ROOT"
+log "unit tests (JDK: $JAVA_HOME)"
+mvn -B -ntp install
+log "consumer example (depends only on the installed jar)"
+mvn -B -ntp -q -f examples/consumer/pom.xml package
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
+  -cp "examples/consumer/target/consumer-1.0.jar:$HOME/.m2/repository/io/github/executorch4j/executorch4j/0.1.0-SNAPSHOT/executorch4j-0.1.0-SNAPSHOT.jar" \
+  example.Consumer fixtures/linear_regression.pte
+log "all tests passed"
