@@ -209,6 +209,13 @@ ET4J_API et_status et_method_set_input(et_method *method, int64_t index, int32_t
                                        const int64_t *sizes, int32_t rank, void *data,
                                        uint64_t nbytes);
 
+/* Finds which dimensions of tensor input `index` may change size at run time:
+ * out_mask[d] = 1 if the runtime accepts a smaller size for dim d (a dynamic
+ * dimension, bounded by the declared size), else 0. ExecuTorch's metadata does
+ * not say this, so it is probed by resizing; call it before the first execute
+ * (it leaves the input at its declared shape). out_mask holds ET_MAX_RANK bytes. */
+ET4J_API et_status et_method_input_dynamic_dims(et_method *method, int64_t index, uint8_t *out_mask);
+
 /* Runs the method on the inputs set so far. */
 ET4J_API et_status et_method_execute(et_method *method);
 

@@ -340,6 +340,25 @@ void copy_name(const char *name, char *buf, uint64_t buf_size, int64_t *out_leng
   if (out_length) *out_length = static_cast<int64_t>(n);
 }
 
+// Collects the word after each `marker` in the runtime log (after skipping to
+// `skip_to`, if given): the operator or backend names the runtime reported.
+std::string names_after(const std::string &log, const char *marker, const char *skip_to) {
+  std::string names;
+  for (size_t pos = log.find(marker); pos != std::string::npos; pos = log.find(marker, pos + 1)) {
+    size_t start = pos + std::strlen(marker);
+    if (*skip_to) {
+      start = log.find(skip_to, start);
+      if (start == std::string::npos) break;
+      start += std::strlen(skip_to);
+    }
+    while (start < log.size() && log[start] == ' ') start++;
+    size_t end = log.find_first_of(" ;", start);
+    std::string name = log.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (!name.empty() && names.find(name) == std::string::npos) names += (names.empty() ? "" : ", ") + name;
+  }
+  return names;
+}
+
 bool file_exists(const char *path) {
   struct stat st;
   return ::stat(path, &st) == 0 && S_ISREG(st.st_mode);
@@ -663,13 +682,20 @@ et_status et_method_load(et_program *program, const char *method, const et_metho
   if (!r.ok()) {
     Error e = r.error();
     std::string log = t_runtime_log;
-    if (e == Error::OperatorMissing)
+    if (e == Error::OperatorMissing) {
+      std::string ops = names_after(log, "Missing operator: [", "]");
       return fail(ET_ERR_OPERATOR_MISSING,
-                  "method '%s' needs an operator kernel this runtime does not have", method);
-    if (log.find("Backend") != std::string::npos &&
-        (log.find("not registered") != std::string::npos || log.find("not available") != std::string::npos))
+                  "method '%s' needs operator(s) %s, which this runtime has no kernel for "
+                  "(custom ops must be registered in a native library loaded before the model)",
+                  method, ops.empty() ? "(unnamed)" : ops.c_str());
+    }
+    std::string backends = names_after(log, "Backend ", "");
+    if (!backends.empty() && (log.find("not registered") != std::string::npos ||
+                              log.find("not available") != std::string::npos))
       return fail(ET_ERR_BACKEND_UNAVAILABLE,
-                  "method '%s' is delegated to a backend this runtime does not have", method);
+                  "method '%s' is delegated to backend %s, which this runtime does not include "
+                  "(available: XnnpackBackend)",
+                  method, backends.c_str());
     if (e == Error::MemoryAllocationFailed && policy == ET_MEMORY_STATIC)
       return fail(0x21,
                   "STATIC pool too small: loading method '%s' needed more than the pool's %zu "
@@ -734,6 +760,46 @@ et_status et_method_set_input(et_method *method, int64_t index, int32_t dtype, c
   if (e != Error::Ok)
     return fail(ET_ERR_INPUT_MISMATCH, "input_%lld rejected by the runtime: %s (0x%x)", (long long)index,
                 error_name((int32_t)e), (int32_t)e);
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+et_status et_method_input_dynamic_dims(et_method *method, int64_t index, uint8_t *out_mask) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(method != nullptr && out_mask != nullptr, "method and out_mask must not be NULL");
+  ET4J_REQUIRE(index >= 0 && (size_t)index < method->num_inputs, "input index %lld out of range",
+               (long long)index);
+  std::memset(out_mask, 0, ET_MAX_RANK);
+  auto mm = method->method->method_meta();
+  auto tag = mm.input_tag(index);
+  if (!tag.ok() || tag.get() != Tag::Tensor) return ET_OK;
+  auto ti = mm.input_tensor_meta(index);
+  if (!ti.ok()) return fail_runtime(ti.error(), "cannot read tensor metadata");
+  auto declared = ti->sizes();
+  size_t rank = declared.size() < ET_MAX_RANK ? declared.size() : ET_MAX_RANK;
+  std::vector<uint8_t> zeros(ti->nbytes() == 0 ? 1 : ti->nbytes(), 0);
+  TensorImpl::SizesType sz[ET_MAX_RANK];
+  TensorImpl::DimOrderType order[ET_MAX_RANK];
+  TensorImpl::StridesType strides[ET_MAX_RANK];
+  auto probe = [&](size_t shrink) {
+    for (size_t i = 0; i < rank; i++) {
+      sz[i] = (i == shrink) ? 1 : declared[i];
+      order[i] = static_cast<TensorImpl::DimOrderType>(i);
+    }
+    for (size_t i = rank, s = 1; i-- > 0;) {
+      strides[i] = static_cast<TensorImpl::StridesType>(s);
+      s *= sz[i] == 0 ? 1 : sz[i];
+    }
+    TensorImpl impl(ti->scalar_type(), rank, sz, zeros.data(), order, strides);
+    return method->method->set_input(EValue(Tensor(&impl)), static_cast<size_t>(index));
+  };
+  for (size_t d = 0; d < rank; d++) {
+    if (declared[d] <= 1) continue;
+    out_mask[d] = probe(d) == Error::Ok ? 1 : 0;
+  }
+  t_runtime_log.clear();  // the refusals above are expected, not errors
+  Error restore = probe(rank);  // no dim shrunk: back to the declared shape
+  if (restore != Error::Ok) return fail_runtime(restore, "cannot restore the declared input shape");
   return ET_OK;
   ET4J_GUARD_END
 }

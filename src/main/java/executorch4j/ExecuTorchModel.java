@@ -95,7 +95,8 @@ public final class ExecuTorchModel implements AutoCloseable {
         try (Arena tmp = Arena.ofConfined()) {
           MemorySegment m = tmp.allocate(ValueLayout.ADDRESS);
           check(Et4j.et_method_load(program, arena.allocateFrom(name), MemorySegment.NULL, m));
-          methods.put(name, new LoadedMethod(meta, m.get(ValueLayout.ADDRESS, 0), arena));
+          MemorySegment handle = m.get(ValueLayout.ADDRESS, 0);
+          methods.put(name, new LoadedMethod(withDynamicDims(meta, handle), handle, arena));
         }
       }
     } catch (RuntimeException | Error e) {
@@ -307,6 +308,26 @@ public final class ExecuTorchModel implements AutoCloseable {
     }
   }
 
+  /** Probes which input dimensions the runtime lets shrink (the metadata does not say). */
+  private static MethodMeta withDynamicDims(MethodMeta meta, MemorySegment handle) {
+    List<TensorMeta> inputs = new ArrayList<>();
+    try (Arena tmp = Arena.ofConfined()) {
+      MemorySegment mask = tmp.allocate(MAX_RANK);
+      for (int i = 0; i < meta.inputs().size(); i++) {
+        TensorMeta t = meta.inputs().get(i);
+        check(Et4j.et_method_input_dynamic_dims(handle, i, mask));
+        List<Integer> dims = new ArrayList<>();
+        for (int d = 0; d < t.rank(); d++) {
+          if (mask.get(ValueLayout.JAVA_BYTE, d) != 0) {
+            dims.add(d);
+          }
+        }
+        inputs.add(t.withDynamicDims(dims));
+      }
+    }
+    return new MethodMeta(meta.name(), inputs, meta.outputs(), meta.plannedBufferSizes(), meta.backends());
+  }
+
   private static TensorMeta tensorMeta(String name, MemorySegment ti) {
     boolean isTensor = et_tensor_info.kind(ti) == 1;
     int rank = et_tensor_info.rank(ti);
@@ -326,7 +347,7 @@ public final class ExecuTorchModel implements AutoCloseable {
       }
     }
     return new TensorMeta(name, isTensor, dtype, shape, order, et_tensor_info.nbytes(ti),
-        et_tensor_info.memory_planned(ti) != 0);
+        et_tensor_info.memory_planned(ti) != 0, List.of());
   }
 
   // ---------------------------------------------------------------- inference
@@ -441,7 +462,7 @@ public final class ExecuTorchModel implements AutoCloseable {
     long[] shape = x.shape();
     boolean fits = x.dtype() == t.dtype() && shape.length == declared.length;
     for (int d = 0; fits && d < shape.length; d++) {
-      fits = shape[d] <= declared[d];
+      fits = shape[d] == declared[d] || (shape[d] < declared[d] && t.dynamicDims().contains(d));
     }
     if (!fits) {
       throw mismatch(t, x, "");
@@ -452,8 +473,7 @@ public final class ExecuTorchModel implements AutoCloseable {
     int status = Et4j.et_method_set_input(m.handle, i, x.dtype().code(), m.sizes, shape.length,
         x.segment(), x.byteSize());
     if (status == ErrorCode.INPUT_MISMATCH.code()) {
-      // The runtime refused to resize: the input's shape is static.
-      throw mismatch(t, x, " (this input's shape is static)");
+      throw mismatch(t, x, " (refused by the runtime: " + Native.lastError() + ")");
     }
     check(status);
   }

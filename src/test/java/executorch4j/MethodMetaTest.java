@@ -37,7 +37,14 @@ class MethodMetaTest {
   @Test
   void dynamicDimensionReportsItsUpperBound() {
     try (var model = ExecuTorchModel.load(Fixtures.pte("dynamic_batch"))) {
-      assertArrayEquals(new long[] {8, 4}, model.methodMeta("forward").inputs().getFirst().shape());
+      TensorMeta in = model.methodMeta("forward").inputs().getFirst();
+      assertArrayEquals(new long[] {8, 4}, in.shape());
+      // ExecuTorch records dynamism per tensor (DYNAMIC_BOUND): every dim may shrink.
+      assertEquals(List.of(0, 1), in.dynamicDims());
+      assertEquals("float32[<=8,<=4]", in.signature());
+    }
+    try (var model = ExecuTorchModel.load(Fixtures.pte("mlp_portable"))) {
+      assertEquals(List.of(), model.methodMeta("forward").inputs().getFirst().dynamicDims());
     }
   }
 

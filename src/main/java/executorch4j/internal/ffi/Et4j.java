@@ -1292,6 +1292,68 @@ public class Et4j extends Et4j$shared {
         }
     }
 
+    private static class et_method_input_dynamic_dims {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER,
+            Et4j.C_LONG,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_method_input_dynamic_dims").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_method_input_dynamic_dims(et_method *method, int64_t index, uint8_t *out_mask)
+     * }
+     */
+    public static FunctionDescriptor et_method_input_dynamic_dims$descriptor() {
+        return et_method_input_dynamic_dims.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_method_input_dynamic_dims(et_method *method, int64_t index, uint8_t *out_mask)
+     * }
+     */
+    public static MethodHandle et_method_input_dynamic_dims$handle() {
+        return et_method_input_dynamic_dims.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_method_input_dynamic_dims(et_method *method, int64_t index, uint8_t *out_mask)
+     * }
+     */
+    public static MemorySegment et_method_input_dynamic_dims$address() {
+        return et_method_input_dynamic_dims.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_method_input_dynamic_dims(et_method *method, int64_t index, uint8_t *out_mask)
+     * }
+     */
+    public static int et_method_input_dynamic_dims(MemorySegment method, long index, MemorySegment out_mask) {
+        var mh$ = et_method_input_dynamic_dims.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_method_input_dynamic_dims", method, index, out_mask);
+            }
+            return (int)mh$.invokeExact(method, index, out_mask);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class et_method_execute {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Et4j.C_INT,
