@@ -74,6 +74,7 @@ typedef void (*et_free_fn)(void *userdata, void *ptr, uint64_t size);
  * Returns the number of bytes copied (must equal size) or -1 on failure. */
 typedef int64_t (*et_read_fn)(void *userdata, uint64_t offset, void *dst, uint64_t size);
 
+typedef struct et_pool et_pool;       /* bookkeeping over one caller-owned memory pool */
 typedef struct et_program et_program; /* a loaded .pte: Program + its data loader */
 typedef struct et_method et_method;   /* a loaded method + all of its memory */
 
@@ -110,12 +111,29 @@ typedef struct {
 /* Method load configuration; start from et_method_config_default(). */
 typedef struct {
   int32_t memory_policy;   /* et_memory_policy */
-  void *pool;              /* ET_MEMORY_STATIC: caller-owned, outlives the method */
-  uint64_t pool_size;
+  et_pool *pool;           /* ET_MEMORY_STATIC: shared by the model's methods, outlives them */
   et_alloc_fn alloc;       /* ET_MEMORY_CUSTOM */
   et_free_fn free;
   void *alloc_userdata;
+  /* Threads for XNNPACK and the optimized kernels: 0 = the runtime's default
+   * pool, 1 = run on the calling thread only, N > 1 = resize the process-wide
+   * pool to N (ExecuTorch has one pool per process). */
+  int32_t threads;
+  int32_t xnnpack_weight_cache;      /* 1 = share packed weights (XNNPACK option) */
+  int32_t xnnpack_workspace_sharing; /* -1 default, 0 off, 1 per model, 2 global */
+  int32_t warmup_runs;               /* executes with zero inputs at load */
+  int32_t profiling;                 /* 1 = attach an event tracer */
 } et_method_config;
+
+/* One profiled event of the last execute. */
+typedef struct {
+  char name[128];          /* operator (aten::convolution.out), delegate or runtime scope */
+  int32_t kind;            /* 0 operator call, 1 delegate call, 2 delegate-internal op, 3 other */
+  int32_t chain;
+  int64_t instruction;     /* instruction index (operators) or delegate debug id; -1 if none */
+  int64_t start_ns;        /* since the start of the execute */
+  int64_t duration_ns;
+} et_profile_event;
 
 /* Memory accounting of one method (bytes). */
 typedef struct {
@@ -142,6 +160,21 @@ ET4J_API et_status et_runtime_init(void);
 
 /* Is a delegate backend with this id registered (e.g. "XnnpackBackend")? */
 ET4J_API int32_t et_backend_available(const char *backend_id);
+
+/* ---- pool (ET_MEMORY_STATIC) ---- */
+
+/* Wraps `size` bytes at `memory` (caller-owned, 64-byte aligned or better) as
+ * a pool. Methods loaded with it carve their long-lived memory from the bottom
+ * and share one temp area at the top. Caller owns *out_pool. */
+ET4J_API et_status et_pool_create(void *memory, uint64_t size, et_pool **out_pool);
+
+/* Pool capacity, bytes in use now, and the high-water mark. */
+ET4J_API et_status et_pool_stats(const et_pool *pool, int64_t *out_size, int64_t *out_used,
+                                 int64_t *out_peak);
+
+/* Frees the bookkeeping (not the memory). Every method using it must be
+ * destroyed first. NULL ok. */
+ET4J_API void et_pool_destroy(et_pool *pool);
 
 /* ---- program ---- */
 
@@ -216,8 +249,26 @@ ET4J_API et_status et_method_set_input(et_method *method, int64_t index, int32_t
  * (it leaves the input at its declared shape). out_mask holds ET_MAX_RANK bytes. */
 ET4J_API et_status et_method_input_dynamic_dims(et_method *method, int64_t index, uint8_t *out_mask);
 
-/* Runs the method on the inputs set so far. */
-ET4J_API et_status et_method_execute(et_method *method);
+/* Runs the method on the inputs set so far. *out_elapsed_ns (nullable) gets the
+ * execute's duration on a monotonic clock. */
+ET4J_API et_status et_method_execute(et_method *method, int64_t *out_elapsed_ns);
+
+/* Number of events the tracer recorded in the last execute (0 without profiling). */
+ET4J_API et_status et_method_profile_count(const et_method *method, int64_t *out_count);
+
+/* Event `index` of the last execute. */
+ET4J_API et_status et_method_profile_event(const et_method *method, int64_t index,
+                                          et_profile_event *out_event);
+
+/* The ETDump (ExecuTorch devtools format) of every execute since load. The
+ * caller owns *out_data and frees it with et_free. Profiling must be on. */
+ET4J_API et_status et_method_etdump(et_method *method, void **out_data, uint64_t *out_size);
+
+/* Frees memory the facade handed to the caller. NULL ok. */
+ET4J_API void et_free(void *data);
+
+/* Threads in ExecuTorch's process-wide pool (0 if it has none). */
+ET4J_API et_status et_runtime_thread_count(int32_t *out_threads);
 
 /* Describes output `index` after execute (a view, see et_tensor_view). */
 ET4J_API et_status et_method_output(const et_method *method, int64_t index,

@@ -4,9 +4,14 @@
 
 #include "et4j.h"
 
+#include <executorch/devtools/etdump/etdump_flatcc.h>
 #include <executorch/extension/data_loader/file_data_loader.h>
 #include <executorch/extension/data_loader/mmap_data_loader.h>
+#include <executorch/extension/threadpool/threadpool_guard.h>
 #include <executorch/runtime/backend/interface.h>
+#include <executorch/runtime/backend/backend_options_map.h>
+#include <executorch/runtime/backend/options.h>
+#include <executorch/runtime/core/event_tracer.h>
 #include <executorch/runtime/core/data_loader.h>
 #include <executorch/runtime/core/evalue.h>
 #include <executorch/runtime/core/hierarchical_allocator.h>
@@ -25,7 +30,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <chrono>
+#include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <new>
 #include <optional>
 #include <string>
@@ -48,6 +56,26 @@ using executorch::runtime::Result;
 using executorch::runtime::Span;
 using executorch::runtime::Tag;
 using executorch::runtime::TensorInfo;
+using executorch::runtime::EventTracer;
+using executorch::runtime::EventTracerEntry;
+using executorch::runtime::ChainID;
+using executorch::runtime::DebugHandle;
+using executorch::runtime::DelegateDebugIntId;
+using executorch::runtime::AllocatorID;
+using executorch::runtime::LoggedEValueType;
+
+// The wheel ships libexecutorch_threadpool.so but not threadpool.h. These two
+// declarations match the symbols it exports (nm -DC): the supported way to
+// size ExecuTorch's process-wide pool, which XNNPACK and the optimized kernels
+// share. Only pointers are used; the class layout is never touched.
+namespace executorch::extension::threadpool {
+class ThreadPool {
+ public:
+  size_t get_thread_count() const;
+  void _unsafe_reset_threadpool(uint32_t num_threads);
+};
+ThreadPool *get_threadpool();
+}  // namespace executorch::extension::threadpool
 
 namespace {
 
@@ -207,12 +235,18 @@ bool is_pow2(size_t a) { return a != 0 && (a & (a - 1)) == 0; }
 // One caller pool shared by a method's allocators: method allocations and
 // planned buffers grow up from the bottom, temp allocations down from the top,
 // so the temp allocator's per-kernel reset never disturbs long-lived memory.
+// The usable size is rounded down to this, so that the top-down temp area
+// lays out the same way whatever the pool's size: a pool of exactly the size
+// requiredPoolBytes() measured then fits.
+constexpr size_t kPoolGranule = 256;
+
 struct Pool {
   uint8_t *base = nullptr;
   size_t size = 0;
   size_t low = 0;   // bytes used from the bottom
   size_t high = 0;  // bytes used from the top
   size_t peak = 0;
+  int users = 0;    // methods carved from this pool; at 0 it is empty again
   void note() {
     if (low + high > peak) peak = low + high;
   }
@@ -364,9 +398,258 @@ bool file_exists(const char *path) {
   return ::stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+// ------------------------------------------------------- operator names ----
+
+// A bounds-checked reader for the few flatbuffer tables the profiler needs
+// (schema/program.fbs: Program.execution_plan[].{name, chains[].instructions,
+// operators, delegates}). The runtime reports kernels only by chain and
+// instruction index; this maps those to "aten::convolution.out".
+class FlatReader {
+ public:
+  FlatReader(const uint8_t *data, size_t size) : d_(data), n_(size) {}
+  bool ok(size_t off, size_t len) const { return off <= n_ && len <= n_ - off; }
+  uint32_t u32(size_t off) const {
+    uint32_t v = 0;
+    if (ok(off, 4)) std::memcpy(&v, d_ + off, 4);
+    return v;
+  }
+  int32_t i32(size_t off) const { return static_cast<int32_t>(u32(off)); }
+  uint16_t u16(size_t off) const {
+    uint16_t v = 0;
+    if (ok(off, 2)) std::memcpy(&v, d_ + off, 2);
+    return v;
+  }
+  uint8_t u8(size_t off) const { return ok(off, 1) ? d_[off] : 0; }
+  size_t root() const { return u32(0); }
+  // Absolute offset of field `id` of the table at `table`, or 0 when absent.
+  size_t field(size_t table, int id) const {
+    if (table == 0 || !ok(table, 4)) return 0;
+    int64_t vt = static_cast<int64_t>(table) - i32(table);
+    if (vt < 0 || !ok(static_cast<size_t>(vt), 4)) return 0;
+    uint16_t vt_size = u16(vt);
+    size_t entry = 4 + 2 * static_cast<size_t>(id);
+    if (entry + 2 > vt_size) return 0;
+    uint16_t off = u16(vt + entry);
+    return off == 0 ? 0 : table + off;
+  }
+  // Follows the offset stored at `at` (tables, vectors, strings).
+  size_t deref(size_t at) const {
+    if (at == 0 || !ok(at, 4)) return 0;
+    size_t target = at + u32(at);
+    return ok(target, 4) ? target : 0;
+  }
+  size_t table_at(size_t table, int id) const { return deref(field(table, id)); }
+  // Vector of offsets: (first element position, length).
+  std::pair<size_t, uint32_t> vec(size_t table, int id) const {
+    size_t v = table_at(table, id);
+    if (v == 0) return {0, 0};
+    uint32_t len = u32(v);
+    if (!ok(v + 4, static_cast<size_t>(len) * 4)) return {0, 0};
+    return {v + 4, len};
+  }
+  size_t vec_table(std::pair<size_t, uint32_t> v, uint32_t i) const {
+    return i < v.second ? deref(v.first + 4 * static_cast<size_t>(i)) : 0;
+  }
+  std::string str(size_t table, int id) const {
+    size_t s = table_at(table, id);
+    if (s == 0) return "";
+    uint32_t len = u32(s);
+    if (!ok(s + 4, len)) return "";
+    return std::string(reinterpret_cast<const char *>(d_ + s + 4), len);
+  }
+
+ private:
+  const uint8_t *d_;
+  size_t n_;
+};
+
+// names[chain][instruction] for one method, e.g. "aten::add.out" or
+// "DELEGATE_CALL XnnpackBackend".
+using InstructionNames = std::vector<std::vector<std::string>>;
+
+InstructionNames read_instruction_names(DataLoader *loader, const char *method) {
+  InstructionNames names;
+  using SegmentInfo = DataLoader::SegmentInfo;
+  auto total = loader->size();
+  if (!total.ok() || total.get() < 32) return names;
+  size_t size = total.get();
+  // The extended header "eh00" at offset 8 gives the flatbuffer's own size.
+  auto head = loader->load(0, 32, SegmentInfo(SegmentInfo::Type::Program));
+  if (!head.ok()) return names;
+  const auto *h = static_cast<const uint8_t *>(head->data());
+  if (std::memcmp(h + 8, "eh00", 4) == 0) {
+    uint64_t program_size = 0;
+    std::memcpy(&program_size, h + 16, 8);
+    if (program_size > 0 && program_size <= size) size = program_size;
+  }
+  auto buf = loader->load(0, size, SegmentInfo(SegmentInfo::Type::Program));
+  if (!buf.ok()) return names;
+  FlatReader fb(static_cast<const uint8_t *>(buf->data()), buf->size());
+  size_t program = fb.root();
+  auto plans = fb.vec(program, 1);
+  for (uint32_t p = 0; p < plans.second; p++) {
+    size_t plan = fb.vec_table(plans, p);
+    if (fb.str(plan, 0) != method) continue;
+    auto chains = fb.vec(plan, 5);
+    auto ops = fb.vec(plan, 6);
+    auto delegates = fb.vec(plan, 7);
+    for (uint32_t c = 0; c < chains.second && c < 1024; c++) {
+      std::vector<std::string> chain_names;
+      auto instrs = fb.vec(fb.vec_table(chains, c), 2);
+      for (uint32_t i = 0; i < instrs.second && i < (1u << 20); i++) {
+        size_t instr = fb.vec_table(instrs, i);
+        uint8_t type = fb.u8(fb.field(instr, 0));
+        size_t args = fb.table_at(instr, 1);
+        std::string name;
+        if (type == 1) {  // KernelCall
+          int32_t op = fb.i32(fb.field(args, 0));
+          size_t optab = op >= 0 ? fb.vec_table(ops, static_cast<uint32_t>(op)) : 0;
+          std::string overload = fb.str(optab, 1);
+          name = fb.str(optab, 0) + (overload.empty() ? "" : "." + overload);
+        } else if (type == 2) {  // DelegateCall
+          int32_t di = fb.i32(fb.field(args, 0));
+          size_t del = di >= 0 ? fb.vec_table(delegates, static_cast<uint32_t>(di)) : 0;
+          name = "DELEGATE_CALL " + fb.str(del, 0);
+        } else {
+          static const char *kinds[] = {"", "", "", "MOVE", "JUMP_FALSE", "FREE"};
+          name = type < 6 ? kinds[type] : "INSTRUCTION";
+        }
+        chain_names.push_back(name.empty() ? "INSTRUCTION" : name);
+      }
+      names.push_back(std::move(chain_names));
+    }
+    break;
+  }
+  return names;
+}
+
+// ---------------------------------------------------------------- tracer ----
+
+int64_t ticks_to_ns(et_timestamp_t ticks) {
+  static const et_tick_ratio_t ratio = et_pal_ticks_to_ns_multiplier();
+  return static_cast<int64_t>(ticks * ratio.numerator / ratio.denominator);
+}
+
+// Records every operator and delegate call of an execute (names resolved from
+// the program) and forwards everything to ETDumpGen for ExecuTorch devtools.
+class FacadeTracer final : public EventTracer {
+ public:
+  explicit FacadeTracer(InstructionNames names) : names_(std::move(names)) { events_.reserve(256); }
+
+  const std::vector<et_profile_event> &events() const { return events_; }
+  executorch::etdump::ETDumpGen &etdump() { return etdump_; }
+
+  void create_event_block(const char *name) override {
+    events_.clear();
+    name_stack_.clear();
+    delegate_stack_.clear();
+    block_start_ = et_pal_current_ticks();
+    etdump_.create_event_block(name);
+  }
+  EventTracerEntry start_profiling(const char *name, ChainID chain_id, DebugHandle debug_handle) override {
+    EventTracerEntry e = etdump_.start_profiling(name, chain_id, debug_handle);
+    e.start_time = et_pal_current_ticks();
+    name_stack_.push_back(name);
+    return e;
+  }
+  void end_profiling(EventTracerEntry entry) override {
+    et_timestamp_t end = et_pal_current_ticks();
+    etdump_.end_profiling(entry);
+    std::string name;
+    if (!name_stack_.empty()) {
+      name = name_stack_.back() ? name_stack_.back() : "";
+      name_stack_.pop_back();
+    }
+    int32_t kind = 3;
+    if (name == "OPERATOR_CALL" || name == "DELEGATE_CALL") {
+      kind = name == "OPERATOR_CALL" ? 0 : 1;
+      name = resolve(entry.chain_id, entry.debug_handle, name);
+    }
+    record(name.c_str(), kind, entry.chain_id, entry.debug_handle, entry.start_time, end);
+  }
+  EventTracerEntry start_profiling_delegate(const char *name, DelegateDebugIntId index) override {
+    EventTracerEntry e = etdump_.start_profiling_delegate(name, index);
+    e.start_time = et_pal_current_ticks();
+    delegate_stack_.push_back(name ? name : "delegate op");
+    return e;
+  }
+  void end_profiling_delegate(EventTracerEntry entry, const void *metadata, size_t len) override {
+    et_timestamp_t end = et_pal_current_ticks();
+    etdump_.end_profiling_delegate(entry, metadata, len);
+    std::string name = delegate_stack_.empty() ? "delegate op" : delegate_stack_.back();
+    if (!delegate_stack_.empty()) delegate_stack_.pop_back();
+    record(name.c_str(), 2, -1, entry.event_id, entry.start_time, end);
+  }
+  void log_profiling_delegate(const char *name, DelegateDebugIntId index, et_timestamp_t start,
+                              et_timestamp_t end, const void *metadata, size_t len) override {
+    etdump_.log_profiling_delegate(name, index, start, end, metadata, len);
+    record(name ? name : "delegate op", 2, -1, index, start, end);
+  }
+  void track_allocation(AllocatorID id, size_t size) override { etdump_.track_allocation(id, size); }
+  AllocatorID track_allocator(const char *name) override { return etdump_.track_allocator(name); }
+  Result<bool> log_evalue(const EValue &, LoggedEValueType) override { return false; }
+  Result<bool> log_intermediate_output_delegate(const char *, DelegateDebugIntId, const Tensor &) override {
+    return false;
+  }
+  Result<bool> log_intermediate_output_delegate(const char *, DelegateDebugIntId,
+                                                const executorch::runtime::ArrayRef<Tensor>) override {
+    return false;
+  }
+  Result<bool> log_intermediate_output_delegate(const char *, DelegateDebugIntId, const int &) override {
+    return false;
+  }
+  Result<bool> log_intermediate_output_delegate(const char *, DelegateDebugIntId, const bool &) override {
+    return false;
+  }
+  Result<bool> log_intermediate_output_delegate(const char *, DelegateDebugIntId, const double &) override {
+    return false;
+  }
+  void set_delegation_intermediate_output_filter(executorch::runtime::EventTracerFilterBase *) override {}
+
+ private:
+  std::string resolve(ChainID chain, DebugHandle instr, const std::string &fallback) const {
+    if (chain >= 0 && static_cast<size_t>(chain) < names_.size() && instr < names_[chain].size())
+      return names_[chain][instr];
+    return fallback + " #" + std::to_string(instr);
+  }
+  void record(const char *name, int32_t kind, int32_t chain, int64_t instr, et_timestamp_t start,
+              et_timestamp_t end) {
+    if (events_.size() >= 100000) return;  // a runaway loop must not eat memory
+    et_profile_event ev{};
+    std::snprintf(ev.name, sizeof ev.name, "%s", name);
+    ev.kind = kind;
+    ev.chain = chain;
+    ev.instruction = instr;
+    ev.start_ns = ticks_to_ns(start) - ticks_to_ns(block_start_);
+    ev.duration_ns = end >= start ? ticks_to_ns(end) - ticks_to_ns(start) : 0;
+    events_.push_back(ev);
+  }
+
+  InstructionNames names_;
+  std::vector<et_profile_event> events_;
+  et_timestamp_t block_start_ = 0;
+  std::vector<const char *> name_stack_;
+  std::vector<std::string> delegate_stack_;
+  executorch::etdump::ETDumpGen etdump_;
+};
+
+// Resizing the shared pool while a method runs on it is unsafe: executes hold
+// this shared, a resize holds it exclusive.
+std::shared_mutex g_pool_mutex;
+
+void apply_thread_count(int32_t threads) {
+  if (threads <= 1) return;
+  auto *pool = executorch::extension::threadpool::get_threadpool();
+  if (pool == nullptr || pool->get_thread_count() == static_cast<size_t>(threads)) return;
+  std::unique_lock<std::shared_mutex> lock(g_pool_mutex);
+  pool->_unsafe_reset_threadpool(static_cast<uint32_t>(threads));
+}
+
 }  // namespace
 
 // ------------------------------------------------------------ structures ----
+
+struct et_pool : Pool {};
 
 struct et_program {
   std::unique_ptr<DataLoader> loader;
@@ -377,14 +660,24 @@ struct et_program {
 struct et_method {
   et_program *owner = nullptr;
   et_method_config config{};
-  Pool pool;
+  Pool scratch_pool;  // unused unless STATIC; keeps Pool* non-null
+  Pool *pool = &scratch_pool;
   std::unique_ptr<FacadeAllocator> method_allocator;
   std::unique_ptr<FacadeAllocator> temp_allocator;
   std::vector<Span<uint8_t>> planned_spans;
   std::unique_ptr<HierarchicalAllocator> planned;
   std::unique_ptr<MemoryManager> memory_manager;
+  std::unique_ptr<FacadeTracer> tracer;
+  executorch::runtime::BackendOptions<4> xnnpack_options;
+  executorch::runtime::LoadBackendOptionsMap backend_options;
   std::optional<Method> method;
   size_t planned_bytes = 0;
+  ~et_method() {
+    method.reset();  // the Method before the memory it lives in
+    temp_allocator.reset();
+    method_allocator.reset();
+    if (pool != &scratch_pool && --pool->users == 0) pool->low = pool->high = 0;
+  }
   size_t num_inputs = 0, num_outputs = 0;
 };
 
@@ -450,9 +743,38 @@ size_t element_size(int32_t dtype) {
 
 }  // namespace
 
+namespace {
+et_status warm_up(et_method *m, int32_t runs);
+}  // namespace
+
 // ------------------------------------------------------------------- API ----
 
 extern "C" {
+
+et_status et_pool_create(void *memory, uint64_t size, et_pool **out_pool) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(memory != nullptr && out_pool != nullptr, "memory and out_pool must not be NULL");
+  ET4J_REQUIRE(size >= kPoolGranule, "a pool needs at least %zu bytes, got %llu", kPoolGranule,
+               (unsigned long long)size);
+  auto p = std::make_unique<et_pool>();
+  p->base = static_cast<uint8_t *>(memory);
+  p->size = static_cast<size_t>(size) / kPoolGranule * kPoolGranule;
+  *out_pool = p.release();
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+et_status et_pool_stats(const et_pool *pool, int64_t *out_size, int64_t *out_used, int64_t *out_peak) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(pool != nullptr, "pool must not be NULL");
+  if (out_size) *out_size = static_cast<int64_t>(pool->size);
+  if (out_used) *out_used = static_cast<int64_t>(pool->low + pool->high);
+  if (out_peak) *out_peak = static_cast<int64_t>(pool->peak);
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+void et_pool_destroy(et_pool *pool) { delete pool; }
 
 const char *et_version(void) { return "executorch4j-facade 0.1.0 (ExecuTorch 1.5.1)"; }
 
@@ -629,6 +951,7 @@ et_status et_program_backend_name(const et_program *program, const char *method,
 et_method_config et_method_config_default(void) {
   et_method_config c{};
   c.memory_policy = ET_MEMORY_AUTO;
+  c.xnnpack_workspace_sharing = -1;
   return c;
 }
 
@@ -643,9 +966,9 @@ et_status et_method_load(et_program *program, const char *method, const et_metho
   const auto policy = m->config.memory_policy;
   ET4J_REQUIRE(policy >= ET_MEMORY_AUTO && policy <= ET_MEMORY_CUSTOM, "unknown memory policy %d", policy);
   if (policy == ET_MEMORY_STATIC) {
-    ET4J_REQUIRE(m->config.pool != nullptr && m->config.pool_size > 0, "STATIC policy needs a pool");
-    m->pool.base = static_cast<uint8_t *>(m->config.pool);
-    m->pool.size = m->config.pool_size;
+    ET4J_REQUIRE(m->config.pool != nullptr, "STATIC policy needs a pool");
+    m->pool = m->config.pool;
+    m->pool->users++;  // released in ~et_method, also when this load fails
   }
   if (policy == ET_MEMORY_CUSTOM)
     ET4J_REQUIRE(m->config.alloc != nullptr && m->config.free != nullptr,
@@ -653,8 +976,8 @@ et_status et_method_load(et_program *program, const char *method, const et_metho
 
   Result<MethodMeta> mm = program->program->method_meta(method);
   if (!mm.ok()) return fail_runtime(mm.error(), "cannot read method metadata");
-  m->method_allocator = std::make_unique<FacadeAllocator>(m->config, &m->pool, false);
-  m->temp_allocator = std::make_unique<FacadeAllocator>(m->config, &m->pool, true);
+  m->method_allocator = std::make_unique<FacadeAllocator>(m->config, m->pool, false);
+  m->temp_allocator = std::make_unique<FacadeAllocator>(m->config, m->pool, true);
 
   // Memory-planned buffers come from the method allocator, i.e. the policy.
   for (size_t i = 0; i < mm->num_memory_planned_buffers(); i++) {
@@ -668,7 +991,7 @@ et_status et_method_load(et_program *program, const char *method, const et_metho
         return fail(0x21,
                     "STATIC pool too small: memory-planned buffers alone need %zu bytes more "
                     "(pool is %zu bytes); use requiredPoolBytes() to size it",
-                    bytes, m->pool.size);
+                    bytes, m->pool->size);
       return fail(0x21, "cannot allocate planned buffer %zu of %zu bytes", i, bytes);
     }
     m->planned_spans.emplace_back(static_cast<uint8_t *>(buf), bytes);
@@ -678,7 +1001,24 @@ et_status et_method_load(et_program *program, const char *method, const et_metho
       Span<Span<uint8_t>>(m->planned_spans.data(), m->planned_spans.size()));
   m->memory_manager = std::make_unique<MemoryManager>(m->method_allocator.get(), m->planned.get(),
                                                       m->temp_allocator.get());
-  Result<Method> r = program->program->load_method(method, m->memory_manager.get());
+  const et_method_config &cfg = m->config;
+  if (cfg.profiling)
+    m->tracer = std::make_unique<FacadeTracer>(read_instruction_names(program->loader.get(), method));
+  if (cfg.xnnpack_weight_cache) m->xnnpack_options.set_option("weight_cache_enabled", true);
+  if (cfg.xnnpack_workspace_sharing >= 0)
+    m->xnnpack_options.set_option("workspace_sharing_mode", static_cast<int>(cfg.xnnpack_workspace_sharing));
+  if (m->xnnpack_options.view().size() > 0) {
+    Error e = m->backend_options.set_options("XnnpackBackend", m->xnnpack_options.view());
+    if (e != Error::Ok) return fail_runtime(e, "cannot set XNNPACK options");
+  }
+  apply_thread_count(cfg.threads);
+  // threads == 1: XNNPACK binds its runtime to the pool at init, so the guard
+  // must cover the load as well as every execute.
+  std::optional<executorch::extension::threadpool::NoThreadPoolGuard> single_thread;
+  if (cfg.threads == 1) single_thread.emplace();
+  Result<Method> r = program->program->load_method(
+      method, m->memory_manager.get(), m->tracer.get(), nullptr,
+      m->xnnpack_options.view().size() > 0 ? &m->backend_options : nullptr);
   if (!r.ok()) {
     Error e = r.error();
     std::string log = t_runtime_log;
@@ -700,7 +1040,7 @@ et_status et_method_load(et_program *program, const char *method, const et_metho
       return fail(0x21,
                   "STATIC pool too small: loading method '%s' needed more than the pool's %zu "
                   "bytes (%zu used); use requiredPoolBytes() to size it",
-                  method, m->pool.size, m->pool.low + m->pool.high);
+                  method, m->pool->size, m->pool->low + m->pool->high);
     if (e == Error::MemoryAllocationFailed && policy == ET_MEMORY_CUSTOM)
       return fail(ET_ERR_CALLBACK_FAILED, "the custom allocator refused an allocation while loading '%s'", method);
     return fail_runtime(e, "cannot load method");
@@ -708,6 +1048,9 @@ et_status et_method_load(et_program *program, const char *method, const et_metho
   m->method.emplace(std::move(r.get()));
   m->num_inputs = m->method->inputs_size();
   m->num_outputs = m->method->outputs_size();
+  if (cfg.warmup_runs > 0) {
+    if (et_status st = warm_up(m.get(), cfg.warmup_runs)) return st;
+  }
   *out_method = m.release();
   return ET_OK;
   ET4J_GUARD_END
@@ -715,8 +1058,6 @@ et_status et_method_load(et_program *program, const char *method, const et_metho
 
 void et_method_destroy(et_method *method) {
   try {
-    if (method == nullptr) return;
-    method->method.reset();  // the Method before the memory it lives in
     delete method;
   } catch (...) {
   }
@@ -804,11 +1145,97 @@ et_status et_method_input_dynamic_dims(et_method *method, int64_t index, uint8_t
   ET4J_GUARD_END
 }
 
-et_status et_method_execute(et_method *method) {
+}  // extern "C"
+
+namespace {
+Error run_method(et_method *method, int64_t *out_elapsed_ns) {
+  std::shared_lock<std::shared_mutex> lock(g_pool_mutex);
+  std::optional<executorch::extension::threadpool::NoThreadPoolGuard> single_thread;
+  if (method->config.threads == 1) single_thread.emplace();
+  auto t0 = std::chrono::steady_clock::now();
+  Error e = method->method->execute();
+  if (out_elapsed_ns)
+    *out_elapsed_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+  return e;
+}
+
+// Runs the method on zero inputs of the declared shapes so first-call setup
+// (XNNPACK packing, page faults, caches) happens at load.
+et_status warm_up(et_method *m, int32_t runs) {
+  auto meta = m->method->method_meta();
+  std::vector<std::vector<uint8_t>> zeros;
+  for (size_t i = 0; i < m->num_inputs; i++) {
+    auto tag = meta.input_tag(i);
+    if (!tag.ok() || tag.get() != Tag::Tensor) return ET_OK;  // nothing to fake
+    auto ti = meta.input_tensor_meta(i);
+    if (!ti.ok()) return fail_runtime(ti.error(), "warm-up");
+    zeros.emplace_back(ti->nbytes() == 0 ? 1 : ti->nbytes(), 0);
+    auto sizes = ti->sizes();
+    int64_t sz[ET_MAX_RANK];
+    for (size_t d = 0; d < sizes.size() && d < ET_MAX_RANK; d++) sz[d] = sizes[d];
+    if (et_status st = et_method_set_input(m, static_cast<int64_t>(i), static_cast<int32_t>(ti->scalar_type()), sz,
+                                           static_cast<int32_t>(sizes.size()), zeros.back().data(), ti->nbytes()))
+      return st;
+  }
+  for (int32_t k = 0; k < runs; k++) {
+    Error e = run_method(m, nullptr);
+    if (e != Error::Ok) return fail_runtime(e, "warm-up execution failed");
+  }
+  return ET_OK;
+}
+}  // namespace
+
+extern "C" {
+
+et_status et_method_execute(et_method *method, int64_t *out_elapsed_ns) {
   ET4J_GUARD_BEGIN
   ET4J_REQUIRE(method != nullptr, "method must not be NULL");
-  Error e = method->method->execute();
+  Error e = run_method(method, out_elapsed_ns);
   if (e != Error::Ok) return fail_runtime(e, "execution failed");
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+et_status et_method_profile_count(const et_method *method, int64_t *out_count) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(method != nullptr && out_count != nullptr, "method and out_count must not be NULL");
+  *out_count = method->tracer ? static_cast<int64_t>(method->tracer->events().size()) : 0;
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+et_status et_method_profile_event(const et_method *method, int64_t index, et_profile_event *out_event) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(method != nullptr && out_event != nullptr, "method and out_event must not be NULL");
+  ET4J_REQUIRE(method->tracer != nullptr, "profiling is off for this method");
+  const auto &events = method->tracer->events();
+  ET4J_REQUIRE(index >= 0 && (size_t)index < events.size(), "event index %lld out of range [0, %zu)",
+               (long long)index, events.size());
+  *out_event = events[index];
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+et_status et_method_etdump(et_method *method, void **out_data, uint64_t *out_size) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(method != nullptr && out_data != nullptr && out_size != nullptr, "arguments must not be NULL");
+  ET4J_REQUIRE(method->tracer != nullptr, "profiling is off for this method");
+  executorch::etdump::ETDumpResult r = method->tracer->etdump().get_etdump_data();
+  if (r.buf == nullptr || r.size == 0) return fail(0x02, "the ETDump is empty: run the method first");
+  *out_data = r.buf;
+  *out_size = r.size;
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+void et_free(void *data) { std::free(data); }
+
+et_status et_runtime_thread_count(int32_t *out_threads) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(out_threads != nullptr, "out_threads must not be NULL");
+  std::call_once(g_init_once, init_runtime);
+  auto *pool = executorch::extension::threadpool::get_threadpool();
+  *out_threads = pool ? static_cast<int32_t>(pool->get_thread_count()) : 0;
   return ET_OK;
   ET4J_GUARD_END
 }
@@ -843,8 +1270,8 @@ et_status et_method_memory_stats(const et_method *method, et_memory_stats *out_s
   s.method_bytes = static_cast<int64_t>(method->method_allocator->used() - method->planned_bytes);
   s.temp_peak_bytes = static_cast<int64_t>(method->temp_allocator->peak());
   if (method->config.memory_policy == ET_MEMORY_STATIC) {
-    s.pool_used_bytes = static_cast<int64_t>(method->pool.peak);
-    s.pool_size = static_cast<int64_t>(method->pool.size);
+    s.pool_used_bytes = static_cast<int64_t>(method->pool->peak);
+    s.pool_size = static_cast<int64_t>(method->pool->size);
   }
   s.live_allocations = static_cast<int64_t>(method->method_allocator->live_blocks() +
                                             method->temp_allocator->live_blocks());

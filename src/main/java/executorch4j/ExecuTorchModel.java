@@ -4,7 +4,12 @@ import static executorch4j.internal.Native.check;
 
 import executorch4j.internal.Native;
 import executorch4j.internal.ffi.Et4j;
+import executorch4j.internal.ffi.et_alloc_fn;
+import executorch4j.internal.ffi.et_free_fn;
+import executorch4j.internal.ffi.et_memory_stats;
+import executorch4j.internal.ffi.et_method_config;
 import executorch4j.internal.ffi.et_method_info;
+import executorch4j.internal.ffi.et_profile_event;
 import executorch4j.internal.ffi.et_read_fn;
 import executorch4j.internal.ffi.et_tensor_info;
 import executorch4j.internal.ffi.et_tensor_view;
@@ -19,6 +24,8 @@ import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,16 +58,29 @@ import java.util.Objects;
 public final class ExecuTorchModel implements AutoCloseable {
   private static final int MAX_RANK = Et4j.ET_MAX_RANK();
 
+  /** Executes whose times feed the percentiles of {@link #inferenceStats()}. */
+  public static final int STATS_WINDOW = 1024;
+
   private final Arena arena = Arena.ofShared();
+  private final LoadOptions options;
   private final MemorySegment program;
   private final List<String> methodNames;
   private final Map<String, LoadedMethod> methods = new LinkedHashMap<>();
   private final long sourceBytes;
+  private final MemorySegment pool; // et_pool* for STATIC, else NULL
+  private final AllocatorBridge allocator; // for CUSTOM, else null
+  private final MemorySegment elapsed = arena.allocate(ValueLayout.JAVA_LONG);
+  private boolean profiling;
+  private LoadedMethod lastRun;
   private boolean closed;
 
-  private long lastNanos = -1;
-  private long totalNanos;
+  // Timing: all executes since the last reset, plus a ring of the latest for percentiles.
+  private final long[] window = new long[STATS_WINDOW];
   private long runs;
+  private long lastNanos;
+  private long totalNanos;
+  private long minNanos = Long.MAX_VALUE;
+  private long maxNanos;
 
   /** One loaded method with the scratch memory its calls reuse. */
   private static final class LoadedMethod {
@@ -79,33 +99,134 @@ public final class ExecuTorchModel implements AutoCloseable {
     }
   }
 
-  private ExecuTorchModel(Loader loader, long sourceBytes) {
+  private ExecuTorchModel(Loader loader, long sourceBytes, LoadOptions options) {
     Native.init();
     this.sourceBytes = sourceBytes;
+    this.options = options;
+    this.profiling = options.profiling();
     MemorySegment prog = MemorySegment.NULL;
+    MemorySegment poolHandle = MemorySegment.NULL;
     try {
       MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
+      if (options.memoryPolicy() == MemoryPolicy.STATIC) {
+        // The one pool: allocated once, page-aligned so its layout is reproducible.
+        MemorySegment memory = arena.allocate(options.poolBytes(), 4096);
+        check(Et4j.et_pool_create(memory, memory.byteSize(), out));
+        poolHandle = out.get(ValueLayout.ADDRESS, 0);
+      }
+      this.pool = poolHandle;
+      this.allocator = options.memoryPolicy() == MemoryPolicy.CUSTOM
+          ? new AllocatorBridge(options.allocator(), arena) : null;
       check(loader.load(arena, out));
       prog = out.get(ValueLayout.ADDRESS, 0);
       this.program = prog;
       this.methodNames = readMethodNames();
-      // Load every method now: a missing kernel or backend fails here, naming it.
-      for (String name : methodNames) {
-        MethodMeta meta = readMeta(name);
-        try (Arena tmp = Arena.ofConfined()) {
-          MemorySegment m = tmp.allocate(ValueLayout.ADDRESS);
-          check(Et4j.et_method_load(program, arena.allocateFrom(name), MemorySegment.NULL, m));
-          MemorySegment handle = m.get(ValueLayout.ADDRESS, 0);
-          methods.put(name, new LoadedMethod(withDynamicDims(meta, handle), handle, arena));
-        }
-      }
+      loadMethods();
     } catch (RuntimeException | Error e) {
-      for (LoadedMethod m : methods.values()) {
-        Et4j.et_method_destroy(m.handle);
-      }
+      destroyMethods();
       Et4j.et_program_destroy(prog);
+      Et4j.et_pool_destroy(poolHandle);
       arena.close();
       throw e;
+    }
+  }
+
+  /**
+   * Loads every method now, so a missing kernel or backend fails at load, naming it. Called
+   * again (after {@link #destroyMethods}) when profiling is switched.
+   */
+  private void loadMethods() {
+    OptimizationLevel level = options.optimization();
+    for (String name : methodNames) {
+      MethodMeta meta = readMeta(name);
+      try (Arena tmp = Arena.ofConfined()) {
+        MemorySegment cfg = Et4j.et_method_config_default(tmp);
+        et_method_config.memory_policy(cfg, options.memoryPolicy().ordinal());
+        et_method_config.pool(cfg, pool);
+        if (allocator != null) {
+          et_method_config.alloc(cfg, allocator.alloc);
+          et_method_config.free(cfg, allocator.free);
+        }
+        et_method_config.threads(cfg, level.threads());
+        et_method_config.xnnpack_weight_cache(cfg, level.xnnpackWeightCache() ? 1 : 0);
+        et_method_config.xnnpack_workspace_sharing(cfg, level.xnnpackWorkspaceSharing());
+        et_method_config.warmup_runs(cfg, level.warmupRuns());
+        et_method_config.profiling(cfg, profiling ? 1 : 0);
+        MemorySegment m = tmp.allocate(ValueLayout.ADDRESS);
+        int status = Et4j.et_method_load(program, tmp.allocateFrom(name), cfg, m);
+        if (status != 0 && allocator != null && allocator.failure != null) {
+          ExecuTorchException e = Native.error(status, "custom allocator failed");
+          e.initCause(allocator.failure);
+          allocator.failure = null;
+          throw e;
+        }
+        check(status);
+        MemorySegment handle = m.get(ValueLayout.ADDRESS, 0);
+        methods.put(name, new LoadedMethod(withDynamicDims(meta, handle), handle, arena));
+      }
+    }
+  }
+
+  private void destroyMethods() {
+    for (LoadedMethod m : methods.values()) {
+      Et4j.et_method_destroy(m.handle);
+    }
+    methods.clear();
+    lastRun = null;
+  }
+
+  /**
+   * Bridges a Java {@link NativeAllocator} to the facade's callbacks. The stubs live in the
+   * model's arena, as long as any method can call them; their bodies catch everything, since
+   * an exception escaping an upcall would terminate the JVM.
+   */
+  private static final class AllocatorBridge {
+    final NativeAllocator target;
+    final MemorySegment alloc;
+    final MemorySegment free;
+    final Map<Long, MemorySegment> live = new HashMap<>();
+    volatile Throwable failure;
+
+    AllocatorBridge(NativeAllocator target, Arena arena) {
+      this.target = target;
+      this.alloc = et_alloc_fn.allocate(this::allocate, arena);
+      this.free = et_free_fn.allocate(this::release, arena);
+    }
+
+    private MemorySegment allocate(MemorySegment userdata, long size, long alignment) {
+      try {
+        MemorySegment block = target.allocate(size, alignment);
+        if (block == null || block.equals(MemorySegment.NULL) || !block.isNative()) {
+          failure = new IllegalStateException("allocate(" + size + ", " + alignment + ") returned no native memory");
+          return MemorySegment.NULL;
+        }
+        if (block.byteSize() < size) {
+          failure = new IllegalStateException("allocate(" + size + ") returned only " + block.byteSize() + " bytes");
+          target.release(block);
+          return MemorySegment.NULL;
+        }
+        synchronized (live) {
+          live.put(block.address(), block);
+        }
+        return block;
+      } catch (Throwable t) {
+        failure = t;
+        return MemorySegment.NULL;
+      }
+    }
+
+    private void release(MemorySegment userdata, MemorySegment ptr, long size) {
+      try {
+        MemorySegment block;
+        synchronized (live) {
+          block = live.remove(ptr.address());
+        }
+        if (block != null) {
+          target.release(block);
+        }
+      } catch (Throwable t) {
+        failure = t;
+      }
     }
   }
 
@@ -125,7 +246,7 @@ public final class ExecuTorchModel implements AutoCloseable {
   public static ExecuTorchModel load(Path path, LoadOptions options) {
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(options, "options");
-    int mode = switch (options.loadMode()) {
+    int mode = switch (options.effectiveLoadMode()) {
       case FILE -> Et4j.ET_LOAD_FILE();
       case MMAP -> Et4j.ET_LOAD_MMAP();
       case MMAP_MLOCK -> Et4j.ET_LOAD_MMAP_MLOCK();
@@ -134,7 +255,7 @@ public final class ExecuTorchModel implements AutoCloseable {
     long size = path.toFile().length();
     return new ExecuTorchModel(
         (arena, out) -> Et4j.et_program_load_file(arena.allocateFrom(file), mode, verification(options), out),
-        size);
+        size, options);
   }
 
   /** Loads a program from bytes (copied; the array may be reused afterwards). */
@@ -153,25 +274,35 @@ public final class ExecuTorchModel implements AutoCloseable {
             return Et4j.et_program_load_buffer(seg, bytes.length, verification(options), out);
           }
         },
-        bytes.length);
+        bytes.length, options);
   }
 
   /** Loads a program from memory (copied; the segment may be freed afterwards). */
   public static ExecuTorchModel load(MemorySegment data) {
+    return load(data, LoadOptions.defaults());
+  }
+
+  /** Loads a program from memory (copied; the segment may be freed afterwards). */
+  public static ExecuTorchModel load(MemorySegment data, LoadOptions options) {
     Objects.requireNonNull(data, "data");
     if (!data.isNative()) {
-      return load(data.toArray(ValueLayout.JAVA_BYTE));
+      return load(data.toArray(ValueLayout.JAVA_BYTE), options);
     }
     return new ExecuTorchModel(
-        (arena, out) -> Et4j.et_program_load_buffer(data, data.byteSize(), verification(LoadOptions.defaults()), out),
-        data.byteSize());
+        (arena, out) -> Et4j.et_program_load_buffer(data, data.byteSize(), verification(options), out),
+        data.byteSize(), options);
   }
 
   /** Reads a whole stream and loads it (the stream is not closed). */
   public static ExecuTorchModel load(InputStream in) {
+    return load(in, LoadOptions.defaults());
+  }
+
+  /** Reads a whole stream and loads it (the stream is not closed). */
+  public static ExecuTorchModel load(InputStream in, LoadOptions options) {
     Objects.requireNonNull(in, "in");
     try {
-      return load(in.readAllBytes());
+      return load(in.readAllBytes(), options);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read model stream", e);
     }
@@ -182,6 +313,11 @@ public final class ExecuTorchModel implements AutoCloseable {
    * never the whole file at once. The channel must stay open until this model is closed.
    */
   public static ExecuTorchModel load(SeekableByteChannel channel) {
+    return load(channel, LoadOptions.defaults());
+  }
+
+  /** Streams a program from a seekable channel (see {@link #load(SeekableByteChannel)}). */
+  public static ExecuTorchModel load(SeekableByteChannel channel, LoadOptions options) {
     Objects.requireNonNull(channel, "channel");
     long size;
     try {
@@ -194,10 +330,9 @@ public final class ExecuTorchModel implements AutoCloseable {
           // The stub lives in the model's arena: segments are read until close().
           MemorySegment read = et_read_fn.allocate(
               (userdata, offset, dst, n) -> readAt(channel, offset, dst, n), arena);
-          return Et4j.et_program_load_stream(read, MemorySegment.NULL, size,
-              verification(LoadOptions.defaults()), out);
+          return Et4j.et_program_load_stream(read, MemorySegment.NULL, size, verification(options), out);
         },
-        size);
+        size, options);
   }
 
   /** Upcall body: never lets an exception escape (that would kill the JVM). */
@@ -245,19 +380,199 @@ public final class ExecuTorchModel implements AutoCloseable {
     return sourceBytes;
   }
 
-  /** Wall time of the last {@code execute} inside the runtime, or {@code null} before the first. */
-  public synchronized Duration lastInferenceTime() {
-    return lastNanos < 0 ? null : Duration.ofNanos(lastNanos);
+  /** The options this model was loaded with. */
+  public LoadOptions options() {
+    return options;
   }
 
-  /** Mean wall time of all executes so far, or {@code null} before the first. */
+  /** Duration of the last execute, or {@code null} before the first. */
+  public synchronized Duration lastInferenceTime() {
+    return runs == 0 ? null : Duration.ofNanos(lastNanos);
+  }
+
+  /** Duration of the last execute in milliseconds (0 before the first). */
+  public synchronized double lastInferenceTimeMillis() {
+    return lastNanos / 1e6;
+  }
+
+  /** Mean execute duration since the last reset, or {@code null} before the first. */
   public synchronized Duration averageInferenceTime() {
     return runs == 0 ? null : Duration.ofNanos(totalNanos / runs);
   }
 
-  /** Number of executes so far. */
+  /** Number of executes since the last reset. */
   public synchronized long inferenceCount() {
     return runs;
+  }
+
+  /** Timing statistics of the executes since the last {@link #resetStats()}. */
+  public synchronized InferenceStats inferenceStats() {
+    if (runs == 0) {
+      return new InferenceStats(0, 0, 0, 0, 0, 0, 0);
+    }
+    long[] recent = Arrays.copyOf(window, (int) Math.min(runs, STATS_WINDOW));
+    Arrays.sort(recent);
+    return new InferenceStats(runs, lastNanos, totalNanos / runs, minNanos, maxNanos,
+        percentile(recent, 0.50), percentile(recent, 0.99));
+  }
+
+  private static long percentile(long[] sorted, double q) {
+    return sorted[(int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  }
+
+  /** Forgets all timing so far. */
+  public synchronized void resetStats() {
+    runs = 0;
+    lastNanos = 0;
+    totalNanos = 0;
+    minNanos = Long.MAX_VALUE;
+    maxNanos = 0;
+  }
+
+  private void record(long nanos) {
+    window[(int) (runs % STATS_WINDOW)] = nanos;
+    runs++;
+    lastNanos = nanos;
+    totalNanos += nanos;
+    minNanos = Math.min(minNanos, nanos);
+    maxNanos = Math.max(maxNanos, nanos);
+  }
+
+  // ---------------------------------------------------------------- profiling
+
+  /**
+   * Turns the per-operator profiler on or off. The tracer is attached when a method is loaded,
+   * so switching reloads the methods (same memory policy); with profiling off no tracer is
+   * attached at all and forward costs what it did before.
+   */
+  public synchronized void enableProfiling(boolean on) {
+    ensureOpen();
+    if (on == profiling) {
+      return;
+    }
+    destroyMethods();
+    profiling = on;
+    loadMethods();
+  }
+
+  /** Whether the profiler is attached. */
+  public synchronized boolean isProfiling() {
+    return profiling;
+  }
+
+  /**
+   * The profile of the last execute.
+   *
+   * @throws IllegalStateException if profiling is off or nothing ran since it was turned on
+   */
+  public synchronized ProfileReport profile() {
+    ensureOpen();
+    if (!profiling || lastRun == null) {
+      throw new IllegalStateException(profiling ? "no execute since profiling was enabled"
+          : "profiling is off: call enableProfiling(true) or load with LoadOptions.withProfiling(true)");
+    }
+    try (Arena tmp = Arena.ofConfined()) {
+      MemorySegment count = tmp.allocate(ValueLayout.JAVA_LONG);
+      check(Et4j.et_program_method_count(program, count)); // cheap liveness check of the program
+      check(Et4j.et_method_profile_count(lastRun.handle, count));
+      long n = count.get(ValueLayout.JAVA_LONG, 0);
+      MemorySegment ev = et_profile_event.allocate(tmp);
+      List<ProfileReport.Event> events = new ArrayList<>();
+      for (long i = 0; i < n; i++) {
+        check(Et4j.et_method_profile_event(lastRun.handle, i, ev));
+        events.add(new ProfileReport.Event(et_profile_event.name(ev).getString(0),
+            ProfileReport.Kind.of(et_profile_event.kind(ev)), et_profile_event.instruction(ev),
+            et_profile_event.start_ns(ev), et_profile_event.duration_ns(ev)));
+      }
+      return new ProfileReport(lastRun.meta.name(), events);
+    }
+  }
+
+  /**
+   * The ETDump of every execute of the last-run method since profiling was enabled, in
+   * ExecuTorch's devtools format (load it with {@code executorch.devtools.Inspector}).
+   */
+  public synchronized byte[] etdump() {
+    ensureOpen();
+    if (!profiling || lastRun == null) {
+      throw new IllegalStateException("profiling is off or nothing ran yet");
+    }
+    try (Arena tmp = Arena.ofConfined()) {
+      MemorySegment data = tmp.allocate(ValueLayout.ADDRESS);
+      MemorySegment size = tmp.allocate(ValueLayout.JAVA_LONG);
+      check(Et4j.et_method_etdump(lastRun.handle, data, size));
+      MemorySegment buf = data.get(ValueLayout.ADDRESS, 0);
+      try {
+        return buf.reinterpret(size.get(ValueLayout.JAVA_LONG, 0)).toArray(ValueLayout.JAVA_BYTE);
+      } finally {
+        Et4j.et_free(buf);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------- memory
+
+  /** Where this model's native memory is and how much of it there is. */
+  public synchronized MemoryInfo memoryInfo() {
+    ensureOpen();
+    try (Arena tmp = Arena.ofConfined()) {
+      MemorySegment st = et_memory_stats.allocate(tmp);
+      Map<String, Long> planned = new LinkedHashMap<>();
+      long methodBytes = 0;
+      long tempPeak = 0;
+      long live = 0;
+      for (var e : methods.entrySet()) {
+        check(Et4j.et_method_memory_stats(e.getValue().handle, st));
+        planned.put(e.getKey(), et_memory_stats.planned_bytes(st));
+        methodBytes += et_memory_stats.method_bytes(st);
+        tempPeak = Math.max(tempPeak, et_memory_stats.temp_peak_bytes(st));
+        live += et_memory_stats.live_allocations(st);
+      }
+      long poolSize = 0;
+      long poolUsed = 0;
+      long poolPeak = 0;
+      if (!pool.equals(MemorySegment.NULL)) {
+        MemorySegment a = tmp.allocate(ValueLayout.JAVA_LONG, 3);
+        check(Et4j.et_pool_stats(pool, a, a.asSlice(8), a.asSlice(16)));
+        poolSize = a.getAtIndex(ValueLayout.JAVA_LONG, 0);
+        poolUsed = a.getAtIndex(ValueLayout.JAVA_LONG, 1);
+        poolPeak = a.getAtIndex(ValueLayout.JAVA_LONG, 2);
+      }
+      long plannedTotal = planned.values().stream().mapToLong(Long::longValue).sum();
+      long programBytes = sourceBytes;
+      long runtimeBytes = options.memoryPolicy() == MemoryPolicy.STATIC ? options.poolBytes()
+          : plannedTotal + methodBytes + tempPeak;
+      return new MemoryInfo(options.memoryPolicy(), poolSize, poolUsed, poolPeak, planned, methodBytes,
+          tempPeak, programBytes, live, runtimeBytes + programBytes);
+    }
+  }
+
+  /**
+   * The smallest STATIC pool that loads and runs this model: measured by loading it twice
+   * (once to bound the need, once in a pool of that bound) and running one warm-up execute
+   * in each, so the per-kernel temp memory is counted too.
+   */
+  public static long requiredPoolBytes(Path path) {
+    LoadOptions probe = LoadOptions.defaults().withOptimization(OptimizationLevel.BASIC);
+    long bound;
+    try (var model = load(path, probe)) {
+      MemoryInfo info = model.memoryInfo();
+      long allocations = 0;
+      try (Arena tmp = Arena.ofConfined()) {
+        MemorySegment st = et_memory_stats.allocate(tmp);
+        for (LoadedMethod m : model.methods.values()) {
+          check(Et4j.et_method_memory_stats(m.handle, st));
+          allocations += et_memory_stats.total_allocations(st);
+        }
+      }
+      // Every allocation may be padded to its alignment (at most 64 in practice).
+      bound = info.plannedBytesTotal() + info.methodAllocatorBytes() + info.tempPeakBytes()
+          + 128 * (allocations + 8) + 4096;
+    }
+    try (var model = load(path, probe.withMemory(MemoryPolicy.STATIC, bound))) {
+      long peak = model.memoryInfo().poolPeak();
+      return (peak + 255) / 256 * 256;
+    }
   }
 
   private List<String> readMethodNames() {
@@ -431,13 +746,16 @@ public final class ExecuTorchModel implements AutoCloseable {
     for (int i = 0; i < inputs.length; i++) {
       setInput(m, i, declared.get(i), inputs[i]);
     }
-    long t0 = System.nanoTime();
-    int status = Et4j.et_method_execute(m.handle);
-    long dt = System.nanoTime() - t0;
+    lastRun = m;
+    int status = Et4j.et_method_execute(m.handle, elapsed);
+    if (status != 0 && allocator != null && allocator.failure != null) {
+      ExecuTorchException e = Native.error(status, "custom allocator failed during execute");
+      e.initCause(allocator.failure);
+      allocator.failure = null;
+      throw e;
+    }
     check(status);
-    lastNanos = dt;
-    totalNanos += dt;
-    runs++;
+    record(elapsed.get(ValueLayout.JAVA_LONG, 0));
     List<TensorMeta> outs = m.meta.outputs();
     Map<String, Tensor> result = new LinkedHashMap<>();
     for (int j = 0; j < outs.size(); j++) {
@@ -512,12 +830,10 @@ public final class ExecuTorchModel implements AutoCloseable {
       return;
     }
     closed = true;
-    // Methods before the program they were loaded from; the arena last.
-    for (LoadedMethod m : methods.values()) {
-      Et4j.et_method_destroy(m.handle);
-    }
-    methods.clear();
+    // Methods before the program and pool they use; the arena (pool memory, stubs) last.
+    destroyMethods();
     Et4j.et_program_destroy(program);
+    Et4j.et_pool_destroy(pool);
     arena.close();
   }
 

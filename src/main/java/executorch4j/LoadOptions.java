@@ -3,28 +3,74 @@ package executorch4j;
 import java.util.Objects;
 
 /**
- * How to load a program.
+ * How to load a program. Immutable; start from {@link #defaults()} and use the {@code with...}
+ * methods.
  *
- * @param loadMode how a file is read ({@link LoadMode#MMAP} by default; ignored for bytes)
+ * @param loadMode how a file is read; {@code null} = as the optimization level says
  * @param verify run ExecuTorch's full internal-consistency verification of the program before
- *     using it (default true, as a model file is untrusted input); false only for trusted files
- *     when load time matters
+ *     using it (default true, since a model file is untrusted input); false only for trusted
+ *     files when load time matters
+ * @param memoryPolicy where runtime memory comes from
+ * @param poolBytes STATIC pool size
+ * @param allocator CUSTOM allocator
+ * @param optimization runtime preset, see {@link OptimizationLevel}
+ * @param profiling attach the per-operator profiler from the start
  */
-public record LoadOptions(LoadMode loadMode, boolean verify) {
+public record LoadOptions(LoadMode loadMode, boolean verify, MemoryPolicy memoryPolicy,
+    long poolBytes, NativeAllocator allocator, OptimizationLevel optimization, boolean profiling) {
+
   public LoadOptions {
-    Objects.requireNonNull(loadMode, "loadMode");
+    Objects.requireNonNull(memoryPolicy, "memoryPolicy");
+    Objects.requireNonNull(optimization, "optimization");
+    if (memoryPolicy == MemoryPolicy.STATIC && poolBytes <= 0) {
+      throw new IllegalArgumentException("a STATIC pool needs a size > 0");
+    }
+    if (memoryPolicy == MemoryPolicy.CUSTOM && allocator == null) {
+      throw new IllegalArgumentException("CUSTOM memory needs a NativeAllocator");
+    }
   }
 
-  /** MMAP with full verification. */
+  /** AUTO memory, BASIC optimization (mmap), full verification, no profiling. */
   public static LoadOptions defaults() {
-    return new LoadOptions(LoadMode.MMAP, true);
+    return new LoadOptions(null, true, MemoryPolicy.AUTO, 0, null, OptimizationLevel.BASIC, false);
+  }
+
+  /** The load mode in effect: the explicit one, else the optimization level's. */
+  public LoadMode effectiveLoadMode() {
+    return loadMode != null ? loadMode : optimization.loadMode();
   }
 
   public LoadOptions withLoadMode(LoadMode mode) {
-    return new LoadOptions(mode, verify);
+    return new LoadOptions(mode, verify, memoryPolicy, poolBytes, allocator, optimization, profiling);
   }
 
   public LoadOptions withVerify(boolean v) {
-    return new LoadOptions(loadMode, v);
+    return new LoadOptions(loadMode, v, memoryPolicy, poolBytes, allocator, optimization, profiling);
+  }
+
+  /**
+   * AUTO, or STATIC with a pool of {@code poolBytes} (the spec's {@code configure_memory}).
+   * CUSTOM needs an allocator: use {@link #withAllocator}.
+   */
+  public LoadOptions withMemory(MemoryPolicy policy, long poolBytes) {
+    if (policy == MemoryPolicy.CUSTOM) {
+      throw new IllegalArgumentException("CUSTOM memory needs a NativeAllocator: use withAllocator");
+    }
+    return new LoadOptions(loadMode, verify, policy, policy == MemoryPolicy.STATIC ? poolBytes : 0, null,
+        optimization, profiling);
+  }
+
+  /** CUSTOM memory through {@code allocator}. */
+  public LoadOptions withAllocator(NativeAllocator allocator) {
+    return new LoadOptions(loadMode, verify, MemoryPolicy.CUSTOM, 0, Objects.requireNonNull(allocator),
+        optimization, profiling);
+  }
+
+  public LoadOptions withOptimization(OptimizationLevel level) {
+    return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, level, profiling);
+  }
+
+  public LoadOptions withProfiling(boolean on) {
+    return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, optimization, on);
   }
 }

@@ -418,6 +418,190 @@ public class Et4j extends Et4j$shared {
         }
     }
 
+    private static class et_pool_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER,
+            Et4j.C_LONG,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_pool_create").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_pool_create(void *memory, uint64_t size, et_pool **out_pool)
+     * }
+     */
+    public static FunctionDescriptor et_pool_create$descriptor() {
+        return et_pool_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_pool_create(void *memory, uint64_t size, et_pool **out_pool)
+     * }
+     */
+    public static MethodHandle et_pool_create$handle() {
+        return et_pool_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_pool_create(void *memory, uint64_t size, et_pool **out_pool)
+     * }
+     */
+    public static MemorySegment et_pool_create$address() {
+        return et_pool_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_pool_create(void *memory, uint64_t size, et_pool **out_pool)
+     * }
+     */
+    public static int et_pool_create(MemorySegment memory, long size, MemorySegment out_pool) {
+        var mh$ = et_pool_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_pool_create", memory, size, out_pool);
+            }
+            return (int)mh$.invokeExact(memory, size, out_pool);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_pool_stats {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_pool_stats").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_pool_stats(const et_pool *pool, int64_t *out_size, int64_t *out_used, int64_t *out_peak)
+     * }
+     */
+    public static FunctionDescriptor et_pool_stats$descriptor() {
+        return et_pool_stats.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_pool_stats(const et_pool *pool, int64_t *out_size, int64_t *out_used, int64_t *out_peak)
+     * }
+     */
+    public static MethodHandle et_pool_stats$handle() {
+        return et_pool_stats.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_pool_stats(const et_pool *pool, int64_t *out_size, int64_t *out_used, int64_t *out_peak)
+     * }
+     */
+    public static MemorySegment et_pool_stats$address() {
+        return et_pool_stats.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_pool_stats(const et_pool *pool, int64_t *out_size, int64_t *out_used, int64_t *out_peak)
+     * }
+     */
+    public static int et_pool_stats(MemorySegment pool, MemorySegment out_size, MemorySegment out_used, MemorySegment out_peak) {
+        var mh$ = et_pool_stats.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_pool_stats", pool, out_size, out_used, out_peak);
+            }
+            return (int)mh$.invokeExact(pool, out_size, out_used, out_peak);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_pool_destroy {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_pool_destroy").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void et_pool_destroy(et_pool *pool)
+     * }
+     */
+    public static FunctionDescriptor et_pool_destroy$descriptor() {
+        return et_pool_destroy.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void et_pool_destroy(et_pool *pool)
+     * }
+     */
+    public static MethodHandle et_pool_destroy$handle() {
+        return et_pool_destroy.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void et_pool_destroy(et_pool *pool)
+     * }
+     */
+    public static MemorySegment et_pool_destroy$address() {
+        return et_pool_destroy.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void et_pool_destroy(et_pool *pool)
+     * }
+     */
+    public static void et_pool_destroy(MemorySegment pool) {
+        var mh$ = et_pool_destroy.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_pool_destroy", pool);
+            }
+            mh$.invokeExact(pool);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class et_program_load_file {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Et4j.C_INT,
@@ -1357,6 +1541,7 @@ public class Et4j extends Et4j$shared {
     private static class et_method_execute {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Et4j.C_INT,
+            Et4j.C_POINTER,
             Et4j.C_POINTER
         );
 
@@ -1368,7 +1553,7 @@ public class Et4j extends Et4j$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * et_status et_method_execute(et_method *method)
+     * et_status et_method_execute(et_method *method, int64_t *out_elapsed_ns)
      * }
      */
     public static FunctionDescriptor et_method_execute$descriptor() {
@@ -1378,7 +1563,7 @@ public class Et4j extends Et4j$shared {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * et_status et_method_execute(et_method *method)
+     * et_status et_method_execute(et_method *method, int64_t *out_elapsed_ns)
      * }
      */
     public static MethodHandle et_method_execute$handle() {
@@ -1388,7 +1573,7 @@ public class Et4j extends Et4j$shared {
     /**
      * Address for:
      * {@snippet lang=c :
-     * et_status et_method_execute(et_method *method)
+     * et_status et_method_execute(et_method *method, int64_t *out_elapsed_ns)
      * }
      */
     public static MemorySegment et_method_execute$address() {
@@ -1397,16 +1582,320 @@ public class Et4j extends Et4j$shared {
 
     /**
      * {@snippet lang=c :
-     * et_status et_method_execute(et_method *method)
+     * et_status et_method_execute(et_method *method, int64_t *out_elapsed_ns)
      * }
      */
-    public static int et_method_execute(MemorySegment method) {
+    public static int et_method_execute(MemorySegment method, MemorySegment out_elapsed_ns) {
         var mh$ = et_method_execute.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("et_method_execute", method);
+                traceDowncall("et_method_execute", method, out_elapsed_ns);
             }
-            return (int)mh$.invokeExact(method);
+            return (int)mh$.invokeExact(method, out_elapsed_ns);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_method_profile_count {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_method_profile_count").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_method_profile_count(const et_method *method, int64_t *out_count)
+     * }
+     */
+    public static FunctionDescriptor et_method_profile_count$descriptor() {
+        return et_method_profile_count.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_method_profile_count(const et_method *method, int64_t *out_count)
+     * }
+     */
+    public static MethodHandle et_method_profile_count$handle() {
+        return et_method_profile_count.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_method_profile_count(const et_method *method, int64_t *out_count)
+     * }
+     */
+    public static MemorySegment et_method_profile_count$address() {
+        return et_method_profile_count.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_method_profile_count(const et_method *method, int64_t *out_count)
+     * }
+     */
+    public static int et_method_profile_count(MemorySegment method, MemorySegment out_count) {
+        var mh$ = et_method_profile_count.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_method_profile_count", method, out_count);
+            }
+            return (int)mh$.invokeExact(method, out_count);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_method_profile_event {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER,
+            Et4j.C_LONG,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_method_profile_event").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_method_profile_event(const et_method *method, int64_t index, et_profile_event *out_event)
+     * }
+     */
+    public static FunctionDescriptor et_method_profile_event$descriptor() {
+        return et_method_profile_event.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_method_profile_event(const et_method *method, int64_t index, et_profile_event *out_event)
+     * }
+     */
+    public static MethodHandle et_method_profile_event$handle() {
+        return et_method_profile_event.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_method_profile_event(const et_method *method, int64_t index, et_profile_event *out_event)
+     * }
+     */
+    public static MemorySegment et_method_profile_event$address() {
+        return et_method_profile_event.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_method_profile_event(const et_method *method, int64_t index, et_profile_event *out_event)
+     * }
+     */
+    public static int et_method_profile_event(MemorySegment method, long index, MemorySegment out_event) {
+        var mh$ = et_method_profile_event.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_method_profile_event", method, index, out_event);
+            }
+            return (int)mh$.invokeExact(method, index, out_event);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_method_etdump {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_method_etdump").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_method_etdump(et_method *method, void **out_data, uint64_t *out_size)
+     * }
+     */
+    public static FunctionDescriptor et_method_etdump$descriptor() {
+        return et_method_etdump.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_method_etdump(et_method *method, void **out_data, uint64_t *out_size)
+     * }
+     */
+    public static MethodHandle et_method_etdump$handle() {
+        return et_method_etdump.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_method_etdump(et_method *method, void **out_data, uint64_t *out_size)
+     * }
+     */
+    public static MemorySegment et_method_etdump$address() {
+        return et_method_etdump.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_method_etdump(et_method *method, void **out_data, uint64_t *out_size)
+     * }
+     */
+    public static int et_method_etdump(MemorySegment method, MemorySegment out_data, MemorySegment out_size) {
+        var mh$ = et_method_etdump.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_method_etdump", method, out_data, out_size);
+            }
+            return (int)mh$.invokeExact(method, out_data, out_size);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_free {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_free").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void et_free(void *data)
+     * }
+     */
+    public static FunctionDescriptor et_free$descriptor() {
+        return et_free.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void et_free(void *data)
+     * }
+     */
+    public static MethodHandle et_free$handle() {
+        return et_free.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void et_free(void *data)
+     * }
+     */
+    public static MemorySegment et_free$address() {
+        return et_free.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void et_free(void *data)
+     * }
+     */
+    public static void et_free(MemorySegment data) {
+        var mh$ = et_free.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_free", data);
+            }
+            mh$.invokeExact(data);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_runtime_thread_count {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_runtime_thread_count").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_runtime_thread_count(int32_t *out_threads)
+     * }
+     */
+    public static FunctionDescriptor et_runtime_thread_count$descriptor() {
+        return et_runtime_thread_count.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_runtime_thread_count(int32_t *out_threads)
+     * }
+     */
+    public static MethodHandle et_runtime_thread_count$handle() {
+        return et_runtime_thread_count.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_runtime_thread_count(int32_t *out_threads)
+     * }
+     */
+    public static MemorySegment et_runtime_thread_count$address() {
+        return et_runtime_thread_count.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_runtime_thread_count(int32_t *out_threads)
+     * }
+     */
+    public static int et_runtime_thread_count(MemorySegment out_threads) {
+        var mh$ = et_runtime_thread_count.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_runtime_thread_count", out_threads);
+            }
+            return (int)mh$.invokeExact(out_threads);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

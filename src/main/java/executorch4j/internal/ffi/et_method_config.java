@@ -17,11 +17,15 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
  * {@snippet lang=c :
  * struct {
  *     int32_t memory_policy;
- *     void *pool;
- *     uint64_t pool_size;
+ *     et_pool *pool;
  *     et_alloc_fn alloc;
  *     et_free_fn free;
  *     void *alloc_userdata;
+ *     int32_t threads;
+ *     int32_t xnnpack_weight_cache;
+ *     int32_t xnnpack_workspace_sharing;
+ *     int32_t warmup_runs;
+ *     int32_t profiling;
  * }
  * }
  */
@@ -35,10 +39,15 @@ public class et_method_config {
         Et4j.C_INT.withName("memory_policy"),
         MemoryLayout.paddingLayout(4),
         Et4j.C_POINTER.withName("pool"),
-        Et4j.C_LONG.withName("pool_size"),
         Et4j.C_POINTER.withName("alloc"),
         Et4j.C_POINTER.withName("free"),
-        Et4j.C_POINTER.withName("alloc_userdata")
+        Et4j.C_POINTER.withName("alloc_userdata"),
+        Et4j.C_INT.withName("threads"),
+        Et4j.C_INT.withName("xnnpack_weight_cache"),
+        Et4j.C_INT.withName("xnnpack_workspace_sharing"),
+        Et4j.C_INT.withName("warmup_runs"),
+        Et4j.C_INT.withName("profiling"),
+        MemoryLayout.paddingLayout(4)
     ).withName("et_method_config");
 
     /**
@@ -97,7 +106,7 @@ public class et_method_config {
     /**
      * Layout for field:
      * {@snippet lang=c :
-     * void *pool
+     * et_pool *pool
      * }
      */
     public static final AddressLayout pool$layout() {
@@ -109,7 +118,7 @@ public class et_method_config {
     /**
      * Offset for field:
      * {@snippet lang=c :
-     * void *pool
+     * et_pool *pool
      * }
      */
     public static final long pool$offset() {
@@ -119,7 +128,7 @@ public class et_method_config {
     /**
      * Getter for field:
      * {@snippet lang=c :
-     * void *pool
+     * et_pool *pool
      * }
      */
     public static MemorySegment pool(MemorySegment struct) {
@@ -129,55 +138,11 @@ public class et_method_config {
     /**
      * Setter for field:
      * {@snippet lang=c :
-     * void *pool
+     * et_pool *pool
      * }
      */
     public static void pool(MemorySegment struct, MemorySegment fieldValue) {
         struct.set(pool$LAYOUT, pool$OFFSET, fieldValue);
-    }
-
-    private static final OfLong pool_size$LAYOUT = (OfLong)$LAYOUT.select(groupElement("pool_size"));
-
-    /**
-     * Layout for field:
-     * {@snippet lang=c :
-     * uint64_t pool_size
-     * }
-     */
-    public static final OfLong pool_size$layout() {
-        return pool_size$LAYOUT;
-    }
-
-    private static final long pool_size$OFFSET = $LAYOUT.byteOffset(groupElement("pool_size"));
-
-    /**
-     * Offset for field:
-     * {@snippet lang=c :
-     * uint64_t pool_size
-     * }
-     */
-    public static final long pool_size$offset() {
-        return pool_size$OFFSET;
-    }
-
-    /**
-     * Getter for field:
-     * {@snippet lang=c :
-     * uint64_t pool_size
-     * }
-     */
-    public static long pool_size(MemorySegment struct) {
-        return struct.get(pool_size$LAYOUT, pool_size$OFFSET);
-    }
-
-    /**
-     * Setter for field:
-     * {@snippet lang=c :
-     * uint64_t pool_size
-     * }
-     */
-    public static void pool_size(MemorySegment struct, long fieldValue) {
-        struct.set(pool_size$LAYOUT, pool_size$OFFSET, fieldValue);
     }
 
     /**
@@ -425,6 +390,226 @@ public class et_method_config {
      */
     public static void alloc_userdata(MemorySegment struct, MemorySegment fieldValue) {
         struct.set(alloc_userdata$LAYOUT, alloc_userdata$OFFSET, fieldValue);
+    }
+
+    private static final OfInt threads$LAYOUT = (OfInt)$LAYOUT.select(groupElement("threads"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * int32_t threads
+     * }
+     */
+    public static final OfInt threads$layout() {
+        return threads$LAYOUT;
+    }
+
+    private static final long threads$OFFSET = $LAYOUT.byteOffset(groupElement("threads"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * int32_t threads
+     * }
+     */
+    public static final long threads$offset() {
+        return threads$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * int32_t threads
+     * }
+     */
+    public static int threads(MemorySegment struct) {
+        return struct.get(threads$LAYOUT, threads$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * int32_t threads
+     * }
+     */
+    public static void threads(MemorySegment struct, int fieldValue) {
+        struct.set(threads$LAYOUT, threads$OFFSET, fieldValue);
+    }
+
+    private static final OfInt xnnpack_weight_cache$LAYOUT = (OfInt)$LAYOUT.select(groupElement("xnnpack_weight_cache"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * int32_t xnnpack_weight_cache
+     * }
+     */
+    public static final OfInt xnnpack_weight_cache$layout() {
+        return xnnpack_weight_cache$LAYOUT;
+    }
+
+    private static final long xnnpack_weight_cache$OFFSET = $LAYOUT.byteOffset(groupElement("xnnpack_weight_cache"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * int32_t xnnpack_weight_cache
+     * }
+     */
+    public static final long xnnpack_weight_cache$offset() {
+        return xnnpack_weight_cache$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * int32_t xnnpack_weight_cache
+     * }
+     */
+    public static int xnnpack_weight_cache(MemorySegment struct) {
+        return struct.get(xnnpack_weight_cache$LAYOUT, xnnpack_weight_cache$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * int32_t xnnpack_weight_cache
+     * }
+     */
+    public static void xnnpack_weight_cache(MemorySegment struct, int fieldValue) {
+        struct.set(xnnpack_weight_cache$LAYOUT, xnnpack_weight_cache$OFFSET, fieldValue);
+    }
+
+    private static final OfInt xnnpack_workspace_sharing$LAYOUT = (OfInt)$LAYOUT.select(groupElement("xnnpack_workspace_sharing"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * int32_t xnnpack_workspace_sharing
+     * }
+     */
+    public static final OfInt xnnpack_workspace_sharing$layout() {
+        return xnnpack_workspace_sharing$LAYOUT;
+    }
+
+    private static final long xnnpack_workspace_sharing$OFFSET = $LAYOUT.byteOffset(groupElement("xnnpack_workspace_sharing"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * int32_t xnnpack_workspace_sharing
+     * }
+     */
+    public static final long xnnpack_workspace_sharing$offset() {
+        return xnnpack_workspace_sharing$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * int32_t xnnpack_workspace_sharing
+     * }
+     */
+    public static int xnnpack_workspace_sharing(MemorySegment struct) {
+        return struct.get(xnnpack_workspace_sharing$LAYOUT, xnnpack_workspace_sharing$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * int32_t xnnpack_workspace_sharing
+     * }
+     */
+    public static void xnnpack_workspace_sharing(MemorySegment struct, int fieldValue) {
+        struct.set(xnnpack_workspace_sharing$LAYOUT, xnnpack_workspace_sharing$OFFSET, fieldValue);
+    }
+
+    private static final OfInt warmup_runs$LAYOUT = (OfInt)$LAYOUT.select(groupElement("warmup_runs"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * int32_t warmup_runs
+     * }
+     */
+    public static final OfInt warmup_runs$layout() {
+        return warmup_runs$LAYOUT;
+    }
+
+    private static final long warmup_runs$OFFSET = $LAYOUT.byteOffset(groupElement("warmup_runs"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * int32_t warmup_runs
+     * }
+     */
+    public static final long warmup_runs$offset() {
+        return warmup_runs$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * int32_t warmup_runs
+     * }
+     */
+    public static int warmup_runs(MemorySegment struct) {
+        return struct.get(warmup_runs$LAYOUT, warmup_runs$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * int32_t warmup_runs
+     * }
+     */
+    public static void warmup_runs(MemorySegment struct, int fieldValue) {
+        struct.set(warmup_runs$LAYOUT, warmup_runs$OFFSET, fieldValue);
+    }
+
+    private static final OfInt profiling$LAYOUT = (OfInt)$LAYOUT.select(groupElement("profiling"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * int32_t profiling
+     * }
+     */
+    public static final OfInt profiling$layout() {
+        return profiling$LAYOUT;
+    }
+
+    private static final long profiling$OFFSET = $LAYOUT.byteOffset(groupElement("profiling"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * int32_t profiling
+     * }
+     */
+    public static final long profiling$offset() {
+        return profiling$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * int32_t profiling
+     * }
+     */
+    public static int profiling(MemorySegment struct) {
+        return struct.get(profiling$LAYOUT, profiling$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * int32_t profiling
+     * }
+     */
+    public static void profiling(MemorySegment struct, int fieldValue) {
+        struct.set(profiling$LAYOUT, profiling$OFFSET, fieldValue);
     }
 
     /**

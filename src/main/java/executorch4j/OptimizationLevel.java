@@ -1,0 +1,64 @@
+package executorch4j;
+
+/**
+ * Runtime presets. ExecuTorch optimizes at export time and has no runtime graph passes, so each
+ * level is an honest set of real runtime knobs:
+ *
+ * <table>
+ *   <caption>What each level sets</caption>
+ *   <tr><th>knob</th><th>NONE</th><th>BASIC (default)</th><th>AGGRESSIVE</th></tr>
+ *   <tr><td>threads (XNNPACK, optimized kernels)</td><td>1, the calling thread</td>
+ *       <td>runtime default (performance cores)</td><td>all logical CPUs</td></tr>
+ *   <tr><td>file loading</td><td>read()</td><td>mmap</td><td>mmap + mlock</td></tr>
+ *   <tr><td>warm-up executes at load</td><td>0</td><td>1</td><td>3</td></tr>
+ *   <tr><td>XNNPACK weight cache</td><td>off</td><td>off</td><td>on</td></tr>
+ *   <tr><td>XNNPACK workspace sharing</td><td>disabled</td><td>runtime default</td><td>global</td></tr>
+ * </table>
+ *
+ * <p>An explicit {@link LoadOptions#withLoadMode} overrides the level's file loading. ExecuTorch
+ * has one thread pool per process: a level that resizes it affects every model.
+ */
+public enum OptimizationLevel {
+  NONE(1, LoadMode.FILE, 0, false, 0),
+  BASIC(0, LoadMode.MMAP, 1, false, -1),
+  AGGRESSIVE(-1, LoadMode.MMAP_MLOCK, 3, true, 2);
+
+  private final int threads;
+  private final LoadMode loadMode;
+  private final int warmupRuns;
+  private final boolean xnnpackWeightCache;
+  private final int xnnpackWorkspaceSharing;
+
+  OptimizationLevel(int threads, LoadMode loadMode, int warmupRuns, boolean weightCache, int sharing) {
+    this.threads = threads;
+    this.loadMode = loadMode;
+    this.warmupRuns = warmupRuns;
+    this.xnnpackWeightCache = weightCache;
+    this.xnnpackWorkspaceSharing = sharing;
+  }
+
+  /** Threads for the runtime's pool: 1 = calling thread only, 0 = runtime default. */
+  public int threads() {
+    return threads < 0 ? Runtime.getRuntime().availableProcessors() : threads;
+  }
+
+  /** How files are read at this level. */
+  public LoadMode loadMode() {
+    return loadMode;
+  }
+
+  /** Executes on zero inputs at load, so first-call costs are paid before the first forward. */
+  public int warmupRuns() {
+    return warmupRuns;
+  }
+
+  /** Whether XNNPACK's packed-weight cache is on. */
+  public boolean xnnpackWeightCache() {
+    return xnnpackWeightCache;
+  }
+
+  /** XNNPACK workspace sharing mode: -1 default, 0 disabled, 1 per model, 2 global. */
+  public int xnnpackWorkspaceSharing() {
+    return xnnpackWorkspaceSharing;
+  }
+}
