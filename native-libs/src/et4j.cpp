@@ -285,7 +285,15 @@ class FacadeAllocator final : public MemoryAllocator {
     }
     if (p == nullptr) {
       failed_bytes_ += size;
-      return nullptr;
+      if (temp_) return nullptr;  // kernels check temp allocations
+      // ExecuTorch 1.5.1 does not check every method-allocator result while
+      // parsing a program (a NULL list is written to in Method::parse_values),
+      // so the runtime must never see NULL here. Lend malloc'd memory, remember
+      // the failure, and et_method_load discards the method afterwards.
+      void *raw = std::malloc(size + alignment);
+      if (raw == nullptr) return nullptr;
+      fallbacks_.push_back(raw);
+      p = reinterpret_cast<void *>(align_up(reinterpret_cast<uintptr_t>(raw), alignment));
     }
     used_ += size;
     total_allocs_++;
@@ -306,6 +314,7 @@ class FacadeAllocator final : public MemoryAllocator {
   }
   size_t total_allocs() const { return total_allocs_; }
   size_t failed_bytes() const { return failed_bytes_; }
+  bool failed() const { return failed_bytes_ > 0; }
 
  private:
   struct Block {
@@ -345,12 +354,15 @@ class FacadeAllocator final : public MemoryAllocator {
         for (auto &b : blocks_) std::free(b.ptr);
     }
     blocks_.clear();
+    for (void *f : fallbacks_) std::free(f);
+    fallbacks_.clear();
   }
 
   et_method_config cfg_;
   Pool *pool_;
   bool temp_;
   std::vector<Block> blocks_;
+  std::vector<void *> fallbacks_;
   size_t used_ = 0, peak_ = 0, total_allocs_ = 0, failed_bytes_ = 0;
 };
 
@@ -986,14 +998,7 @@ et_status et_method_load(et_program *program, const char *method, const et_metho
     if (sz.get() < 0) return fail(0x23, "planned buffer %zu has negative size", i);
     size_t bytes = static_cast<size_t>(sz.get());
     void *buf = m->method_allocator->allocate(bytes == 0 ? 1 : bytes, 64);
-    if (buf == nullptr) {
-      if (policy == ET_MEMORY_STATIC)
-        return fail(0x21,
-                    "STATIC pool too small: memory-planned buffers alone need %zu bytes more "
-                    "(pool is %zu bytes); use requiredPoolBytes() to size it",
-                    bytes, m->pool->size);
-      return fail(0x21, "cannot allocate planned buffer %zu of %zu bytes", i, bytes);
-    }
+    if (buf == nullptr) return fail(0x21, "cannot allocate planned buffer %zu of %zu bytes", i, bytes);
     m->planned_spans.emplace_back(static_cast<uint8_t *>(buf), bytes);
     m->planned_bytes += bytes;
   }
@@ -1019,6 +1024,15 @@ et_status et_method_load(et_program *program, const char *method, const et_metho
   Result<Method> r = program->program->load_method(
       method, m->memory_manager.get(), m->tracer.get(), nullptr,
       m->xnnpack_options.view().size() > 0 ? &m->backend_options : nullptr);
+  if (!r.ok() && m->method_allocator->failed()) {
+    size_t borrowed = m->method_allocator->failed_bytes();
+    if (policy == ET_MEMORY_STATIC)
+      return fail(0x21,
+                  "STATIC pool too small: method '%s' needs at least %zu bytes but the pool has "
+                  "%zu; use requiredPoolBytes() to size it",
+                  method, m->pool->low + m->pool->high + borrowed, m->pool->size);
+    return fail(0x21, "the custom allocator refused %zu bytes while loading '%s'", borrowed, method);
+  }
   if (!r.ok()) {
     Error e = r.error();
     std::string log = t_runtime_log;
@@ -1036,20 +1050,30 @@ et_status et_method_load(et_program *program, const char *method, const et_metho
                   "method '%s' is delegated to backend %s, which this runtime does not include "
                   "(available: XnnpackBackend)",
                   method, backends.c_str());
-    if (e == Error::MemoryAllocationFailed && policy == ET_MEMORY_STATIC)
-      return fail(0x21,
-                  "STATIC pool too small: loading method '%s' needed more than the pool's %zu "
-                  "bytes (%zu used); use requiredPoolBytes() to size it",
-                  method, m->pool->size, m->pool->low + m->pool->high);
-    if (e == Error::MemoryAllocationFailed && policy == ET_MEMORY_CUSTOM)
-      return fail(ET_ERR_CALLBACK_FAILED, "the custom allocator refused an allocation while loading '%s'", method);
     return fail_runtime(e, "cannot load method");
   }
   m->method.emplace(std::move(r.get()));
+  if (m->method_allocator->failed()) {
+    // Loaded on borrowed memory (see FacadeAllocator::allocate): discard it.
+    size_t borrowed = m->method_allocator->failed_bytes();
+    if (policy == ET_MEMORY_STATIC)
+      return fail(0x21,
+                  "STATIC pool too small: method '%s' needs at least %zu bytes but the pool has "
+                  "%zu; use requiredPoolBytes() to size it",
+                  method, m->pool->low + m->pool->high + borrowed, m->pool->size);
+    return fail(0x21, "the custom allocator refused %zu bytes while loading '%s'", borrowed, method);
+  }
   m->num_inputs = m->method->inputs_size();
   m->num_outputs = m->method->outputs_size();
   if (cfg.warmup_runs > 0) {
-    if (et_status st = warm_up(m.get(), cfg.warmup_runs)) return st;
+    if (et_status st = warm_up(m.get(), cfg.warmup_runs)) {
+      if (policy == ET_MEMORY_STATIC && m->temp_allocator->failed())
+        return fail(0x21,
+                    "STATIC pool too small: method '%s' needs %zu more bytes of temp memory while "
+                    "running (pool has %zu); use requiredPoolBytes() to size it",
+                    method, m->temp_allocator->failed_bytes(), m->pool->size);
+      return st;
+    }
   }
   *out_method = m.release();
   return ET_OK;
