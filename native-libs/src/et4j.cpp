@@ -433,6 +433,15 @@ class FlatReader {
   }
   uint8_t u8(size_t off) const { return ok(off, 1) ? d_[off] : 0; }
   size_t root() const { return u32(0); }
+  // Scalar fields equal to their default are not stored: absent means 0.
+  int32_t field_i32(size_t table, int id) const {
+    size_t f = field(table, id);
+    return f == 0 ? 0 : i32(f);
+  }
+  uint8_t field_u8(size_t table, int id) const {
+    size_t f = field(table, id);
+    return f == 0 ? 0 : u8(f);
+  }
   // Absolute offset of field `id` of the table at `table`, or 0 when absent.
   size_t field(size_t table, int id) const {
     if (table == 0 || !ok(table, 4)) return 0;
@@ -510,16 +519,16 @@ InstructionNames read_instruction_names(DataLoader *loader, const char *method) 
       auto instrs = fb.vec(fb.vec_table(chains, c), 2);
       for (uint32_t i = 0; i < instrs.second && i < (1u << 20); i++) {
         size_t instr = fb.vec_table(instrs, i);
-        uint8_t type = fb.u8(fb.field(instr, 0));
+        uint8_t type = fb.field_u8(instr, 0);
         size_t args = fb.table_at(instr, 1);
         std::string name;
         if (type == 1) {  // KernelCall
-          int32_t op = fb.i32(fb.field(args, 0));
+          int32_t op = fb.field_i32(args, 0);
           size_t optab = op >= 0 ? fb.vec_table(ops, static_cast<uint32_t>(op)) : 0;
           std::string overload = fb.str(optab, 1);
           name = fb.str(optab, 0) + (overload.empty() ? "" : "." + overload);
         } else if (type == 2) {  // DelegateCall
-          int32_t di = fb.i32(fb.field(args, 0));
+          int32_t di = fb.field_i32(args, 0);
           size_t del = di >= 0 ? fb.vec_table(delegates, static_cast<uint32_t>(di)) : 0;
           name = "DELEGATE_CALL " + fb.str(del, 0);
         } else {
@@ -559,7 +568,16 @@ class FacadeTracer final : public EventTracer {
     etdump_.create_event_block(name);
   }
   EventTracerEntry start_profiling(const char *name, ChainID chain_id, DebugHandle debug_handle) override {
+    // The runtime sets the current chain and instruction on this tracer
+    // (set_chain_debug_handle is not virtual) and calls with the defaults.
+    if (chain_id == executorch::runtime::kUnsetChainId) {
+      chain_id = chain_id_;
+      debug_handle = debug_handle_;
+    }
+    etdump_.set_chain_debug_handle(chain_id, debug_handle);
     EventTracerEntry e = etdump_.start_profiling(name, chain_id, debug_handle);
+    e.chain_id = chain_id;
+    e.debug_handle = debug_handle;
     e.start_time = et_pal_current_ticks();
     name_stack_.push_back(name);
     return e;

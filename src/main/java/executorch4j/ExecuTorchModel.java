@@ -147,7 +147,7 @@ public final class ExecuTorchModel implements AutoCloseable {
           et_method_config.alloc(cfg, allocator.alloc);
           et_method_config.free(cfg, allocator.free);
         }
-        et_method_config.threads(cfg, level.threads());
+        et_method_config.threads(cfg, options.effectiveThreads());
         et_method_config.xnnpack_weight_cache(cfg, level.xnnpackWeightCache() ? 1 : 0);
         et_method_config.xnnpack_workspace_sharing(cfg, level.xnnpackWorkspaceSharing());
         et_method_config.warmup_runs(cfg, level.warmupRuns());

@@ -15,15 +15,21 @@ import java.util.Objects;
  * @param allocator CUSTOM allocator
  * @param optimization runtime preset, see {@link OptimizationLevel}
  * @param profiling attach the per-operator profiler from the start
+ * @param threads threads for XNNPACK and the optimized kernels; 0 = as the optimization level
+ *     says, 1 = the calling thread only, N = resize ExecuTorch's process-wide pool to N
  */
 public record LoadOptions(LoadMode loadMode, boolean verify, MemoryPolicy memoryPolicy,
-    long poolBytes, NativeAllocator allocator, OptimizationLevel optimization, boolean profiling) {
+    long poolBytes, NativeAllocator allocator, OptimizationLevel optimization, boolean profiling,
+    int threads) {
 
   public LoadOptions {
     Objects.requireNonNull(memoryPolicy, "memoryPolicy");
     Objects.requireNonNull(optimization, "optimization");
     if (memoryPolicy == MemoryPolicy.STATIC && poolBytes <= 0) {
       throw new IllegalArgumentException("a STATIC pool needs a size > 0");
+    }
+    if (threads < 0) {
+      throw new IllegalArgumentException("threads must be >= 0, got " + threads);
     }
     if (memoryPolicy == MemoryPolicy.CUSTOM && allocator == null) {
       throw new IllegalArgumentException("CUSTOM memory needs a NativeAllocator");
@@ -32,7 +38,7 @@ public record LoadOptions(LoadMode loadMode, boolean verify, MemoryPolicy memory
 
   /** AUTO memory, BASIC optimization (mmap), full verification, no profiling. */
   public static LoadOptions defaults() {
-    return new LoadOptions(null, true, MemoryPolicy.AUTO, 0, null, OptimizationLevel.BASIC, false);
+    return new LoadOptions(null, true, MemoryPolicy.AUTO, 0, null, OptimizationLevel.BASIC, false, 0);
   }
 
   /** The load mode in effect: the explicit one, else the optimization level's. */
@@ -40,12 +46,21 @@ public record LoadOptions(LoadMode loadMode, boolean verify, MemoryPolicy memory
     return loadMode != null ? loadMode : optimization.loadMode();
   }
 
+  /** The thread count in effect: the explicit one, else the optimization level's. */
+  public int effectiveThreads() {
+    return threads > 0 ? threads : optimization.threads();
+  }
+
+  public LoadOptions withThreads(int n) {
+    return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, optimization, profiling, n);
+  }
+
   public LoadOptions withLoadMode(LoadMode mode) {
-    return new LoadOptions(mode, verify, memoryPolicy, poolBytes, allocator, optimization, profiling);
+    return new LoadOptions(mode, verify, memoryPolicy, poolBytes, allocator, optimization, profiling, threads);
   }
 
   public LoadOptions withVerify(boolean v) {
-    return new LoadOptions(loadMode, v, memoryPolicy, poolBytes, allocator, optimization, profiling);
+    return new LoadOptions(loadMode, v, memoryPolicy, poolBytes, allocator, optimization, profiling, threads);
   }
 
   /**
@@ -57,20 +72,20 @@ public record LoadOptions(LoadMode loadMode, boolean verify, MemoryPolicy memory
       throw new IllegalArgumentException("CUSTOM memory needs a NativeAllocator: use withAllocator");
     }
     return new LoadOptions(loadMode, verify, policy, policy == MemoryPolicy.STATIC ? poolBytes : 0, null,
-        optimization, profiling);
+        optimization, profiling, threads);
   }
 
   /** CUSTOM memory through {@code allocator}. */
   public LoadOptions withAllocator(NativeAllocator allocator) {
     return new LoadOptions(loadMode, verify, MemoryPolicy.CUSTOM, 0, Objects.requireNonNull(allocator),
-        optimization, profiling);
+        optimization, profiling, threads);
   }
 
   public LoadOptions withOptimization(OptimizationLevel level) {
-    return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, level, profiling);
+    return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, level, profiling, threads);
   }
 
   public LoadOptions withProfiling(boolean on) {
-    return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, optimization, on);
+    return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, optimization, on, threads);
   }
 }

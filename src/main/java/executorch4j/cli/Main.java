@@ -3,6 +3,11 @@ package executorch4j.cli;
 import executorch4j.DType;
 import executorch4j.ExecuTorchException;
 import executorch4j.ExecuTorchModel;
+import executorch4j.InferenceStats;
+import executorch4j.LoadOptions;
+import executorch4j.MemoryPolicy;
+import executorch4j.OptimizationLevel;
+import executorch4j.ProfileReport;
 import executorch4j.MethodMeta;
 import executorch4j.Tensor;
 import executorch4j.TensorMeta;
@@ -30,8 +35,14 @@ public final class Main {
         inspect MODEL.pte [--json]
             print the methods and input/output metadata
         run MODEL.pte [--method NAME] [--input V1,V2,...]... [--random] [--json]
+                      [--level NONE|BASIC|AGGRESSIVE] [--pool BYTES]
+                      [--profile] [--trace OUT.json] [--etdump OUT.etdump]
             run a method; each --input gives one input's values in order, reshaped to its
-            declared shape; --random fills every input with seeded values
+            declared shape; --random fills every input with seeded values; --pool runs in
+            one STATIC pool; --profile prints per-operator times, --trace writes a Chrome
+            trace (Perfetto), --etdump an ETDump for ExecuTorch's devtools
+        bench MODEL.pte [--method NAME] [--iterations N] [--warmup N] [--level L] [--threads T]
+            time forward on seeded inputs: mean, p50, p90, p99
         demo
             run the bundled linear-regression model (y = 2x + 3) over the spec table
         version
@@ -66,6 +77,7 @@ public final class Main {
       switch (args[0]) {
         case "inspect" -> inspect(rest);
         case "run" -> runModel(rest);
+        case "bench" -> bench(rest);
         case "demo" -> demo();
         case "version" -> out.println(executorch4j.internal.Native.version());
         case "-h", "--help", "help" -> out.print(USAGE);
@@ -88,14 +100,63 @@ public final class Main {
   // ---------------------------------------------------------------- options
 
   /** Parsed options; {@code --name value} and {@code --name=value} both work. */
-  private record Options(Path model, String method, List<String> inputs, boolean random, boolean json) {}
+  private record Options(Path model, String method, List<String> inputs, boolean random, boolean json,
+      Map<String, String> extra) {
+    String get(String key, String fallback) {
+      return extra.getOrDefault(key, fallback);
+    }
 
-  private static Options parse(String[] args, boolean allowRun) {
+    long number(String key, long fallback) {
+      String v = extra.get(key);
+      if (v == null) {
+        return fallback;
+      }
+      try {
+        long n = Long.parseLong(v.replace("_", ""));
+        if (n < 0) {
+          throw new NumberFormatException();
+        }
+        return n;
+      } catch (NumberFormatException e) {
+        throw new UsageException(key + " needs a non-negative whole number, got '" + v + "'");
+      }
+    }
+
+    LoadOptions loadOptions() {
+      LoadOptions o = LoadOptions.defaults();
+      String level = extra.get("--level");
+      if (level != null) {
+        try {
+          o = o.withOptimization(OptimizationLevel.valueOf(level.toUpperCase(Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+          throw new UsageException("--level must be NONE, BASIC or AGGRESSIVE, got '" + level + "'");
+        }
+      }
+      if (extra.containsKey("--pool")) {
+        o = o.withMemory(MemoryPolicy.STATIC, number("--pool", 0));
+      }
+      return o.withProfiling(extra.containsKey("--profile") || extra.containsKey("--trace")
+          || extra.containsKey("--etdump"));
+    }
+  }
+
+  /** Options that take a value, per command. */
+  private static final Map<String, List<String>> VALUED = Map.of(
+      "inspect", List.of(),
+      "run", List.of("--method", "--input", "--level", "--pool", "--trace", "--etdump"),
+      "bench", List.of("--method", "--iterations", "--warmup", "--level", "--threads"));
+  private static final Map<String, List<String>> FLAGS = Map.of(
+      "inspect", List.of("--json"),
+      "run", List.of("--json", "--random", "--profile"),
+      "bench", List.of("--json"));
+
+  private static Options parse(String command, String[] args) {
     Path model = null;
     String method = "forward";
     List<String> inputs = new ArrayList<>();
     boolean random = false;
     boolean json = false;
+    Map<String, String> extra = new java.util.HashMap<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       String value = null;
@@ -104,34 +165,31 @@ public final class Main {
         value = a.substring(eq + 1);
         a = a.substring(0, eq);
       }
-      switch (a) {
-        case "--json" -> json = true;
-        case "--random" -> random = allowRun ? true : bad(a);
-        case "--method", "--input" -> {
-          if (!allowRun) {
-            bad(a);
-          }
-          if (value == null) {
-            if (i + 1 >= args.length) {
-              throw new UsageException(a + " needs a value");
-            }
-            value = args[++i];
-          }
-          if (a.equals("--method")) {
-            method = value;
-          } else {
-            inputs.add(value);
-          }
+      if (a.startsWith("--")) {
+        boolean valued = VALUED.get(command).contains(a);
+        if (!valued && !FLAGS.get(command).contains(a)) {
+          bad(a);
         }
-        default -> {
-          if (a.startsWith("--")) {
-            bad(a);
+        if (valued && value == null) {
+          if (i + 1 >= args.length) {
+            throw new UsageException(a + " needs a value");
           }
-          if (model != null) {
-            throw new UsageException("more than one model given: " + model + ", " + a);
-          }
-          model = Path.of(a);
+          value = args[++i];
+        } else if (!valued && value != null) {
+          throw new UsageException(a + " takes no value");
         }
+        switch (a) {
+          case "--json" -> json = true;
+          case "--random" -> random = true;
+          case "--method" -> method = value;
+          case "--input" -> inputs.add(value);
+          default -> extra.put(a, valued ? value : "true");
+        }
+      } else {
+        if (model != null) {
+          throw new UsageException("more than one model given: " + model + ", " + a);
+        }
+        model = Path.of(a);
       }
     }
     if (model == null) {
@@ -140,7 +198,7 @@ public final class Main {
     if (random && !inputs.isEmpty()) {
       throw new UsageException("use either --input or --random, not both");
     }
-    return new Options(model, method, inputs, random, json);
+    return new Options(model, method, inputs, random, json, extra);
   }
 
   private static boolean bad(String option) {
@@ -150,7 +208,7 @@ public final class Main {
   // --------------------------------------------------------------- commands
 
   private void inspect(String[] args) {
-    Options o = parse(args, false);
+    Options o = parse("inspect", args);
     try (var model = ExecuTorchModel.load(o.model())) {
       if (o.json()) {
         out.println(Json.inspect(model));
@@ -170,17 +228,15 @@ public final class Main {
         out.printf("  planned memory: %d bytes in %d buffer(s)%n", meta.plannedBytes(),
             meta.plannedBufferSizes().size());
       }
+      out.printf("STATIC pool needed: %d bytes (--pool / MemoryPolicy.STATIC)%n",
+          ExecuTorchModel.requiredPoolBytes(o.model()));
     }
   }
 
   private void runModel(String[] args) {
-    Options o = parse(args, true);
-    try (var model = ExecuTorchModel.load(o.model())) {
-      if (!model.methodNames().contains(o.method())) {
-        throw new UsageException("no method '" + o.method() + "' in " + o.model()
-            + " (methods: " + String.join(", ", model.methodNames()) + ")");
-      }
-      MethodMeta meta = model.methodMeta(o.method());
+    Options o = parse("run", args);
+    try (var model = ExecuTorchModel.load(o.model(), o.loadOptions())) {
+      MethodMeta meta = methodOf(model, o);
       List<TensorMeta> declared = meta.inputs();
       if (!o.random() && o.inputs().size() != declared.size()) {
         throw new UsageException(o.method() + " takes " + declared.size() + " input(s) ("
@@ -201,6 +257,90 @@ public final class Main {
           out.printf("%s %s%s = %s%n", e.getKey(), t.dtype(), Arrays.toString(t.shape()).replace(" ", ""),
               Json.values(t));
         }
+      }
+      if (model.isProfiling()) {
+        ProfileReport report = model.profile();
+        if (o.extra().containsKey("--profile")) {
+          (o.json() ? err : out).print(report.toTable());
+        }
+        write(o.extra().get("--trace"), report.toChromeTrace().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        write(o.extra().get("--etdump"), o.extra().containsKey("--etdump") ? model.etdump() : null);
+      }
+    }
+  }
+
+  private void write(String file, byte[] data) {
+    if (file == null) {
+      return;
+    }
+    try {
+      java.nio.file.Files.write(Path.of(file), data);
+      err.println("wrote " + file + " (" + data.length + " bytes)");
+    } catch (IOException e) {
+      throw new ExecuTorchException(executorch4j.ErrorCode.ACCESS_FAILED, "cannot write " + file + ": " + e.getMessage());
+    }
+  }
+
+  private static MethodMeta methodOf(ExecuTorchModel model, Options o) {
+    if (!model.methodNames().contains(o.method())) {
+      throw new UsageException("no method '" + o.method() + "' in " + o.model()
+          + " (methods: " + String.join(", ", model.methodNames()) + ")");
+    }
+    return model.methodMeta(o.method());
+  }
+
+  private void bench(String[] args) {
+    Options o = parse("bench", args);
+    int iterations = Math.toIntExact(o.number("--iterations", 1000));
+    int warmup = Math.toIntExact(o.number("--warmup", Math.min(2000, iterations)));
+    if (iterations == 0) {
+      throw new UsageException("--iterations must be at least 1");
+    }
+    LoadOptions lo = o.loadOptions().withThreads(Math.toIntExact(o.number("--threads", 0)));
+    long t0 = System.nanoTime();
+    try (var model = ExecuTorchModel.load(o.model(), lo)) {
+      double loadMs = (System.nanoTime() - t0) / 1e6;
+      MethodMeta meta = methodOf(model, o);
+      Tensor[] inputs = new Tensor[meta.inputs().size()];
+      for (int i = 0; i < inputs.length; i++) {
+        inputs[i] = randomTensor(meta.inputs().get(i), i);
+      }
+      for (int i = 0; i < warmup; i++) {
+        model.execute(o.method(), inputs);
+      }
+      model.resetStats();
+      long[] wall = new long[iterations];
+      int barWidth = 30;
+      for (int i = 0; i < iterations; i++) {
+        long s = System.nanoTime();
+        model.execute(o.method(), inputs);
+        wall[i] = System.nanoTime() - s;
+        if (!o.json() && (i + 1) % Math.max(1, iterations / barWidth) == 0) {
+          int filled = (int) ((long) (i + 1) * barWidth / iterations);
+          err.printf("\r[%s%s] %d/%d", "#".repeat(filled), " ".repeat(barWidth - filled), i + 1, iterations);
+        }
+      }
+      if (!o.json()) {
+        err.println();
+      }
+      Arrays.sort(wall);
+      InferenceStats st = model.inferenceStats();
+      double mean = Arrays.stream(wall).average().orElse(0) / 1e3;
+      double p50 = wall[(int) Math.ceil(0.50 * iterations) - 1] / 1e3;
+      double p90 = wall[(int) Math.ceil(0.90 * iterations) - 1] / 1e3;
+      double p99 = wall[(int) Math.ceil(0.99 * iterations) - 1] / 1e3;
+      if (o.json()) {
+        out.printf(Locale.ROOT, "{\"model\":%s,\"method\":%s,\"level\":\"%s\",\"iterations\":%d,"
+                + "\"load_ms\":%.3f,\"mean_us\":%.3f,\"p50_us\":%.3f,\"p90_us\":%.3f,\"p99_us\":%.3f,"
+                + "\"runtime_mean_us\":%.3f}%n",
+            Json.str(o.model().toString()), Json.str(o.method()), lo.optimization(), iterations, loadMs, mean,
+            p50, p90, p99, st.meanNanos() / 1e3);
+      } else {
+        out.printf(Locale.ROOT, "%s %s, level %s, %s, %d iterations after %d warm-up%n", o.model(), o.method(),
+            lo.optimization(), lo.effectiveThreads() == 0 ? "default threads" : lo.effectiveThreads() + " thread(s)",
+            iterations, warmup);
+        out.printf(Locale.ROOT, "load %.2f ms%nforward (wall, Java call included): mean %.2f us  p50 %.2f  p90 %.2f"
+            + "  p99 %.2f%nexecute (inside the runtime): mean %.2f us%n", loadMs, mean, p50, p90, p99, st.meanNanos() / 1e3);
       }
     }
   }

@@ -1,0 +1,101 @@
+package executorch4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import executorch4j.internal.ffi.Et4j;
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+/** Each level changes real runtime knobs, and outputs stay within tolerance at every level. */
+class OptimizationLevelTest {
+
+  static Stream<Arguments> fixturesByLevel() {
+    return Fixtures.names().flatMap(n -> Stream.of(OptimizationLevel.values()).map(l -> Arguments.of(n, l)));
+  }
+
+  @ParameterizedTest(name = "{0} at {1}")
+  @MethodSource("fixturesByLevel")
+  void goldenOutputsAtEveryLevel(String name, OptimizationLevel level) {
+    Fixtures.Golden golden = Fixtures.golden(name);
+    try (var model = ExecuTorchModel.load(Fixtures.pte(name), LoadOptions.defaults().withOptimization(level))) {
+      for (var method : golden.methods().entrySet()) {
+        for (Fixtures.Case kase : method.getValue().cases()) {
+          Tensor[] in = kase.inputs().stream().map(Fixtures.Value::toTensor).toArray(Tensor[]::new);
+          Map<String, Tensor> out = model.execute(method.getKey(), in);
+          for (int o = 0; o < kase.outputs().size(); o++) {
+            Fixtures.assertMatches(kase.outputs().get(o), out.get("output_" + o), golden.tolerance(),
+                name + " at " + level);
+          }
+        }
+      }
+    }
+  }
+
+  static int poolThreads() {
+    try (Arena a = Arena.ofConfined()) {
+      var out = a.allocate(ValueLayout.JAVA_INT);
+      executorch4j.internal.Native.check(Et4j.et_runtime_thread_count(out));
+      return out.get(ValueLayout.JAVA_INT, 0);
+    }
+  }
+
+  @Test
+  void levelsMapToRealKnobs() {
+    assertEquals(1, OptimizationLevel.NONE.threads());
+    assertEquals(LoadMode.FILE, OptimizationLevel.NONE.loadMode());
+    assertEquals(0, OptimizationLevel.NONE.warmupRuns());
+    assertEquals(Runtime.getRuntime().availableProcessors(), OptimizationLevel.AGGRESSIVE.threads());
+    assertEquals(LoadMode.MMAP_MLOCK, OptimizationLevel.AGGRESSIVE.loadMode());
+    assertTrue(OptimizationLevel.AGGRESSIVE.xnnpackWeightCache());
+    assertEquals(LoadMode.MMAP, LoadOptions.defaults().effectiveLoadMode());
+    assertEquals(LoadMode.FILE, LoadOptions.defaults().withOptimization(OptimizationLevel.AGGRESSIVE)
+        .withLoadMode(LoadMode.FILE).effectiveLoadMode(), "an explicit load mode wins");
+  }
+
+  @Test
+  void aggressiveSizesTheProcessWidePool() {
+    try (var model = ExecuTorchModel.load(Fixtures.pte("cnn_xnnpack"),
+        LoadOptions.defaults().withOptimization(OptimizationLevel.AGGRESSIVE))) {
+      assertEquals(Runtime.getRuntime().availableProcessors(), poolThreads());
+    }
+  }
+
+  @Test
+  void warmUpRunsAtLoadSoTheFirstForwardFindsTempMemoryMeasured() {
+    // NONE does no warm-up: nothing has run yet, so no temp memory was used.
+    try (var none = ExecuTorchModel.load(Fixtures.pte("cnn_portable"), LoadOptions.defaults().withOptimization(OptimizationLevel.NONE));
+        var basic = ExecuTorchModel.load(Fixtures.pte("cnn_portable"), LoadOptions.defaults().withOptimization(OptimizationLevel.BASIC))) {
+      assertEquals(0, none.memoryInfo().tempPeakBytes());
+      assertEquals(0, none.inferenceCount(), "warm-up executes are not counted as inferences");
+      assertEquals(0, basic.inferenceCount());
+      none.forward(Map.of("input_0", new float[3 * 32 * 32]));
+      assertEquals(basic.memoryInfo().tempPeakBytes(), none.memoryInfo().tempPeakBytes(),
+          "BASIC's warm-up ran the same kernels at load");
+    }
+  }
+
+  @Test
+  void timingStatsCoverEveryExecute() {
+    try (var model = ExecuTorchModel.load(Fixtures.pte("mlp_portable"))) {
+      assertEquals(0, model.inferenceStats().count());
+      for (int i = 0; i < 20; i++) {
+        model.forward(Map.of("input_0", new float[16]));
+      }
+      InferenceStats s = model.inferenceStats();
+      assertEquals(20, s.count());
+      assertTrue(s.minNanos() > 0 && s.minNanos() <= s.p50Nanos() && s.p50Nanos() <= s.p99Nanos()
+          && s.p99Nanos() <= s.maxNanos(), s.toString());
+      assertTrue(s.minNanos() <= s.meanNanos() && s.meanNanos() <= s.maxNanos(), s.toString());
+      assertEquals(s.lastNanos() / 1e6, model.lastInferenceTimeMillis(), 1e-9);
+      model.resetStats();
+      assertEquals(0, model.inferenceStats().count());
+    }
+  }
+}
