@@ -108,6 +108,15 @@ typedef struct {
   int64_t nbytes;
 } et_tensor_view;
 
+/* One input for et_method_forward. */
+typedef struct {
+  int32_t dtype;
+  int32_t rank;
+  int64_t sizes[ET_MAX_RANK];
+  void *data;              /* read during the call (copied into planned memory) */
+  uint64_t nbytes;
+} et_tensor_input;
+
 /* Method load configuration; start from et_method_config_default(). */
 typedef struct {
   int32_t memory_policy;   /* et_memory_policy */
@@ -252,6 +261,14 @@ ET4J_API et_status et_method_input_dynamic_dims(et_method *method, int64_t index
 /* Runs the method on the inputs set so far. *out_elapsed_ns (nullable) gets the
  * execute's duration on a monotonic clock. */
 ET4J_API et_status et_method_execute(et_method *method, int64_t *out_elapsed_ns);
+
+/* The whole forward in one call: sets inputs[0..num_inputs), executes, and
+ * describes outputs[0..num_outputs) (views, as et_method_output). num_inputs
+ * must equal the method's input count and num_outputs its output count. On an
+ * input failure nothing is executed. *out_elapsed_ns (nullable) as execute. */
+ET4J_API et_status et_method_forward(et_method *method, const et_tensor_input *inputs,
+                                     int64_t num_inputs, et_tensor_view *outputs,
+                                     int64_t num_outputs, int64_t *out_elapsed_ns);
 
 /* Number of events the tracer recorded in the last execute (0 without profiling). */
 ET4J_API et_status et_method_profile_count(const et_method *method, int64_t *out_count);

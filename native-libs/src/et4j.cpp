@@ -1238,6 +1238,29 @@ et_status et_method_execute(et_method *method, int64_t *out_elapsed_ns) {
   ET4J_GUARD_END
 }
 
+et_status et_method_forward(et_method *method, const et_tensor_input *inputs, int64_t num_inputs,
+                            et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(method != nullptr, "method must not be NULL");
+  if (num_inputs != static_cast<int64_t>(method->num_inputs))
+    return fail(ET_ERR_INPUT_MISMATCH, "expected %zu inputs, got %lld", method->num_inputs, (long long)num_inputs);
+  ET4J_REQUIRE(num_outputs == static_cast<int64_t>(method->num_outputs), "expected room for %zu outputs, got %lld",
+               method->num_outputs, (long long)num_outputs);
+  ET4J_REQUIRE(num_inputs == 0 || inputs != nullptr, "inputs must not be NULL");
+  ET4J_REQUIRE(num_outputs == 0 || outputs != nullptr, "outputs must not be NULL");
+  for (int64_t i = 0; i < num_inputs; i++) {
+    const et_tensor_input &in = inputs[i];
+    if (et_status st = et_method_set_input(method, i, in.dtype, in.sizes, in.rank, in.data, in.nbytes)) return st;
+  }
+  Error e = run_method(method, out_elapsed_ns);
+  if (e != Error::Ok) return fail_runtime(e, "execution failed");
+  for (int64_t j = 0; j < num_outputs; j++) {
+    if (et_status st = et_method_output(method, j, &outputs[j])) return st;
+  }
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
 et_status et_method_profile_count(const et_method *method, int64_t *out_count) {
   ET4J_GUARD_BEGIN
   ET4J_REQUIRE(method != nullptr && out_count != nullptr, "method and out_count must not be NULL");

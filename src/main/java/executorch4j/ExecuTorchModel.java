@@ -12,6 +12,7 @@ import executorch4j.internal.ffi.et_method_info;
 import executorch4j.internal.ffi.et_profile_event;
 import executorch4j.internal.ffi.et_read_fn;
 import executorch4j.internal.ffi.et_tensor_info;
+import executorch4j.internal.ffi.et_tensor_input;
 import executorch4j.internal.ffi.et_tensor_view;
 import java.io.IOException;
 import java.io.InputStream;
@@ -82,20 +83,89 @@ public final class ExecuTorchModel implements AutoCloseable {
   private long minNanos = Long.MAX_VALUE;
   private long maxNanos;
 
-  /** One loaded method with the scratch memory its calls reuse. */
+  /**
+   * One loaded method with the native scratch its calls reuse: input descriptors and output
+   * views for the single {@code et_method_forward} downcall, and the output tensors and map of
+   * the last call, reused while the runtime hands back the same memory and shape, so a steady
+   * forward allocates nothing on the Java heap.
+   */
   private static final class LoadedMethod {
     final MethodMeta meta;
     final MemorySegment handle;
-    final MemorySegment sizes; // int64[MAX_RANK] for set_input
-    final MemorySegment view; // et_tensor_view for output
     final long[][] inputShapes;
+    final boolean[][] inputDynamic;
+    final MemorySegment inputDescs; // et_tensor_input[n]
+    final MemorySegment[] inputDesc;
+    final MemorySegment outputViews; // et_tensor_view[m]
+    final MemorySegment[] outputView;
+    final Tensor[] outputs;
+    final OutputMap outputMap;
 
     LoadedMethod(MethodMeta meta, MemorySegment handle, Arena arena) {
       this.meta = meta;
       this.handle = handle;
-      this.sizes = arena.allocate(ValueLayout.JAVA_LONG, MAX_RANK);
-      this.view = et_tensor_view.allocate(arena);
+      int n = meta.inputs().size();
+      int m = meta.outputs().size();
       this.inputShapes = meta.inputs().stream().map(TensorMeta::shape).toArray(long[][]::new);
+      this.inputDynamic = new boolean[n][];
+      for (int i = 0; i < n; i++) {
+        inputDynamic[i] = new boolean[inputShapes[i].length];
+        for (int d : meta.inputs().get(i).dynamicDims()) {
+          inputDynamic[i][d] = true;
+        }
+      }
+      this.inputDescs = et_tensor_input.allocateArray(Math.max(1, n), arena);
+      this.inputDesc = new MemorySegment[n];
+      for (int i = 0; i < n; i++) {
+        inputDesc[i] = et_tensor_input.asSlice(inputDescs, i);
+      }
+      this.outputViews = et_tensor_view.allocateArray(Math.max(1, m), arena);
+      this.outputView = new MemorySegment[m];
+      for (int j = 0; j < m; j++) {
+        outputView[j] = et_tensor_view.asSlice(outputViews, j);
+      }
+      this.outputs = new Tensor[m];
+      this.outputMap = new OutputMap(meta.outputNames().toArray(String[]::new), outputs);
+    }
+  }
+
+  /** A read-only map over a method's current output tensors; get() does not allocate. */
+  private static final class OutputMap extends java.util.AbstractMap<String, Tensor> {
+    private final String[] names;
+    private final Tensor[] values;
+
+    OutputMap(String[] names, Tensor[] values) {
+      this.names = names;
+      this.values = values;
+    }
+
+    @Override
+    public Tensor get(Object key) {
+      for (int i = 0; i < names.length; i++) {
+        if (names[i].equals(key)) {
+          return values[i];
+        }
+      }
+      return null;
+    }
+
+    @Override
+    public boolean containsKey(Object key) {
+      return get(key) != null;
+    }
+
+    @Override
+    public int size() {
+      return names.length;
+    }
+
+    @Override
+    public java.util.Set<Map.Entry<String, Tensor>> entrySet() {
+      Map<String, Tensor> copy = new LinkedHashMap<>();
+      for (int i = 0; i < names.length; i++) {
+        copy.put(names[i], values[i]);
+      }
+      return Collections.unmodifiableMap(copy).entrySet();
     }
   }
 
@@ -737,63 +807,93 @@ public final class ExecuTorchModel implements AutoCloseable {
     }
   }
 
+  /** The hot path: validate, one downcall, wrap outputs (reusing last call's objects). */
   private Map<String, Tensor> run(LoadedMethod m, Tensor[] inputs) {
-    List<TensorMeta> declared = m.meta.inputs();
-    if (inputs.length != declared.size()) {
+    int n = m.inputDesc.length;
+    if (inputs.length != n) {
       throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
-          m.meta.name() + ": expected " + declared.size() + " inputs, got " + inputs.length);
+          m.meta.name() + ": expected " + n + " inputs, got " + inputs.length);
     }
-    for (int i = 0; i < inputs.length; i++) {
-      setInput(m, i, declared.get(i), inputs[i]);
+    for (int i = 0; i < n; i++) {
+      describeInput(m, i, inputs[i]);
     }
     lastRun = m;
-    int status = Et4j.et_method_execute(m.handle, elapsed);
-    if (status != 0 && allocator != null && allocator.failure != null) {
-      ExecuTorchException e = Native.error(status, "custom allocator failed during execute");
-      e.initCause(allocator.failure);
-      allocator.failure = null;
-      throw e;
+    int status = Et4j.et_method_forward(m.handle, m.inputDescs, n, m.outputViews, m.outputView.length, elapsed);
+    if (status != 0) {
+      throw forwardError(m, inputs, status);
     }
-    check(status);
     record(elapsed.get(ValueLayout.JAVA_LONG, 0));
-    List<TensorMeta> outs = m.meta.outputs();
-    Map<String, Tensor> result = new LinkedHashMap<>();
-    for (int j = 0; j < outs.size(); j++) {
-      check(Et4j.et_method_output(m.handle, j, m.view));
-      int rank = et_tensor_view.rank(m.view);
-      long[] shape = new long[rank];
-      for (int d = 0; d < rank; d++) {
-        shape[d] = et_tensor_view.sizes(m.view, d);
-      }
-      long nbytes = et_tensor_view.nbytes(m.view);
-      MemorySegment data = et_tensor_view.data(m.view).reinterpret(nbytes, arena, null);
-      result.put(outs.get(j).name(), Tensor.wrap(data, DType.fromCode(et_tensor_view.dtype(m.view)), shape));
+    for (int j = 0; j < m.outputs.length; j++) {
+      m.outputs[j] = outputTensor(m.outputView[j], m.outputs[j]);
     }
-    return Collections.unmodifiableMap(result);
+    return m.outputMap;
   }
 
-  private void setInput(LoadedMethod m, int i, TensorMeta t, Tensor x) {
+  private void describeInput(LoadedMethod m, int i, Tensor x) {
     if (x == null) {
-      throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH, t.name() + ": input is null");
+      throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH, m.meta.inputs().get(i).name() + ": input is null");
     }
+    TensorMeta t = m.meta.inputs().get(i);
     long[] declared = m.inputShapes[i];
-    long[] shape = x.shape();
+    long[] shape = x.shapeRef();
     boolean fits = x.dtype() == t.dtype() && shape.length == declared.length;
     for (int d = 0; fits && d < shape.length; d++) {
-      fits = shape[d] == declared[d] || (shape[d] < declared[d] && t.dynamicDims().contains(d));
+      fits = shape[d] == declared[d] || (shape[d] < declared[d] && m.inputDynamic[i][d]);
     }
     if (!fits) {
       throw mismatch(t, x, "");
     }
+    MemorySegment desc = m.inputDesc[i];
+    et_tensor_input.dtype(desc, x.dtype().code());
+    et_tensor_input.rank(desc, shape.length);
     for (int d = 0; d < shape.length; d++) {
-      m.sizes.setAtIndex(ValueLayout.JAVA_LONG, d, shape[d]);
+      et_tensor_input.sizes(desc, d, shape[d]);
     }
-    int status = Et4j.et_method_set_input(m.handle, i, x.dtype().code(), m.sizes, shape.length,
-        x.segment(), x.byteSize());
+    et_tensor_input.data(desc, x.segment());
+    et_tensor_input.nbytes(desc, x.byteSize());
+  }
+
+  /** The output as a Tensor: the previous object if the runtime gave the same view again. */
+  private Tensor outputTensor(MemorySegment view, Tensor previous) {
+    int rank = et_tensor_view.rank(view);
+    long nbytes = et_tensor_view.nbytes(view);
+    long address = et_tensor_view.data(view).address();
+    int dtype = et_tensor_view.dtype(view);
+    if (previous != null && previous.segment().address() == address && previous.byteSize() == nbytes
+        && previous.dtype().code() == dtype && previous.shapeRef().length == rank) {
+      long[] shape = previous.shapeRef();
+      boolean same = true;
+      for (int d = 0; same && d < rank; d++) {
+        same = shape[d] == et_tensor_view.sizes(view, d);
+      }
+      if (same) {
+        return previous;
+      }
+    }
+    long[] shape = new long[rank];
+    for (int d = 0; d < rank; d++) {
+      shape[d] = et_tensor_view.sizes(view, d);
+    }
+    MemorySegment data = MemorySegment.ofAddress(address).reinterpret(nbytes, arena, null);
+    return Tensor.wrap(data, DType.fromCode(dtype), shape);
+  }
+
+  private ExecuTorchException forwardError(LoadedMethod m, Tensor[] inputs, int status) {
+    if (allocator != null && allocator.failure != null) {
+      ExecuTorchException e = Native.error(status, "custom allocator failed during execute");
+      e.initCause(allocator.failure);
+      allocator.failure = null;
+      return e;
+    }
     if (status == ErrorCode.INPUT_MISMATCH.code()) {
-      throw mismatch(t, x, " (refused by the runtime: " + Native.lastError() + ")");
+      String text = Native.lastError();
+      for (int i = 0; i < inputs.length; i++) {
+        if (text.startsWith("input_" + i)) {
+          return mismatch(m.meta.inputs().get(i), inputs[i], " (refused by the runtime: " + text + ")");
+        }
+      }
     }
-    check(status);
+    return Native.error(status, null);
   }
 
   private static ExecuTorchException mismatch(TensorMeta t, Tensor x, String why) {

@@ -111,6 +111,11 @@ public final class Tensor {
     return shape.clone();
   }
 
+  /** The shape without a copy, for the library's hot path; never handed to callers. */
+  long[] shapeRef() {
+    return shape;
+  }
+
   /** Number of dimensions. */
   public int rank() {
     return shape.length;

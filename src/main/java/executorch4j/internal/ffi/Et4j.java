@@ -1599,6 +1599,71 @@ public class Et4j extends Et4j$shared {
         }
     }
 
+    private static class et_method_forward {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER,
+            Et4j.C_LONG,
+            Et4j.C_POINTER,
+            Et4j.C_LONG,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_method_forward").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_method_forward(et_method *method, const et_tensor_input *inputs, int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns)
+     * }
+     */
+    public static FunctionDescriptor et_method_forward$descriptor() {
+        return et_method_forward.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_method_forward(et_method *method, const et_tensor_input *inputs, int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns)
+     * }
+     */
+    public static MethodHandle et_method_forward$handle() {
+        return et_method_forward.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_method_forward(et_method *method, const et_tensor_input *inputs, int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns)
+     * }
+     */
+    public static MemorySegment et_method_forward$address() {
+        return et_method_forward.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_method_forward(et_method *method, const et_tensor_input *inputs, int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns)
+     * }
+     */
+    public static int et_method_forward(MemorySegment method, MemorySegment inputs, long num_inputs, MemorySegment outputs, long num_outputs, MemorySegment out_elapsed_ns) {
+        var mh$ = et_method_forward.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_method_forward", method, inputs, num_inputs, outputs, num_outputs, out_elapsed_ns);
+            }
+            return (int)mh$.invokeExact(method, inputs, num_inputs, outputs, num_outputs, out_elapsed_ns);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class et_method_profile_count {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Et4j.C_INT,
