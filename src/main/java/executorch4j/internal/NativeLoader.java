@@ -95,6 +95,12 @@ public final class NativeLoader {
     Path dir = Path.of(root, key);
     try {
       Files.createDirectories(dir);
+      // Hashing ~14 MB costs tens of ms per JVM start: after one full verification a marker
+      // records each file's size, and later starts check sizes only.
+      Path marker = dir.resolve(".verified");
+      if (Files.isRegularFile(marker) && Files.readString(marker).equals(sizes(dir, index))) {
+        return dir;
+      }
       for (String[] entry : index) {
         Path file = dir.resolve(entry[0]);
         if (Files.isRegularFile(file) && sha256(Files.readAllBytes(file)).equals(entry[1])) {
@@ -113,6 +119,9 @@ public final class NativeLoader {
           Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
       }
+      Path tmp = Files.createTempFile(dir, ".verified", ".tmp");
+      Files.writeString(tmp, sizes(dir, index));
+      Files.move(tmp, marker, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       return dir;
     } catch (IOException e) {
       throw new ExecuTorchException(
@@ -121,6 +130,16 @@ public final class NativeLoader {
               + " (set -Dexecutorch4j.cache.dir to a writable folder)",
           e);
     }
+  }
+
+  /** "name=size;..." of the extracted files (size -1 when missing). */
+  private static String sizes(Path dir, List<String[]> index) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    for (String[] entry : index) {
+      Path f = dir.resolve(entry[0]);
+      sb.append(entry[0]).append('=').append(Files.isRegularFile(f) ? Files.size(f) : -1).append(';');
+    }
+    return sb.toString();
   }
 
   private static String sha256(byte[] bytes) {
