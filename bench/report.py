@@ -83,6 +83,7 @@ def build(jmh: list[dict], cpp: dict[str, dict], py: dict[str, dict], threads_no
     java: dict[str, dict] = {}
     onnx: dict[str, dict] = {}
     load: dict[str, dict] = {}
+    levels: dict[tuple, dict] = {}
     for e in jmh:
         name = e["benchmark"].rsplit(".", 2)
         cls, method = name[-2], name[-1]
@@ -99,6 +100,8 @@ def build(jmh: list[dict], cpp: dict[str, dict], py: dict[str, dict], threads_no
             onnx.setdefault(params.get("model"), row)
         elif cls == "LoadBench":
             load[method] = row
+        elif cls == "LevelBench":
+            levels[(params.get("model"), params.get("level"), params.get("profiling"))] = row
 
     header = ("| model | Java (us ± error) | C++ (us) | Python (us) | ONNX RT Java (us) | Java/C++ "
               "| Python/Java | gc.alloc.rate.norm (B/op) |")
@@ -124,11 +127,26 @@ def build(jmh: list[dict], cpp: dict[str, dict], py: dict[str, dict], threads_no
             "–" if alloc is None else f"{alloc:.0f}",
         ]) + " |")
 
+    if levels:
+        lines += ["", "| model | NONE (us) | BASIC (us) | AGGRESSIVE (us) | BASIC + profiling (us) | profiling overhead |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        for m in sorted({k[0] for k in levels}):
+            def cell(level, prof="false"):
+                r = levels.get((m, level, prof))
+                return (r["score"], r["error"]) if r else (None, None)
+            b, _ = cell("BASIC")
+            bp, _ = cell("BASIC", "true")
+            row = [f"`{m}`"] + [fmt_err(*cell(l)) if cell(l)[0] is not None else "–"
+                                 for l in ("NONE", "BASIC", "AGGRESSIVE")]
+            row += [fmt_err(*cell("BASIC", "true")) if bp is not None else "–",
+                    f"{(bp / b - 1) * 100:+.1f}%" if b and bp else "–"]
+            lines.append("| " + " | ".join(row) + " |")
+
     extra = []
     if load:
         model = next(iter(load.values()))["params"].get("model", "?")
         parts = [f"{k} {fmt_err(v['score'], v['error'])} us" for k, v in sorted(load.items())]
-        extra.append(f"Load + close of `{model}` from Java (LoadBench): " + ", ".join(parts) + ".")
+        extra.append(f"Load of `{model}` from Java (LoadBench; close not timed): " + ", ".join(parts) + ".")
     lm = [f"C++ {cpp[m]['load_ms'] * 1000:.0f} us" for m in ["cnn_xnnpack"] if m in cpp]
     lm += [f"Python {py[m]['load_ms'] * 1000:.0f} us" for m in ["cnn_xnnpack"] if m in py]
     if lm:

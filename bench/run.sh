@@ -105,7 +105,7 @@ fi
 for m in "${MODELS[@]}"; do
   if [ "${BENCH_SKIP_CPP:-0}" != 1 ]; then
     blog "C++    $m"
-    "$RUNNER" "$FIXTURES/$m.pte" --iterations "$ITER" --warmup "$WARM" --max-seconds "$MAXS" \
+    "$RUNNER" "$FIXTURES/$m.pte" --iterations "$ITER" --warmup "$WARM" --max-seconds "$MAXS" --threads "$ORT_THREADS" \
       | tee -a "$OUT/cpp.jsonl" >&2 || blog "C++ runner failed on $m"
   fi
   if [ -n "$PY" ]; then
@@ -125,5 +125,5 @@ python3 "$BENCH/report.py" --jmh "$JMH_JSON" --cpp "$OUT/cpp.jsonl" --python "$O
   --out "$BENCH/results/latest.md" "${README_ARG[@]}" \
   --title "executorch4j benchmarks ($MODE run, $(date -u +%Y-%m-%dT%H:%MZ)): $(nproc) cores, ${CPU:-unknown CPU}; $JV; JMH $JMH_ARGS" \
   --note "Java/ONNX RT: JMH AverageTime (us/op, ± 99.9% CI); C++ / Python: mean of up to $ITER timed iterations (max ${MAXS}s) after $WARM warmup." \
-  --note "ExecuTorch runs XNNPACK / optimized kernels on its default process-wide threadpool (all peers alike)."
+  --note "Threads: Java, C++ and ONNX Runtime use the same count ($ORT_THREADS, BENCH_ORT_THREADS); ExecuTorch's Python runtime has no thread setting and runs on its default pool (all cores)."
 blog "raw results in ${OUT#$ROOT/}/ (jmh.json, cpp.jsonl, python.jsonl); table in bench/results/latest.md"

@@ -265,10 +265,15 @@ ET4J_API et_status et_method_execute(et_method *method, int64_t *out_elapsed_ns)
 /* The whole forward in one call: sets inputs[0..num_inputs), executes, and
  * describes outputs[0..num_outputs) (views, as et_method_output). num_inputs
  * must equal the method's input count and num_outputs its output count. On an
- * input failure nothing is executed. *out_elapsed_ns (nullable) as execute. */
+ * input failure nothing is executed. *out_elapsed_ns (nullable) as execute.
+ * keep0..keep3 are not read: a caller that passes input data pointers there
+ * gets them kept alive for the call by its FFI (Java's FFM does this for
+ * pointer arguments, not for pointers inside structs). */
 ET4J_API et_status et_method_forward(et_method *method, const et_tensor_input *inputs,
                                      int64_t num_inputs, et_tensor_view *outputs,
-                                     int64_t num_outputs, int64_t *out_elapsed_ns);
+                                     int64_t num_outputs, int64_t *out_elapsed_ns,
+                                     const void *keep0, const void *keep1, const void *keep2,
+                                     const void *keep3);
 
 /* Number of events the tracer recorded in the last execute (0 without profiling). */
 ET4J_API et_status et_method_profile_count(const et_method *method, int64_t *out_count);
@@ -283,6 +288,11 @@ ET4J_API et_status et_method_etdump(et_method *method, void **out_data, uint64_t
 
 /* Frees memory the facade handed to the caller. NULL ok. */
 ET4J_API void et_free(void *data);
+
+/* Bytes the facade holds for callers right now, process-wide (allocator blocks,
+ * copied programs; not a STATIC pool, which is the caller's). 0 when every
+ * program and method has been destroyed: a leak check. */
+ET4J_API int64_t et_runtime_live_bytes(void);
 
 /* Threads in ExecuTorch's process-wide pool (0 if it has none). */
 ET4J_API et_status et_runtime_thread_count(int32_t *out_threads);

@@ -30,6 +30,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -80,6 +81,10 @@ ThreadPool *get_threadpool();
 namespace {
 
 // ---------------------------------------------------------------- errors ----
+
+// Bytes the facade holds on the heap for callers (allocator blocks, copied
+// programs), process-wide: 0 again once every model is destroyed.
+std::atomic<int64_t> g_live_bytes{0};
 
 thread_local std::string t_last_error;
 // Error lines the runtime logged during the current facade call on this thread;
@@ -174,7 +179,8 @@ struct CallScope {
 // Copies a caller buffer so the caller may free theirs immediately.
 class OwnedBufferLoader final : public DataLoader {
  public:
-  OwnedBufferLoader(std::vector<uint8_t> bytes) : bytes_(std::move(bytes)) {}
+  OwnedBufferLoader(std::vector<uint8_t> bytes) : bytes_(std::move(bytes)) { g_live_bytes += bytes_.size(); }
+  ~OwnedBufferLoader() override { g_live_bytes -= bytes_.size(); }
   Result<FreeableBuffer> load(size_t offset, size_t size, const SegmentInfo &) const override {
     if (offset > bytes_.size() || size > bytes_.size() - offset) return Error::InvalidArgument;
     return FreeableBuffer(bytes_.data() + offset, size, nullptr);
@@ -229,6 +235,7 @@ class CallbackLoader final : public DataLoader {
 
 // ------------------------------------------------------------- allocators ---
 
+
 size_t align_up(size_t v, size_t a) { return (v + a - 1) & ~(a - 1); }
 bool is_pow2(size_t a) { return a != 0 && (a & (a - 1)) == 0; }
 
@@ -272,13 +279,17 @@ class FacadeAllocator final : public MemoryAllocator {
           ET_LOG(Error, "custom allocator returned a block not aligned to %zu", alignment);
           p = nullptr;
         }
-        if (p != nullptr) blocks_.push_back({p, size});
+        if (p != nullptr) {
+          blocks_.push_back({p, size});
+          g_live_bytes += size;
+        }
         break;
       }
       default: {
         void *raw = std::malloc(size + alignment);
         if (raw != nullptr) {
-          blocks_.push_back({raw, size});
+          blocks_.push_back({raw, size + alignment});
+          g_live_bytes += size + alignment;
           p = reinterpret_cast<void *>(align_up(reinterpret_cast<uintptr_t>(raw), alignment));
         }
       }
@@ -292,7 +303,8 @@ class FacadeAllocator final : public MemoryAllocator {
       // the failure, and et_method_load discards the method afterwards.
       void *raw = std::malloc(size + alignment);
       if (raw == nullptr) return nullptr;
-      fallbacks_.push_back(raw);
+      fallbacks_.push_back({raw, size + alignment});
+      g_live_bytes += size + alignment;
       p = reinterpret_cast<void *>(align_up(reinterpret_cast<uintptr_t>(raw), alignment));
     }
     used_ += size;
@@ -347,14 +359,22 @@ class FacadeAllocator final : public MemoryAllocator {
         if (temp_) pool_->high = 0;  // method memory is released with the pool itself
         break;
       case ET_MEMORY_CUSTOM:
-        for (auto &b : blocks_)
+        for (auto &b : blocks_) {
           if (cfg_.free) cfg_.free(cfg_.alloc_userdata, b.ptr, b.size);
+          g_live_bytes -= b.size;
+        }
         break;
       default:
-        for (auto &b : blocks_) std::free(b.ptr);
+        for (auto &b : blocks_) {
+          std::free(b.ptr);
+          g_live_bytes -= b.size;
+        }
     }
     blocks_.clear();
-    for (void *f : fallbacks_) std::free(f);
+    for (auto &f : fallbacks_) {
+      std::free(f.ptr);
+      g_live_bytes -= f.size;
+    }
     fallbacks_.clear();
   }
 
@@ -362,7 +382,7 @@ class FacadeAllocator final : public MemoryAllocator {
   Pool *pool_;
   bool temp_;
   std::vector<Block> blocks_;
-  std::vector<void *> fallbacks_;
+  std::vector<Block> fallbacks_;
   size_t used_ = 0, peak_ = 0, total_allocs_ = 0, failed_bytes_ = 0;
 };
 
@@ -1239,7 +1259,8 @@ et_status et_method_execute(et_method *method, int64_t *out_elapsed_ns) {
 }
 
 et_status et_method_forward(et_method *method, const et_tensor_input *inputs, int64_t num_inputs,
-                            et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns) {
+                            et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns,
+                            const void *, const void *, const void *, const void *) {
   ET4J_GUARD_BEGIN
   ET4J_REQUIRE(method != nullptr, "method must not be NULL");
   if (num_inputs != static_cast<int64_t>(method->num_inputs))
@@ -1294,6 +1315,8 @@ et_status et_method_etdump(et_method *method, void **out_data, uint64_t *out_siz
 }
 
 void et_free(void *data) { std::free(data); }
+
+int64_t et_runtime_live_bytes(void) { return g_live_bytes.load(); }
 
 et_status et_runtime_thread_count(int32_t *out_threads) {
   ET4J_GUARD_BEGIN

@@ -30,6 +30,46 @@ final class Elements {
     };
   }
 
+  /** Index of the first NaN or infinite element of a floating-point tensor, or -1. */
+  static long firstNonFinite(MemorySegment s, DType t) {
+    long n = s.byteSize() / t.byteSize();
+    switch (t) {
+      case FLOAT32 -> {
+        for (long i = 0; i < n; i++) {
+          // Exponent bits all ones: NaN or infinity.
+          if ((s.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i) & 0x7F800000) == 0x7F800000) {
+            return i;
+          }
+        }
+      }
+      case FLOAT64 -> {
+        for (long i = 0; i < n; i++) {
+          if ((s.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i) & 0x7FF0000000000000L) == 0x7FF0000000000000L) {
+            return i;
+          }
+        }
+      }
+      case FLOAT16 -> {
+        for (long i = 0; i < n; i++) {
+          if ((s.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i) & 0x7C00) == 0x7C00) {
+            return i;
+          }
+        }
+      }
+      case BFLOAT16 -> {
+        for (long i = 0; i < n; i++) {
+          if ((s.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i) & 0x7F80) == 0x7F80) {
+            return i;
+          }
+        }
+      }
+      default -> {
+        return -1;
+      }
+    }
+    return -1;
+  }
+
   /** Writes {@code value} (a Number or Boolean) converted to {@code t}. */
   static void set(MemorySegment s, DType t, long i, Object value) {
     double d;

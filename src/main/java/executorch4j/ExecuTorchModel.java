@@ -72,6 +72,8 @@ public final class ExecuTorchModel implements AutoCloseable {
   private final AllocatorBridge allocator; // for CUSTOM, else null
   private final MemorySegment elapsed = arena.allocate(ValueLayout.JAVA_LONG);
   private boolean profiling;
+  private final boolean checkFinite;
+  private long channelId; // streaming source registered in Channels, 0 if none
   private LoadedMethod lastRun;
   private boolean closed;
 
@@ -174,8 +176,10 @@ public final class ExecuTorchModel implements AutoCloseable {
     this.sourceBytes = sourceBytes;
     this.options = options;
     this.profiling = options.profiling();
+    this.checkFinite = options.finiteCheck();
     MemorySegment prog = MemorySegment.NULL;
     MemorySegment poolHandle = MemorySegment.NULL;
+    AllocatorBridge bridge = null;
     try {
       MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
       if (options.memoryPolicy() == MemoryPolicy.STATIC) {
@@ -185,8 +189,8 @@ public final class ExecuTorchModel implements AutoCloseable {
         poolHandle = out.get(ValueLayout.ADDRESS, 0);
       }
       this.pool = poolHandle;
-      this.allocator = options.memoryPolicy() == MemoryPolicy.CUSTOM
-          ? new AllocatorBridge(options.allocator(), arena) : null;
+      bridge = options.memoryPolicy() == MemoryPolicy.CUSTOM ? new AllocatorBridge(options.allocator()) : null;
+      this.allocator = bridge;
       check(loader.load(arena, out));
       prog = out.get(ValueLayout.ADDRESS, 0);
       this.program = prog;
@@ -196,6 +200,9 @@ public final class ExecuTorchModel implements AutoCloseable {
       destroyMethods();
       Et4j.et_program_destroy(prog);
       Et4j.et_pool_destroy(poolHandle);
+      if (bridge != null) {
+        bridge.unregister();
+      }
       arena.close();
       throw e;
     }
@@ -214,8 +221,9 @@ public final class ExecuTorchModel implements AutoCloseable {
         et_method_config.memory_policy(cfg, options.memoryPolicy().ordinal());
         et_method_config.pool(cfg, pool);
         if (allocator != null) {
-          et_method_config.alloc(cfg, allocator.alloc);
-          et_method_config.free(cfg, allocator.free);
+          et_method_config.alloc(cfg, AllocatorBridge.ALLOC);
+          et_method_config.free(cfg, AllocatorBridge.FREE);
+          et_method_config.alloc_userdata(cfg, allocator.userdata);
         }
         et_method_config.threads(cfg, options.effectiveThreads());
         et_method_config.xnnpack_weight_cache(cfg, level.xnnpackWeightCache() ? 1 : 0);
@@ -246,21 +254,44 @@ public final class ExecuTorchModel implements AutoCloseable {
   }
 
   /**
-   * Bridges a Java {@link NativeAllocator} to the facade's callbacks. The stubs live in the
-   * model's arena, as long as any method can call them; their bodies catch everything, since
-   * an exception escaping an upcall would terminate the JVM.
+   * Bridges a Java {@link NativeAllocator} to the facade's callbacks. The two upcall stubs exist
+   * once per process (creating stubs per model would churn the code cache); each model's bridge
+   * is found by the id the facade hands back as {@code userdata}. Their bodies catch
+   * everything, since an exception escaping an upcall would terminate the JVM.
    */
   private static final class AllocatorBridge {
+    private static final java.util.concurrent.ConcurrentHashMap<Long, AllocatorBridge> BRIDGES =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong(1);
+    static final MemorySegment ALLOC = et_alloc_fn.allocate(AllocatorBridge::allocateUpcall, Arena.global());
+    static final MemorySegment FREE = et_free_fn.allocate(AllocatorBridge::releaseUpcall, Arena.global());
+
     final NativeAllocator target;
-    final MemorySegment alloc;
-    final MemorySegment free;
+    final long id = IDS.getAndIncrement();
+    final MemorySegment userdata = MemorySegment.ofAddress(id);
     final Map<Long, MemorySegment> live = new HashMap<>();
     volatile Throwable failure;
 
-    AllocatorBridge(NativeAllocator target, Arena arena) {
+    AllocatorBridge(NativeAllocator target) {
       this.target = target;
-      this.alloc = et_alloc_fn.allocate(this::allocate, arena);
-      this.free = et_free_fn.allocate(this::release, arena);
+      BRIDGES.put(id, this);
+    }
+
+    /** Forgets this bridge once no method can call it any more. */
+    void unregister() {
+      BRIDGES.remove(id);
+    }
+
+    private static MemorySegment allocateUpcall(MemorySegment userdata, long size, long alignment) {
+      AllocatorBridge b = BRIDGES.get(userdata.address());
+      return b == null ? MemorySegment.NULL : b.allocate(userdata, size, alignment);
+    }
+
+    private static void releaseUpcall(MemorySegment userdata, MemorySegment ptr, long size) {
+      AllocatorBridge b = BRIDGES.get(userdata.address());
+      if (b != null) {
+        b.release(userdata, ptr, size);
+      }
     }
 
     private MemorySegment allocate(MemorySegment userdata, long size, long alignment) {
@@ -395,14 +426,41 @@ public final class ExecuTorchModel implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot size model channel", e);
     }
-    return new ExecuTorchModel(
-        (arena, out) -> {
-          // The stub lives in the model's arena: segments are read until close().
-          MemorySegment read = et_read_fn.allocate(
-              (userdata, offset, dst, n) -> readAt(channel, offset, dst, n), arena);
-          return Et4j.et_program_load_stream(read, MemorySegment.NULL, size, verification(options), out);
-        },
-        size, options);
+    long id = Channels.register(channel);
+    try {
+      ExecuTorchModel model = new ExecuTorchModel(
+          (arena, out) -> Et4j.et_program_load_stream(Channels.READ, MemorySegment.ofAddress(id), size,
+              verification(options), out),
+          size, options);
+      model.channelId = id;
+      return model;
+    } catch (RuntimeException | Error e) {
+      Channels.unregister(id);
+      throw e;
+    }
+  }
+
+  /** Streaming sources: one process-wide read stub, each model's channel found by id. */
+  private static final class Channels {
+    private static final java.util.concurrent.ConcurrentHashMap<Long, SeekableByteChannel> OPEN =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong(1);
+    static final MemorySegment READ = et_read_fn.allocate(Channels::readUpcall, Arena.global());
+
+    static long register(SeekableByteChannel c) {
+      long id = IDS.getAndIncrement();
+      OPEN.put(id, c);
+      return id;
+    }
+
+    static void unregister(long id) {
+      OPEN.remove(id);
+    }
+
+    private static long readUpcall(MemorySegment userdata, long offset, MemorySegment dst, long n) {
+      SeekableByteChannel c = OPEN.get(userdata.address());
+      return c == null ? -1 : readAt(c, offset, dst, n);
+    }
   }
 
   /** Upcall body: never lets an exception escape (that would kill the JVM). */
@@ -448,6 +506,16 @@ public final class ExecuTorchModel implements AutoCloseable {
   /** Size of the program as loaded (file or buffer bytes). */
   public long sourceBytes() {
     return sourceBytes;
+  }
+
+  /**
+   * Native heap bytes the facade holds right now for all models of this process (allocator
+   * blocks, copied programs; not STATIC pools, which are Java arena memory): 0 once every model
+   * is closed.
+   */
+  public static long nativeBytesInUse() {
+    Native.init();
+    return Et4j.et_runtime_live_bytes();
   }
 
   /** The options this model was loaded with. */
@@ -818,7 +886,15 @@ public final class ExecuTorchModel implements AutoCloseable {
       describeInput(m, i, inputs[i]);
     }
     lastRun = m;
-    int status = Et4j.et_method_forward(m.handle, m.inputDescs, n, m.outputViews, m.outputView.length, elapsed);
+    int status;
+    if (n <= 4) {
+      // Input data pointers sit inside structs, which FFM does not keep alive; passing the
+      // segments as (unused) arguments too makes FFM hold their arenas open for the call.
+      status = Et4j.et_method_forward(m.handle, m.inputDescs, n, m.outputViews, m.outputView.length, elapsed,
+          keep(inputs, 0), keep(inputs, 1), keep(inputs, 2), keep(inputs, 3));
+    } else {
+      status = forwardInputByInput(m, inputs);
+    }
     if (status != 0) {
       throw forwardError(m, inputs, status);
     }
@@ -827,6 +903,27 @@ public final class ExecuTorchModel implements AutoCloseable {
       m.outputs[j] = outputTensor(m.outputView[j], m.outputs[j]);
     }
     return m.outputMap;
+  }
+
+  private static MemorySegment keep(Tensor[] inputs, int i) {
+    return i < inputs.length ? inputs[i].segment() : MemorySegment.NULL;
+  }
+
+  /** More than four inputs: one set_input downcall each (data passed as an argument). */
+  private int forwardInputByInput(LoadedMethod m, Tensor[] inputs) {
+    for (int i = 0; i < inputs.length; i++) {
+      MemorySegment desc = m.inputDesc[i];
+      int status = Et4j.et_method_set_input(m.handle, i, et_tensor_input.dtype(desc),
+          et_tensor_input.sizes(desc), et_tensor_input.rank(desc), inputs[i].segment(), inputs[i].byteSize());
+      if (status != 0) {
+        return status;
+      }
+    }
+    int status = Et4j.et_method_execute(m.handle, elapsed);
+    for (int j = 0; status == 0 && j < m.outputView.length; j++) {
+      status = Et4j.et_method_output(m.handle, j, m.outputView[j]);
+    }
+    return status;
   }
 
   private void describeInput(LoadedMethod m, int i, Tensor x) {
@@ -842,6 +939,23 @@ public final class ExecuTorchModel implements AutoCloseable {
     }
     if (!fits) {
       throw mismatch(t, x, "");
+    }
+    MemorySegment data = x.segment();
+    if (!data.scope().isAlive()) {
+      throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
+          t.name() + ": the tensor's memory was freed (its arena is closed)");
+    }
+    if (!data.isAccessibleBy(Thread.currentThread())) {
+      throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
+          t.name() + ": the tensor's memory is confined to another thread");
+    }
+    if (checkFinite && x.dtype().isFloatingPoint()) {
+      long bad = Elements.firstNonFinite(data, x.dtype());
+      if (bad >= 0) {
+        throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH, t.name() + ": element " + bad + " is "
+            + Elements.getDouble(data, x.dtype(), bad) + " (NaN and infinity are rejected;"
+            + " LoadOptions.withFiniteCheck(false) allows them)");
+      }
     }
     MemorySegment desc = m.inputDesc[i];
     et_tensor_input.dtype(desc, x.dtype().code());
@@ -934,6 +1048,12 @@ public final class ExecuTorchModel implements AutoCloseable {
     destroyMethods();
     Et4j.et_program_destroy(program);
     Et4j.et_pool_destroy(pool);
+    if (allocator != null) {
+      allocator.unregister();
+    }
+    if (channelId != 0) {
+      Channels.unregister(channelId);
+    }
     arena.close();
   }
 

@@ -17,10 +17,12 @@ import java.util.Objects;
  * @param profiling attach the per-operator profiler from the start
  * @param threads threads for XNNPACK and the optimized kernels; 0 = as the optimization level
  *     says, 1 = the calling thread only, N = resize ExecuTorch's process-wide pool to N
+ * @param finiteCheck reject floating-point inputs holding NaN or infinity (default true: one
+ *     pass over the input, cheap next to any kernel)
  */
 public record LoadOptions(LoadMode loadMode, boolean verify, MemoryPolicy memoryPolicy,
     long poolBytes, NativeAllocator allocator, OptimizationLevel optimization, boolean profiling,
-    int threads) {
+    int threads, boolean finiteCheck) {
 
   public LoadOptions {
     Objects.requireNonNull(memoryPolicy, "memoryPolicy");
@@ -38,7 +40,7 @@ public record LoadOptions(LoadMode loadMode, boolean verify, MemoryPolicy memory
 
   /** AUTO memory, BASIC optimization (mmap), full verification, no profiling. */
   public static LoadOptions defaults() {
-    return new LoadOptions(null, true, MemoryPolicy.AUTO, 0, null, OptimizationLevel.BASIC, false, 0);
+    return new LoadOptions(null, true, MemoryPolicy.AUTO, 0, null, OptimizationLevel.BASIC, false, 0, true);
   }
 
   /** The load mode in effect: the explicit one, else the optimization level's. */
@@ -52,15 +54,19 @@ public record LoadOptions(LoadMode loadMode, boolean verify, MemoryPolicy memory
   }
 
   public LoadOptions withThreads(int n) {
-    return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, optimization, profiling, n);
+    return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, optimization, profiling, n, finiteCheck);
+  }
+
+  public LoadOptions withFiniteCheck(boolean on) {
+    return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, optimization, profiling, threads, on);
   }
 
   public LoadOptions withLoadMode(LoadMode mode) {
-    return new LoadOptions(mode, verify, memoryPolicy, poolBytes, allocator, optimization, profiling, threads);
+    return new LoadOptions(mode, verify, memoryPolicy, poolBytes, allocator, optimization, profiling, threads, finiteCheck);
   }
 
   public LoadOptions withVerify(boolean v) {
-    return new LoadOptions(loadMode, v, memoryPolicy, poolBytes, allocator, optimization, profiling, threads);
+    return new LoadOptions(loadMode, v, memoryPolicy, poolBytes, allocator, optimization, profiling, threads, finiteCheck);
   }
 
   /**
@@ -72,20 +78,20 @@ public record LoadOptions(LoadMode loadMode, boolean verify, MemoryPolicy memory
       throw new IllegalArgumentException("CUSTOM memory needs a NativeAllocator: use withAllocator");
     }
     return new LoadOptions(loadMode, verify, policy, policy == MemoryPolicy.STATIC ? poolBytes : 0, null,
-        optimization, profiling, threads);
+        optimization, profiling, threads, finiteCheck);
   }
 
   /** CUSTOM memory through {@code allocator}. */
   public LoadOptions withAllocator(NativeAllocator allocator) {
     return new LoadOptions(loadMode, verify, MemoryPolicy.CUSTOM, 0, Objects.requireNonNull(allocator),
-        optimization, profiling, threads);
+        optimization, profiling, threads, finiteCheck);
   }
 
   public LoadOptions withOptimization(OptimizationLevel level) {
-    return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, level, profiling, threads);
+    return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, level, profiling, threads, finiteCheck);
   }
 
   public LoadOptions withProfiling(boolean on) {
-    return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, optimization, on, threads);
+    return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, optimization, on, threads, finiteCheck);
   }
 }

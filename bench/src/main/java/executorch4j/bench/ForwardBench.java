@@ -1,6 +1,7 @@
 package executorch4j.bench;
 
 import executorch4j.ExecuTorchModel;
+import executorch4j.LoadOptions;
 import executorch4j.Tensor;
 import java.lang.foreign.Arena;
 import java.util.Map;
@@ -34,6 +35,10 @@ public class ForwardBench {
   @Param({"linear_regression", "mlp_portable", "mlp_xnnpack", "cnn_portable", "cnn_xnnpack", "mlp_int8_xnnpack"})
   public String model;
 
+  /** XNNPACK / optimized-kernel threads, the same for every peer (run.sh passes -p threads=N). */
+  @Param({"1"})
+  public int threads;
+
   private Arena arena;
   private ExecuTorchModel loaded;
   private Tensor[] inputs;
@@ -41,7 +46,7 @@ public class ForwardBench {
   @Setup(Level.Trial)
   public void setup() {
     arena = Arena.ofShared();
-    loaded = ExecuTorchModel.load(Fixtures.file(model + ".pte"));
+    loaded = ExecuTorchModel.load(Fixtures.file(model + ".pte"), LoadOptions.defaults().withThreads(threads));
     inputs = Fixtures.inputs(loaded.methodMeta("forward").inputs(), arena);
     loaded.forward(inputs); // fail in setup, not in the first measured call
   }

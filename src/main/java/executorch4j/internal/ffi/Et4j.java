@@ -1607,6 +1607,10 @@ public class Et4j extends Et4j$shared {
             Et4j.C_LONG,
             Et4j.C_POINTER,
             Et4j.C_LONG,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER,
             Et4j.C_POINTER
         );
 
@@ -1618,7 +1622,7 @@ public class Et4j extends Et4j$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * et_status et_method_forward(et_method *method, const et_tensor_input *inputs, int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns)
+     * et_status et_method_forward(et_method *method, const et_tensor_input *inputs, int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns, const void *keep0, const void *keep1, const void *keep2, const void *keep3)
      * }
      */
     public static FunctionDescriptor et_method_forward$descriptor() {
@@ -1628,7 +1632,7 @@ public class Et4j extends Et4j$shared {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * et_status et_method_forward(et_method *method, const et_tensor_input *inputs, int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns)
+     * et_status et_method_forward(et_method *method, const et_tensor_input *inputs, int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns, const void *keep0, const void *keep1, const void *keep2, const void *keep3)
      * }
      */
     public static MethodHandle et_method_forward$handle() {
@@ -1638,7 +1642,7 @@ public class Et4j extends Et4j$shared {
     /**
      * Address for:
      * {@snippet lang=c :
-     * et_status et_method_forward(et_method *method, const et_tensor_input *inputs, int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns)
+     * et_status et_method_forward(et_method *method, const et_tensor_input *inputs, int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns, const void *keep0, const void *keep1, const void *keep2, const void *keep3)
      * }
      */
     public static MemorySegment et_method_forward$address() {
@@ -1647,16 +1651,16 @@ public class Et4j extends Et4j$shared {
 
     /**
      * {@snippet lang=c :
-     * et_status et_method_forward(et_method *method, const et_tensor_input *inputs, int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns)
+     * et_status et_method_forward(et_method *method, const et_tensor_input *inputs, int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns, const void *keep0, const void *keep1, const void *keep2, const void *keep3)
      * }
      */
-    public static int et_method_forward(MemorySegment method, MemorySegment inputs, long num_inputs, MemorySegment outputs, long num_outputs, MemorySegment out_elapsed_ns) {
+    public static int et_method_forward(MemorySegment method, MemorySegment inputs, long num_inputs, MemorySegment outputs, long num_outputs, MemorySegment out_elapsed_ns, MemorySegment keep0, MemorySegment keep1, MemorySegment keep2, MemorySegment keep3) {
         var mh$ = et_method_forward.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("et_method_forward", method, inputs, num_inputs, outputs, num_outputs, out_elapsed_ns);
+                traceDowncall("et_method_forward", method, inputs, num_inputs, outputs, num_outputs, out_elapsed_ns, keep0, keep1, keep2, keep3);
             }
-            return (int)mh$.invokeExact(method, inputs, num_inputs, outputs, num_outputs, out_elapsed_ns);
+            return (int)mh$.invokeExact(method, inputs, num_inputs, outputs, num_outputs, out_elapsed_ns, keep0, keep1, keep2, keep3);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -1901,6 +1905,64 @@ public class Et4j extends Et4j$shared {
                 traceDowncall("et_free", data);
             }
             mh$.invokeExact(data);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_runtime_live_bytes {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_LONG    );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_runtime_live_bytes").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t et_runtime_live_bytes(void)
+     * }
+     */
+    public static FunctionDescriptor et_runtime_live_bytes$descriptor() {
+        return et_runtime_live_bytes.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t et_runtime_live_bytes(void)
+     * }
+     */
+    public static MethodHandle et_runtime_live_bytes$handle() {
+        return et_runtime_live_bytes.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t et_runtime_live_bytes(void)
+     * }
+     */
+    public static MemorySegment et_runtime_live_bytes$address() {
+        return et_runtime_live_bytes.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t et_runtime_live_bytes(void)
+     * }
+     */
+    public static long et_runtime_live_bytes() {
+        var mh$ = et_runtime_live_bytes.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_runtime_live_bytes");
+            }
+            return (long)mh$.invokeExact();
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Longer mutation fuzzing than CI's: every fixture, N cases each, forked JVMs.
+#   fuzz/run.sh [--cases N] [--seed S]
+# Crashing inputs land in src/test/resources/crashers/ (replayed by MutationFuzzTest).
+set -euo pipefail
+source "$(dirname "$0")/../scripts/common.sh"
+find_jdk
+cases=1000 seed=$(date +%s)
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --cases) cases=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
+    *) die "usage: fuzz/run.sh [--cases N] [--seed S]" ;;
+  esac
+done
+cd "$ROOT"
+mvn -q -B -ntp test-compile
+cp=$(mvn -q -B -ntp dependency:build-classpath -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=test)
+log "fuzzing every fixture with $cases cases each (seed $seed)"
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "target/test-classes:target/classes:$cp" \
+  executorch4j.fuzz.FuzzDriver fixtures src/test/resources/crashers "$seed" "$cases"
