@@ -139,4 +139,50 @@ class ErrorsTest {
     var e = fails(ErrorCode.BACKEND_UNAVAILABLE, () -> ExecuTorchModel.load(Fixtures.pte("unknown_backend")));
     assertTrue(e.getMessage().contains("backend BackendWithCompilerDemo,"), e.getMessage());
   }
+
+  @Test
+  void nanAndInfinityAreRejectedNamingTheInput() {
+    try (var model = ExecuTorchModel.load(Fixtures.pte("add_mul"))) {
+      float[] ok = new float[6];
+      float[] nan = {0, 0, Float.NaN, 0, 0, 0};
+      var e = fails(ErrorCode.INPUT_MISMATCH, () -> model.forward(Map.of("input_0", ok, "input_1", nan)));
+      assertTrue(e.getMessage().contains("input_1: element 2 is NaN"), e.getMessage());
+      float[] inf = {Float.NEGATIVE_INFINITY, 0, 0, 0, 0, 0};
+      fails(ErrorCode.INPUT_MISMATCH, () -> model.forward(Tensor.of(inf, 2, 3), Tensor.of(ok, 2, 3)));
+    }
+    try (var lenient = ExecuTorchModel.load(Fixtures.pte("linear_regression"),
+        LoadOptions.defaults().withFiniteCheck(false))) {
+      assertTrue(Float.isNaN(lenient.forward(Tensor.of(new float[] {Float.NaN}, 1, 1)).get("output_0").toFloatArray()[0]));
+    }
+  }
+
+  @Test
+  void aTensorOverAClosedArenaIsRefusedNotRead() {
+    try (var model = ExecuTorchModel.load(Fixtures.pte("linear_regression"))) {
+      java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
+      Tensor x = Tensor.wrap(arena.allocate(4), DType.FLOAT32, 1, 1);
+      arena.close();
+      var e = fails(ErrorCode.INPUT_MISMATCH, () -> model.forward(x));
+      assertTrue(e.getMessage().contains("input_0: the tensor's memory was freed"), e.getMessage());
+    }
+  }
+
+  @Test
+  void aTensorConfinedToAnotherThreadIsRefused() throws Exception {
+    try (var model = ExecuTorchModel.load(Fixtures.pte("linear_regression"));
+        var arena = java.lang.foreign.Arena.ofConfined()) {
+      Tensor x = Tensor.wrap(arena.allocate(4), DType.FLOAT32, 1, 1);
+      var failure = new java.util.concurrent.atomic.AtomicReference<Throwable>();
+      Thread t = Thread.ofPlatform().start(() -> {
+        try {
+          model.forward(x);
+        } catch (Throwable ex) {
+          failure.set(ex);
+        }
+      });
+      t.join();
+      assertTrue(failure.get() instanceof ExecuTorchException ex && ex.getMessage().contains("confined to another thread"),
+          String.valueOf(failure.get()));
+    }
+  }
 }
