@@ -12,12 +12,12 @@ SRC=("$ROOT/native-libs/CMakeLists.txt" "$ROOT/native-libs/src/et4j.cpp" "$ROOT/
 
 [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ] || die "prebuilt ExecuTorch SDK is only set up for linux-x86_64"
 
+GODOT_OUT="$ROOT/target/godot"
 up_to_date() {
-  [ -f "$OUT/libet4j.so" ] || return 1
-  for f in "${SRC[@]}"; do [ "$f" -nt "$OUT/libet4j.so" ] && return 1; done
-  return 0
+  [ -f "$OUT/libet4j.so" ] && [ -f "$OUT/index.txt" ] && [ -f "$GODOT_OUT/libexecutorch4j_godot.so" ] || return 1
+  [ -z "$(find "$ROOT/native-libs" -type f -newer "$OUT/index.txt" | head -1)" ]
 }
-if up_to_date && [ -f "$OUT/index.txt" ]; then exit 0; fi
+if up_to_date; then exit 0; fi
 
 # 1. The wheel (C++ SDK inside), downloaded once into the git-ignored cache.
 if [ ! -f "$SDK/executorch/lib/libexecutorch.so" ]; then
@@ -53,6 +53,16 @@ cmake -S "$ROOT/native-libs" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release \
 cmake --build "$BUILD" -j"$(nproc)" >>"$BUILD.log" 2>&1 || { cat "$BUILD.log" >&2; die "native build failed"; }
 rm -rf "$OUT" && cmake --install "$BUILD" >>"$BUILD.log" 2>&1 || die "install failed"
 log "natives staged in ${OUT#$ROOT/}"
+# 3. The Godot GDExtension shim (JNI headers from the JDK) and the host harness.
+find_jdk
+cmake -S "$ROOT/native-libs/godot" -B "$ROOT/target/godot-build" -DCMAKE_BUILD_TYPE=Release \
+  -DJAVA_HOME="$JAVA_HOME" -DCMAKE_INSTALL_PREFIX="$GODOT_OUT" >>"$BUILD.log" 2>&1 ||
+  { cat "$BUILD.log" >&2; die "cmake configure of native-libs/godot failed"; }
+cmake --build "$ROOT/target/godot-build" -j"$(nproc)" >>"$BUILD.log" 2>&1 || { cat "$BUILD.log" >&2; die "Godot shim build failed"; }
+mkdir -p "$GODOT_OUT"
+cp "$ROOT/target/godot-build/shim/libexecutorch4j_godot.so" "$GODOT_OUT/"
+[ -f "$ROOT/target/godot-build/host/gdhost" ] && cp "$ROOT/target/godot-build/host/gdhost" "$GODOT_OUT/"
+
 # An index of the staged files with their SHA-256, read by NativeLoader to
 # extract them from the jar into a checksum-verified cache folder.
 ( cd "$OUT" && sha256sum lib*.so | awk '{print $2, $1}' > index.txt )

@@ -13,4 +13,8 @@ mvn -B -ntp -q -f examples/consumer/pom.xml package
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
   -cp "examples/consumer/target/consumer-1.0.jar:$HOME/.m2/repository/io/github/executorch4j/executorch4j/0.1.0-SNAPSHOT/executorch4j-0.1.0-SNAPSHOT.jar" \
   example.Consumer fixtures/linear_regression.pte
+log "benchmarks compile and every benchmark body runs once (no timing is asserted)"
+mvn -B -ntp -q -f bench/pom.xml package
+"$JAVA_HOME/bin/java" -jar bench/target/benchmarks.jar -f 0 -wi 0 -i 1 -r 20ms -foe true >target/bench-smoke.log 2>&1 ||
+  { tail -30 target/bench-smoke.log; die "a benchmark failed (target/bench-smoke.log)"; }
 log "all tests passed"

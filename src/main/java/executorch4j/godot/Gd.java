@@ -1,0 +1,278 @@
+package executorch4j.godot;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Godot's GDExtension interface as seen from Java: every function is looked up once by name
+ * through {@code get_proc_address} and called through an FFM downcall. Only functions whose
+ * {@code since} is 4.3 or older are used, so the extension loads in Godot 4.3 through 4.7.
+ */
+final class Gd {
+  static final Linker LINKER = Linker.nativeLinker();
+  static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG;
+  static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT;
+  static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
+  static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE;
+  static final MemoryLayout PTR = ValueLayout.ADDRESS;
+
+  /** 4.3 hashes of the builtin methods used (extension_api.json, "builtin_classes"). */
+  static final long HASH_SIZE = 3173160232L;
+  static final long HASH_RESIZE = 848867239L;
+  static final long HASH_KEYS = 4144163970L;
+
+  final MemorySegment library;
+  private final MethodHandle getProcAddress;
+  private final Map<String, MemorySegment> functions = new HashMap<>();
+  private final Map<String, MethodHandle> handles = new HashMap<>();
+  private final Map<GType, MethodHandle> fromType = new EnumMap<>(GType.class);
+  private final Map<GType, MethodHandle> toType = new EnumMap<>(GType.class);
+  private final Map<GType, MethodHandle> ctor0 = new EnumMap<>(GType.class);
+  private final Map<GType, MethodHandle> dtor = new EnumMap<>(GType.class);
+  private final Map<String, MethodHandle> builtins = new HashMap<>();
+  /** StringNames and Strings this extension made for its lifetime, destroyed at deinit. */
+  private final List<MemorySegment> strings = new ArrayList<>();
+  private final Map<String, MemorySegment> nameCache = new HashMap<>();
+
+  Gd(long getProcAddress, long library) {
+    this.library = MemorySegment.ofAddress(library);
+    this.getProcAddress = LINKER.downcallHandle(MemorySegment.ofAddress(getProcAddress),
+        FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+  }
+
+  /** The interface function `name`, or an error naming it. */
+  MemorySegment function(String name) {
+    return functions.computeIfAbsent(name, n -> {
+      try (Arena a = Arena.ofConfined()) {
+        MemorySegment p = (MemorySegment) getProcAddress.invokeExact(a.allocateFrom(n));
+        if (p.equals(MemorySegment.NULL)) {
+          throw new IllegalStateException("Godot has no interface function '" + n + "'");
+        }
+        return p;
+      } catch (RuntimeException | Error e) {
+        throw e;
+      } catch (Throwable t) {
+        throw new IllegalStateException(t);
+      }
+    });
+  }
+
+  /** A downcall handle for interface function `name` with `descriptor`, cached. */
+  MethodHandle handle(String name, FunctionDescriptor descriptor) {
+    return handles.computeIfAbsent(name, n -> LINKER.downcallHandle(function(n), descriptor));
+  }
+
+  static MethodHandle downcall(MemorySegment fn, FunctionDescriptor d) {
+    return LINKER.downcallHandle(fn, d);
+  }
+
+  // ------------------------------------------------------------- strings
+
+  /** A StringName that lives until deinit (class, method and property names). */
+  MemorySegment stringName(String s) {
+    return nameCache.computeIfAbsent(s, k -> {
+      MemorySegment sn = Arena.global().allocate(GType.STRING_NAME.size, 8);
+      call("string_name_new_with_utf8_chars", FunctionDescriptor.ofVoid(PTR, PTR), sn,
+          Arena.global().allocateFrom(k));
+      return sn;
+    });
+  }
+
+  /** A String that lives until deinit (hint strings, group names). */
+  MemorySegment persistentString(String s) {
+    MemorySegment str = Arena.global().allocate(GType.STRING.size, 8);
+    newString(str, s, Arena.global());
+    strings.add(str);
+    return str;
+  }
+
+  /** Constructs a Godot String at `dst` (uninitialized, 8 bytes) from Java text. */
+  void newString(MemorySegment dst, String s, Arena arena) {
+    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+    MemorySegment chars = arena.allocate(Math.max(1, utf8.length));
+    MemorySegment.copy(utf8, 0, chars, U8, 0, utf8.length);
+    call("string_new_with_utf8_chars_and_len", FunctionDescriptor.ofVoid(PTR, PTR, I64), dst, chars,
+        (long) utf8.length);
+  }
+
+  /** The text of the Godot String at `str`. */
+  String readString(MemorySegment str) {
+    MethodHandle h = handle("string_to_utf8_chars", FunctionDescriptor.of(I64, PTR, PTR, I64));
+    try (Arena a = Arena.ofConfined()) {
+      long len = (long) h.invokeExact(str, MemorySegment.NULL, 0L);
+      if (len <= 0) {
+        return "";
+      }
+      MemorySegment buf = a.allocate(len);
+      long got = (long) h.invokeExact(str, buf, len);
+      return new String(buf.asSlice(0, Math.min(len, got)).toArray(U8), StandardCharsets.UTF_8);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** Destroys the names made with {@link #stringName} and {@link #persistentString}. */
+  void destroyNames() {
+    for (MemorySegment n : nameCache.values()) {
+      destroy(GType.STRING_NAME, n);
+    }
+    for (MemorySegment s : strings) {
+      destroy(GType.STRING, s);
+    }
+    nameCache.clear();
+    strings.clear();
+  }
+
+  // -------------------------------------------------------- builtin types
+
+  /** Default-constructs a builtin value of type t at dst. */
+  void construct(GType t, MemorySegment dst) {
+    MethodHandle h = ctor0.computeIfAbsent(t, k -> {
+      MemorySegment fn = callAddress("variant_get_ptr_constructor", FunctionDescriptor.of(PTR, I32, I32), k.id, 0);
+      return downcall(fn, FunctionDescriptor.ofVoid(PTR, PTR));
+    });
+    try {
+      h.invokeExact(dst, MemorySegment.NULL);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** Destroys the builtin value of type t at p. */
+  void destroy(GType t, MemorySegment p) {
+    MethodHandle h = dtor.computeIfAbsent(t, k -> {
+      MemorySegment fn = callAddress("variant_get_ptr_destructor", FunctionDescriptor.of(PTR, I32), k.id);
+      return downcall(fn, FunctionDescriptor.ofVoid(PTR));
+    });
+    try {
+      h.invokeExact(p);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** Wraps the builtin value at `value` into the uninitialized Variant at `variant`. */
+  void variantFrom(GType t, MemorySegment variant, MemorySegment value) {
+    MethodHandle h = fromType.computeIfAbsent(t, k -> downcall(
+        callAddress("get_variant_from_type_constructor", FunctionDescriptor.of(PTR, I32), k.id),
+        FunctionDescriptor.ofVoid(PTR, PTR)));
+    try {
+      h.invokeExact(variant, value);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** Extracts the Variant's value into the uninitialized builtin at `value`. */
+  void variantTo(GType t, MemorySegment value, MemorySegment variant) {
+    MethodHandle h = toType.computeIfAbsent(t, k -> downcall(
+        callAddress("get_variant_to_type_constructor", FunctionDescriptor.of(PTR, I32), k.id),
+        FunctionDescriptor.ofVoid(PTR, PTR)));
+    try {
+      h.invokeExact(value, variant);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** Calls builtin method `name` (4.3 hash) of type t on `base`. */
+  void builtin(GType t, String name, long hash, MemorySegment base, MemorySegment args, MemorySegment ret, int argc) {
+    MethodHandle h = builtins.computeIfAbsent(t.name() + "." + name, k -> {
+      MemorySegment fn = callAddress("variant_get_ptr_builtin_method", FunctionDescriptor.of(PTR, I32, PTR, I64),
+          t.id, stringName(name), hash);
+      if (fn.equals(MemorySegment.NULL)) {
+        throw new IllegalStateException("Godot has no builtin " + t + "." + name + " with hash " + hash);
+      }
+      return downcall(fn, FunctionDescriptor.ofVoid(PTR, PTR, PTR, I32));
+    });
+    try {
+      h.invokeExact(base, args, ret, argc);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** size() of an Array, Dictionary or packed array. */
+  long size(GType t, MemorySegment value) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment r = a.allocate(I64);
+      builtin(t, "size", HASH_SIZE, value, MemorySegment.NULL, r, 0);
+      return r.get(I64, 0);
+    }
+  }
+
+  /** resize(n) of an Array or packed array. */
+  void resize(GType t, MemorySegment value, long n) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment arg = a.allocate(I64);
+      arg.set(I64, 0, n);
+      MemorySegment args = a.allocate(PTR);
+      args.set(ValueLayout.ADDRESS, 0, arg);
+      MemorySegment r = a.allocate(I64);
+      builtin(t, "resize", HASH_RESIZE, value, args, r, 1);
+      if (r.get(I64, 0) != 0) {
+        throw new IllegalStateException(t + ".resize(" + n + ") failed with error " + r.get(I64, 0));
+      }
+    }
+  }
+
+  // -------------------------------------------------------------- helpers
+
+  /** Calls a void interface function. */
+  void call(String name, FunctionDescriptor d, Object... args) {
+    try {
+      handle(name, d).invokeWithArguments(args);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** Calls an interface function returning a pointer. */
+  MemorySegment callAddress(String name, FunctionDescriptor d, Object... args) {
+    try {
+      return (MemorySegment) handle(name, d).invokeWithArguments(args);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** Calls an interface function returning int64. */
+  long callLong(String name, FunctionDescriptor d, Object... args) {
+    try {
+      return (long) handle(name, d).invokeWithArguments(args);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** Godot's error printer: shows in the output panel and the editor's debugger. */
+  void printError(String message, String where) {
+    try (Arena a = Arena.ofConfined()) {
+      call("print_error", FunctionDescriptor.ofVoid(PTR, PTR, PTR, I32, U8), a.allocateFrom(message),
+          a.allocateFrom(where), a.allocateFrom("ExecuTorchResource.java"), 0, (byte) 0);
+    } catch (RuntimeException e) {
+      System.err.println("ERROR: " + message + " (and print_error failed: " + e + ")");
+    }
+  }
+
+  static RuntimeException rethrow(Throwable t) {
+    if (t instanceof RuntimeException r) {
+      return r;
+    }
+    if (t instanceof Error e) {
+      throw e;
+    }
+    return new IllegalStateException(t);
+  }
+}

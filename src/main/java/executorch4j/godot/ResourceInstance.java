@@ -1,0 +1,346 @@
+package executorch4j.godot;
+
+import static executorch4j.godot.ClassMethod.arg;
+import static executorch4j.godot.ClassMethod.of;
+
+import executorch4j.DType;
+import executorch4j.ErrorCode;
+import executorch4j.ExecuTorchException;
+import executorch4j.ExecuTorchModel;
+import executorch4j.LoadOptions;
+import executorch4j.MemoryPolicy;
+import executorch4j.MethodMeta;
+import executorch4j.OptimizationLevel;
+import executorch4j.Tensor;
+import executorch4j.TensorMeta;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The state and GDScript surface of one {@code ExecuTorchResource}: the spec's methods in
+ * snake_case, plus those of the original C++ module so projects port unchanged. Failures are
+ * reported the Godot way: an error printed through the engine and an empty result, never a
+ * crash.
+ */
+final class ResourceInstance {
+  // Godot's Error enum values used as return codes.
+  static final long OK = 0;
+  static final long FAILED = 1;
+  static final long ERR_UNAVAILABLE = 2;
+  static final long ERR_OUT_OF_MEMORY = 6;
+  static final long ERR_FILE_NOT_FOUND = 7;
+  static final long ERR_FILE_CANT_WRITE = 13;
+  static final long ERR_FILE_CANT_READ = 14;
+  static final long ERR_FILE_CORRUPT = 16;
+  static final long ERR_INVALID_PARAMETER = 31;
+
+  private final Gd gd;
+  final MemorySegment object;
+  private ExecuTorchModel model;
+  private byte[] bytes = new byte[0];
+  private String sourcePath = "";
+  private MemoryPolicy policy = MemoryPolicy.AUTO;
+  private long poolBytes;
+  private OptimizationLevel level = OptimizationLevel.BASIC;
+  private boolean profiling;
+  private long totalInferences;
+
+  ResourceInstance(Gd gd, MemorySegment object) {
+    this.gd = gd;
+    this.object = object;
+  }
+
+  static List<ClassMethod> methods() {
+    GType i = GType.INT, f = GType.FLOAT, b = GType.BOOL, s = GType.STRING, d = GType.DICTIONARY;
+    GType a = GType.ARRAY, pf = GType.PACKED_FLOAT32_ARRAY, ps = GType.PACKED_STRING_ARRAY, pb = GType.PACKED_BYTE_ARRAY;
+    return List.of(
+        of("load_from_file", i, (r, x) -> r.loadFromFile((String) x[0]), arg("path", s)),
+        of("load_from_buffer", i, (r, x) -> r.loadFromBuffer((byte[]) x[0]), arg("data", pb)),
+        of("is_loaded", b, (r, x) -> r.model != null),
+        of("unload", null, (r, x) -> r.unload()),
+        of("clear", null, (r, x) -> r.clear()),
+        of("forward", d, (r, x) -> r.forward((Map<?, ?>) x[0]), arg("inputs", d)),
+        of("forward_array", pf, (r, x) -> r.forwardArray((Variants.FloatView) x[0]), arg("input", pf)),
+        of("get_method_names", ps, (r, x) -> r.model == null ? new String[0] : r.model.methodNames().toArray(String[]::new)),
+        of("get_metadata", d, (r, x) -> r.metadata()),
+        of("get_input_names", ps, (r, x) -> r.names(true)),
+        of("get_output_names", ps, (r, x) -> r.names(false)),
+        of("get_input_shapes", a, (r, x) -> r.shapes(true)),
+        of("get_output_shapes", a, (r, x) -> r.shapes(false)),
+        of("configure_memory", null, (r, x) -> r.configureMemory((Long) x[0], (Long) x[1]), arg("policy", i), arg("bytes", i)),
+        of("set_memory_policy", null, (r, x) -> r.configureMemory((Long) x[0], r.poolBytes), arg("policy", i)),
+        of("get_memory_policy", i, (r, x) -> (long) r.policy.ordinal()),
+        of("set_pool_size_bytes", null, (r, x) -> r.configureMemory(r.policy.ordinal(), (Long) x[0]), arg("bytes", i)),
+        of("get_pool_size_bytes", i, (r, x) -> r.poolBytes),
+        of("set_optimization_level", null, (r, x) -> r.setLevel((Long) x[0]), arg("level", i)),
+        of("get_optimization_level", i, (r, x) -> (long) r.level.ordinal()),
+        of("enable_profiling", null, (r, x) -> r.enableProfiling((Boolean) x[0]), arg("enabled", b)),
+        of("get_profile", d, (r, x) -> r.profile()),
+        of("get_memory_info", d, (r, x) -> r.model == null ? Map.of() : r.model.memoryInfo().toMap()),
+        of("get_last_inference_time", f, (r, x) -> r.model == null ? 0.0 : r.model.lastInferenceTimeMillis()),
+        of("get_average_inference_time", f, (r, x) -> r.model == null ? 0.0 : r.model.inferenceStats().meanMillis()),
+        of("get_total_inferences", i, (r, x) -> r.totalInferences),
+        of("save_to_file", i, (r, x) -> r.saveToFile((String) x[0]), arg("path", s)),
+        of("get_model_name", s, (r, x) -> r.modelName()),
+        of("get_model_version", s, (r, x) -> r.model == null ? "" : "ExecuTorch 1.5.1 program"),
+        of("get_model_size", i, (r, x) -> (long) r.bytes.length),
+        of("get_source_file_path", s, (r, x) -> r.sourcePath),
+        of("set_model_data", null, (r, x) -> r.setModelData((byte[]) x[0]), arg("data", pb)),
+        of("get_model_data", pb, (r, x) -> r.bytes));
+  }
+
+  // ---------------------------------------------------------------- loading
+
+  long loadFromFile(String path) {
+    if (path.startsWith("res://") || path.startsWith("user://")) {
+      return fail(ERR_FILE_NOT_FOUND, "load_from_file", path + ": pass an OS path, e.g. "
+          + "ProjectSettings.globalize_path(\"" + path + "\")");
+    }
+    try {
+      byte[] data = Files.readAllBytes(Path.of(path));
+      long err = loadBytes(data, "load_from_file");
+      if (err == OK) {
+        sourcePath = path;
+      }
+      return err;
+    } catch (NoSuchFileException e) {
+      return fail(ERR_FILE_NOT_FOUND, "load_from_file", "no such file: " + path);
+    } catch (IOException e) {
+      return fail(ERR_FILE_CANT_READ, "load_from_file", "cannot read " + path + ": " + e.getMessage());
+    }
+  }
+
+  long loadFromBuffer(byte[] data) {
+    sourcePath = "";
+    return loadBytes(data, "load_from_buffer");
+  }
+
+  private long loadBytes(byte[] data, String where) {
+    unload();
+    try {
+      model = ExecuTorchModel.load(data, options());
+      bytes = data;
+      return OK;
+    } catch (ExecuTorchException e) {
+      return fail(errorOf(e.errorCode()), where, e.getMessage());
+    }
+  }
+
+  private LoadOptions options() {
+    LoadOptions o = LoadOptions.defaults().withOptimization(level).withProfiling(profiling);
+    return policy == MemoryPolicy.STATIC ? o.withMemory(MemoryPolicy.STATIC, poolBytes) : o;
+  }
+
+  private Object setModelData(byte[] data) {
+    if (data.length == 0) {
+      clear();
+    } else {
+      loadFromBuffer(data);
+    }
+    return null;
+  }
+
+  Object unload() {
+    if (model != null) {
+      model.close();
+      model = null;
+    }
+    return null;
+  }
+
+  private Object clear() {
+    unload();
+    bytes = new byte[0];
+    sourcePath = "";
+    totalInferences = 0;
+    return null;
+  }
+
+  /** Settings take effect at the next load; a loaded model is reloaded with them now. */
+  private Object reloadIfLoaded(String where) {
+    if (model != null && bytes.length > 0) {
+      loadBytes(bytes, where);
+    }
+    return null;
+  }
+
+  private Object configureMemory(long p, long size) {
+    if (p < 0 || p > 2) {
+      fail(ERR_INVALID_PARAMETER, "configure_memory", "memory policy must be 0 (AUTO), 1 (STATIC) or 2 (CUSTOM), got " + p);
+      return null;
+    }
+    if (p == 2) {
+      fail(ERR_UNAVAILABLE, "configure_memory",
+          "MEMORY_POLICY_CUSTOM needs a NativeAllocator, which only the Java API can supply; using AUTO");
+      p = 0;
+    }
+    policy = MemoryPolicy.values()[(int) p];
+    poolBytes = Math.max(0, size);
+    if (policy == MemoryPolicy.STATIC && poolBytes == 0) {
+      fail(ERR_INVALID_PARAMETER, "configure_memory", "MEMORY_POLICY_STATIC needs a pool size > 0; using AUTO");
+      policy = MemoryPolicy.AUTO;
+    }
+    return reloadIfLoaded("configure_memory");
+  }
+
+  private Object setLevel(long l) {
+    if (l < 0 || l > 2) {
+      fail(ERR_INVALID_PARAMETER, "set_optimization_level", "level must be 0, 1 or 2, got " + l);
+      return null;
+    }
+    level = OptimizationLevel.values()[(int) l];
+    return reloadIfLoaded("set_optimization_level");
+  }
+
+  private Object enableProfiling(boolean on) {
+    profiling = on;
+    if (model != null) {
+      model.enableProfiling(on);
+    }
+    return null;
+  }
+
+  private long saveToFile(String path) {
+    if (bytes.length == 0) {
+      return fail(ERR_UNAVAILABLE, "save_to_file", "no model data to save");
+    }
+    try {
+      Files.write(Path.of(path), bytes);
+      return OK;
+    } catch (IOException e) {
+      return fail(ERR_FILE_CANT_WRITE, "save_to_file", "cannot write " + path + ": " + e.getMessage());
+    }
+  }
+
+  // -------------------------------------------------------------- inference
+
+  private Map<String, Object> forward(Map<?, ?> inputs) {
+    if (model == null) {
+      fail(ERR_UNAVAILABLE, "forward", "no model loaded: call load_from_file first");
+      return Map.of();
+    }
+    try {
+      MethodMeta meta = model.methodMeta("forward");
+      Map<String, Object> in = new LinkedHashMap<>();
+      for (var e : inputs.entrySet()) {
+        String key = String.valueOf(e.getKey());
+        TensorMeta t = meta.inputs().stream().filter(m -> m.name().equals(key)).findFirst().orElse(null);
+        Object v = e.getValue();
+        if (v instanceof Variants.FloatView view) {
+          // Zero-copy: the packed array's own memory is the input tensor for this call.
+          v = t != null && t.dtype() == DType.FLOAT32 && view.length() == t.numel()
+              ? Tensor.wrap(view.data(), DType.FLOAT32, t.shape()) : view.toArray();
+        }
+        in.put(key, v);
+      }
+      Map<String, Tensor> out = model.forward(in);
+      totalInferences++;
+      return new LinkedHashMap<>(out); // Tensors become packed arrays, written in place
+    } catch (ExecuTorchException | IllegalArgumentException | IllegalStateException e) {
+      fail(FAILED, "forward", e.getMessage());
+      return Map.of();
+    }
+  }
+
+  private Object forwardArray(Variants.FloatView input) {
+    Map<String, Object> out = forward(Map.of("input_0", input));
+    Object first = out.get("output_0");
+    return first != null ? first : new float[0];
+  }
+
+  // --------------------------------------------------------------- metadata
+
+  private String[] names(boolean inputs) {
+    if (model == null) {
+      return new String[0];
+    }
+    MethodMeta m = model.methodMeta(model.methodNames().contains("forward") ? "forward" : model.methodNames().getFirst());
+    return (inputs ? m.inputNames() : m.outputNames()).toArray(String[]::new);
+  }
+
+  private List<Object> shapes(boolean inputs) {
+    List<Object> out = new ArrayList<>();
+    if (model != null) {
+      MethodMeta m = model.methodMeta(model.methodNames().contains("forward") ? "forward" : model.methodNames().getFirst());
+      for (TensorMeta t : inputs ? m.inputs() : m.outputs()) {
+        out.add(t.shape());
+      }
+    }
+    return out;
+  }
+
+  private Map<String, Object> metadata() {
+    Map<String, Object> md = new LinkedHashMap<>();
+    if (model == null) {
+      return md;
+    }
+    md.put("model_name", modelName());
+    md.put("file_size", (long) bytes.length);
+    md.put("source_file_path", sourcePath);
+    md.put("method_names", model.methodNames().toArray(String[]::new));
+    Map<String, Object> methods = new LinkedHashMap<>();
+    for (String name : model.methodNames()) {
+      MethodMeta m = model.methodMeta(name);
+      Map<String, Object> mm = new LinkedHashMap<>();
+      mm.put("inputs", tensors(m.inputs()));
+      mm.put("outputs", tensors(m.outputs()));
+      mm.put("planned_bytes", m.plannedBytes());
+      mm.put("backends", m.backends().toArray(String[]::new));
+      methods.put(name, mm);
+    }
+    md.put("methods", methods);
+    return md;
+  }
+
+  private static List<Object> tensors(List<TensorMeta> ts) {
+    List<Object> out = new ArrayList<>();
+    for (TensorMeta t : ts) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", t.name());
+      m.put("dtype", t.isTensor() ? t.dtype().label() : "non-tensor");
+      m.put("shape", t.shape());
+      m.put("dynamic", t.isDynamic());
+      out.add(m);
+    }
+    return out;
+  }
+
+  private Map<String, Object> profile() {
+    if (model == null || !model.isProfiling() || model.inferenceCount() == 0) {
+      return Map.of();
+    }
+    return model.profile().toMap();
+  }
+
+  private String modelName() {
+    if (sourcePath.isEmpty()) {
+      return model == null ? "" : "model";
+    }
+    String f = Path.of(sourcePath).getFileName().toString();
+    return f.endsWith(".pte") ? f.substring(0, f.length() - 4) : f;
+  }
+
+  // ----------------------------------------------------------------- errors
+
+  private long fail(long code, String where, String message) {
+    gd.printError("ExecuTorchResource." + where + ": " + message, where);
+    return code;
+  }
+
+  private static long errorOf(ErrorCode c) {
+    return switch (c) {
+      case FILE_NOT_FOUND -> ERR_FILE_NOT_FOUND;
+      case INVALID_PROGRAM, INVALID_ARGUMENT -> ERR_FILE_CORRUPT;
+      case MEMORY_ALLOCATION_FAILED, OUT_OF_RESOURCES -> ERR_OUT_OF_MEMORY;
+      case OPERATOR_MISSING, BACKEND_UNAVAILABLE, NOT_SUPPORTED -> ERR_UNAVAILABLE;
+      default -> FAILED;
+    };
+  }
+}

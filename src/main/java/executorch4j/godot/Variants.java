@@ -1,0 +1,307 @@
+package executorch4j.godot;
+
+import static executorch4j.godot.Gd.F64;
+import static executorch4j.godot.Gd.I32;
+import static executorch4j.godot.Gd.I64;
+import static executorch4j.godot.Gd.PTR;
+import static executorch4j.godot.Gd.U8;
+
+import executorch4j.DType;
+import executorch4j.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Converts between Godot values and Java values: NIL ↔ null, bool ↔ Boolean, int ↔ Long,
+ * float ↔ Double, String/StringName ↔ String, Dictionary ↔ Map, Array ↔ List, PackedByteArray ↔
+ * byte[], PackedInt32Array ↔ int[], PackedInt64Array ↔ long[], PackedFloat64Array ↔ double[],
+ * PackedStringArray ↔ String[], and PackedFloat32Array → {@link FloatView} (zero-copy, valid
+ * for the call) / float[] or {@link Tensor} → PackedFloat32Array.
+ */
+final class Variants {
+  private final Gd gd;
+
+  Variants(Gd gd) {
+    this.gd = gd;
+  }
+
+  /** A PackedFloat32Array's memory, valid only while the Godot value it came from lives. */
+  record FloatView(MemorySegment data) {
+    long length() {
+      return data.byteSize() / 4;
+    }
+
+    float[] toArray() {
+      return data.toArray(ValueLayout.JAVA_FLOAT_UNALIGNED);
+    }
+  }
+
+  // ------------------------------------------------------------ reading
+
+  /** The Java value of the Variant at v. */
+  Object read(MemorySegment v) {
+    int id = (int) gd.callLong("variant_get_type", FunctionDescriptor.of(I32, PTR), v);
+    GType t = GType.of(id);
+    if (t == null || t == GType.OBJECT) {
+      throw new IllegalArgumentException("values of Variant type " + id + " are not supported here");
+    }
+    if (t == GType.NIL) {
+      return null;
+    }
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment value = a.allocate(Math.max(8, t.size), 8);
+      gd.variantTo(t, value, v);
+      try {
+        return readValue(t, value);
+      } finally {
+        if (t.isBuiltinObject()) {
+          gd.destroy(t, value);
+        }
+      }
+    }
+  }
+
+  /** The Java value of a builtin of type t at p (a ptrcall argument or an unwrapped Variant). */
+  Object readValue(GType t, MemorySegment p) {
+    return switch (t) {
+      case NIL -> read(p); // a Variant-typed argument
+      case BOOL -> p.get(U8, 0) != 0;
+      case INT -> p.get(I64, 0);
+      case FLOAT -> p.get(F64, 0);
+      case STRING -> gd.readString(p);
+      case STRING_NAME -> stringNameText(p);
+      case DICTIONARY -> readDictionary(p);
+      case ARRAY -> readArray(p);
+      case PACKED_FLOAT32_ARRAY -> new FloatView(packedData(t, p, 4));
+      case PACKED_BYTE_ARRAY -> packedData(t, p, 1).toArray(ValueLayout.JAVA_BYTE);
+      case PACKED_INT32_ARRAY -> packedData(t, p, 4).toArray(ValueLayout.JAVA_INT_UNALIGNED);
+      case PACKED_INT64_ARRAY -> packedData(t, p, 8).toArray(ValueLayout.JAVA_LONG_UNALIGNED);
+      case PACKED_FLOAT64_ARRAY -> packedData(t, p, 8).toArray(ValueLayout.JAVA_DOUBLE_UNALIGNED);
+      case PACKED_STRING_ARRAY -> readStringArray(p);
+      default -> throw new IllegalArgumentException("unsupported type " + t);
+    };
+  }
+
+  private String stringNameText(MemorySegment sn) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment v = a.allocate(GType.VARIANT_SIZE, 8);
+      gd.variantFrom(GType.STRING_NAME, v, sn);
+      MemorySegment s = a.allocate(8, 8);
+      gd.variantTo(GType.STRING, s, v);
+      gd.call("variant_destroy", FunctionDescriptor.ofVoid(PTR), v);
+      try {
+        return gd.readString(s);
+      } finally {
+        gd.destroy(GType.STRING, s);
+      }
+    }
+  }
+
+  /** The elements of a packed array, in place (no copy). */
+  private MemorySegment packedData(GType t, MemorySegment arr, int elementSize) {
+    long n = gd.size(t, arr);
+    if (n == 0) {
+      return MemorySegment.NULL.reinterpret(0);
+    }
+    String fn = "packed_" + t.name().substring("PACKED_".length()).replace("_ARRAY", "").toLowerCase()
+        + "_array_operator_index_const";
+    MemorySegment first = gd.callAddress(fn, FunctionDescriptor.of(PTR, PTR, I64), arr, 0L);
+    return first.reinterpret(n * elementSize);
+  }
+
+  private String[] readStringArray(MemorySegment arr) {
+    long n = gd.size(GType.PACKED_STRING_ARRAY, arr);
+    String[] out = new String[(int) n];
+    for (int i = 0; i < n; i++) {
+      MemorySegment s = gd.callAddress("packed_string_array_operator_index_const",
+          FunctionDescriptor.of(PTR, PTR, I64), arr, (long) i);
+      out[i] = gd.readString(s.reinterpret(8));
+    }
+    return out;
+  }
+
+  private List<Object> readArray(MemorySegment arr) {
+    long n = gd.size(GType.ARRAY, arr);
+    List<Object> out = new ArrayList<>();
+    for (long i = 0; i < n; i++) {
+      MemorySegment v = gd.callAddress("array_operator_index_const", FunctionDescriptor.of(PTR, PTR, I64), arr, i);
+      out.add(read(v.reinterpret(GType.VARIANT_SIZE)));
+    }
+    return out;
+  }
+
+  private Map<Object, Object> readDictionary(MemorySegment dict) {
+    Map<Object, Object> out = new LinkedHashMap<>();
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment keys = a.allocate(GType.ARRAY.size, 8);
+      gd.construct(GType.ARRAY, keys);
+      try {
+        gd.builtin(GType.DICTIONARY, "keys", Gd.HASH_KEYS, dict, MemorySegment.NULL, keys, 0);
+        long n = gd.size(GType.ARRAY, keys);
+        for (long i = 0; i < n; i++) {
+          MemorySegment k = gd.callAddress("array_operator_index_const", FunctionDescriptor.of(PTR, PTR, I64), keys, i)
+              .reinterpret(GType.VARIANT_SIZE);
+          MemorySegment v = gd.callAddress("dictionary_operator_index_const", FunctionDescriptor.of(PTR, PTR, PTR), dict, k);
+          out.put(read(k), v.equals(MemorySegment.NULL) ? null : read(v.reinterpret(GType.VARIANT_SIZE)));
+        }
+      } finally {
+        gd.destroy(GType.ARRAY, keys);
+      }
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------ writing
+
+  /** The Godot type a Java value becomes. */
+  static GType typeOf(Object o) {
+    return switch (o) {
+      case null -> GType.NIL;
+      case Boolean b -> GType.BOOL;
+      case Long l -> GType.INT;
+      case Integer i -> GType.INT;
+      case Double d -> GType.FLOAT;
+      case Float f -> GType.FLOAT;
+      case String s -> GType.STRING;
+      case Map<?, ?> m -> GType.DICTIONARY;
+      case List<?> l -> GType.ARRAY;
+      case byte[] b -> GType.PACKED_BYTE_ARRAY;
+      case int[] i -> GType.PACKED_INT32_ARRAY;
+      case long[] l -> GType.PACKED_INT64_ARRAY;
+      case float[] f -> GType.PACKED_FLOAT32_ARRAY;
+      case double[] d -> GType.PACKED_FLOAT64_ARRAY;
+      case String[] s -> GType.PACKED_STRING_ARRAY;
+      case Tensor t -> packedTypeOf(t.dtype());
+      default -> throw new IllegalArgumentException("cannot give Godot a " + o.getClass().getSimpleName());
+    };
+  }
+
+  static GType packedTypeOf(DType d) {
+    return switch (d) {
+      case FLOAT32, FLOAT16, BFLOAT16 -> GType.PACKED_FLOAT32_ARRAY;
+      case FLOAT64 -> GType.PACKED_FLOAT64_ARRAY;
+      case INT64 -> GType.PACKED_INT64_ARRAY;
+      case INT32, INT16 -> GType.PACKED_INT32_ARRAY;
+      case INT8, UINT8, BOOL -> GType.PACKED_BYTE_ARRAY;
+    };
+  }
+
+  /** Constructs the Java value as a Variant at the uninitialized `variant`. */
+  void write(Object o, MemorySegment variant) {
+    GType t = typeOf(o);
+    if (t == GType.NIL) {
+      gd.call("variant_new_nil", FunctionDescriptor.ofVoid(PTR), variant);
+      return;
+    }
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment value = a.allocate(Math.max(8, t.size), 8);
+      writeValue(o, t, value, a);
+      gd.variantFrom(t, variant, value);
+      if (t.isBuiltinObject()) {
+        gd.destroy(t, value);
+      }
+    }
+  }
+
+  /** Constructs the Java value as a builtin of type t at the uninitialized `value`. */
+  void writeValue(Object o, GType t, MemorySegment value, Arena a) {
+    switch (t) {
+      case BOOL -> value.set(U8, 0, (byte) (((Boolean) o) ? 1 : 0));
+      case INT -> value.set(I64, 0, ((Number) o).longValue());
+      case FLOAT -> value.set(F64, 0, ((Number) o).doubleValue());
+      case STRING -> gd.newString(value, (String) o, a);
+      case DICTIONARY -> {
+        gd.construct(t, value);
+        for (var e : ((Map<?, ?>) o).entrySet()) {
+          MemorySegment k = a.allocate(GType.VARIANT_SIZE, 8);
+          MemorySegment v = a.allocate(GType.VARIANT_SIZE, 8);
+          write(e.getKey(), k);
+          write(e.getValue(), v);
+          MemorySegment slot = gd.callAddress("dictionary_operator_index", FunctionDescriptor.of(PTR, PTR, PTR), value, k)
+              .reinterpret(GType.VARIANT_SIZE);
+          gd.call("variant_destroy", FunctionDescriptor.ofVoid(PTR), slot);
+          gd.call("variant_new_copy", FunctionDescriptor.ofVoid(PTR, PTR), slot, v);
+          gd.call("variant_destroy", FunctionDescriptor.ofVoid(PTR), k);
+          gd.call("variant_destroy", FunctionDescriptor.ofVoid(PTR), v);
+        }
+      }
+      case ARRAY -> {
+        List<?> list = (List<?>) o;
+        gd.construct(t, value);
+        gd.resize(t, value, list.size());
+        for (int i = 0; i < list.size(); i++) {
+          MemorySegment slot = gd.callAddress("array_operator_index", FunctionDescriptor.of(PTR, PTR, I64), value, (long) i)
+              .reinterpret(GType.VARIANT_SIZE);
+          gd.call("variant_destroy", FunctionDescriptor.ofVoid(PTR), slot);
+          write(list.get(i), slot);
+        }
+      }
+      case PACKED_STRING_ARRAY -> {
+        String[] strings = (String[]) o;
+        gd.construct(t, value);
+        gd.resize(t, value, strings.length);
+        for (int i = 0; i < strings.length; i++) {
+          MemorySegment slot = gd.callAddress("packed_string_array_operator_index",
+              FunctionDescriptor.of(PTR, PTR, I64), value, (long) i).reinterpret(8);
+          gd.destroy(GType.STRING, slot);
+          gd.newString(slot, strings[i], a);
+        }
+      }
+      default -> writePacked(o, t, value);
+    }
+  }
+
+  /** A numeric packed array, filled straight in its own memory (one copy). */
+  private void writePacked(Object o, GType t, MemorySegment value) {
+    MemorySegment src;
+    int elem;
+    if (o instanceof Tensor tensor) {
+      src = packedBytes(tensor, t);
+      elem = switch (t) {
+        case PACKED_BYTE_ARRAY -> 1;
+        case PACKED_INT64_ARRAY, PACKED_FLOAT64_ARRAY -> 8;
+        default -> 4;
+      };
+    } else {
+      src = switch (o) {
+        case byte[] b -> MemorySegment.ofArray(b);
+        case int[] i -> MemorySegment.ofArray(i);
+        case long[] l -> MemorySegment.ofArray(l);
+        case float[] f -> MemorySegment.ofArray(f);
+        case double[] d -> MemorySegment.ofArray(d);
+        default -> throw new IllegalArgumentException("not a packed array: " + o);
+      };
+      elem = o instanceof byte[] ? 1 : o instanceof long[] || o instanceof double[] ? 8 : 4;
+    }
+    gd.construct(t, value);
+    long n = src.byteSize() / elem;
+    gd.resize(t, value, n);
+    if (n > 0) {
+      String fn = "packed_" + t.name().substring("PACKED_".length()).replace("_ARRAY", "").toLowerCase()
+          + "_array_operator_index";
+      MemorySegment dst = gd.callAddress(fn, FunctionDescriptor.of(PTR, PTR, I64), value, 0L).reinterpret(n * elem);
+      dst.copyFrom(src);
+    }
+  }
+
+  /** A tensor's data in the element type of its packed array (converted only when needed). */
+  private static MemorySegment packedBytes(Tensor tensor, GType t) {
+    DType d = tensor.dtype();
+    if ((t == GType.PACKED_FLOAT32_ARRAY && d == DType.FLOAT32) || (t == GType.PACKED_FLOAT64_ARRAY && d == DType.FLOAT64)
+        || (t == GType.PACKED_INT64_ARRAY && d == DType.INT64) || (t == GType.PACKED_INT32_ARRAY && d == DType.INT32)
+        || (t == GType.PACKED_BYTE_ARRAY && d.byteSize() == 1)) {
+      return tensor.segment();
+    }
+    return switch (t) {
+      case PACKED_FLOAT32_ARRAY -> MemorySegment.ofArray(tensor.toFloatArray());
+      case PACKED_INT32_ARRAY -> MemorySegment.ofArray(tensor.toIntArray());
+      default -> throw new IllegalArgumentException("no packed array for " + d);
+    };
+  }
+}
