@@ -247,10 +247,10 @@ final class Gd {
     }
   }
 
-  /** Calls an interface function returning int64. */
+  /** Calls an interface function returning an integer (int32 or int64). */
   long callLong(String name, FunctionDescriptor d, Object... args) {
     try {
-      return (long) handle(name, d).invokeWithArguments(args);
+      return ((Number) handle(name, d).invokeWithArguments(args)).longValue();
     } catch (Throwable e) {
       throw rethrow(e);
     }

@@ -236,7 +236,8 @@ final class GodotExtension {
   }
 
   static void report(String what, Throwable t) {
-    String msg = what + ": " + t;
+    StackTraceElement[] st = t.getStackTrace();
+    String msg = what + ": " + t + (st.length > 0 ? " at " + st[0] : "");
     try {
       gd.printError(msg, what);
     } catch (Throwable ignored) {

@@ -1,0 +1,232 @@
+/* Internal declarations shared by the gdhost sources. */
+#ifndef GDHOST_H
+#define GDHOST_H
+#include "builtin_hashes.h"
+#include "gdabi.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GDHOST_EXIT_FAIL 1
+#define GDHOST_EXIT_LOAD 2
+#define GDHOST_EXIT_UNIMPLEMENTED 3
+#define GDHOST_EXIT_CLASSES_LEFT 4
+
+extern int g_library_token;
+#define GDHOST_LIBRARY ((void *)&g_library_token)
+extern const char *g_lib_path;
+
+#define MAGIC_STR 0x53545231u
+#define MAGIC_ARR 0x41525231u
+#define MAGIC_DICT 0x44494331u
+#define MAGIC_PACKED 0x50434b31u
+#define MAGIC_OBJ 0x4f424a31u
+
+/* Variant: 24 bytes, int32 type at offset 0, 16-byte payload at offset 8. The payload
+ * holds the builtin value blob itself (same bytes as the typed value). */
+typedef struct {
+    int32_t type;
+    int32_t pad;
+    union {
+        uint8_t b;
+        int64_t i;
+        double f;
+        void *p;
+        unsigned char raw[16];
+    } u;
+} HVariant;
+_Static_assert(sizeof(HVariant) == GD_VARIANT_SIZE, "Variant must be 24 bytes");
+
+/* String / StringName: the 8-byte value holds HStr* (NULL == empty). Immutable, refcounted. */
+typedef struct {
+    uint32_t magic;
+    int32_t kind; /* VT_STRING or VT_STRING_NAME */
+    int64_t refs;
+    size_t len;   /* bytes of UTF-8 */
+    char data[];
+} HStr;
+
+/* Packed arrays: 16-byte value, first 8 bytes HPacked* (NULL == empty), copy-on-write. */
+typedef struct {
+    uint32_t magic;
+    int32_t kind;
+    int64_t refs;
+    int64_t len, cap;
+    void *data;
+} HPacked;
+
+/* Array: 8-byte value holding HArr* (never NULL), shared by reference. */
+typedef struct {
+    uint32_t magic;
+    int64_t refs;
+    int64_t len, cap;
+    HVariant *items;
+} HArr;
+
+/* Dictionary: 8-byte value holding HDict* (never NULL), shared, insertion ordered.
+ * Entries are individually allocated so Variant pointers handed out stay valid. */
+typedef struct {
+    HVariant k, v;
+} DEntry;
+typedef struct {
+    uint32_t magic;
+    int64_t refs;
+    int64_t len, cap;
+    DEntry **e;
+} HDict;
+
+typedef struct {
+    char *p;
+    size_t n, cap;
+} Buf;
+
+extern long g_live[VT_MAX];
+extern long g_live_objects;
+extern long g_live_mem;
+extern long g_error_count;
+extern long g_warning_count;
+extern const char *g_cur_file; /* location reported by host-side errors */
+extern int g_cur_line;
+
+void gd_die_unimplemented(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+void gd_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+void gd_host_error(const char *where, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+const char *gd_type_name(int t);
+int gd_type_supported(int t);
+int gd_is_packed(int t);
+
+void *gd_xmalloc(size_t n);
+void *gd_xrealloc(void *p, size_t n);
+char *gd_xstrdup(const char *s);
+
+HStr *gd_str_new(int kind, const char *s, size_t n);
+HStr *gd_str_get(const void *slot, int kind);
+const char *gd_str_cstr(const HStr *h);
+size_t gd_str_len(const HStr *h);
+void gd_str_release(HStr *h);
+const char *gd_sn(const void *string_name_slot);
+const char *gd_s(const void *string_slot);
+
+size_t gd_packed_esize(int kind);
+HPacked *gd_packed_get(const void *slot, int kind);
+int64_t gd_packed_len(const HPacked *p);
+void gd_packed_release(HPacked *p);
+HPacked *gd_packed_unique(void *slot, int kind);
+int64_t gd_packed_resize(void *slot, int kind, int64_t n);
+void *gd_packed_at(void *slot, int kind, int64_t i, int writable);
+
+HArr *gd_arr_alloc(void);
+HArr *gd_arr_get(const void *slot);
+void gd_arr_release(HArr *a);
+void gd_arr_resize(HArr *a, int64_t n);
+void gd_arr_append(HArr *a, const HVariant *v);
+
+HDict *gd_dict_alloc(void);
+HDict *gd_dict_get(const void *slot);
+void gd_dict_clear(HDict *d);
+void gd_dict_release(HDict *d);
+int64_t gd_dict_find(const HDict *d, const HVariant *key);
+HVariant *gd_dict_set(HDict *d, const HVariant *key, const HVariant *val);
+int gd_dict_erase(HDict *d, const HVariant *key);
+
+void gd_val_default(int t, void *dst);
+void gd_val_copy(int t, void *dst, const void *src);
+void gd_val_destroy(int t, void *p);
+
+void gd_var_nil(HVariant *v);
+HVariant *gd_var_check(const void *p);
+void gd_var_copy(HVariant *dst, const HVariant *src);
+void gd_var_destroy(HVariant *v);
+void gd_var_from_val(HVariant *dst, int t, const void *val);
+int gd_var_equal(const HVariant *a, const HVariant *b, int stringlike, int approx);
+
+void gd_buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void gd_repr_val(Buf *b, int t, const void *val, int quote);
+char *gd_repr(const HVariant *v);
+void gd_repr_object(Buf *b, void *obj);
+
+GDAnyFunc gd_get_proc_address(const char *name);
+GDAnyFunc gd_classdb_proc(const char *name);
+void gd_print_leaks(void);
+long gd_live_total(void);
+
+/* ---- objects and ClassDB (gdhost_classdb.c) */
+
+typedef struct {
+    int32_t type;
+    char *name, *class_name, *hint_string;
+    uint32_t hint, usage;
+} PInfo;
+
+typedef struct {
+    char *name;
+    void *userdata;
+    GDMethodCall call;
+    GDMethodPtrCall ptrcall;
+    uint32_t flags;
+    int has_ret;
+    PInfo ret;
+    int32_t ret_meta;
+    uint32_t argc;
+    PInfo *args;
+    int32_t *arg_meta;
+    uint32_t ndef;
+    HVariant *defs;
+} HMethod;
+
+enum { PROP_PROPERTY = 0, PROP_GROUP = 1, PROP_SUBGROUP = 2 };
+typedef struct {
+    int kind;
+    PInfo info;         /* for groups: info.name = group name, info.hint_string = prefix */
+    char *setter, *getter;
+} HProp;
+
+typedef struct {
+    char *enum_name, *name;
+    int64_t value;
+    int bitfield;
+} HConst;
+
+typedef struct {
+    char *name;
+    int argc;
+    PInfo *args;
+} HSignal;
+
+typedef struct HClass {
+    char *name, *parent;
+    int native; /* Object / RefCounted / Resource */
+    GDClassCreationInfo3 info;
+    HMethod *methods; int nmethods, cmethods;
+    HProp *props; int nprops, cprops;
+    HConst *consts; int nconsts, cconsts;
+    HSignal *signals; int nsignals, csignals;
+} HClass;
+
+typedef struct {
+    void *token, *binding;
+    GDInstanceBindingCallbacks cb;
+} Binding;
+
+typedef struct HObj {
+    uint32_t magic;
+    const char *native_class;
+    HClass *ext;
+    void *instance;
+    uint64_t id;
+    Binding *bindings; int nbindings;
+    struct HObj *next;
+} HObj;
+
+HObj *gd_obj_check(void *p);
+void gd_obj_delete(HObj *o);
+HClass *gd_find_class(const char *name);
+HMethod *gd_find_method(HClass *c, const char *name);
+HProp *gd_find_property(HClass *c, const char *name);
+int gd_registered_class_count(void);
+void gd_report_left_classes(void);
+void gd_print_classinfo(HClass *c);
+const char *gd_pinfo_type_name(const PInfo *p);
+
+#endif

@@ -1,0 +1,662 @@
+/* gdhost: loads a GDExtension like Godot 4.3 and drives it from a scenario file.
+ * Usage: gdhost LIB.so ENTRY_SYMBOL SCENARIO_FILE */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "gdhost.h"
+
+#include <ctype.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int g_library_token;
+const char *g_lib_path = "";
+
+static const char *scn_path;
+static int scn_line;
+static int g_failed;
+
+#define FAIL(...)                                               \
+    do {                                                        \
+        printf("FAIL: %s:%d: ", scn_path, scn_line);            \
+        printf(__VA_ARGS__);                                    \
+        printf("\n");                                           \
+        g_failed = 1;                                           \
+    } while (0)
+
+/* ------------------------------------------------------------------ variables */
+
+typedef struct {
+    char *name;
+    HObj *obj;
+} Var;
+static Var *vars;
+static int nvars;
+
+static Var *find_var(const char *name) {
+    for (int i = 0; i < nvars; i++)
+        if (!strcmp(vars[i].name, name)) return &vars[i];
+    return NULL;
+}
+
+static void remove_var(Var *v) {
+    free(v->name);
+    *v = vars[--nvars];
+}
+
+/* ------------------------------------------------------------------ literal parser */
+
+typedef struct {
+    const char *s;
+    char err[256];
+} Cur;
+
+static void skip_ws(Cur *c) {
+    while (*c->s == ' ' || *c->s == '\t' || *c->s == '\r') c->s++;
+}
+
+static int at_end(Cur *c) {
+    skip_ws(c);
+    return *c->s == 0 || *c->s == '\n' || *c->s == '#';
+}
+
+/* Bare word: identifiers, var names, class/method names. */
+static int parse_word(Cur *c, char *out, size_t n) {
+    skip_ws(c);
+    size_t k = 0;
+    while (*c->s && !isspace((unsigned char)*c->s) && k + 1 < n) out[k++] = *c->s++;
+    out[k] = 0;
+    if (!k) snprintf(c->err, sizeof c->err, "expected a name");
+    return k > 0;
+}
+
+static int parse_value(Cur *c, HVariant *out);
+
+static int parse_quoted(Cur *c, Buf *b) {
+    if (*c->s != '"') { snprintf(c->err, sizeof c->err, "expected '\"'"); return 0; }
+    c->s++;
+    gd_buf_printf(b, "%s", "");
+    while (*c->s && *c->s != '"') {
+        char ch = *c->s++;
+        if (ch == '\\') {
+            char e = *c->s++;
+            ch = e == 'n' ? '\n' : e == 't' ? '\t' : e == '0' ? '\0' : e;
+            if (!e) break;
+        }
+        gd_buf_printf(b, "%c", ch);
+    }
+    if (*c->s != '"') { snprintf(c->err, sizeof c->err, "unterminated string"); free(b->p); return 0; }
+    c->s++;
+    return 1;
+}
+
+static void var_string(HVariant *v, int kind, const char *s, size_t n) {
+    gd_var_nil(v);
+    v->type = kind;
+    v->u.p = gd_str_new(kind, s, n);
+}
+
+/* Parses "(v, v, ...)" / "[v, ...]" element lists into an Array. */
+static int parse_list(Cur *c, char close, HArr *a) {
+    c->s++; /* opening bracket */
+    skip_ws(c);
+    if (*c->s == close) { c->s++; return 1; }
+    for (;;) {
+        HVariant v;
+        if (!parse_value(c, &v)) return 0;
+        gd_arr_append(a, &v);
+        gd_var_destroy(&v);
+        skip_ws(c);
+        if (*c->s == ',') { c->s++; continue; }
+        if (*c->s == close) { c->s++; return 1; }
+        snprintf(c->err, sizeof c->err, "expected ',' or '%c'", close);
+        return 0;
+    }
+}
+
+static int packed_kind(const char *name) {
+    static const struct { const char *n; int t; } k[] = {
+        { "PackedByteArray", VT_PACKED_BYTE_ARRAY }, { "PackedInt32Array", VT_PACKED_INT32_ARRAY },
+        { "PackedInt64Array", VT_PACKED_INT64_ARRAY }, { "PackedFloat32Array", VT_PACKED_FLOAT32_ARRAY },
+        { "PackedFloat64Array", VT_PACKED_FLOAT64_ARRAY }, { "PackedStringArray", VT_PACKED_STRING_ARRAY },
+    };
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+        if (!strcmp(k[i].n, name)) return k[i].t;
+    return -1;
+}
+
+static int make_packed(Cur *c, int kind, HArr *a, HVariant *out) {
+    gd_var_nil(out);
+    out->type = kind;
+    gd_packed_resize(&out->u, kind, a->len);
+    for (int64_t i = 0; i < a->len; i++) {
+        HVariant *e = &a->items[i];
+        void *at = gd_packed_at(&out->u, kind, i, 1);
+        int ok = 1;
+        switch (kind) {
+        case VT_PACKED_BYTE_ARRAY:
+            ok = e->type == VT_INT && e->u.i >= 0 && e->u.i <= 255;
+            if (ok) *(uint8_t *)at = (uint8_t)e->u.i;
+            break;
+        case VT_PACKED_INT32_ARRAY:
+            ok = e->type == VT_INT && e->u.i >= INT32_MIN && e->u.i <= INT32_MAX;
+            if (ok) *(int32_t *)at = (int32_t)e->u.i;
+            break;
+        case VT_PACKED_INT64_ARRAY:
+            ok = e->type == VT_INT;
+            if (ok) *(int64_t *)at = e->u.i;
+            break;
+        case VT_PACKED_FLOAT32_ARRAY:
+        case VT_PACKED_FLOAT64_ARRAY: {
+            ok = e->type == VT_INT || e->type == VT_FLOAT;
+            double d = e->type == VT_INT ? (double)e->u.i : e->u.f;
+            if (ok && kind == VT_PACKED_FLOAT32_ARRAY) *(float *)at = (float)d;
+            else if (ok) *(double *)at = d;
+            break;
+        }
+        case VT_PACKED_STRING_ARRAY:
+            ok = e->type == VT_STRING;
+            if (ok) gd_val_copy(VT_STRING, at, &e->u);
+            break;
+        }
+        if (!ok) {
+            snprintf(c->err, sizeof c->err, "element %lld does not fit %s", (long long)i, gd_type_name(kind));
+            gd_var_destroy(out);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int parse_value(Cur *c, HVariant *out) {
+    skip_ws(c);
+    gd_var_nil(out);
+    const char *s = c->s;
+    if (*s == '"' || (*s == '&' && s[1] == '"')) {
+        int kind = VT_STRING;
+        if (*s == '&') { kind = VT_STRING_NAME; c->s++; }
+        Buf b = {0};
+        if (!parse_quoted(c, &b)) return 0;
+        var_string(out, kind, b.p, b.n);
+        free(b.p);
+        return 1;
+    }
+    if (*s == '[') {
+        out->type = VT_ARRAY;
+        HArr *a = gd_arr_alloc();
+        out->u.p = a;
+        if (!parse_list(c, ']', a)) { gd_var_destroy(out); return 0; }
+        return 1;
+    }
+    if (*s == '{') {
+        out->type = VT_DICTIONARY;
+        HDict *d = gd_dict_alloc();
+        out->u.p = d;
+        c->s++;
+        skip_ws(c);
+        if (*c->s == '}') { c->s++; return 1; }
+        for (;;) {
+            HVariant k, v;
+            if (!parse_value(c, &k)) { gd_var_destroy(out); return 0; }
+            skip_ws(c);
+            if (*c->s != ':') { snprintf(c->err, sizeof c->err, "expected ':'"); gd_var_destroy(&k); gd_var_destroy(out); return 0; }
+            c->s++;
+            if (!parse_value(c, &v)) { gd_var_destroy(&k); gd_var_destroy(out); return 0; }
+            gd_dict_set(d, &k, &v);
+            gd_var_destroy(&k);
+            gd_var_destroy(&v);
+            skip_ws(c);
+            if (*c->s == ',') { c->s++; continue; }
+            if (*c->s == '}') { c->s++; return 1; }
+            snprintf(c->err, sizeof c->err, "expected ',' or '}'");
+            gd_var_destroy(out);
+            return 0;
+        }
+    }
+    if (*s == '-' || *s == '+' || isdigit((unsigned char)*s) || (*s == '.' && isdigit((unsigned char)s[1]))) {
+        char *end;
+        errno = 0;
+        long long i = strtoll(s, &end, 10);
+        if (*end == '.' || *end == 'e' || *end == 'E') {
+            double d = strtod(s, &end);
+            out->type = VT_FLOAT;
+            out->u.f = d;
+        } else {
+            if (errno) { snprintf(c->err, sizeof c->err, "integer out of range"); return 0; }
+            out->type = VT_INT;
+            out->u.i = i;
+        }
+        if (end == s) { snprintf(c->err, sizeof c->err, "bad number"); return 0; }
+        c->s = end;
+        return 1;
+    }
+    if (isalpha((unsigned char)*s)) {
+        char word[64];
+        size_t k = 0;
+        while ((isalnum((unsigned char)*c->s) || *c->s == '_') && k + 1 < sizeof word) word[k++] = *c->s++;
+        word[k] = 0;
+        if (!strcmp(word, "null")) return 1;
+        if (!strcmp(word, "true") || !strcmp(word, "false")) {
+            out->type = VT_BOOL;
+            out->u.b = word[0] == 't';
+            return 1;
+        }
+        if (!strcmp(word, "inf") || !strcmp(word, "nan")) {
+            out->type = VT_FLOAT;
+            out->u.f = word[0] == 'i' ? 1.0 / 0.0 : 0.0 / 0.0;
+            return 1;
+        }
+        skip_ws(c);
+        if (*c->s != '(') { snprintf(c->err, sizeof c->err, "unknown literal '%s'", word); return 0; }
+        if (!strcmp(word, "file")) {
+            c->s++;
+            skip_ws(c);
+            Buf b = {0};
+            if (!parse_quoted(c, &b)) return 0;
+            skip_ws(c);
+            if (*c->s != ')') { free(b.p); snprintf(c->err, sizeof c->err, "expected ')'"); return 0; }
+            c->s++;
+            FILE *f = fopen(b.p, "rb");
+            if (!f) { snprintf(c->err, sizeof c->err, "cannot open file \"%s\": %s", b.p, strerror(errno)); free(b.p); return 0; }
+            free(b.p);
+            out->type = VT_PACKED_BYTE_ARRAY;
+            unsigned char chunk[65536];
+            size_t n;
+            while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+                int64_t old = gd_packed_len(gd_packed_get(&out->u, VT_PACKED_BYTE_ARRAY));
+                gd_packed_resize(&out->u, VT_PACKED_BYTE_ARRAY, old + (int64_t)n);
+                memcpy(gd_packed_at(&out->u, VT_PACKED_BYTE_ARRAY, old, 1), chunk, n);
+            }
+            fclose(f);
+            return 1;
+        }
+        int kind = packed_kind(word);
+        if (kind < 0) { snprintf(c->err, sizeof c->err, "unknown constructor '%s'", word); return 0; }
+        HArr *a = gd_arr_alloc();
+        int ok = parse_list(c, ')', a) && make_packed(c, kind, a, out);
+        gd_arr_release(a);
+        return ok;
+    }
+    snprintf(c->err, sizeof c->err, "cannot parse value at '%.20s'", s);
+    return 0;
+}
+
+/* Parses values until end of line or "==". Returns count, -1 on error. */
+static int parse_args(Cur *c, HVariant *args, int max, int stop_at_eq) {
+    int n = 0;
+    for (;;) {
+        if (at_end(c)) return n;
+        if (stop_at_eq && c->s[0] == '=' && c->s[1] == '=') return n;
+        if (n == max) { snprintf(c->err, sizeof c->err, "too many arguments"); goto fail; }
+        if (!parse_value(c, &args[n])) goto fail;
+        n++;
+        skip_ws(c);
+        if (*c->s == ',') c->s++;
+    }
+fail:
+    for (int i = 0; i < n; i++) gd_var_destroy(&args[i]);
+    return -1;
+}
+
+/* ------------------------------------------------------------------ calls */
+
+static const char *call_error_text(int e) {
+    switch (e) {
+    case CALL_ERROR_INVALID_METHOD: return "invalid method";
+    case CALL_ERROR_INVALID_ARGUMENT: return "invalid argument";
+    case CALL_ERROR_TOO_MANY_ARGUMENTS: return "too many arguments";
+    case CALL_ERROR_TOO_FEW_ARGUMENTS: return "too few arguments";
+    case CALL_ERROR_INSTANCE_IS_NULL: return "instance is null";
+    case CALL_ERROR_METHOD_NOT_CONST: return "method not const";
+    default: return "unknown call error";
+    }
+}
+
+static void call_error(HObj *o, HMethod *m, int err, int argument, int expected) {
+    gd_host_error("call", "Error calling method '%s.%s': %s (argument %d, expected %d) [CALL_ERROR %d]",
+                  o->ext ? o->ext->name : o->native_class, m->name, call_error_text(err), argument, expected, err);
+}
+
+static int resolve(const char *var, const char *method, HObj **ro, HMethod **rm) {
+    Var *v = find_var(var);
+    if (!v) { FAIL("unknown variable '%s'", var); return 0; }
+    HMethod *m = gd_find_method(v->obj->ext, method);
+    if (!m) { FAIL("class %s has no method '%s'", v->obj->ext->name, method); return 0; }
+    *ro = v->obj;
+    *rm = m;
+    return 1;
+}
+
+static int check_argc(HObj *o, HMethod *m, int argc) {
+    if (m->flags & METHOD_FLAG_VARARG) return 1;
+    if ((uint32_t)argc > m->argc) { call_error(o, m, CALL_ERROR_TOO_MANY_ARGUMENTS, 0, (int)m->argc); return 0; }
+    if ((uint32_t)argc < m->argc - m->ndef) { call_error(o, m, CALL_ERROR_TOO_FEW_ARGUMENTS, 0, (int)(m->argc - m->ndef)); return 0; }
+    return 1;
+}
+
+static void *instance_of(HObj *o, HMethod *m) { return (m->flags & METHOD_FLAG_STATIC) ? NULL : o->instance; }
+
+/* Godot's GDExtensionMethodBind::call: Variant args as given (defaults are the extension's
+ * business for call_func), ret starts as NIL. Returns 1 on success. */
+static int do_call(HObj *o, HMethod *m, HVariant *args, int argc, HVariant *ret) {
+    gd_var_nil(ret);
+    if (!check_argc(o, m, argc)) return 0;
+    const void *argv[64];
+    for (int i = 0; i < argc; i++) argv[i] = &args[i];
+    GDCallError ce = { CALL_OK, 0, 0 };
+    m->call(m->userdata, instance_of(o, m), argv, argc, ret, &ce);
+    gd_var_check(ret);
+    if (ce.error != CALL_OK) {
+        call_error(o, m, ce.error, ce.argument, ce.expected);
+        gd_var_destroy(ret);
+        return 0;
+    }
+    return 1;
+}
+
+/* ptrcall: arguments converted to the registered types; missing trailing arguments
+ * filled from the registered defaults; return value default-constructed first. */
+static int do_ptrcall(HObj *o, HMethod *m, HVariant *args, int argc, HVariant *ret) {
+    gd_var_nil(ret);
+    if (!m->ptrcall) { FAIL("method %s has no ptrcall_func", m->name); return 0; }
+    if (m->flags & METHOD_FLAG_VARARG) { FAIL("vararg method %s cannot be ptrcalled", m->name); return 0; }
+    if (!check_argc(o, m, argc)) return 0;
+    _Alignas(16) unsigned char slots[64][16];
+    const void *argv[64];
+    int built = 0, ok = 1;
+    for (uint32_t i = 0; i < m->argc && ok; i++) {
+        const HVariant *src = (int)i < argc ? &args[i] : &m->defs[i - (m->argc - m->ndef)];
+        int t = m->args[i].type;
+        if (t == VT_NIL) { argv[i] = src; continue; }
+        memset(slots[i], 0, 16);
+        argv[i] = slots[i];
+        if (src->type == t) gd_val_copy(t, slots[i], &src->u);
+        else if (t == VT_FLOAT && src->type == VT_INT) *(double *)slots[i] = (double)src->u.i;
+        else if (t == VT_INT && src->type == VT_FLOAT) *(int64_t *)slots[i] = (int64_t)src->u.f;
+        else if (t == VT_OBJECT && src->type == VT_NIL) *(void **)slots[i] = NULL;
+        else {
+            call_error(o, m, CALL_ERROR_INVALID_ARGUMENT, (int)i, t);
+            ok = 0;
+            break;
+        }
+        built = (int)i + 1;
+    }
+    if (ok) {
+        int rt = m->has_ret ? m->ret.type : VT_NIL;
+        _Alignas(16) unsigned char rslot[GD_VARIANT_SIZE];
+        memset(rslot, 0, sizeof rslot);
+        if (m->has_ret && rt != VT_NIL) gd_val_default(rt, rslot); /* typed return */
+        /* Variant return: rslot is a NIL Variant already (all zero). */
+        m->ptrcall(m->userdata, instance_of(o, m), argv, m->has_ret ? rslot : NULL);
+        if (m->has_ret && rt != VT_NIL) {
+            gd_var_from_val(ret, rt, rslot);
+            gd_val_destroy(rt, rslot);
+        } else if (m->has_ret) {
+            gd_var_copy(ret, (HVariant *)rslot);
+            gd_var_destroy((HVariant *)rslot);
+        }
+    }
+    for (int i = 0; i < built; i++)
+        if (m->args[i].type != VT_NIL) gd_val_destroy(m->args[i].type, slots[i]);
+    return ok;
+}
+
+static void print_result(const HVariant *v) {
+    char *r = gd_repr(v);
+    printf("=> %s\n", r);
+    free(r);
+}
+
+/* ------------------------------------------------------------------ commands */
+
+static void cmd_new(Cur *c) {
+    char var[128], cls[128];
+    if (!parse_word(c, var, sizeof var) || !parse_word(c, cls, sizeof cls)) { FAIL("new: %s", c->err); return; }
+    HClass *k = gd_find_class(cls);
+    if (!k || k->native) { FAIL("new: '%s' is not a registered extension class", cls); return; }
+    if (k->info.is_abstract || k->info.is_virtual) {
+        gd_host_error("ClassDB::instantiate", "Class '%s' or its base class cannot be instantiated.", cls);
+        return;
+    }
+    if (!k->info.create_instance_func) { FAIL("new: class '%s' has no create_instance_func", cls); return; }
+    void *p = k->info.create_instance_func(k->info.class_userdata);
+    if (!p) { FAIL("new: create_instance_func of '%s' returned NULL", cls); return; }
+    HObj *o = gd_obj_check(p);
+    if (!o->ext || !o->instance) { FAIL("new: create_instance_func of '%s' did not call object_set_instance", cls); return; }
+    if (o->ext != k) { FAIL("new: instance class is '%s', expected '%s'", o->ext->name, cls); return; }
+    Var *v = find_var(var);
+    if (v) {
+        printf("note: variable '%s' rebound; previous object leaked on purpose\n", var);
+        v->obj = o;
+    } else {
+        vars = gd_xrealloc(vars, sizeof(Var) * (size_t)(nvars + 1));
+        vars[nvars++] = (Var){ gd_xstrdup(var), o };
+    }
+    Buf b = {0};
+    gd_repr_object(&b, o);
+    printf("=> %s\n", b.p);
+    free(b.p);
+}
+
+static void cmd_call(Cur *c, int ptr, int expect) {
+    char var[128], method[128];
+    HVariant args[64], ret, want;
+    if (!parse_word(c, var, sizeof var) || !parse_word(c, method, sizeof method)) { FAIL("%s", c->err); return; }
+    int argc = parse_args(c, args, 64, expect);
+    if (argc < 0) { FAIL("argument parse error: %s", c->err); return; }
+    if (expect) {
+        skip_ws(c);
+        if (c->s[0] != '=' || c->s[1] != '=') { FAIL("expect: missing '== VALUE'"); goto out; }
+        c->s += 2;
+        if (!parse_value(c, &want)) { FAIL("expect: bad value: %s", c->err); goto out; }
+        if (!at_end(c)) { FAIL("expect: trailing text '%s'", c->s); gd_var_destroy(&want); goto out; }
+    }
+    HObj *o;
+    HMethod *m;
+    if (resolve(var, method, &o, &m)) {
+        int ok = ptr ? do_ptrcall(o, m, args, argc, &ret) : do_call(o, m, args, argc, &ret);
+        if (ok) {
+            print_result(&ret);
+            if (expect && !gd_var_equal(&ret, &want, 0, 1)) {
+                char *a = gd_repr(&ret), *b = gd_repr(&want);
+                FAIL("%s.%s returned %s, expected %s", var, method, a, b);
+                free(a);
+                free(b);
+            }
+            gd_var_destroy(&ret);
+        } else {
+            printf("=> <call error>\n");
+            if (expect) FAIL("%s.%s: call failed", var, method);
+        }
+    }
+    if (expect) gd_var_destroy(&want);
+out:
+    for (int i = 0; i < argc; i++) gd_var_destroy(&args[i]);
+}
+
+static void cmd_prop(Cur *c, int set) {
+    char var[128], prop[128];
+    if (!parse_word(c, var, sizeof var) || !parse_word(c, prop, sizeof prop)) { FAIL("%s", c->err); return; }
+    HVariant val;
+    if (set && !parse_value(c, &val)) { FAIL("set: bad value: %s", c->err); return; }
+    Var *v = find_var(var);
+    HProp *p = v ? gd_find_property(v->obj->ext, prop) : NULL;
+    const char *mname = p ? (set ? p->setter : p->getter) : NULL;
+    HMethod *m = mname && *mname ? gd_find_method(v->obj->ext, mname) : NULL;
+    if (!v) FAIL("unknown variable '%s'", var);
+    else if (!p) FAIL("class %s has no property '%s'", v->obj->ext->name, prop);
+    else if (!m) FAIL("property '%s' has no %s", prop, set ? "setter" : "getter");
+    else {
+        HVariant ret;
+        if (do_call(v->obj, m, set ? &val : NULL, set ? 1 : 0, &ret)) {
+            if (!set) print_result(&ret);
+            gd_var_destroy(&ret);
+        }
+    }
+    if (set) gd_var_destroy(&val);
+}
+
+static void cmd_free(Cur *c) {
+    char var[128];
+    if (!parse_word(c, var, sizeof var)) { FAIL("free: %s", c->err); return; }
+    Var *v = find_var(var);
+    if (!v) { FAIL("unknown variable '%s'", var); return; }
+    gd_obj_delete(v->obj);
+    remove_var(v);
+}
+
+static long parse_long(Cur *c, int *ok) {
+    skip_ws(c);
+    char *end;
+    long n = strtol(c->s, &end, 10);
+    *ok = end != c->s;
+    c->s = end;
+    return n;
+}
+
+static void run_line(char *line) {
+    Cur c = { line, "" };
+    char cmd[64];
+    if (at_end(&c)) return;
+    printf("> %s\n", line);
+    parse_word(&c, cmd, sizeof cmd);
+    if (!strcmp(cmd, "new")) cmd_new(&c);
+    else if (!strcmp(cmd, "call")) cmd_call(&c, 0, 0);
+    else if (!strcmp(cmd, "ptrcall")) cmd_call(&c, 1, 0);
+    else if (!strcmp(cmd, "expect")) cmd_call(&c, 0, 1);
+    else if (!strcmp(cmd, "get")) cmd_prop(&c, 0);
+    else if (!strcmp(cmd, "set")) cmd_prop(&c, 1);
+    else if (!strcmp(cmd, "free")) cmd_free(&c);
+    else if (!strcmp(cmd, "classinfo")) {
+        char cls[128];
+        if (!parse_word(&c, cls, sizeof cls)) { FAIL("classinfo: %s", c.err); return; }
+        HClass *k = gd_find_class(cls);
+        if (!k || k->native) FAIL("classinfo: '%s' is not a registered extension class", cls);
+        else gd_print_classinfo(k);
+    } else if (!strcmp(cmd, "errors")) {
+        printf("errors: %ld\n", g_error_count);
+        g_error_count = 0;
+    } else if (!strcmp(cmd, "warnings")) {
+        printf("warnings: %ld\n", g_warning_count);
+        g_warning_count = 0;
+    } else if (!strcmp(cmd, "expect_errors") || !strcmp(cmd, "expect_warnings")) {
+        int ok;
+        long want = parse_long(&c, &ok);
+        long *counter = cmd[7] == 'e' ? &g_error_count : &g_warning_count;
+        if (!ok) FAIL("%s: expected a number", cmd);
+        else if (*counter != want) FAIL("%s %ld: got %ld", cmd, want, *counter);
+        else printf("ok: %s %ld\n", cmd + 7, want);
+        *counter = 0;
+    } else if (!strcmp(cmd, "leaks")) {
+        gd_print_leaks();
+    } else if (!strcmp(cmd, "expect_leaks")) {
+        int ok;
+        long want = parse_long(&c, &ok);
+        if (!ok) FAIL("expect_leaks: expected a number");
+        else if (gd_live_total() != want) { gd_print_leaks(); FAIL("expect_leaks %ld: got %ld", want, gd_live_total()); }
+        else printf("ok: leaks %ld\n", want);
+    } else if (!strcmp(cmd, "print")) {
+        skip_ws(&c);
+        printf("%s\n", c.s);
+    } else {
+        FAIL("unknown command '%s'", cmd);
+    }
+    fflush(stdout);
+}
+
+static void run_scenario(const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        printf("FAIL: cannot open scenario %s: %s\n", path, strerror(errno));
+        g_failed = 1;
+        return;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        scn_line++;
+        g_cur_file = path;
+        g_cur_line = scn_line;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;
+        char *s = line;
+        while (*s == ' ' || *s == '\t') s++;
+        if (!*s || *s == '#') continue;
+        run_line(s);
+    }
+    free(line);
+    fclose(f);
+    g_cur_file = "gdhost";
+    g_cur_line = 0;
+}
+
+/* ------------------------------------------------------------------ main */
+
+static const char *level_name(int l) {
+    static const char *n[] = { "CORE", "SERVERS", "SCENE", "EDITOR" };
+    return l >= 0 && l < 4 ? n[l] : "?";
+}
+
+int main(int argc, char **argv) {
+    if (argc != 4) {
+        fprintf(stderr, "usage: %s LIB.so ENTRY_SYMBOL SCENARIO_FILE\n", argv[0]);
+        return GDHOST_EXIT_LOAD;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    static char abs_path[PATH_MAX];
+    g_lib_path = realpath(argv[1], abs_path) ? abs_path : argv[1];
+    scn_path = argv[3];
+
+    void *h = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        fprintf(stderr, "gdhost: load failure: %s\n", dlerror());
+        return GDHOST_EXIT_LOAD;
+    }
+    GDEntry entry = (GDEntry)dlsym(h, argv[2]);
+    if (!entry) {
+        fprintf(stderr, "gdhost: load failure: entry symbol '%s' not found: %s\n", argv[2], dlerror());
+        return GDHOST_EXIT_LOAD;
+    }
+    GDInitialization init;
+    memset(&init, 0, sizeof init);
+    if (!entry(gd_get_proc_address, GDHOST_LIBRARY, &init)) {
+        fprintf(stderr, "gdhost: load failure: GDExtension initialization function '%s' returned an error.\n", argv[2]);
+        return GDHOST_EXIT_LOAD;
+    }
+    if (!init.initialize || !init.deinitialize) {
+        fprintf(stderr, "gdhost: load failure: entry '%s' left initialize/deinitialize NULL\n", argv[2]);
+        return GDHOST_EXIT_LOAD;
+    }
+    int minlvl = init.minimum_initialization_level;
+    if (minlvl < 0 || minlvl > 3) {
+        fprintf(stderr, "gdhost: load failure: bad minimum_initialization_level %d\n", minlvl);
+        return GDHOST_EXIT_LOAD;
+    }
+    printf("gdhost: loaded %s (%s), minimum level %s\n", g_lib_path, argv[2], level_name(minlvl));
+    for (int l = minlvl; l <= 3; l++) init.initialize(init.userdata, l);
+
+    run_scenario(argv[3]);
+
+    while (nvars > 0) {
+        printf("note: freeing '%s' still alive at end of scenario\n", vars[0].name);
+        gd_obj_delete(vars[0].obj);
+        remove_var(&vars[0]);
+    }
+    free(vars);
+    for (int l = 3; l >= minlvl; l--) init.deinitialize(init.userdata, l);
+    /* No dlclose: a JVM cannot be unloaded. */
+
+    gd_print_leaks();
+    int rc = 0;
+    if (g_failed) rc = GDHOST_EXIT_FAIL;
+    if (gd_registered_class_count() > 0) {
+        gd_report_left_classes();
+        rc = GDHOST_EXIT_CLASSES_LEFT;
+    }
+    printf("gdhost: %s (exit %d)\n", rc == 0 ? "OK" : "FAILED", rc);
+    return rc;
+}
