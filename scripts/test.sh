@@ -8,6 +8,11 @@ need mvn "install Maven 3.8+ (apt install maven)"
 cd "$ROOT"
 log "unit tests (JDK: $JAVA_HOME)"
 mvn -B -ntp install
+log "Godot host harness self-test under AddressSanitizer + UBSan (ctest)"
+cmake -S native-libs/godot/host -B target/gdhost-asan -DGDHOST_ASAN=ON -DCMAKE_BUILD_TYPE=Debug >target/gdhost-asan.log 2>&1 &&
+  cmake --build target/gdhost-asan -j"$(nproc)" >>target/gdhost-asan.log 2>&1 &&
+  (cd target/gdhost-asan && ctest --output-on-failure >>../gdhost-asan.log 2>&1) ||
+  { tail -40 target/gdhost-asan.log; die "harness self-test failed (target/gdhost-asan.log)"; }
 log "consumer example (depends only on the installed jar)"
 mvn -B -ntp -q -f examples/consumer/pom.xml package
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \

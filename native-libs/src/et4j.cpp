@@ -1062,7 +1062,9 @@ et_status et_method_load(et_program *program, const char *method, const et_metho
   Result<Method> r = program->program->load_method(
       method, m->memory_manager.get(), m->tracer.get(), nullptr,
       m->xnnpack_options.view().size() > 0 ? &m->backend_options : nullptr);
-  if (!r.ok() && m->method_allocator->failed()) {
+  if (m->method_allocator->failed()) {
+    // Loaded on borrowed memory (see FacadeAllocator::allocate), or failed for want of
+    // memory: either way the method is discarded (r, declared after m, goes first).
     size_t borrowed = m->method_allocator->failed_bytes();
     if (policy == ET_MEMORY_STATIC)
       return fail(0x21,
@@ -1091,16 +1093,6 @@ et_status et_method_load(et_program *program, const char *method, const et_metho
     return fail_runtime(e, "cannot load method");
   }
   m->method.emplace(std::move(r.get()));
-  if (m->method_allocator->failed()) {
-    // Loaded on borrowed memory (see FacadeAllocator::allocate): discard it.
-    size_t borrowed = m->method_allocator->failed_bytes();
-    if (policy == ET_MEMORY_STATIC)
-      return fail(0x21,
-                  "STATIC pool too small: method '%s' needs at least %zu bytes but the pool has "
-                  "%zu; use requiredPoolBytes() to size it",
-                  method, m->pool->low + m->pool->high + borrowed, m->pool->size);
-    return fail(0x21, "the custom allocator refused %zu bytes while loading '%s'", borrowed, method);
-  }
   m->num_inputs = m->method->inputs_size();
   m->num_outputs = m->method->outputs_size();
   if (cfg.warmup_runs > 0) {

@@ -164,23 +164,19 @@ final class Gd {
 
   /** Wraps the builtin value at `value` into the uninitialized Variant at `variant`. */
   void variantFrom(GType t, MemorySegment variant, MemorySegment value) {
-    MethodHandle h = fromType.computeIfAbsent(t, k -> downcall(
-        callAddress("get_variant_from_type_constructor", FunctionDescriptor.of(PTR, I32), k.id),
-        FunctionDescriptor.ofVoid(PTR, PTR)));
-    try {
-      h.invokeExact(variant, value);
-    } catch (Throwable e) {
-      throw rethrow(e);
-    }
+    convert(fromType, "get_variant_from_type_constructor", t, variant, value);
   }
 
   /** Extracts the Variant's value into the uninitialized builtin at `value`. */
   void variantTo(GType t, MemorySegment value, MemorySegment variant) {
-    MethodHandle h = toType.computeIfAbsent(t, k -> downcall(
-        callAddress("get_variant_to_type_constructor", FunctionDescriptor.of(PTR, I32), k.id),
-        FunctionDescriptor.ofVoid(PTR, PTR)));
+    convert(toType, "get_variant_to_type_constructor", t, value, variant);
+  }
+
+  private void convert(Map<GType, MethodHandle> cache, String getter, GType t, MemorySegment dst, MemorySegment src) {
+    MethodHandle h = cache.computeIfAbsent(t, k -> downcall(
+        callAddress(getter, FunctionDescriptor.of(PTR, I32), k.id), FunctionDescriptor.ofVoid(PTR, PTR)));
     try {
-      h.invokeExact(value, variant);
+      h.invokeExact(dst, src);
     } catch (Throwable e) {
       throw rethrow(e);
     }
