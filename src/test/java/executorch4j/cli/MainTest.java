@@ -178,4 +178,40 @@ class MainTest {
     }
     assertTrue(checked > 0, "at least one golden case per fixture goes through the CLI");
   }
+
+  @Test
+  void profileOnTheXnnpackCnnAndTheMlp() throws IOException {
+    Result cnn = cli("run", fixture("cnn_xnnpack"), "--random", "--profile");
+    assertEquals(0, cnn.code(), cnn.err());
+    assertTrue(cnn.out().contains("DELEGATE_CALL XnnpackBackend"), cnn.out());
+    assertTrue(cnn.out().contains("Convolution (NHWC, F32)"), cnn.out());
+    Path trace = Files.createTempFile("trace", ".json");
+    Path etdump = Files.createTempFile("run", ".etdump");
+    Result mlp = cli("run", fixture("mlp_portable"), "--random", "--profile", "--trace", trace.toString(),
+        "--etdump", etdump.toString());
+    assertEquals(0, mlp.code(), mlp.err());
+    assertTrue(mlp.out().contains("aten::addmm.out"), mlp.out());
+    assertTrue(new Gson().fromJson(Files.readString(trace), JsonObject.class).getAsJsonArray("traceEvents").size() > 0);
+    assertTrue(Files.size(etdump) > 64);
+  }
+
+  @Test
+  void benchPrintsPercentiles() {
+    Result r = cli("bench", fixture("linear_regression"), "--iterations", "200", "--warmup", "50", "--json");
+    assertEquals(0, r.code(), r.err());
+    JsonObject json = new Gson().fromJson(r.out(), JsonObject.class);
+    assertEquals(200, json.get("iterations").getAsInt());
+    assertTrue(json.get("p50_us").getAsDouble() <= json.get("p99_us").getAsDouble(), r.out());
+  }
+
+  @Test
+  void staticPoolAndLevelOptions() {
+    Result small = cli("run", fixture("mlp_portable"), "--random", "--pool", "1024");
+    assertEquals(1, small.code());
+    assertTrue(small.err().contains("STATIC pool too small"), small.err());
+    Result inspect = cli("inspect", fixture("mlp_portable"));
+    String needed = inspect.out().replaceAll("(?s).*STATIC pool needed: (\\d+) bytes.*", "$1");
+    Result fits = cli("run", fixture("mlp_portable"), "--random", "--pool", needed, "--level", "aggressive");
+    assertEquals(0, fits.code(), fits.err());
+  }
 }
