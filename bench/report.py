@@ -9,7 +9,8 @@ Columns: model | Java (us ± error) | C++ (us) | Python (us) | ONNX RT Java (us)
 Python/Java | gc.alloc.rate.norm (B/op). Java and ONNX RT come from JMH (AverageTime,
 score ± 99.9% error); C++ and Python are the runners' mean_us. Missing cells print "–".
 The ONNX column uses the fp32 .onnx of the same network (mlp.onnx for both mlp_* rows,
-cnn.onnx for both cnn_* rows); the int8 model has no ONNX peer. Load times (LoadBench and
+cnn.onnx for both cnn_* rows, mlp_int8.onnx (the MLP with int8 weights by ONNX Runtime's
+quantize_dynamic) for mlp_int8_xnnpack). Load times (LoadBench and
 the runners' load_ms) follow the table as one line. Standard library only.
 """
 
@@ -25,7 +26,7 @@ from pathlib import Path
 MODELS = ["linear_regression", "mlp_portable", "mlp_xnnpack", "cnn_portable", "cnn_xnnpack",
           "mlp_int8_xnnpack"]
 ONNX_OF = {"linear_regression": "linear_regression", "mlp_portable": "mlp", "mlp_xnnpack": "mlp",
-           "cnn_portable": "cnn", "cnn_xnnpack": "cnn"}
+           "cnn_portable": "cnn", "cnn_xnnpack": "cnn", "mlp_int8_xnnpack": "mlp_int8"}
 BEGIN, END = "<!-- latest-results:begin -->", "<!-- latest-results:end -->"
 
 
@@ -153,8 +154,8 @@ def build(jmh: list[dict], cpp: dict[str, dict], py: dict[str, dict], threads_no
         extra.append("Program + method load of `cnn_xnnpack` (mmap, median): " + ", ".join(lm) + ".")
     if onnx:
         t = sorted({str(v["params"].get("threads", "?")) for v in onnx.values()})
-        extra.append(f"ONNX Runtime: fp32 `.onnx` of the same network, intraOpNumThreads={','.join(t)}"
-                     f"{threads_note}; `mlp_int8_xnnpack` has no ONNX peer.")
+        extra.append(f"ONNX Runtime: the same networks as `.onnx` (fp32; `mlp_int8.onnx` has int8 weights from "
+                     f"ONNX Runtime's quantize_dynamic), intraOpNumThreads={','.join(t)}{threads_note}.")
     return "\n".join(lines) + ("\n\n" + "\n".join(f"* {x}" for x in extra) if extra else "") + "\n"
 
 

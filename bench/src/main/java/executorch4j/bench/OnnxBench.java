@@ -39,7 +39,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 2, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 public class OnnxBench {
-  @Param({"linear_regression", "mlp", "cnn"})
+  @Param({"linear_regression", "mlp", "cnn", "mlp_int8"})
   public String model;
 
   /** ONNX Runtime intra-op threads (ExecuTorch's XNNPACK threadpool is not configurable here). */
