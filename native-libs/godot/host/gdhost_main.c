@@ -36,6 +36,20 @@ typedef struct {
 } Var;
 static Var *vars;
 static int nvars;
+/* The extension's initialization callbacks, for the init/deinit commands. */
+static GDInitialization g_init;
+static int g_minlvl;
+static int g_initialized;
+
+static void init_levels(void) {
+    for (int l = g_minlvl; l <= 3; l++) g_init.initialize(g_init.userdata, l);
+    g_initialized = 1;
+}
+
+static void deinit_levels(void) {
+    for (int l = 3; l >= g_minlvl; l--) g_init.deinitialize(g_init.userdata, l);
+    g_initialized = 0;
+}
 
 static Var *find_var(const char *name) {
     for (int i = 0; i < nvars; i++)
@@ -559,6 +573,16 @@ static void run_line(char *line) {
         if (!ok) FAIL("expect_leaks: expected a number");
         else if (gd_live_total() != want) { gd_print_leaks(); FAIL("expect_leaks %ld: got %ld", want, gd_live_total()); }
         else printf("ok: leaks %ld\n", want);
+    } else if (!strcmp(cmd, "deinit")) {
+        /* As Godot at shutdown: every level in reverse; no extension class may be left. */
+        if (!g_initialized) { FAIL("deinit: not initialized"); return; }
+        deinit_levels();
+        if (gd_registered_class_count() > 0) { gd_report_left_classes(); FAIL("deinit left classes registered"); }
+        else printf("ok: deinitialized, no classes registered\n");
+    } else if (!strcmp(cmd, "init")) {
+        if (g_initialized) { FAIL("init: already initialized"); return; }
+        init_levels();
+        printf("ok: initialized again\n");
     } else if (!strcmp(cmd, "print")) {
         skip_ws(&c);
         printf("%s\n", c.s);
@@ -637,7 +661,9 @@ int main(int argc, char **argv) {
         return GDHOST_EXIT_LOAD;
     }
     printf("gdhost: loaded %s (%s), minimum level %s\n", g_lib_path, argv[2], level_name(minlvl));
-    for (int l = minlvl; l <= 3; l++) init.initialize(init.userdata, l);
+    g_init = init;
+    g_minlvl = minlvl;
+    init_levels();
 
     run_scenario(argv[3]);
 
@@ -647,7 +673,7 @@ int main(int argc, char **argv) {
         remove_var(&vars[0]);
     }
     free(vars);
-    for (int l = 3; l >= minlvl; l--) init.deinitialize(init.userdata, l);
+    if (g_initialized) deinit_levels();
     /* No dlclose: a JVM cannot be unloaded. */
 
     gd_print_leaks();
