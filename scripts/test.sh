@@ -8,6 +8,22 @@ need mvn "install Maven 3.8+ (apt install maven)"
 cd "$ROOT"
 log "unit tests (JDK: $JAVA_HOME)"
 mvn -B -ntp install
+log "facade under AddressSanitizer + UBSan: lifecycle, errors, memory policies, close racing forward"
+SDK="$CACHE/executorch-sdk-$EXECUTORCH_VERSION/executorch"
+{ cmake -S native-libs -B target/asan-build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEXECUTORCH_ROOT="$SDK" \
+    -DCMAKE_INSTALL_PREFIX="$ROOT/target/natives-asan" -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" \
+    -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" &&
+  cmake --build target/asan-build -j"$(nproc)" && cmake --install target/asan-build; } >target/asan-build.log 2>&1 ||
+  { tail -30 target/asan-build.log; die "ASan build of the facade failed (target/asan-build.log)"; }
+# The JVM uses SIGSEGV itself (handle_segv=0); leaks are checked by LeakTest and the C facade test.
+ASAN_OPTIONS=detect_leaks=0:handle_segv=0:allow_user_segv_handler=1:abort_on_error=1 \
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+LD_PRELOAD="$(gcc -print-file-name=libasan.so)" \
+  mvn -B -ntp -q surefire:test -Dtest='ConcurrencyTest,LifecycleTest,ErrorsTest,MemoryPolicyTest,ProfilingTest,LinearRegressionTest' \
+  -DargLine="--enable-native-access=ALL-UNNAMED -Dexecutorch4j.natives.dir=$ROOT/target/natives-asan" \
+  -Dsurefire.reportsDirectory="$ROOT/target/asan-reports" >target/asan-tests.log 2>&1 ||
+  { tail -40 target/asan-tests.log; die "tests under ASan failed (target/asan-tests.log)"; }
+
 log "Godot host harness self-test under AddressSanitizer + UBSan (ctest)"
 cmake -S native-libs/godot/host -B target/gdhost-asan -DGDHOST_ASAN=ON -DCMAKE_BUILD_TYPE=Debug >target/gdhost-asan.log 2>&1 &&
   cmake --build target/gdhost-asan -j"$(nproc)" >>target/gdhost-asan.log 2>&1 &&

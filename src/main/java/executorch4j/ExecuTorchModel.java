@@ -31,7 +31,14 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ArrayDeque;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
 
 /**
  * A loaded ExecuTorch program ({@code .pte}) and its methods, ready to run.
@@ -74,6 +81,16 @@ public final class ExecuTorchModel implements AutoCloseable {
   private boolean profiling;
   private final boolean checkFinite;
   private long channelId; // streaming source registered in Channels, 0 if none
+
+  // Async calls: one queue per model, drained one call at a time in submission order.
+  private final Object asyncLock = new Object();
+  private final ArrayDeque<AsyncCall> asyncQueue = new ArrayDeque<>();
+  private boolean asyncRunning;
+  private boolean asyncClosed;
+  private ExecutorService ownExecutor;
+
+  private record AsyncCall(CompletableFuture<Map<String, Tensor>> future, Supplier<Map<String, Tensor>> work,
+      Executor executor) {}
   private LoadedMethod lastRun;
   private boolean closed;
 
@@ -1032,6 +1049,105 @@ public final class ExecuTorchModel implements AutoCloseable {
     }
   }
 
+  // -------------------------------------------------------------------- async
+
+  /**
+   * Runs {@code forward} on the model's own thread. See {@link #executeAsync(String, Map, Executor)}.
+   */
+  public CompletableFuture<Map<String, Tensor>> forwardAsync(Map<String, ?> inputs) {
+    return executeAsync("forward", inputs, null);
+  }
+
+  /** Runs {@code forward} with tensor inputs on the model's own thread (tensors are read when it runs). */
+  public CompletableFuture<Map<String, Tensor>> forwardAsync(Tensor... inputs) {
+    Tensor[] in = inputs.clone();
+    return submit(() -> owned(execute("forward", in)), null);
+  }
+
+  /**
+   * Runs {@code method} later, on {@code executor} ({@code null} = a daemon thread of this model).
+   * Calls on one model run one at a time in submission order, whatever the executor. The result
+   * is a copy that belongs to the future's result, so later calls cannot overwrite it.
+   * {@code cancel(true)} before the call starts removes it; once started, the native call
+   * finishes and its result is dropped. {@link #close()} fails calls not yet started with
+   * {@link ErrorCode#CLOSED} and waits for the one running. One failed call does not affect
+   * the next.
+   */
+  public CompletableFuture<Map<String, Tensor>> executeAsync(String method, Map<String, ?> inputs, Executor executor) {
+    Objects.requireNonNull(method, "method");
+    Map<String, ?> in = Map.copyOf(inputs);
+    return submit(() -> owned(execute(method, in)), executor);
+  }
+
+  private static Map<String, Tensor> owned(Map<String, Tensor> views) {
+    Map<String, Tensor> copy = new LinkedHashMap<>();
+    views.forEach((k, v) -> copy.put(k, v.copy()));
+    return Collections.unmodifiableMap(copy);
+  }
+
+  private CompletableFuture<Map<String, Tensor>> submit(Supplier<Map<String, Tensor>> work, Executor executor) {
+    CompletableFuture<Map<String, Tensor>> future = new CompletableFuture<>();
+    AsyncCall call;
+    synchronized (asyncLock) {
+      if (asyncClosed) {
+        future.completeExceptionally(new ExecuTorchException(ErrorCode.CLOSED, "the model is closed"));
+        return future;
+      }
+      Executor target = executor;
+      if (target == null) {
+        if (ownExecutor == null) {
+          ownExecutor = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "executorch4j-model");
+            t.setDaemon(true);
+            return t;
+          });
+        }
+        target = ownExecutor;
+      }
+      asyncQueue.add(new AsyncCall(future, work, target));
+      if (asyncRunning) {
+        return future;
+      }
+      asyncRunning = true;
+      call = asyncQueue.poll();
+    }
+    dispatch(call);
+    return future;
+  }
+
+  private void dispatch(AsyncCall call) {
+    try {
+      call.executor().execute(() -> runAsync(call));
+    } catch (RejectedExecutionException e) {
+      call.future().completeExceptionally(e);
+      next();
+    }
+  }
+
+  private void runAsync(AsyncCall call) {
+    try {
+      if (!call.future().isDone()) { // cancelled before it started: skip
+        call.future().complete(call.work().get());
+      }
+    } catch (Throwable t) {
+      call.future().completeExceptionally(t);
+    } finally {
+      next();
+    }
+  }
+
+  private void next() {
+    AsyncCall n;
+    synchronized (asyncLock) {
+      n = asyncQueue.poll();
+      if (n == null) {
+        asyncRunning = false;
+        return;
+      }
+    }
+    dispatch(n);
+  }
+
   // ------------------------------------------------------------------ closing
 
   /**
@@ -1039,7 +1155,25 @@ public final class ExecuTorchModel implements AutoCloseable {
    * become inaccessible. Idempotent.
    */
   @Override
-  public synchronized void close() {
+  public void close() {
+    List<AsyncCall> pending;
+    ExecutorService own;
+    synchronized (asyncLock) {
+      asyncClosed = true;
+      pending = new ArrayList<>(asyncQueue);
+      asyncQueue.clear();
+      own = ownExecutor;
+    }
+    for (AsyncCall call : pending) {
+      call.future().completeExceptionally(new ExecuTorchException(ErrorCode.CLOSED, "the model was closed first"));
+    }
+    closeNative(); // waits for a running call: both hold this model's monitor
+    if (own != null) {
+      own.shutdown();
+    }
+  }
+
+  private synchronized void closeNative() {
     if (closed) {
       return;
     }
