@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reproduces each crasher given on the command line with the et4j_fuzz_load
-# binary and prints one line per file:
-#   sha256  size  error-kind  where(facade|executorch|other)  facade-entry  top-frame
+# binary and prints one tab-separated line per file:
+#   sha256 size error-kind where(facade|executorch|harness|other) facade-entry
+#   top-frame last-runtime-log-line
 # "where" is decided by the first stack frame outside the sanitizer runtime
 # and libc: et4j.cpp -> facade, libexecutorch*.so -> executorch.
 # Usage: triage.sh BINARY crash-file... (full reports go to <file>.txt)
@@ -14,15 +15,15 @@ for f in "$@"; do
   out="$f.txt"
   EXECUTORCH4J_LOG=1 ASAN_OPTIONS=${ASAN_OPTIONS:-allocator_may_return_null=1:detect_leaks=1} UBSAN_OPTIONS=print_stacktrace=1 \
     timeout 60 "$bin" "$f" >"$out" 2>&1
-  kind=$(grep -m1 -oE "^SUMMARY: [A-Za-z]+Sanitizer: [A-Za-z-]+" "$out" | sed 's/^SUMMARY: //')
-  [ -z "$kind" ] && kind=$(grep -m1 -oE "ERROR: libFuzzer: [a-z-]+|runtime error: [a-z ]+" "$out")
+  kind=$(grep -a -m1 -oE "^SUMMARY: [A-Za-z]+Sanitizer: [A-Za-z-]+" "$out" | sed 's/^SUMMARY: //')
+  [ -z "$kind" ] && kind=$(grep -a -m1 -oE "ERROR: libFuzzer: [a-z-]+|runtime error: [a-z ]+" "$out")
   [ -z "$kind" ] && kind="no-crash"
   # First frame that is not the sanitizer runtime, libc or libFuzzer itself.
-  frame=$(grep -E "^ +#[0-9]+ " "$out" |
-    grep -vE "__sanitizer|pthread_kill|in raise |in abort |pal_abort|runtime_abort|libc\.so\.6\+|libclang_rt|compiler-rt|sanitizer_common|asan_|ubsan_|libc\.so|libc-start|libc_start|__interceptor|interceptors|in (malloc|calloc|realloc|free|memcpy|memmove|memset|strlen|abort|raise|operator new|operator delete)|in __(memcpy|memmove|memset)|fuzzer::" |
+  frame=$(grep -aE "^ +#[0-9]+ " "$out" |
+    grep -vE "<unknown module>|__sanitizer|pthread_kill|in raise |in abort |pal_abort|runtime_abort|libc\.so\.6\+|libclang_rt|compiler-rt|sanitizer_common|asan_|ubsan_|libc\.so|libc-start|libc_start|__interceptor|interceptors|in (malloc|calloc|realloc|free|memcpy|memmove|memset|strlen|abort|raise|operator new|operator delete)|in __(memcpy|memmove|memset)|fuzzer::" |
     head -1 | sed -E 's/^ +#[0-9]+ 0x[0-9a-f]+ (in )?//; s/ \(BuildId.*//; s#/work/main/\.cache/executorch-sdk-[0-9.]+/executorch/lib/##; s#/work/main/##')
   # The facade entry point the crash happened under.
-  via=$(grep -E "^ +#[0-9]+ .* in et_[a-z_]+ .*et4j\.cpp" "$out" | head -1 | sed -E 's/.* in (et_[a-z_]+) .*/\1/')
+  via=$(grep -aE "^ +#[0-9]+ .* in et_[a-z_]+ .*et4j\.cpp" "$out" | head -1 | sed -E 's/.* in (et_[a-z_]+) .*/\1/')
   case "$frame" in
     *et4j.cpp*) where=facade ;;
     *libexecutorch*|*executorch/runtime*|*executorch/extension*|*executorch/kernels*|*executorch/backends*) where=executorch ;;
@@ -30,7 +31,7 @@ for f in "$@"; do
     *) where=other ;;
   esac
   # The runtime's last fatal/error log line (ET_CHECK messages before an abort).
-  msg=$(grep -E "^\[executorch [EF]\]" "$out" | tail -1 | cut -c1-140)
-  printf '%s  %6d  %-34s  %-10s  %-24s  %s  | %s\n' "$(sha256sum "$f" | cut -c1-64)" "$(stat -c %s "$f")" \
+  msg=$(grep -aE "^\[executorch [EF]\]" "$out" | tail -1 | cut -c1-140)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(sha256sum "$f" | cut -c1-64)" "$(stat -c %s "$f")" \
     "$kind" "$where" "${via:--}" "${frame:0:150}" "$msg"
 done

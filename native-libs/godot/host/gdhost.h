@@ -1,3 +1,4 @@
+#include <pthread.h>
 /* Internal declarations shared by the gdhost sources. */
 #ifndef GDHOST_H
 #define GDHOST_H
@@ -218,6 +219,28 @@ typedef struct HObj {
     Binding *bindings; int nbindings;
     struct HObj *next;
 } HObj;
+
+/* A call_deferred() queued by the extension (possibly from another thread). */
+typedef struct Deferred {
+    HObj *obj;
+    char *method;
+    int argc;
+    HVariant args[8];
+    struct Deferred *next;
+} Deferred;
+
+/* A signal the extension emitted. */
+typedef struct Emitted {
+    HObj *obj;
+    HVariant name;
+    int argc;
+    HVariant args[8];
+    struct Emitted *next;
+} Emitted;
+
+extern pthread_t gd_main_thread;
+Deferred *gd_deferred_take(void);
+Emitted *gd_emitted_take(void);
 
 HObj *gd_obj_check(void *p);
 void gd_obj_delete(HObj *o);

@@ -1,3 +1,4 @@
+#include <pthread.h>
 /* gdhost: objects and ClassDB registration (Godot 4.3 semantics). */
 #include "gdhost.h"
 
@@ -460,6 +461,89 @@ void gd_print_classinfo(HClass *c) {
     }
 }
 
+/* ------------------------------------------------------------------ engine method binds */
+
+/* The two engine methods an extension needs to talk back from a worker thread:
+ * Object.call_deferred (thread-safe: queued for the main thread's idle time) and
+ * Object.emit_signal (main thread). Looked up by name and the 4.3 hash, like
+ * every other bind; any other bind is unimplemented. */
+#define HASH_EMIT_SIGNAL 4047867050LL
+#define HASH_CALL_DEFERRED 3400424181LL
+static char MB_EMIT_SIGNAL, MB_CALL_DEFERRED;
+
+static pthread_mutex_t g_deferred_lock = PTHREAD_MUTEX_INITIALIZER;
+static Deferred *g_deferred_head, *g_deferred_tail;
+static Emitted *g_emitted_head, *g_emitted_tail;
+pthread_t gd_main_thread;
+
+static void *gdi_classdb_get_method_bind(const void *class_name, const void *method_name, gd_int hash) {
+    const char *c = gd_sn(class_name), *m = gd_sn(method_name);
+    if (!strcmp(c, "Object") && !strcmp(m, "emit_signal") && hash == HASH_EMIT_SIGNAL) return &MB_EMIT_SIGNAL;
+    if (!strcmp(c, "Object") && !strcmp(m, "call_deferred") && hash == HASH_CALL_DEFERRED) return &MB_CALL_DEFERRED;
+    gd_die_unimplemented("UNIMPLEMENTED method bind %s.%s hash %lld", c, m, (long long)hash);
+}
+
+static void gdi_object_method_bind_call(void *mb, void *obj, const void *const *args, gd_int argc, void *r_ret,
+                                        GDCallError *r_error) {
+    HObj *o = gd_obj_check(obj);
+    r_error->error = 0;
+    if (argc < 1 || gd_var_check(args[0])->type != VT_STRING_NAME) {
+        r_error->error = 2; /* the first argument of both is a StringName */
+        gd_var_nil((HVariant *)r_ret);
+        return;
+    }
+    if (mb == &MB_EMIT_SIGNAL) {
+        if (!pthread_equal(pthread_self(), gd_main_thread))
+            gd_host_error("emit_signal", "signal emitted off the main thread");
+        Emitted *e = gd_xmalloc(sizeof *e);
+        memset(e, 0, sizeof *e);
+        e->obj = o;
+        e->argc = (int)argc - 1;
+        gd_var_copy(&e->name, gd_var_check(args[0]));
+        for (int i = 1; i < argc && i <= 8; i++) gd_var_copy(&e->args[i - 1], gd_var_check(args[i]));
+        if (g_emitted_tail) g_emitted_tail->next = e; else g_emitted_head = e;
+        g_emitted_tail = e;
+        int64_t ok = 0;
+        gd_var_from_val((HVariant *)r_ret, VT_INT, &ok);
+        return;
+    }
+    if (mb == &MB_CALL_DEFERRED) {
+        Deferred *d = gd_xmalloc(sizeof *d);
+        memset(d, 0, sizeof *d);
+        d->obj = o;
+        d->argc = (int)argc - 1;
+        d->method = gd_xstrdup(gd_sn(gd_var_check(args[0])->u.raw));
+        for (int i = 1; i < argc && i <= 8; i++) gd_var_copy(&d->args[i - 1], gd_var_check(args[i]));
+        pthread_mutex_lock(&g_deferred_lock);
+        if (g_deferred_tail) g_deferred_tail->next = d; else g_deferred_head = d;
+        g_deferred_tail = d;
+        pthread_mutex_unlock(&g_deferred_lock);
+        gd_var_nil((HVariant *)r_ret);
+        return;
+    }
+    gd_fatal("object_method_bind_call: unknown method bind %p", mb);
+}
+
+Deferred *gd_deferred_take(void) {
+    pthread_mutex_lock(&g_deferred_lock);
+    Deferred *d = g_deferred_head;
+    if (d) {
+        g_deferred_head = d->next;
+        if (!g_deferred_head) g_deferred_tail = NULL;
+    }
+    pthread_mutex_unlock(&g_deferred_lock);
+    return d;
+}
+
+Emitted *gd_emitted_take(void) {
+    Emitted *e = g_emitted_head;
+    if (e) {
+        g_emitted_head = e->next;
+        if (!g_emitted_head) g_emitted_tail = NULL;
+    }
+    return e;
+}
+
 /* ------------------------------------------------------------------ proc table */
 
 #define F(n) { #n, (GDAnyFunc)gdi_##n },
@@ -474,6 +558,7 @@ static const struct {
     F(classdb_register_extension_class_signal) F(classdb_unregister_extension_class)
     F(object_set_instance) F(object_get_instance_binding) F(object_set_instance_binding) F(object_destroy)
     F(object_get_instance_id) F(object_get_instance_from_id) F(object_get_class_name)
+    F(classdb_get_method_bind) F(object_method_bind_call)
 };
 
 GDAnyFunc gd_classdb_proc(const char *name) {

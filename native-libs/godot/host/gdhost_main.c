@@ -1,3 +1,4 @@
+#include <unistd.h>
 /* gdhost: loads a GDExtension like Godot 4.3 and drives it from a scenario file.
  * Usage: gdhost LIB.so ENTRY_SYMBOL SCENARIO_FILE */
 #ifndef _GNU_SOURCE
@@ -573,6 +574,59 @@ static void run_line(char *line) {
         if (!ok) FAIL("expect_leaks: expected a number");
         else if (gd_live_total() != want) { gd_print_leaks(); FAIL("expect_leaks %ld: got %ld", want, gd_live_total()); }
         else printf("ok: leaks %ld\n", want);
+    } else if (!strcmp(cmd, "idle")) {
+        /* The main loop's idle time: run deferred calls on this (the main) thread until N
+         * have run, waiting up to 10 s for worker threads to queue them. */
+        int ok;
+        long want = parse_long(&c, &ok);
+        if (!ok) want = 1;
+        long ran = 0;
+        for (int waited = 0; ran < want && waited < 10000;) {
+            Deferred *d = gd_deferred_take();
+            if (!d) { usleep(1000); waited++; continue; }
+            HMethod *m = d->obj->ext ? gd_find_method(d->obj->ext, d->method) : NULL;
+            if (!m) {
+                FAIL("deferred call to unknown method '%s'", d->method);
+            } else {
+                HVariant ret;
+                printf("deferred %s(%d args)\n", d->method, d->argc);
+                if (do_call(d->obj, m, d->args, d->argc, &ret)) gd_var_destroy(&ret);
+            }
+            for (int i = 0; i < d->argc; i++) gd_var_destroy(&d->args[i]);
+            free(d->method);
+            free(d);
+            ran++;
+        }
+        if (ran < want) FAIL("idle: %ld deferred call(s) ran, expected %ld within 10 s", ran, want);
+        else printf("ok: %ld deferred call(s) ran on the main thread\n", ran);
+    } else if (!strcmp(cmd, "expect_signal")) {
+        /* expect_signal VAR NAME ARGS...: the oldest signal not yet checked. */
+        char var[128], name[128];
+        HVariant args[8];
+        if (!parse_word(&c, var, sizeof var) || !parse_word(&c, name, sizeof name)) { FAIL("%s", c.err); return; }
+        int argc = parse_args(&c, args, 8, 0);
+        Var *v = find_var(var);
+        Emitted *e = gd_emitted_take();
+        if (!v) FAIL("unknown variable '%s'", var);
+        else if (!e) FAIL("expect_signal: no signal was emitted");
+        else {
+            char *got = gd_repr(&e->name);
+            printf("signal %s", got);
+            for (int i = 0; i < e->argc; i++) { char *a = gd_repr(&e->args[i]); printf(" %s", a); free(a); }
+            printf("\n");
+            if (e->obj != v->obj) FAIL("signal from another object");
+            else if (strcmp(gd_sn(e->name.u.raw), name)) FAIL("signal %s, expected %s", got, name);
+            else if (e->argc != argc) FAIL("signal %s has %d args, expected %d", name, e->argc, argc);
+            else for (int i = 0; i < argc; i++)
+                if (!gd_var_equal(&e->args[i], &args[i], 0, 1)) FAIL("signal %s argument %d differs", name, i);
+            free(got);
+        }
+        if (e) {
+            gd_var_destroy(&e->name);
+            for (int i = 0; i < e->argc; i++) gd_var_destroy(&e->args[i]);
+            free(e);
+        }
+        for (int i = 0; i < argc && argc > 0; i++) gd_var_destroy(&args[i]);
     } else if (!strcmp(cmd, "deinit")) {
         /* As Godot at shutdown: every level in reverse; no extension class may be left. */
         if (!g_initialized) { FAIL("deinit: not initialized"); return; }
@@ -631,6 +685,7 @@ int main(int argc, char **argv) {
         return GDHOST_EXIT_LOAD;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
+    gd_main_thread = pthread_self();
     static char abs_path[PATH_MAX];
     g_lib_path = realpath(argv[1], abs_path) ? abs_path : argv[1];
     scn_path = argv[3];

@@ -223,6 +223,43 @@ final class Gd {
     }
   }
 
+  // ----------------------------------------------------- engine methods
+
+  /** 4.3 hashes of the engine methods used (extension_api.json, "classes"). */
+  static final long HASH_EMIT_SIGNAL = 4047867050L;
+  static final long HASH_CALL_DEFERRED = 3400424181L;
+  private final Map<String, MemorySegment> binds = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Calls vararg engine method `method` of `class` on `object` with Variant arguments:
+   * {@code object_method_bind_call}. Used for Object.call_deferred (any thread) and
+   * Object.emit_signal (main thread).
+   */
+  void callEngine(String cls, String method, long hash, MemorySegment object, MemorySegment... variants) {
+    MemorySegment bind = binds.computeIfAbsent(cls + "." + method, k -> {
+      MemorySegment b = callAddress("classdb_get_method_bind", FunctionDescriptor.of(PTR, PTR, PTR, I64),
+          stringName(cls), stringName(method), hash);
+      if (b.equals(MemorySegment.NULL)) {
+        throw new IllegalStateException("Godot has no method " + cls + "." + method + " with hash " + hash);
+      }
+      return b;
+    });
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment argv = a.allocate(ValueLayout.ADDRESS, Math.max(1, variants.length));
+      for (int i = 0; i < variants.length; i++) {
+        argv.setAtIndex(ValueLayout.ADDRESS, i, variants[i]);
+      }
+      MemorySegment ret = a.allocate(GType.VARIANT_SIZE, 8);
+      MemorySegment err = a.allocate(12, 4);
+      call("object_method_bind_call", FunctionDescriptor.ofVoid(PTR, PTR, PTR, I64, PTR, PTR), bind, object, argv,
+          (long) variants.length, ret, err);
+      call("variant_destroy", FunctionDescriptor.ofVoid(PTR), ret);
+      if (err.get(I32, 0) != 0) {
+        throw new IllegalStateException(cls + "." + method + " failed with call error " + err.get(I32, 0));
+      }
+    }
+  }
+
   // -------------------------------------------------------------- helpers
 
   /** Calls a void interface function. */

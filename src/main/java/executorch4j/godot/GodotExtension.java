@@ -266,6 +266,9 @@ final class GodotExtension {
     constant("OptimizationLevel", "OPTIMIZATION_BASIC", 1);
     constant("OptimizationLevel", "OPTIMIZATION_AGGRESSIVE", 2);
 
+    signal("inference_completed", ClassMethod.arg("request_id", GType.INT), ClassMethod.arg("outputs", GType.DICTIONARY));
+    signal("inference_failed", ClassMethod.arg("request_id", GType.INT), ClassMethod.arg("message", GType.STRING));
+
     property(GType.PACKED_BYTE_ARRAY, "model_data", 0, "", PROPERTY_USAGE_STORAGE,
         "set_model_data", "get_model_data");
     property(GType.INT, "memory_policy", PROPERTY_HINT_ENUM, "Auto,Static,Custom", PROPERTY_USAGE_DEFAULT,
@@ -315,6 +318,16 @@ final class GodotExtension {
     info.set(I32, 72, 0);
     gd.call("classdb_register_extension_class_method", FunctionDescriptor.ofVoid(PTR, PTR, PTR), gd.library,
         gd.stringName(CLASS), info);
+  }
+
+  private static void signal(String name, ClassMethod.Arg... args) {
+    MemorySegment infos = Arena.global().allocate(PROPERTY_INFO, Math.max(1, args.length));
+    for (int i = 0; i < args.length; i++) {
+      infos.asSlice(i * PROPERTY_INFO.byteSize(), PROPERTY_INFO.byteSize())
+          .copyFrom(propertyInfo(args[i].type(), args[i].name(), 0, "", PROPERTY_USAGE_DEFAULT));
+    }
+    gd.call("classdb_register_extension_class_signal", FunctionDescriptor.ofVoid(PTR, PTR, PTR, PTR, I64),
+        gd.library, gd.stringName(CLASS), gd.stringName(name), infos, (long) args.length);
   }
 
   private static void constant(String enumName, String name, long value) {

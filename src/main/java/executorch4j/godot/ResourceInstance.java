@@ -51,6 +51,9 @@ final class ResourceInstance {
   private OptimizationLevel level = OptimizationLevel.BASIC;
   private boolean profiling;
   private long totalInferences;
+  private long nextRequest = 1;
+  /** Finished async calls waiting for the main thread: id -> outputs (Map) or failure (Throwable). */
+  private final Map<Long, Object> asyncResults = new java.util.concurrent.ConcurrentHashMap<>();
 
   ResourceInstance(Gd gd, MemorySegment object) {
     this.gd = gd;
@@ -68,6 +71,8 @@ final class ResourceInstance {
         of("clear", null, (r, x) -> r.clear()),
         of("forward", d, (r, x) -> r.forward((Map<?, ?>) x[0]), arg("inputs", d)),
         of("forward_array", pf, (r, x) -> r.forwardArray((Variants.FloatView) x[0]), arg("input", pf)),
+        of("forward_async", i, (r, x) -> r.forwardAsync((Map<?, ?>) x[0]), arg("inputs", d)),
+        of("_deliver_async", null, (r, x) -> r.deliverAsync((Long) x[0]), arg("request_id", i)),
         of("get_method_names", ps, (r, x) -> r.model == null ? new String[0] : r.model.methodNames().toArray(String[]::new)),
         of("get_metadata", d, (r, x) -> r.metadata()),
         of("get_input_names", ps, (r, x) -> r.names(true)),
@@ -247,6 +252,67 @@ final class ResourceInstance {
       fail(FAILED, "forward", e.getMessage());
       return Map.of();
     }
+  }
+
+  /**
+   * Queues a forward on the model's own thread and returns its request id at once. The result
+   * reaches GDScript as the signal {@code inference_completed(request_id, outputs)} or {@code
+   * inference_failed(request_id, message)}, emitted on the main thread: the worker asks Godot
+   * for a deferred {@code _deliver_async(request_id)} call, never touching the scene itself.
+   */
+  private long forwardAsync(Map<?, ?> inputs) {
+    if (model == null) {
+      return fail(-1, "forward_async", "no model loaded: call load_from_file first");
+    }
+    long id = nextRequest++;
+    Map<String, Object> in = new LinkedHashMap<>();
+    for (var e : inputs.entrySet()) {
+      Object v = e.getValue();
+      // The packed array may be gone when the call runs: take a copy now.
+      in.put(String.valueOf(e.getKey()), v instanceof Variants.FloatView view ? view.toArray() : v);
+    }
+    model.forwardAsync(in).whenComplete((outputs, error) -> {
+      asyncResults.put(id, error == null ? outputs : error instanceof java.util.concurrent.CompletionException c
+          && c.getCause() != null ? c.getCause() : error);
+      try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+        MemorySegment method = a.allocate(GType.VARIANT_SIZE, 8);
+        MemorySegment request = a.allocate(GType.VARIANT_SIZE, 8);
+        gd.variantFrom(GType.STRING_NAME, method, gd.stringName("_deliver_async"));
+        GodotExtension.variants.write(id, request);
+        gd.callEngine("Object", "call_deferred", Gd.HASH_CALL_DEFERRED, object, method, request);
+        gd.call("variant_destroy", java.lang.foreign.FunctionDescriptor.ofVoid(Gd.PTR), method);
+        gd.call("variant_destroy", java.lang.foreign.FunctionDescriptor.ofVoid(Gd.PTR), request);
+      } catch (Throwable t) {
+        GodotExtension.report("forward_async: cannot hand the result to the main thread", t);
+      }
+    });
+    return id;
+  }
+
+  /** Main thread: emits the signal for a finished async call. */
+  private Object deliverAsync(long id) {
+    Object result = asyncResults.remove(id);
+    if (result == null) {
+      return null;
+    }
+    boolean ok = result instanceof Map;
+    if (ok) {
+      totalInferences++;
+    }
+    Object payload = ok ? new LinkedHashMap<>((Map<?, ?>) result) : String.valueOf(((Throwable) result).getMessage());
+    try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+      MemorySegment name = a.allocate(GType.VARIANT_SIZE, 8);
+      MemorySegment request = a.allocate(GType.VARIANT_SIZE, 8);
+      MemorySegment value = a.allocate(GType.VARIANT_SIZE, 8);
+      gd.variantFrom(GType.STRING_NAME, name, gd.stringName(ok ? "inference_completed" : "inference_failed"));
+      GodotExtension.variants.write(id, request);
+      GodotExtension.variants.write(payload, value);
+      gd.callEngine("Object", "emit_signal", Gd.HASH_EMIT_SIGNAL, object, name, request, value);
+      for (MemorySegment v : new MemorySegment[] {name, request, value}) {
+        gd.call("variant_destroy", java.lang.foreign.FunctionDescriptor.ofVoid(Gd.PTR), v);
+      }
+    }
+    return null;
   }
 
   private Object forwardArray(Variants.FloatView input) {
