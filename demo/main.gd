@@ -13,4 +13,15 @@ func _ready():
 		print("Prediction: ", result["output_0"][0])
 		print("Inputs: ", model.get_input_names(), " shapes ", model.get_input_shapes())
 		print("Last inference: ", model.get_last_inference_time(), " ms")
+
+		# Off the main thread: the result comes back as a signal on the main thread.
+		model.inference_completed.connect(_on_inference_completed)
+		var id = model.forward_async({"input_0": [1.0]})
+		print("Async request ", id, " queued")
+		return
+	get_tree().quit()
+
+func _on_inference_completed(request_id: int, outputs: Dictionary):
+	print("Async request ", request_id, " done on the main thread: ", outputs["output_0"][0],
+		" (main thread: ", OS.get_thread_caller_id() == OS.get_main_thread_id(), ")")
 	get_tree().quit()
