@@ -27,7 +27,6 @@
 #include <cstring>
 #include <random>
 #include <string>
-#include <type_traits>
 #include <vector>
 #include <time.h>
 
@@ -108,29 +107,6 @@ void fill(Input &in, int64_t numel, std::mt19937_64 &rng) {
   }
 }
 
-// et_method_execute gained an optional out_elapsed_ns parameter; call whichever
-// signature et4j.h declares (both branches depend on F, so only one is compiled).
-template <typename F>
-et_status execute_compat(F f, et_method *m, int64_t *elapsed_ns) {
-  if constexpr (std::is_invocable_v<F, et_method *>) {
-    (void)elapsed_ns;
-    return f(m);
-  } else {
-    return f(m, elapsed_ns);
-  }
-}
-
-// et_method_config.threads exists in newer facades only.
-template <typename C>
-auto set_threads(C &c, long n, int) -> decltype(c.threads = 0, bool()) {
-  c.threads = (int32_t)n;
-  return true;
-}
-template <typename C>
-bool set_threads(C &, long, long) {
-  return false;
-}
-
 double percentile(const std::vector<double> &sorted, double p) {  // nearest rank
   size_t n = sorted.size();
   size_t idx = (size_t)std::ceil(p * (double)n);
@@ -178,7 +154,7 @@ int main(int argc, char **argv) {
   et_method_config config = et_method_config_default();
   const et_method_config *config_ptr = nullptr;
   if (threads >= 0) {
-    if (!set_threads(config, threads, 0)) usage("--threads: this facade has no et_method_config.threads");
+    config.threads = (int32_t)threads;
     config_ptr = &config;
   }
 
@@ -235,7 +211,7 @@ int main(int argc, char **argv) {
                                         in.data.data(), in.data.size());
       if (s != ET_OK) die("et_method_set_input", s);
     }
-    et_status s = execute_compat(et_method_execute, method, &elapsed_ns);
+    et_status s = et_method_execute(method, &elapsed_ns);
     if (s != ET_OK) die("et_method_execute", s);
     for (int64_t j = 0; j < info.num_outputs; j++) {
       s = et_method_output(method, j, &view);
