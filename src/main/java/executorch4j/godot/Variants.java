@@ -109,9 +109,7 @@ final class Variants {
     if (n == 0) {
       return MemorySegment.NULL.reinterpret(0);
     }
-    String fn = "packed_" + t.name().substring("PACKED_".length()).replace("_ARRAY", "").toLowerCase()
-        + "_array_operator_index_const";
-    MemorySegment first = gd.callAddress(fn, FunctionDescriptor.of(PTR, PTR, I64), arr, 0L);
+    MemorySegment first = gd.callAddress(indexFunction(t, true), FunctionDescriptor.of(PTR, PTR, I64), arr, 0L);
     return first.reinterpret(n * elementSize);
   }
 
@@ -283,11 +281,25 @@ final class Variants {
     long n = src.byteSize() / elem;
     gd.resize(t, value, n);
     if (n > 0) {
-      String fn = "packed_" + t.name().substring("PACKED_".length()).replace("_ARRAY", "").toLowerCase()
-          + "_array_operator_index";
-      MemorySegment dst = gd.callAddress(fn, FunctionDescriptor.of(PTR, PTR, I64), value, 0L).reinterpret(n * elem);
+      MemorySegment dst = gd.callAddress(indexFunction(t, false), FunctionDescriptor.of(PTR, PTR, I64), value, 0L)
+          .reinterpret(n * elem);
       dst.copyFrom(src);
     }
+  }
+
+  /** The interface function giving a pointer to element i of a numeric packed array. */
+  private static String indexFunction(GType t, boolean constant) {
+    String name = switch (t) {
+      case PACKED_BYTE_ARRAY -> constant ? "packed_byte_array_operator_index_const" : "packed_byte_array_operator_index";
+      case PACKED_INT32_ARRAY -> constant ? "packed_int32_array_operator_index_const" : "packed_int32_array_operator_index";
+      case PACKED_INT64_ARRAY -> constant ? "packed_int64_array_operator_index_const" : "packed_int64_array_operator_index";
+      case PACKED_FLOAT32_ARRAY -> constant ? "packed_float32_array_operator_index_const"
+          : "packed_float32_array_operator_index";
+      case PACKED_FLOAT64_ARRAY -> constant ? "packed_float64_array_operator_index_const"
+          : "packed_float64_array_operator_index";
+      default -> throw new IllegalArgumentException("not a numeric packed array: " + t);
+    };
+    return name;
   }
 
   /** A tensor's data in the element type of its packed array (converted only when needed). */
