@@ -775,7 +775,7 @@ void fill_tensor_info(const TensorInfo &ti, et_tensor_info *out) {
   auto sizes = ti.sizes();
   auto order = ti.dim_order();
   out->rank = static_cast<int32_t>(sizes.size() < ET_MAX_RANK ? sizes.size() : ET_MAX_RANK);
-  for (int32_t i = 0; i < out->rank; i++) out->sizes[i] = sizes[i];
+  for (int32_t i = 0; i < out->rank; i++) out->sizes[i] = sizes[i] < 0 ? 0 : sizes[i];
   for (size_t i = 0; i < order.size() && i < ET_MAX_RANK; i++) out->dim_order[i] = order[i];
   out->memory_planned = ti.is_memory_planned() ? 1 : 0;
   out->nbytes = static_cast<int64_t>(ti.nbytes());
@@ -1337,6 +1337,11 @@ et_status et_method_output(const et_method *method, int64_t index, et_tensor_vie
   for (int32_t i = 0; i < view.rank; i++) view.sizes[i] = t.size(i);
   view.data = t.mutable_data_ptr();
   view.nbytes = static_cast<int64_t>(t.nbytes());
+  for (int32_t i = 0; i < view.rank; i++)
+    if (view.sizes[i] < 0) return fail(0x23, "output_%lld has a negative size at dim %d", (long long)index, i);
+  // Java views the pointer as nbytes of memory: never hand it NULL with a size.
+  if (view.data == nullptr && view.nbytes > 0)
+    return fail(0x23, "output_%lld has no data but %lld bytes", (long long)index, (long long)view.nbytes);
   *out_view = view;
   return ET_OK;
   ET4J_GUARD_END
