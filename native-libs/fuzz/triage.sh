@@ -14,7 +14,7 @@ bin=$1; shift
 for f in "$@"; do
   out="$f.txt"
   EXECUTORCH4J_LOG=1 ASAN_OPTIONS=${ASAN_OPTIONS:-allocator_may_return_null=1:detect_leaks=1} UBSAN_OPTIONS=print_stacktrace=1 \
-    timeout 60 "$bin" "$f" >"$out" 2>&1
+    timeout 60 "$bin" -rss_limit_mb=2048 -malloc_limit_mb=1048576 "$f" >"$out" 2>&1
   kind=$(grep -a -m1 -oE "^SUMMARY: [A-Za-z]+Sanitizer: [A-Za-z-]+" "$out" | sed 's/^SUMMARY: //')
   [ -z "$kind" ] && kind=$(grep -a -m1 -oE "ERROR: libFuzzer: [a-z-]+|runtime error: [a-z ]+" "$out")
   [ -z "$kind" ] && kind="no-crash"

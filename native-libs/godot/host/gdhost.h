@@ -239,6 +239,12 @@ typedef struct Emitted {
 } Emitted;
 
 extern pthread_t gd_main_thread;
+extern HObj *gd_format_loaders[16];
+extern int gd_nformat_loaders;
+/* res:// files: mounted packs first (gdhost_res.c), then the res root folder. */
+unsigned char *gd_res_read(const char *path, size_t *r_size);
+int gd_res_set_root(const char *dir);
+int gd_pck_mount(const char *pck_path);
 Deferred *gd_deferred_take(void);
 Emitted *gd_emitted_take(void);
 

@@ -18,6 +18,8 @@ static HClass native_classes[] = {
     { .name = "Object", .parent = NULL, .native = 1 },
     { .name = "RefCounted", .parent = "Object", .native = 1 },
     { .name = "Resource", .parent = "RefCounted", .native = 1 },
+    { .name = "ResourceFormatLoader", .parent = "RefCounted", .native = 1 },
+    { .name = "ResourceLoader", .parent = "Object", .native = 1 },
 };
 #define NNATIVE ((int)(sizeof native_classes / sizeof native_classes[0]))
 
@@ -311,6 +313,10 @@ void gd_repr_object(Buf *b, void *obj) {
 static void *gdi_classdb_construct_object(const void *class_name) {
     const char *name = gd_sn(class_name);
     HClass *c = gd_find_class(name);
+    if (c && !c->native && c->info.create_instance_func) {
+        /* An extension class: Godot's ClassDB::instantiate calls its creation function. */
+        return c->info.create_instance_func(c->info.class_userdata);
+    }
     if (!c || !c->native) gd_die_unimplemented("UNIMPLEMENTED: classdb_construct_object(%s)", name);
     HObj *o = gd_xmalloc(sizeof *o);
     o->magic = MAGIC_OBJ;
@@ -469,7 +475,29 @@ void gd_print_classinfo(HClass *c) {
  * every other bind; any other bind is unimplemented. */
 #define HASH_EMIT_SIGNAL 4047867050LL
 #define HASH_CALL_DEFERRED 3400424181LL
-static char MB_EMIT_SIGNAL, MB_CALL_DEFERRED;
+#define HASH_ADD_FORMAT_LOADER 2896595483LL
+#define HASH_REMOVE_FORMAT_LOADER 405397102LL
+#define HASH_GET_FILE_AS_BYTES 659035735LL
+static char MB_EMIT_SIGNAL, MB_CALL_DEFERRED, MB_ADD_LOADER, MB_REMOVE_LOADER, MB_FILE_AS_BYTES;
+
+/* ResourceLoader: the singleton and the format loaders registered with it. */
+static HObj *g_resource_loader;
+HObj *gd_format_loaders[16];
+int gd_nformat_loaders;
+
+static void *gdi_global_get_singleton(const void *name) {
+    const char *n = gd_sn(name);
+    if (strcmp(n, "ResourceLoader")) gd_die_unimplemented("UNIMPLEMENTED singleton %s", n);
+    if (!g_resource_loader) {
+        HObj *o = gd_xmalloc(sizeof *o);
+        memset(o, 0, sizeof *o);
+        o->magic = MAGIC_OBJ;
+        o->native_class = gd_find_class("ResourceLoader")->name;
+        o->id = next_id++;
+        g_resource_loader = o; /* engine-owned for the whole run: not in the object list */
+    }
+    return g_resource_loader;
+}
 
 static pthread_mutex_t g_deferred_lock = PTHREAD_MUTEX_INITIALIZER;
 static Deferred *g_deferred_head, *g_deferred_tail;
@@ -480,6 +508,12 @@ static void *gdi_classdb_get_method_bind(const void *class_name, const void *met
     const char *c = gd_sn(class_name), *m = gd_sn(method_name);
     if (!strcmp(c, "Object") && !strcmp(m, "emit_signal") && hash == HASH_EMIT_SIGNAL) return &MB_EMIT_SIGNAL;
     if (!strcmp(c, "Object") && !strcmp(m, "call_deferred") && hash == HASH_CALL_DEFERRED) return &MB_CALL_DEFERRED;
+    if (!strcmp(c, "ResourceLoader") && !strcmp(m, "add_resource_format_loader") && hash == HASH_ADD_FORMAT_LOADER)
+        return &MB_ADD_LOADER;
+    if (!strcmp(c, "ResourceLoader") && !strcmp(m, "remove_resource_format_loader") && hash == HASH_REMOVE_FORMAT_LOADER)
+        return &MB_REMOVE_LOADER;
+    if (!strcmp(c, "FileAccess") && !strcmp(m, "get_file_as_bytes") && hash == HASH_GET_FILE_AS_BYTES)
+        return &MB_FILE_AS_BYTES;
     gd_die_unimplemented("UNIMPLEMENTED method bind %s.%s hash %lld", c, m, (long long)hash);
 }
 
@@ -487,6 +521,29 @@ static void gdi_object_method_bind_call(void *mb, void *obj, const void *const *
                                         GDCallError *r_error) {
     HObj *o = gd_obj_check(obj);
     r_error->error = 0;
+    if (mb == &MB_ADD_LOADER || mb == &MB_REMOVE_LOADER) {
+        const HVariant *arg = argc >= 1 ? gd_var_check(args[0]) : NULL;
+        if (o != g_resource_loader || !arg || arg->type != VT_OBJECT || !arg->u.p) {
+            r_error->error = 2;
+            gd_var_nil((HVariant *)r_ret);
+            return;
+        }
+        HObj *loader = gd_obj_check(arg->u.p);
+        if (mb == &MB_ADD_LOADER) {
+            if (gd_nformat_loaders < 16) gd_format_loaders[gd_nformat_loaders++] = loader;
+        } else {
+            int found = 0;
+            for (int i = 0; i < gd_nformat_loaders; i++)
+                if (gd_format_loaders[i] == loader) {
+                    gd_format_loaders[i] = gd_format_loaders[--gd_nformat_loaders];
+                    found = 1;
+                    break;
+                }
+            if (!found) gd_host_error("remove_resource_format_loader", "loader was not registered");
+        }
+        gd_var_nil((HVariant *)r_ret);
+        return;
+    }
     if (argc < 1 || gd_var_check(args[0])->type != VT_STRING_NAME) {
         r_error->error = 2; /* the first argument of both is a StringName */
         gd_var_nil((HVariant *)r_ret);
@@ -524,6 +581,22 @@ static void gdi_object_method_bind_call(void *mb, void *obj, const void *const *
     gd_fatal("object_method_bind_call: unknown method bind %p", mb);
 }
 
+/* FileAccess.get_file_as_bytes(path): res:// from mounted packs, then the res root. */
+static void gdi_object_method_bind_ptrcall(void *mb, void *obj, const void *const *args, void *r_ret) {
+    if (mb != &MB_FILE_AS_BYTES) gd_fatal("object_method_bind_ptrcall: unknown method bind %p", mb);
+    if (obj != NULL) gd_host_error("FileAccess.get_file_as_bytes", "static method called with an instance");
+    const char *path = gd_s(args[0]);
+    size_t n = 0;
+    unsigned char *bytes = gd_res_read(path, &n);
+    if (!bytes) {
+        gd_host_error("FileAccess.get_file_as_bytes", "Can't open file from path '%s'.", path);
+        return; /* r_ret stays the empty array, as in Godot */
+    }
+    gd_packed_resize(r_ret, VT_PACKED_BYTE_ARRAY, (int64_t)n);
+    if (n) memcpy(gd_packed_at(r_ret, VT_PACKED_BYTE_ARRAY, 0, 1), bytes, n);
+    free(bytes);
+}
+
 Deferred *gd_deferred_take(void) {
     pthread_mutex_lock(&g_deferred_lock);
     Deferred *d = g_deferred_head;
@@ -558,7 +631,7 @@ static const struct {
     F(classdb_register_extension_class_signal) F(classdb_unregister_extension_class)
     F(object_set_instance) F(object_get_instance_binding) F(object_set_instance_binding) F(object_destroy)
     F(object_get_instance_id) F(object_get_instance_from_id) F(object_get_class_name)
-    F(classdb_get_method_bind) F(object_method_bind_call)
+    F(classdb_get_method_bind) F(object_method_bind_call) F(object_method_bind_ptrcall) F(global_get_singleton)
 };
 
 GDAnyFunc gd_classdb_proc(const char *name) {

@@ -493,6 +493,101 @@ out:
     for (int i = 0; i < argc; i++) gd_var_destroy(&args[i]);
 }
 
+/* ---- ResourceLoader.load as Godot does it: ask each registered format loader
+ * for its extensions (virtual _get_recognized_extensions), then call its _load
+ * virtual; results are cached by path while the object lives (CACHE_MODE_REUSE). */
+typedef void (*CallVirtual)(void *instance, const void *const *args, void *ret);
+typedef CallVirtual (*GetVirtual)(void *userdata, const void *name);
+
+static struct { char *path; HObj *obj; } g_cache[64];
+static int g_ncache;
+
+static CallVirtual find_virtual(HObj *loader, const char *name) {
+    GetVirtual get = (GetVirtual)loader->ext->info.get_virtual_func;
+    if (!get) return NULL;
+    HStr *sn = gd_str_new(VT_STRING_NAME, name, strlen(name));
+    CallVirtual fn = get(loader->ext->info.class_userdata, &sn);
+    gd_str_release(sn);
+    return fn;
+}
+
+static int recognizes(HObj *loader, const char *ext) {
+    CallVirtual fn = find_virtual(loader, "_get_recognized_extensions");
+    if (!fn) return 0;
+    unsigned char list[16];
+    gd_val_default(VT_PACKED_STRING_ARRAY, list);
+    fn(loader->instance, NULL, list);
+    int found = 0;
+    HPacked *p = gd_packed_get(list, VT_PACKED_STRING_ARRAY);
+    for (int64_t i = 0; p && i < gd_packed_len(p) && !found; i++)
+        found = !strcmp(gd_s(gd_packed_at(list, VT_PACKED_STRING_ARRAY, i, 0)), ext);
+    gd_val_destroy(VT_PACKED_STRING_ARRAY, list);
+    return found;
+}
+
+static void cmd_load(Cur *c) {
+    char var[128];
+    HVariant pathv;
+    if (!parse_word(c, var, sizeof var) || !parse_value(c, &pathv)) { FAIL("load: %s", c->err); return; }
+    if (pathv.type != VT_STRING) { FAIL("load: the path must be a string"); gd_var_destroy(&pathv); return; }
+    const char *path = gd_s(pathv.u.raw);
+    HObj *obj = NULL;
+    for (int i = 0; i < g_ncache; i++)
+        if (!strcmp(g_cache[i].path, path)) obj = g_cache[i].obj;
+    if (obj) {
+        printf("=> (cached) ");
+    } else {
+        const char *dot = strrchr(path, '.');
+        HObj *loader = NULL;
+        for (int i = 0; i < gd_nformat_loaders && !loader; i++)
+            if (dot && recognizes(gd_format_loaders[i], dot + 1)) loader = gd_format_loaders[i];
+        CallVirtual load = loader ? find_virtual(loader, "_load") : NULL;
+        if (!load) {
+            gd_host_error("ResourceLoader::load", "No loader found for resource: %s", path);
+        } else {
+            HStr *p1 = gd_str_new(VT_STRING, path, strlen(path)), *p2 = gd_str_new(VT_STRING, path, strlen(path));
+            uint8_t threads = 0;
+            int64_t cache_mode = 1;
+            const void *argv[4] = { &p1, &p2, &threads, &cache_mode };
+            HVariant ret;
+            gd_var_nil(&ret);
+            load(loader->instance, argv, &ret);
+            gd_str_release(p1);
+            gd_str_release(p2);
+            if (ret.type == VT_OBJECT && ret.u.p) {
+                obj = gd_obj_check(ret.u.p);
+                if (g_ncache < 64) g_cache[g_ncache++].path = gd_xstrdup(path), g_cache[g_ncache - 1].obj = obj;
+            } else {
+                char *r = gd_repr(&ret);
+                gd_host_error("ResourceLoader::load", "Failed loading resource: %s (loader returned %s)", path, r);
+                free(r);
+            }
+            gd_var_destroy(&ret);
+        }
+    }
+    gd_var_destroy(&pathv);
+    if (!obj) { printf("=> null\n"); return; }
+    Var *v = find_var(var);
+    if (v) v->obj = obj;
+    else {
+        vars = gd_xrealloc(vars, sizeof(Var) * (size_t)(nvars + 1));
+        vars[nvars++] = (Var){ gd_xstrdup(var), obj };
+    }
+    Buf b = {0};
+    gd_repr_object(&b, obj);
+    printf("=> %s\n", b.p);
+    free(b.p);
+}
+
+static void forget_cached(HObj *o) {
+    for (int i = 0; i < g_ncache; i++)
+        if (g_cache[i].obj == o) {
+            free(g_cache[i].path);
+            g_cache[i] = g_cache[--g_ncache];
+            i--;
+        }
+}
+
 static void cmd_prop(Cur *c, int set) {
     char var[128], prop[128];
     if (!parse_word(c, var, sizeof var) || !parse_word(c, prop, sizeof prop)) { FAIL("%s", c->err); return; }
@@ -520,8 +615,12 @@ static void cmd_free(Cur *c) {
     if (!parse_word(c, var, sizeof var)) { FAIL("free: %s", c->err); return; }
     Var *v = find_var(var);
     if (!v) { FAIL("unknown variable '%s'", var); return; }
-    gd_obj_delete(v->obj);
+    HObj *o = v->obj;
     remove_var(v);
+    for (int i = 0; i < nvars; i++)
+        if (vars[i].obj == o) { remove_var(&vars[i]); i--; } /* other names of the same object */
+    forget_cached(o);
+    gd_obj_delete(o);
 }
 
 static long parse_long(Cur *c, int *ok) {
@@ -627,11 +726,30 @@ static void run_line(char *line) {
             free(e);
         }
         for (int i = 0; i < argc && argc > 0; i++) gd_var_destroy(&args[i]);
+    } else if (!strcmp(cmd, "load")) {
+        cmd_load(&c);
+    } else if (!strcmp(cmd, "res_root")) {
+        HVariant d;
+        if (!parse_value(&c, &d) || d.type != VT_STRING) { FAIL("res_root: expected a path string"); return; }
+        gd_res_set_root(gd_s(d.u.raw));
+        gd_var_destroy(&d);
+    } else if (!strcmp(cmd, "mount_pack")) {
+        HVariant d;
+        if (!parse_value(&c, &d) || d.type != VT_STRING) { FAIL("mount_pack: expected a path string"); return; }
+        printf("=> %s\n", gd_pck_mount(gd_s(d.u.raw)) ? "true" : "false");
+        gd_var_destroy(&d);
+    } else if (!strcmp(cmd, "expect_same")) {
+        char a[128], b2[128];
+        if (!parse_word(&c, a, sizeof a) || !parse_word(&c, b2, sizeof b2)) { FAIL("%s", c.err); return; }
+        Var *va = find_var(a), *vb = find_var(b2);
+        if (!va || !vb || va->obj != vb->obj) FAIL("%s and %s are not the same object", a, b2);
+        else printf("ok: same object\n");
     } else if (!strcmp(cmd, "deinit")) {
         /* As Godot at shutdown: every level in reverse; no extension class may be left. */
         if (!g_initialized) { FAIL("deinit: not initialized"); return; }
         deinit_levels();
         if (gd_registered_class_count() > 0) { gd_report_left_classes(); FAIL("deinit left classes registered"); }
+        else if (gd_nformat_loaders > 0) FAIL("deinit left %d format loader(s) registered", gd_nformat_loaders);
         else printf("ok: deinitialized, no classes registered\n");
     } else if (!strcmp(cmd, "init")) {
         if (g_initialized) { FAIL("init: already initialized"); return; }
@@ -724,8 +842,10 @@ int main(int argc, char **argv) {
 
     while (nvars > 0) {
         printf("note: freeing '%s' still alive at end of scenario\n", vars[0].name);
-        gd_obj_delete(vars[0].obj);
-        remove_var(&vars[0]);
+        HObj *o = vars[0].obj;
+        for (int i = nvars - 1; i >= 0; i--)
+            if (vars[i].obj == o) remove_var(&vars[i]);
+        gd_obj_delete(o);
     }
     free(vars);
     if (g_initialized) deinit_levels();
@@ -736,6 +856,11 @@ int main(int argc, char **argv) {
     if (g_failed) rc = GDHOST_EXIT_FAIL;
     if (gd_registered_class_count() > 0) {
         gd_report_left_classes();
+        rc = GDHOST_EXIT_CLASSES_LEFT;
+    }
+    if (gd_nformat_loaders > 0) {
+        printf("ERROR: %d resource format loader(s) still registered with ResourceLoader after deinitialization\n",
+               gd_nformat_loaders);
         rc = GDHOST_EXIT_CLASSES_LEFT;
     }
     printf("gdhost: %s (exit %d)\n", rc == 0 ? "OK" : "FAILED", rc);

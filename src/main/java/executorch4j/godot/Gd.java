@@ -149,6 +149,23 @@ final class Gd {
     }
   }
 
+  /** String(StringName): constructor index 2 of String in 4.3 (0 default, 1 copy, 2 StringName). */
+  void stringFromStringName(MemorySegment dst, MemorySegment stringName) {
+    if (stringFromName == null) {
+      MemorySegment fn = callAddress("variant_get_ptr_constructor", FunctionDescriptor.of(PTR, I32, I32), GType.STRING.id, 2);
+      stringFromName = downcall(fn, FunctionDescriptor.ofVoid(PTR, PTR));
+    }
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment args = a.allocate(ValueLayout.ADDRESS);
+      args.set(ValueLayout.ADDRESS, 0, stringName);
+      stringFromName.invokeExact(dst, args);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  private MethodHandle stringFromName;
+
   /** Destroys the builtin value of type t at p. */
   void destroy(GType t, MemorySegment p) {
     MethodHandle h = dtor.computeIfAbsent(t, k -> {
@@ -228,6 +245,9 @@ final class Gd {
   /** 4.3 hashes of the engine methods used (extension_api.json, "classes"). */
   static final long HASH_EMIT_SIGNAL = 4047867050L;
   static final long HASH_CALL_DEFERRED = 3400424181L;
+  static final long HASH_GET_FILE_AS_BYTES = 659035735L;
+  static final long HASH_ADD_FORMAT_LOADER = 2896595483L;
+  static final long HASH_REMOVE_FORMAT_LOADER = 405397102L;
   private final Map<String, MemorySegment> binds = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
@@ -236,14 +256,7 @@ final class Gd {
    * Object.emit_signal (main thread).
    */
   void callEngine(String cls, String method, long hash, MemorySegment object, MemorySegment... variants) {
-    MemorySegment bind = binds.computeIfAbsent(cls + "." + method, k -> {
-      MemorySegment b = callAddress("classdb_get_method_bind", FunctionDescriptor.of(PTR, PTR, PTR, I64),
-          stringName(cls), stringName(method), hash);
-      if (b.equals(MemorySegment.NULL)) {
-        throw new IllegalStateException("Godot has no method " + cls + "." + method + " with hash " + hash);
-      }
-      return b;
-    });
+    MemorySegment bind = methodBind(cls, method, hash);
     try (Arena a = Arena.ofConfined()) {
       MemorySegment argv = a.allocate(ValueLayout.ADDRESS, Math.max(1, variants.length));
       for (int i = 0; i < variants.length; i++) {
@@ -257,6 +270,38 @@ final class Gd {
       if (err.get(I32, 0) != 0) {
         throw new IllegalStateException(cls + "." + method + " failed with call error " + err.get(I32, 0));
       }
+    }
+  }
+
+  /** An engine singleton, e.g. ResourceLoader. */
+  MemorySegment singleton(String name) {
+    MemorySegment o = callAddress("global_get_singleton", FunctionDescriptor.of(PTR, PTR), stringName(name));
+    if (o.equals(MemorySegment.NULL)) {
+      throw new IllegalStateException("Godot has no singleton " + name);
+    }
+    return o;
+  }
+
+  /** A method bind of an engine class, by name and 4.3 hash. */
+  MemorySegment methodBind(String cls, String method, long hash) {
+    return binds.computeIfAbsent(cls + "." + method, k -> {
+      MemorySegment b = callAddress("classdb_get_method_bind", FunctionDescriptor.of(PTR, PTR, PTR, I64),
+          stringName(cls), stringName(method), hash);
+      if (b.equals(MemorySegment.NULL)) {
+        throw new IllegalStateException("Godot has no method " + cls + "." + method + " with hash " + hash);
+      }
+      return b;
+    });
+  }
+
+  /** {@code object_method_bind_ptrcall}: typed arguments, typed (initialized) result. */
+  void ptrcallEngine(MemorySegment bind, MemorySegment object, MemorySegment ret, MemorySegment... args) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment argv = a.allocate(ValueLayout.ADDRESS, Math.max(1, args.length));
+      for (int i = 0; i < args.length; i++) {
+        argv.setAtIndex(ValueLayout.ADDRESS, i, args[i]);
+      }
+      call("object_method_bind_ptrcall", FunctionDescriptor.ofVoid(PTR, PTR, PTR, PTR), bind, object, argv, ret);
     }
   }
 

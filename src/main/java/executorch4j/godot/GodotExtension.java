@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class GodotExtension {
   static final String CLASS = "ExecuTorchResource";
+  static final String LOADER_CLASS = "ExecuTorchResourceLoader";
   static final int LEVEL_SCENE = 2;
   static final int PROPERTY_USAGE_DEFAULT = 6;
   static final int PROPERTY_USAGE_STORAGE = 2;
@@ -63,6 +64,10 @@ final class GodotExtension {
   static Variants variants;
   private static final List<ClassMethod> METHODS = new ArrayList<>();
   private static final Map<Long, ResourceInstance> INSTANCES = new ConcurrentHashMap<>();
+  /** Our Godot objects by address, for the loader that creates them. */
+  private static final Map<Long, ResourceInstance> BY_OBJECT = new ConcurrentHashMap<>();
+  /** The loader object, held in a Variant (a reference) while it is registered. */
+  private static MemorySegment loaderVariant;
   private static final AtomicLong IDS = new AtomicLong(1);
   private static boolean registered;
 
@@ -74,6 +79,18 @@ final class GodotExtension {
       MemorySegment.class), FunctionDescriptor.of(PTR, PTR));
   private static final MemorySegment FREE = stub("freeInstance", MethodType.methodType(void.class,
       MemorySegment.class, MemorySegment.class), FunctionDescriptor.ofVoid(PTR, PTR));
+  private static final MemorySegment CREATE_LOADER = stub("createLoader", MethodType.methodType(MemorySegment.class,
+      MemorySegment.class), FunctionDescriptor.of(PTR, PTR));
+  private static final MemorySegment FREE_LOADER = stub("freeLoader", MethodType.methodType(void.class,
+      MemorySegment.class, MemorySegment.class), FunctionDescriptor.ofVoid(PTR, PTR));
+  private static final MemorySegment GET_VIRTUAL = stub("getVirtual", MethodType.methodType(MemorySegment.class,
+      MemorySegment.class, MemorySegment.class), FunctionDescriptor.of(PTR, PTR, PTR));
+  private static final Map<String, MemorySegment> VIRTUALS = Map.of(
+      "_get_recognized_extensions", virtualStub("recognizedExtensions"),
+      "_handles_type", virtualStub("handlesType"),
+      "_recognize_path", virtualStub("recognizePath"),
+      "_get_resource_type", virtualStub("resourceType"),
+      "_load", virtualStub("load"));
   private static final MemorySegment CALL = stub("call", MethodType.methodType(void.class, MemorySegment.class,
       MemorySegment.class, MemorySegment.class, long.class, MemorySegment.class, MemorySegment.class),
       FunctionDescriptor.ofVoid(PTR, PTR, PTR, I64, PTR, PTR));
@@ -82,6 +99,11 @@ final class GodotExtension {
       FunctionDescriptor.ofVoid(PTR, PTR, PTR, PTR));
 
   private GodotExtension() {}
+
+  private static MemorySegment virtualStub(String name) {
+    return stub(name, MethodType.methodType(void.class, MemorySegment.class, MemorySegment.class, MemorySegment.class),
+        FunctionDescriptor.ofVoid(PTR, PTR, PTR));
+  }
 
   private static MemorySegment stub(String name, MethodType type, FunctionDescriptor d) {
     try {
@@ -109,6 +131,7 @@ final class GodotExtension {
     try {
       if (level == LEVEL_SCENE && !registered) {
         registerClass();
+        registerLoader();
         registered = true;
       }
     } catch (Throwable t) {
@@ -119,6 +142,7 @@ final class GodotExtension {
   private static void deinitialize(MemorySegment userdata, int level) {
     try {
       if (level == LEVEL_SCENE && registered) {
+        unregisterLoader();
         gd.call("classdb_unregister_extension_class", FunctionDescriptor.ofVoid(PTR, PTR), gd.library,
             gd.stringName(CLASS));
         registered = false;
@@ -137,7 +161,9 @@ final class GodotExtension {
       MemorySegment object = gd.callAddress("classdb_construct_object", FunctionDescriptor.of(PTR, PTR),
           gd.stringName("Resource"));
       long id = IDS.getAndIncrement();
-      INSTANCES.put(id, new ResourceInstance(gd, object));
+      ResourceInstance r = new ResourceInstance(gd, object);
+      INSTANCES.put(id, r);
+      BY_OBJECT.put(object.address(), r);
       gd.call("object_set_instance", FunctionDescriptor.ofVoid(PTR, PTR, PTR), object, gd.stringName(CLASS),
           MemorySegment.ofAddress(id));
       return object;
@@ -151,6 +177,7 @@ final class GodotExtension {
     try {
       ResourceInstance r = INSTANCES.remove(instance.address());
       if (r != null) {
+        BY_OBJECT.remove(r.object.address());
         r.unload();
       }
     } catch (Throwable t) {
@@ -232,6 +259,174 @@ final class GodotExtension {
       }
     } catch (Throwable t) {
       report(CLASS + " ptrcall failed", t);
+    }
+  }
+
+  // ------------------------------------------------------- resource loader
+
+  /**
+   * {@code load("res://model.pte")}: a ResourceFormatLoader for .pte files, registered with
+   * ResourceLoader at the SCENE level. It reads through Godot's FileAccess, so res:// inside
+   * exported PCK packs and user:// work as for any resource.
+   */
+  private static void registerLoader() {
+    MemorySegment info = Arena.global().allocate(CLASS_INFO3);
+    info.set(U8, 2, (byte) 1); // is_exposed
+    info.set(ValueLayout.ADDRESS, CLASS_INFO3.byteOffset(MemoryLayout.PathElement.groupElement("create_instance_func")), CREATE_LOADER);
+    info.set(ValueLayout.ADDRESS, CLASS_INFO3.byteOffset(MemoryLayout.PathElement.groupElement("free_instance_func")), FREE_LOADER);
+    info.set(ValueLayout.ADDRESS, CLASS_INFO3.byteOffset(MemoryLayout.PathElement.groupElement("get_virtual_func")), GET_VIRTUAL);
+    gd.call("classdb_register_extension_class3", FunctionDescriptor.ofVoid(PTR, PTR, PTR, PTR), gd.library,
+        gd.stringName(LOADER_CLASS), gd.stringName("ResourceFormatLoader"), info);
+    MemorySegment loader = gd.callAddress("classdb_construct_object", FunctionDescriptor.of(PTR, PTR),
+        gd.stringName(LOADER_CLASS));
+    loaderVariant = Arena.global().allocate(GType.VARIANT_SIZE, 8);
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment slot = a.allocate(ValueLayout.ADDRESS);
+      slot.set(ValueLayout.ADDRESS, 0, loader);
+      gd.variantFrom(GType.OBJECT, loaderVariant, slot);
+      MemorySegment atFront = a.allocate(GType.VARIANT_SIZE, 8);
+      variants.write(false, atFront);
+      gd.callEngine("ResourceLoader", "add_resource_format_loader", Gd.HASH_ADD_FORMAT_LOADER,
+          gd.singleton("ResourceLoader"), loaderVariant, atFront);
+    }
+  }
+
+  private static void unregisterLoader() {
+    if (loaderVariant != null) {
+      gd.callEngine("ResourceLoader", "remove_resource_format_loader", Gd.HASH_REMOVE_FORMAT_LOADER,
+          gd.singleton("ResourceLoader"), loaderVariant);
+      gd.call("variant_destroy", FunctionDescriptor.ofVoid(PTR), loaderVariant); // drops our reference
+      loaderVariant = null;
+    }
+    gd.call("classdb_unregister_extension_class", FunctionDescriptor.ofVoid(PTR, PTR), gd.library,
+        gd.stringName(LOADER_CLASS));
+  }
+
+  /** The bytes of a res://, user:// or OS path, read through Godot's FileAccess (packs included). */
+  static byte[] readFile(String path) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment str = a.allocate(GType.STRING.size, 8);
+      gd.newString(str, path, a);
+      MemorySegment data = a.allocate(GType.PACKED_BYTE_ARRAY.size, 8);
+      gd.construct(GType.PACKED_BYTE_ARRAY, data);
+      try {
+        gd.ptrcallEngine(gd.methodBind("FileAccess", "get_file_as_bytes", Gd.HASH_GET_FILE_AS_BYTES),
+            MemorySegment.NULL, data, str);
+        return (byte[]) variants.readValue(GType.PACKED_BYTE_ARRAY, data);
+      } finally {
+        gd.destroy(GType.PACKED_BYTE_ARRAY, data);
+        gd.destroy(GType.STRING, str);
+      }
+    }
+  }
+
+  private static MemorySegment createLoader(MemorySegment classUserdata) {
+    try {
+      MemorySegment object = gd.callAddress("classdb_construct_object", FunctionDescriptor.of(PTR, PTR),
+          gd.stringName("ResourceFormatLoader"));
+      gd.call("object_set_instance", FunctionDescriptor.ofVoid(PTR, PTR, PTR), object, gd.stringName(LOADER_CLASS),
+          MemorySegment.ofAddress(1));
+      return object;
+    } catch (Throwable t) {
+      report("creating " + LOADER_CLASS + " failed", t);
+      return MemorySegment.NULL;
+    }
+  }
+
+  private static void freeLoader(MemorySegment classUserdata, MemorySegment instance) {}
+
+  private static MemorySegment getVirtual(MemorySegment classUserdata, MemorySegment name) {
+    try {
+      String n = (String) variants.readValue(GType.STRING_NAME, name.reinterpret(8));
+      return VIRTUALS.getOrDefault(n, MemorySegment.NULL);
+    } catch (Throwable t) {
+      report("looking up a virtual of " + LOADER_CLASS + " failed", t);
+      return MemorySegment.NULL;
+    }
+  }
+
+  private static MemorySegment arg(MemorySegment args, int i, long size) {
+    return args.reinterpret(8L * (i + 1)).getAtIndex(ValueLayout.ADDRESS, i).reinterpret(size);
+  }
+
+  private static void replace(GType t, MemorySegment ret, Object value) {
+    MemorySegment r = ret.reinterpret(t == GType.NIL ? GType.VARIANT_SIZE : Math.max(8, t.size));
+    if (t == GType.NIL) {
+      gd.call("variant_destroy", FunctionDescriptor.ofVoid(PTR), r);
+      variants.write(value, r);
+      return;
+    }
+    if (t.isBuiltinObject()) {
+      gd.destroy(t, r);
+    }
+    try (Arena a = Arena.ofConfined()) {
+      variants.writeValue(value, t, r, a);
+    }
+  }
+
+  private static void recognizedExtensions(MemorySegment instance, MemorySegment args, MemorySegment ret) {
+    try {
+      replace(GType.PACKED_STRING_ARRAY, ret, new String[] {"pte"});
+    } catch (Throwable t) {
+      report("_get_recognized_extensions", t);
+    }
+  }
+
+  private static void handlesType(MemorySegment instance, MemorySegment args, MemorySegment ret) {
+    try {
+      String type = (String) variants.readValue(GType.STRING_NAME, arg(args, 0, 8));
+      ret.reinterpret(1).set(U8, 0, (byte) (type.equals(CLASS) || type.equals("Resource") ? 1 : 0));
+    } catch (Throwable t) {
+      report("_handles_type", t);
+    }
+  }
+
+  private static void recognizePath(MemorySegment instance, MemorySegment args, MemorySegment ret) {
+    try {
+      String path = (String) variants.readValue(GType.STRING, arg(args, 0, 8));
+      ret.reinterpret(1).set(U8, 0, (byte) (path.toLowerCase(java.util.Locale.ROOT).endsWith(".pte") ? 1 : 0));
+    } catch (Throwable t) {
+      report("_recognize_path", t);
+    }
+  }
+
+  private static void resourceType(MemorySegment instance, MemorySegment args, MemorySegment ret) {
+    try {
+      String path = (String) variants.readValue(GType.STRING, arg(args, 0, 8));
+      replace(GType.STRING, ret, path.toLowerCase(java.util.Locale.ROOT).endsWith(".pte") ? CLASS : "");
+    } catch (Throwable t) {
+      report("_get_resource_type", t);
+    }
+  }
+
+  /** _load(path, original_path, use_sub_threads, cache_mode) -> the resource, or an Error int. */
+  private static void load(MemorySegment instance, MemorySegment args, MemorySegment ret) {
+    try {
+      String path = (String) variants.readValue(GType.STRING, arg(args, 0, 8));
+      byte[] bytes = readFile(path);
+      if (bytes.length == 0) {
+        gd.printError("ExecuTorchResource: cannot read " + path, "_load");
+        replace(GType.NIL, ret, ResourceInstance.ERR_FILE_CANT_READ);
+        return;
+      }
+      MemorySegment object = gd.callAddress("classdb_construct_object", FunctionDescriptor.of(PTR, PTR),
+          gd.stringName(CLASS));
+      ResourceInstance r = BY_OBJECT.get(object.address());
+      long err = r == null ? ResourceInstance.FAILED : r.loadFromResource(bytes, path);
+      if (err != ResourceInstance.OK) {
+        gd.call("object_destroy", FunctionDescriptor.ofVoid(PTR), object);
+        replace(GType.NIL, ret, err);
+        return;
+      }
+      try (Arena a = Arena.ofConfined()) {
+        MemorySegment slot = a.allocate(ValueLayout.ADDRESS);
+        slot.set(ValueLayout.ADDRESS, 0, object);
+        MemorySegment r2 = ret.reinterpret(GType.VARIANT_SIZE);
+        gd.call("variant_destroy", FunctionDescriptor.ofVoid(PTR), r2);
+        gd.variantFrom(GType.OBJECT, r2, slot);
+      }
+    } catch (Throwable t) {
+      report("_load", t);
     }
   }
 

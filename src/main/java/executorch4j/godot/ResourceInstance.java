@@ -105,8 +105,11 @@ final class ResourceInstance {
 
   long loadFromFile(String path) {
     if (path.startsWith("res://") || path.startsWith("user://")) {
-      return fail(ERR_FILE_NOT_FOUND, "load_from_file", path + ": pass an OS path, e.g. "
-          + "ProjectSettings.globalize_path(\"" + path + "\")");
+      byte[] data = GodotExtension.readFile(path); // through FileAccess: packs included
+      if (data.length == 0) {
+        return fail(ERR_FILE_NOT_FOUND, "load_from_file", "cannot read " + path);
+      }
+      return loadFromResource(data, path);
     }
     try {
       byte[] data = Files.readAllBytes(Path.of(path));
@@ -120,6 +123,15 @@ final class ResourceInstance {
     } catch (IOException e) {
       return fail(ERR_FILE_CANT_READ, "load_from_file", "cannot read " + path + ": " + e.getMessage());
     }
+  }
+
+  /** From the resource loader: bytes read through FileAccess from a res:// or user:// path. */
+  long loadFromResource(byte[] data, String path) {
+    long err = loadBytes(data, "load");
+    if (err == OK) {
+      sourcePath = path;
+    }
+    return err;
   }
 
   long loadFromBuffer(byte[] data) {
@@ -389,7 +401,7 @@ final class ResourceInstance {
     if (sourcePath.isEmpty()) {
       return model == null ? "" : "model";
     }
-    String f = Path.of(sourcePath).getFileName().toString();
+    String f = sourcePath.substring(sourcePath.lastIndexOf('/') + 1);
     return f.endsWith(".pte") ? f.substring(0, f.length() - 4) : f;
   }
 

@@ -88,13 +88,11 @@ final class Variants {
     };
   }
 
+  /** A StringName's text, through a String built by String's StringName constructor. */
   private String stringNameText(MemorySegment sn) {
     try (Arena a = Arena.ofConfined()) {
-      MemorySegment v = a.allocate(GType.VARIANT_SIZE, 8);
-      gd.variantFrom(GType.STRING_NAME, v, sn);
-      MemorySegment s = a.allocate(8, 8);
-      gd.variantTo(GType.STRING, s, v);
-      gd.call("variant_destroy", FunctionDescriptor.ofVoid(PTR), v);
+      MemorySegment s = a.allocate(GType.STRING.size, 8);
+      gd.stringFromStringName(s, sn);
       try {
         return gd.readString(s);
       } finally {
