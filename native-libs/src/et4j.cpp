@@ -267,7 +267,11 @@ class FacadeAllocator final : public MemoryAllocator {
   ~FacadeAllocator() override { release_all(); }
 
   void *allocate(size_t size, size_t alignment = kDefaultAlignment) override {
-    if (!is_pow2(alignment)) return nullptr;
+    // size + alignment below must not wrap (a corrupt program can ask for anything).
+    if (!is_pow2(alignment) || size > SIZE_MAX / 2 - alignment) {
+      failed_bytes_ += 1;
+      return nullptr;
+    }
     void *p = nullptr;
     switch (cfg_.memory_policy) {
       case ET_MEMORY_STATIC: p = pool_allocate(size, alignment); break;
@@ -931,7 +935,8 @@ et_status et_program_method_info(const et_program *program, const char *method,
     auto sz = mm->memory_planned_buffer_size(i);
     if (!sz.ok()) return fail_runtime(sz.error(), "cannot read planned buffer size");
     if (sz.get() < 0) return fail(0x23, "planned buffer %zu has negative size", i);
-    info.planned_bytes += sz.get();
+    if (__builtin_add_overflow(info.planned_bytes, sz.get(), &info.planned_bytes))
+      return fail(0x23, "planned buffer sizes overflow 64 bits");
   }
   info.num_backends = static_cast<int64_t>(mm->num_backends());
   *out_info = info;
