@@ -1147,8 +1147,12 @@ et_status et_method_set_input(et_method *method, int64_t index, int32_t dtype, c
       return fail(ET_ERR_INPUT_MISMATCH, "input_%lld: shape overflows", (long long)index);
     numel *= (uint64_t)sizes[i];
   }
-  for (int32_t i = rank - 1, s = 1; i >= 0; i--) {
-    strides[i] = s;
+  int64_t s = 1;  // strides are int32 in ExecuTorch: refuse shapes whose strides overflow
+  for (int32_t i = rank - 1; i >= 0; i--) {
+    if (s > INT32_MAX)
+      return fail(ET_ERR_INPUT_MISMATCH, "input_%lld: shape too large (a stride exceeds INT32_MAX)",
+                  (long long)index);
+    strides[i] = static_cast<TensorImpl::StridesType>(s);
     s *= sz[i] == 0 ? 1 : sz[i];
   }
   if (numel > UINT64_MAX / esize || numel * esize != nbytes)
@@ -1187,6 +1191,7 @@ et_status et_method_input_dynamic_dims(et_method *method, int64_t index, uint8_t
       order[i] = static_cast<TensorImpl::DimOrderType>(i);
     }
     for (size_t i = rank, s = 1; i-- > 0;) {
+      if (s > INT32_MAX) return Error::InvalidArgument;  // strides are int32 in ExecuTorch
       strides[i] = static_cast<TensorImpl::StridesType>(s);
       s *= sz[i] == 0 ? 1 : sz[i];
     }
