@@ -904,13 +904,18 @@ public final class ExecuTorchModel implements AutoCloseable {
     }
     lastRun = m;
     int status;
-    if (n <= 4) {
-      // Input data pointers sit inside structs, which FFM does not keep alive; passing the
-      // segments as (unused) arguments too makes FFM hold their arenas open for the call.
-      status = Et4j.et_method_forward(m.handle, m.inputDescs, n, m.outputViews, m.outputView.length, elapsed,
-          keep(inputs, 0), keep(inputs, 1), keep(inputs, 2), keep(inputs, 3));
-    } else {
-      status = forwardInputByInput(m, inputs);
+    try {
+      if (n <= 4) {
+        // Input data pointers sit inside structs, which FFM does not keep alive; passing the
+        // segments as (unused) arguments too makes FFM hold their arenas open for the call,
+        // and refuse a freed or foreign-thread segment before any native code runs.
+        status = Et4j.et_method_forward(m.handle, m.inputDescs, n, m.outputViews, m.outputView.length, elapsed,
+            keep(inputs, 0), keep(inputs, 1), keep(inputs, 2), keep(inputs, 3));
+      } else {
+        status = forwardInputByInput(m, inputs);
+      }
+    } catch (IllegalStateException | WrongThreadException e) {
+      throw unusableInput(m, inputs, e);
     }
     if (status != 0) {
       throw forwardError(m, inputs, status);
@@ -958,15 +963,10 @@ public final class ExecuTorchModel implements AutoCloseable {
       throw mismatch(t, x, "");
     }
     MemorySegment data = x.segment();
-    if (!data.scope().isAlive()) {
-      throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
-          t.name() + ": the tensor's memory was freed (its arena is closed)");
-    }
-    if (!data.isAccessibleBy(Thread.currentThread())) {
-      throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
-          t.name() + ": the tensor's memory is confined to another thread");
-    }
-    if (checkFinite && x.dtype().isFloatingPoint()) {
+    // A freed or foreign-thread segment is refused by FFM itself when it is passed to the
+    // downcall (see run); forwardError then names the input.
+    if (checkFinite && x.dtype().isFloatingPoint() && data.scope().isAlive()
+        && data.isAccessibleBy(Thread.currentThread())) {
       long bad = Elements.firstNonFinite(data, x.dtype());
       if (bad >= 0) {
         throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH, t.name() + ": element " + bad + " is "
@@ -1007,6 +1007,23 @@ public final class ExecuTorchModel implements AutoCloseable {
     }
     MemorySegment data = MemorySegment.ofAddress(address).reinterpret(nbytes, arena, null);
     return Tensor.wrap(data, DType.fromCode(dtype), shape);
+  }
+
+  /** The input whose memory FFM refused: freed, or confined to another thread. */
+  private static ExecuTorchException unusableInput(LoadedMethod m, Tensor[] inputs, RuntimeException cause) {
+    for (int i = 0; i < inputs.length; i++) {
+      MemorySegment data = inputs[i].segment();
+      String name = m.meta.inputs().get(i).name();
+      if (!data.scope().isAlive()) {
+        return new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
+            name + ": the tensor's memory was freed (its arena is closed)", cause);
+      }
+      if (!data.isAccessibleBy(Thread.currentThread())) {
+        return new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
+            name + ": the tensor's memory is confined to another thread", cause);
+      }
+    }
+    return new ExecuTorchException(ErrorCode.INPUT_MISMATCH, "an input's memory cannot be used: " + cause, cause);
   }
 
   private ExecuTorchException forwardError(LoadedMethod m, Tensor[] inputs, int status) {
