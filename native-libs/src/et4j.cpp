@@ -512,22 +512,130 @@ class FlatReader {
 // "DELEGATE_CALL XnnpackBackend".
 using InstructionNames = std::vector<std::vector<std::string>>;
 
-InstructionNames read_instruction_names(DataLoader *loader, const char *method) {
-  InstructionNames names;
+// The program's flatbuffer bytes (without the segments that follow it).
+Result<FreeableBuffer> load_flatbuffer(DataLoader *loader) {
   using SegmentInfo = DataLoader::SegmentInfo;
   auto total = loader->size();
-  if (!total.ok() || total.get() < 32) return names;
+  if (!total.ok()) return total.error();
+  if (total.get() < 32) return Error::InvalidProgram;
   size_t size = total.get();
   // The extended header "eh00" at offset 8 gives the flatbuffer's own size.
   auto head = loader->load(0, 32, SegmentInfo(SegmentInfo::Type::Program));
-  if (!head.ok()) return names;
+  if (!head.ok()) return head.error();
   const auto *h = static_cast<const uint8_t *>(head->data());
   if (std::memcmp(h + 8, "eh00", 4) == 0) {
     uint64_t program_size = 0;
     std::memcpy(&program_size, h + 16, 8);
     if (program_size > 0 && program_size <= size) size = program_size;
   }
-  auto buf = loader->load(0, size, SegmentInfo(SegmentInfo::Type::Program));
+  return loader->load(0, size, SegmentInfo(SegmentInfo::Type::Program));
+}
+
+// Checks the indexes ExecuTorch 1.5.1 trusts without checking (see KNOWN_ISSUES.md): every
+// value index of method inputs/outputs, chains and instructions below the method's value count,
+// every operator and delegate index in range, every operator named, every jump inside its
+// chain, every tensor-list item a value. Returns an empty string or what is wrong.
+std::string check_program_indexes(DataLoader *loader) {
+  auto buf = load_flatbuffer(loader);
+  if (!buf.ok()) return "cannot read the program";
+  FlatReader fb(static_cast<const uint8_t *>(buf->data()), buf->size());
+  size_t program = fb.root();
+  auto plans = fb.vec(program, 1);
+  char why[256];
+  auto ints_below = [&](size_t table, int id, int64_t limit, int64_t lowest, const char *what) -> bool {
+    auto v = fb.vec(table, id);
+    for (uint32_t i = 0; i < v.second; i++) {
+      int32_t x = fb.i32(v.first + 4 * static_cast<size_t>(i));
+      if (x < lowest || x >= limit) {
+        std::snprintf(why, sizeof why, "%s %d out of range [%lld, %lld)", what, x, (long long)lowest, (long long)limit);
+        return false;
+      }
+    }
+    return true;
+  };
+  for (uint32_t p = 0; p < plans.second; p++) {
+    size_t plan = fb.vec_table(plans, p);
+    std::string method = fb.str(plan, 0);
+    auto values = fb.vec(plan, 2);
+    int64_t nv = values.second;
+    auto ops = fb.vec(plan, 6);
+    auto delegates = fb.vec(plan, 7);
+    if (!ints_below(plan, 3, nv, 0, "method input value") || !ints_below(plan, 4, nv, 0, "method output value"))
+      return "method '" + method + "': " + why;
+    for (uint32_t o = 0; o < ops.second; o++)
+      if (fb.str(fb.vec_table(ops, o), 0).empty())
+        return "method '" + method + "': operator " + std::to_string(o) + " has no name";
+    for (uint32_t v = 0; v < values.second; v++) {
+      size_t ev = fb.vec_table(values, v);
+      uint8_t type = fb.field_u8(ev, 0);
+      if ((type == 10 || type == 11) && !ints_below(fb.table_at(ev, 1), 0, nv, type == 11 ? -1 : 0, "tensor list item"))
+        return "method '" + method + "': " + why;
+    }
+    auto chains = fb.vec(plan, 5);
+    for (uint32_t c = 0; c < chains.second; c++) {
+      size_t chain = fb.vec_table(chains, c);
+      if (!ints_below(chain, 0, nv, 0, "chain input value") || !ints_below(chain, 1, nv, 0, "chain output value"))
+        return "method '" + method + "': " + why;
+      auto instrs = fb.vec(chain, 2);
+      for (uint32_t i = 0; i < instrs.second; i++) {
+        size_t instr = fb.vec_table(instrs, i);
+        uint8_t type = fb.field_u8(instr, 0);
+        size_t args = fb.table_at(instr, 1);
+        bool ok = true;
+        switch (type) {
+          case 1:  // KernelCall: op_index, args
+          case 2: {  // DelegateCall: delegate_index, args
+            int32_t index = fb.field_i32(args, 0);
+            int64_t limit = type == 1 ? ops.second : delegates.second;
+            if (index < 0 || index >= limit) {
+              std::snprintf(why, sizeof why, "%s index %d out of range [0, %lld)", type == 1 ? "operator" : "delegate",
+                            index, (long long)limit);
+              ok = false;
+            } else {
+              ok = ints_below(args, 1, nv, 0, "argument value");
+            }
+            break;
+          }
+          case 3:  // MoveCall: move_from, move_to
+            for (int f = 0; f < 2 && ok; f++) {
+              int32_t x = fb.field_i32(args, f);
+              if (x < 0 || x >= nv) {
+                std::snprintf(why, sizeof why, "move value %d out of range [0, %lld)", x, (long long)nv);
+                ok = false;
+              }
+            }
+            break;
+          case 4: {  // JumpFalseCall: cond_value_index, destination_instruction
+            int32_t cond = fb.field_i32(args, 0), dest = fb.field_i32(args, 1);
+            if (cond < 0 || cond >= nv || dest < 0 || dest > (int64_t)instrs.second) {
+              std::snprintf(why, sizeof why, "jump (value %d, destination %d) out of range", cond, dest);
+              ok = false;
+            }
+            break;
+          }
+          case 5: {  // FreeCall: value_index
+            int32_t x = fb.field_i32(args, 0);
+            if (x < 0 || x >= nv) {
+              std::snprintf(why, sizeof why, "freed value %d out of range [0, %lld)", x, (long long)nv);
+              ok = false;
+            }
+            break;
+          }
+          default:
+            std::snprintf(why, sizeof why, "unknown instruction type %u", type);
+            ok = false;
+        }
+        if (!ok)
+          return "method '" + method + "', chain " + std::to_string(c) + ", instruction " + std::to_string(i) + ": " + why;
+      }
+    }
+  }
+  return "";
+}
+
+InstructionNames read_instruction_names(DataLoader *loader, const char *method) {
+  InstructionNames names;
+  auto buf = load_flatbuffer(loader);
   if (!buf.ok()) return names;
   FlatReader fb(static_cast<const uint8_t *>(buf->data()), buf->size());
   size_t program = fb.root();
@@ -763,6 +871,10 @@ et_status finish_program_load(std::unique_ptr<DataLoader> loader, int32_t verifi
                 size.ok() ? size.get() : (size_t)0);
   }
   p->program.emplace(std::move(r.get()));
+  if (verification != ET_VERIFY_MINIMAL) {
+    std::string bad = check_program_indexes(p->loader.get());
+    if (!bad.empty()) return fail(0x23, "not a valid ExecuTorch program: %s", bad.c_str());
+  }
   size_t n = p->program->num_methods();
   for (size_t i = 0; i < n; i++) {
     Result<const char *> name = p->program->get_method_name(i);
