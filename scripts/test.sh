@@ -24,6 +24,11 @@ LD_PRELOAD="$(gcc -print-file-name=libasan.so)" \
   -Dsurefire.reportsDirectory="$ROOT/target/asan-reports" >target/asan-tests.log 2>&1 ||
   { tail -40 target/asan-tests.log; die "tests under ASan failed (target/asan-tests.log)"; }
 
+log "native fuzzing of the facade (bounded): ASan/LSan facade test over the fixtures, ${FUZZ_SECONDS:-60}s of libFuzzer"
+FUZZ_SECONDS="${FUZZ_SECONDS:-60}" bash native-libs/fuzz/run.sh >target/native-fuzz.log 2>&1 ||
+  { tail -40 target/native-fuzz.log; die "native fuzzing found a problem in the facade (target/native-fuzz.log)"; }
+grep -E "execs|crash|facade test" target/native-fuzz.log | tail -5 || true
+
 log "Godot host harness self-test under AddressSanitizer + UBSan (ctest)"
 cmake -S native-libs/godot/host -B target/gdhost-asan -DGDHOST_ASAN=ON -DCMAKE_BUILD_TYPE=Debug >target/gdhost-asan.log 2>&1 &&
   cmake --build target/gdhost-asan -j"$(nproc)" >>target/gdhost-asan.log 2>&1 &&
