@@ -8,11 +8,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Godot's GDExtension interface as seen from Java: every function is looked up once by name
@@ -34,16 +32,17 @@ final class Gd {
 
   final MemorySegment library;
   private final MethodHandle getProcAddress;
-  private final Map<String, MemorySegment> functions = new HashMap<>();
-  private final Map<String, MethodHandle> handles = new HashMap<>();
-  private final Map<GType, MethodHandle> fromType = new EnumMap<>(GType.class);
-  private final Map<GType, MethodHandle> toType = new EnumMap<>(GType.class);
-  private final Map<GType, MethodHandle> ctor0 = new EnumMap<>(GType.class);
-  private final Map<GType, MethodHandle> dtor = new EnumMap<>(GType.class);
-  private final Map<String, MethodHandle> builtins = new HashMap<>();
+  // Caches are concurrent: forward_async's worker thread calls into Godot too (call_deferred).
+  private final Map<String, MemorySegment> functions = new ConcurrentHashMap<>();
+  private final Map<String, MethodHandle> handles = new ConcurrentHashMap<>();
+  private final Map<GType, MethodHandle> fromType = new ConcurrentHashMap<>();
+  private final Map<GType, MethodHandle> toType = new ConcurrentHashMap<>();
+  private final Map<GType, MethodHandle> ctor0 = new ConcurrentHashMap<>();
+  private final Map<GType, MethodHandle> dtor = new ConcurrentHashMap<>();
+  private final Map<String, MethodHandle> builtins = new ConcurrentHashMap<>();
   /** StringNames and Strings this extension made for its lifetime, destroyed at deinit. */
-  private final List<MemorySegment> strings = new ArrayList<>();
-  private final Map<String, MemorySegment> nameCache = new HashMap<>();
+  private final List<MemorySegment> strings = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Map<String, MemorySegment> nameCache = new ConcurrentHashMap<>();
 
   Gd(long getProcAddress, long library) {
     this.library = MemorySegment.ofAddress(library);
@@ -164,7 +163,7 @@ final class Gd {
     }
   }
 
-  private MethodHandle stringFromName;
+  private volatile MethodHandle stringFromName;
 
   /** Destroys the builtin value of type t at p. */
   void destroy(GType t, MemorySegment p) {
@@ -248,7 +247,7 @@ final class Gd {
   static final long HASH_GET_FILE_AS_BYTES = 659035735L;
   static final long HASH_ADD_FORMAT_LOADER = 2896595483L;
   static final long HASH_REMOVE_FORMAT_LOADER = 405397102L;
-  private final Map<String, MemorySegment> binds = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, MemorySegment> binds = new ConcurrentHashMap<>();
 
   /**
    * Calls vararg engine method `method` of `class` on `object` with Variant arguments:

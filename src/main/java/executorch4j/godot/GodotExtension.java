@@ -454,6 +454,11 @@ final class GodotExtension {
     for (ClassMethod m : ResourceInstance.methods()) {
       registerMethod(m);
     }
+    // Made here on the main thread, so forward_async's worker only reads them.
+    gd.stringName("_deliver_async");
+    gd.methodBind("Object", "call_deferred", Gd.HASH_CALL_DEFERRED);
+    gd.handle("object_method_bind_call", FunctionDescriptor.ofVoid(PTR, PTR, PTR, I64, PTR, PTR));
+    gd.handle("variant_destroy", FunctionDescriptor.ofVoid(PTR));
     constant("MemoryPolicy", "MEMORY_POLICY_AUTO", 0);
     constant("MemoryPolicy", "MEMORY_POLICY_STATIC", 1);
     constant("MemoryPolicy", "MEMORY_POLICY_CUSTOM", 2);
