@@ -64,15 +64,6 @@ int64_t stream_read(void *ud, uint64_t offset, void *dst, uint64_t size) {
   return (int64_t)size;
 }
 
-size_t elem_size(int32_t dtype) {
-  switch (dtype) {
-    case 0: case 1: case 11: return 1;
-    case 2: case 5: case 15: return 2;
-    case 3: case 6: return 4;
-    case 4: case 7: return 8;
-    default: return 0;
-  }
-}
 
 enum Loader { kFile, kMmap, kBuffer, kStream };
 const char *kLoaderNames[] = {"file", "mmap", "buffer", "stream"};
@@ -105,7 +96,7 @@ bool set_zero_inputs(et_program *p, const char *name, et_method *m, int64_t num_
     et_status st = et_program_tensor_info(p, name, 0, i, &ti);
     CHECK(st == ET_OK, "%s input %lld tensor_info -> 0x%x", name, (long long)i, st);
     if (st != ET_OK || ti.kind != 1) return false;
-    size_t es = elem_size(ti.dtype);
+    size_t es = et_dtype_size(ti.dtype);
     if (es == 0) return false;
     int64_t sizes[ET_MAX_RANK];
     uint64_t numel = 1;

@@ -14,15 +14,6 @@ namespace {
 constexpr uint64_t kPoolBytes = 64 * 1024;
 constexpr uint64_t kMaxInputBytes = 1u << 20;
 
-size_t elem_size(int32_t dtype) {
-  switch (dtype) {
-    case 0: case 1: case 11: return 1;
-    case 2: case 5: case 15: return 2;
-    case 3: case 6: return 4;
-    case 4: case 7: return 8;
-    default: return 0;
-  }
-}
 
 void run_method(et_program *p, const char *name, const et_method_config &cfg) {
   et_method_info info{};
@@ -33,7 +24,7 @@ void run_method(et_program *p, const char *name, const et_method_config &cfg) {
   for (int64_t i = 0; i < info.num_inputs; i++) {
     et_tensor_info ti{};
     if (et_program_tensor_info(p, name, 0, i, &ti) != ET_OK || ti.kind != 1) continue;
-    size_t es = elem_size(ti.dtype);
+    size_t es = et_dtype_size(ti.dtype);
     if (es == 0) continue;
     uint64_t numel = 1;
     int64_t sizes[ET_MAX_RANK];

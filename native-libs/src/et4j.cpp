@@ -897,15 +897,6 @@ void fill_tensor_info(const TensorInfo &ti, et_tensor_info *out) {
   out->nbytes = static_cast<int64_t>(ti.nbytes());
 }
 
-size_t element_size(int32_t dtype) {
-  switch (dtype) {
-    case 0: case 1: case 11: return 1;            // uint8, int8, bool
-    case 2: case 5: case 15: return 2;            // int16, float16, bfloat16
-    case 3: case 6: return 4;                     // int32, float32
-    case 4: case 7: return 8;                     // int64, float64
-    default: return 0;
-  }
-}
 
 }  // namespace
 
@@ -1243,7 +1234,7 @@ et_status et_method_set_input(et_method *method, int64_t index, int32_t dtype, c
                 (long long)index, method->num_inputs);
   if (rank < 0 || rank > ET_MAX_RANK || (rank > 0 && sizes == nullptr))
     return fail(ET_ERR_INPUT_MISMATCH, "input_%lld: rank %d is not in [0, %d]", (long long)index, rank, ET_MAX_RANK);
-  size_t esize = element_size(dtype);
+  size_t esize = et_dtype_size(dtype);
   if (esize == 0) return fail(ET_ERR_INPUT_MISMATCH, "input_%lld: unsupported dtype code %d", (long long)index, dtype);
   TensorImpl::SizesType sz[ET_MAX_RANK];
   TensorImpl::DimOrderType order[ET_MAX_RANK];
@@ -1292,31 +1283,26 @@ et_status et_method_input_dynamic_dims(et_method *method, int64_t index, uint8_t
   auto ti = mm.input_tensor_meta(index);
   if (!ti.ok()) return fail_runtime(ti.error(), "cannot read tensor metadata");
   auto declared = ti->sizes();
-  size_t rank = declared.size() < ET_MAX_RANK ? declared.size() : ET_MAX_RANK;
+  int32_t rank = static_cast<int32_t>(declared.size() < ET_MAX_RANK ? declared.size() : ET_MAX_RANK);
+  int32_t dtype = static_cast<int32_t>(ti->scalar_type());
   std::vector<uint8_t> zeros(ti->nbytes() == 0 ? 1 : ti->nbytes(), 0);
-  TensorImpl::SizesType sz[ET_MAX_RANK];
-  TensorImpl::DimOrderType order[ET_MAX_RANK];
-  TensorImpl::StridesType strides[ET_MAX_RANK];
-  auto probe = [&](size_t shrink) {
-    for (size_t i = 0; i < rank; i++) {
-      sz[i] = (i == shrink) ? 1 : declared[i];
-      order[i] = static_cast<TensorImpl::DimOrderType>(i);
+  // Sets the input through the normal path with dim `shrink` at 1 (none when shrink == rank).
+  auto probe = [&](int32_t shrink) {
+    int64_t sz[ET_MAX_RANK];
+    uint64_t numel = 1;
+    for (int32_t i = 0; i < rank; i++) {
+      sz[i] = i == shrink ? 1 : declared[i];
+      numel *= static_cast<uint64_t>(sz[i] < 0 ? 0 : sz[i]);
     }
-    for (size_t i = rank, s = 1; i-- > 0;) {
-      if (s > INT32_MAX) return Error::InvalidArgument;  // strides are int32 in ExecuTorch
-      strides[i] = static_cast<TensorImpl::StridesType>(s);
-      s *= sz[i] == 0 ? 1 : sz[i];
-    }
-    TensorImpl impl(ti->scalar_type(), rank, sz, zeros.data(), order, strides);
-    return method->method->set_input(EValue(Tensor(&impl)), static_cast<size_t>(index));
+    return et_method_set_input(method, index, dtype, sz, rank, zeros.data(), numel * et_dtype_size(dtype));
   };
-  for (size_t d = 0; d < rank; d++) {
+  for (int32_t d = 0; d < rank; d++) {
     if (declared[d] <= 1) continue;
-    out_mask[d] = probe(d) == Error::Ok ? 1 : 0;
+    out_mask[d] = probe(d) == ET_OK ? 1 : 0;
   }
-  t_runtime_log.clear();  // the refusals above are expected, not errors
-  Error restore = probe(rank);  // no dim shrunk: back to the declared shape
-  if (restore != Error::Ok) return fail_runtime(restore, "cannot restore the declared input shape");
+  t_last_error.clear();  // the refusals above are expected, not errors
+  t_runtime_log.clear();
+  if (et_status st = probe(rank)) return st;  // no dim shrunk: back to the declared shape
   return ET_OK;
   ET4J_GUARD_END
 }
@@ -1429,6 +1415,16 @@ et_status et_method_etdump(et_method *method, void **out_data, uint64_t *out_siz
 }
 
 void et_free(void *data) { std::free(data); }
+
+uint64_t et_dtype_size(int32_t dtype) {
+  switch (dtype) {
+    case 0: case 1: case 11: return 1;  // uint8, int8, bool
+    case 2: case 5: case 15: return 2;  // int16, float16, bfloat16
+    case 3: case 6: return 4;           // int32, float32
+    case 4: case 7: return 8;           // int64, float64
+    default: return 0;
+  }
+}
 
 int64_t et_runtime_live_bytes(void) { return g_live_bytes.load(); }
 

@@ -6,7 +6,7 @@ import java.util.List;
  * One GDScript-visible method: name, argument types, return type ({@code null} = void) and the
  * Java body. Arguments arrive as the Java values {@link Variants} makes.
  */
-record ClassMethod(String name, GType returns, List<Arg> args, boolean isConst, Impl impl) {
+record ClassMethod(String name, GType returns, List<Arg> args, Impl impl) {
   /** Marker for an argument Godot cannot convert to the declared type. */
   static final Object REJECT = new Object();
 
@@ -39,6 +39,6 @@ record ClassMethod(String name, GType returns, List<Arg> args, boolean isConst, 
   }
 
   static ClassMethod of(String name, GType returns, Impl impl, Arg... args) {
-    return new ClassMethod(name, returns, List.of(args), false, impl);
+    return new ClassMethod(name, returns, List.of(args), impl);
   }
 }

@@ -33,10 +33,8 @@ final class GodotExtension {
   static final int LEVEL_SCENE = 2;
   static final int PROPERTY_USAGE_DEFAULT = 6;
   static final int PROPERTY_USAGE_STORAGE = 2;
-  static final int PROPERTY_USAGE_READ_ONLY = 1 << 27;
   static final int PROPERTY_HINT_ENUM = 2;
   static final int METHOD_FLAGS_DEFAULT = 1;
-  static final int METHOD_FLAG_CONST = 4;
 
   // Struct layouts of gdextension_interface (64-bit), as the 4.3 interface describes them.
   static final StructLayout PROPERTY_INFO = MemoryLayout.structLayout(
@@ -498,7 +496,7 @@ final class GodotExtension {
     info.set(ValueLayout.ADDRESS, 8, MemorySegment.ofAddress(index));
     info.set(ValueLayout.ADDRESS, 16, CALL);
     info.set(ValueLayout.ADDRESS, 24, PTRCALL);
-    info.set(I32, 32, METHOD_FLAGS_DEFAULT | (m.isConst() ? METHOD_FLAG_CONST : 0));
+    info.set(I32, 32, METHOD_FLAGS_DEFAULT);
     info.set(U8, 36, (byte) (m.returns() == null ? 0 : 1));
     info.set(ValueLayout.ADDRESS, 40, m.returns() == null ? MemorySegment.NULL
         : propertyInfo(m.returns(), "", 0, "", PROPERTY_USAGE_DEFAULT));

@@ -1853,6 +1853,66 @@ public class Et4j extends Et4j$shared {
         }
     }
 
+    private static class et_dtype_size {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_LONG,
+            Et4j.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_dtype_size").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * uint64_t et_dtype_size(int32_t dtype)
+     * }
+     */
+    public static FunctionDescriptor et_dtype_size$descriptor() {
+        return et_dtype_size.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * uint64_t et_dtype_size(int32_t dtype)
+     * }
+     */
+    public static MethodHandle et_dtype_size$handle() {
+        return et_dtype_size.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * uint64_t et_dtype_size(int32_t dtype)
+     * }
+     */
+    public static MemorySegment et_dtype_size$address() {
+        return et_dtype_size.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * uint64_t et_dtype_size(int32_t dtype)
+     * }
+     */
+    public static long et_dtype_size(int dtype) {
+        var mh$ = et_dtype_size.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_dtype_size", dtype);
+            }
+            return (long)mh$.invokeExact(dtype);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class et_free {
         public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
             Et4j.C_POINTER
