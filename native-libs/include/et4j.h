@@ -98,6 +98,22 @@ typedef struct {
   int64_t num_backends;
 } et_method_info;
 
+/* One data segment stored after the program flatbuffer: the constants, or a delegate's
+ * compiled blob. Streaming loads read each one on demand, once. */
+typedef enum {
+  ET_SEGMENT_OTHER = 0,     /* e.g. mutable data */
+  ET_SEGMENT_CONSTANTS = 1, /* the program's constant tensors */
+  ET_SEGMENT_DELEGATE = 2,  /* a backend's processed blob; name is the backend id */
+  ET_SEGMENT_NAMED_DATA = 3 /* a named blob (e.g. delegate weights); name is its key */
+} et_segment_kind;
+
+typedef struct {
+  uint64_t offset; /* absolute offset in the .pte */
+  uint64_t size;
+  int32_t kind;    /* et_segment_kind */
+  char name[64];   /* backend id or data key (truncated), else empty */
+} et_segment_info;
+
 /* A live output tensor: a view into the method's memory, valid until the next
  * et_method_* call on that method or its destruction. */
 typedef struct {
@@ -229,6 +245,12 @@ ET4J_API et_status et_program_planned_buffer_size(const et_program *program, con
 ET4J_API et_status et_program_backend_name(const et_program *program, const char *method,
                                            int64_t index, char *buf, uint64_t buf_size,
                                            int64_t *out_length);
+
+/* Number of data segments in the program, and segment `index` (offset, size, kind).
+ * Lets callers see what a streaming load reads: the flatbuffer once, each segment once. */
+ET4J_API et_status et_program_segment_count(const et_program *program, int64_t *out_count);
+ET4J_API et_status et_program_segment(const et_program *program, int64_t index,
+                                      et_segment_info *out_info);
 
 /* ---- method ---- */
 

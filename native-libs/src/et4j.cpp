@@ -198,15 +198,26 @@ class OwnedBufferLoader final : public DataLoader {
 };
 
 // Reads each segment on demand through a caller callback (streaming).
+// Streams through the caller's read callback. The head of the file (extended header plus the
+// program flatbuffer) is read once and kept: Program::load, the facade's index checks and the
+// profiler's operator names all parse it, and none of them re-reads the source. Segments
+// (constants, delegate blobs) are read on demand, each once, straight into their own buffers.
 class CallbackLoader final : public DataLoader {
  public:
   CallbackLoader(et_read_fn read, void *userdata, uint64_t total)
       : read_(read), userdata_(userdata), total_(total) {}
+  ~CallbackLoader() override { g_live_bytes -= head_.size(); }
   Result<FreeableBuffer> load(size_t offset, size_t size, const SegmentInfo &info) const override {
     if (offset > total_ || size > total_ - offset) return Error::InvalidArgument;
+    Error err = ensure_head();
+    if (err != Error::Ok) return err;
+    if (offset + size <= head_.size()) {
+      // The head never changes once read and outlives every Program that points into it.
+      return FreeableBuffer(head_.data() + offset, size, static_cast<FreeableBuffer::FreeFn>(nullptr));
+    }
     void *buf = std::malloc(size == 0 ? 1 : size);
     if (buf == nullptr) return Error::MemoryAllocationFailed;
-    Error err = load_into(offset, size, info, buf);
+    err = read_range(offset, size, buf);
     if (err != Error::Ok) {
       std::free(buf);
       return err;
@@ -217,7 +228,21 @@ class CallbackLoader final : public DataLoader {
     if (buffer == nullptr) return Error::InvalidArgument;
     if (offset > total_ || size > total_ - offset) return Error::InvalidArgument;
     if (size == 0) return Error::Ok;
-    int64_t got = read_(userdata_, offset, buffer, size);
+    Error err = ensure_head();
+    if (err != Error::Ok) return err;
+    if (offset + size <= head_.size()) {
+      std::memcpy(buffer, head_.data() + offset, size);
+      return Error::Ok;
+    }
+    return read_range(offset, size, buffer);
+  }
+  Result<size_t> size() const override { return total_; }
+
+ private:
+  static constexpr size_t kHeadProbe = 64;  // covers the "eh00" extended header
+
+  Error read_range(size_t offset, size_t size, void *dst) const {
+    int64_t got = read_(userdata_, offset, dst, size);
     if (got != static_cast<int64_t>(size)) {
       ET_LOG(Error, "read callback returned %lld for %zu bytes at offset %zu", (long long)got,
              size, offset);
@@ -225,12 +250,40 @@ class CallbackLoader final : public DataLoader {
     }
     return Error::Ok;
   }
-  Result<size_t> size() const override { return total_; }
 
- private:
+  // Reads [0, 64) and then the rest of the flatbuffer [64, program_size): no byte twice.
+  Error ensure_head() const {
+    std::lock_guard<std::mutex> lock(head_lock_);
+    if (head_read_) return Error::Ok;
+    size_t probe = total_ < kHeadProbe ? static_cast<size_t>(total_) : kHeadProbe;
+    std::vector<uint8_t> head(probe);
+    if (probe > 0) {
+      Error err = read_range(0, probe, head.data());
+      if (err != Error::Ok) return err;
+    }
+    size_t program_size = probe;
+    if (probe >= 24 && std::memcmp(head.data() + 8, "eh00", 4) == 0) {
+      uint64_t declared = 0;
+      std::memcpy(&declared, head.data() + 16, 8);
+      if (declared > probe && declared <= total_) program_size = static_cast<size_t>(declared);
+    }
+    if (program_size > probe) {
+      head.resize(program_size);
+      Error err = read_range(probe, program_size - probe, head.data() + probe);
+      if (err != Error::Ok) return err;
+    }
+    head_ = std::move(head);
+    g_live_bytes += head_.size();
+    head_read_ = true;
+    return Error::Ok;
+  }
+
   et_read_fn read_;
   void *userdata_;
   uint64_t total_;
+  mutable std::mutex head_lock_;
+  mutable bool head_read_ = false;
+  mutable std::vector<uint8_t> head_;
 };
 
 // ------------------------------------------------------------- allocators ---
@@ -462,6 +515,12 @@ class FlatReader {
     size_t f = field(table, id);
     return f == 0 ? 0 : i32(f);
   }
+  uint64_t field_u64(size_t table, int id) const {
+    size_t f = field(table, id);
+    uint64_t v = 0;
+    if (f != 0 && ok(f, 8)) std::memcpy(&v, d_ + f, 8);
+    return v;
+  }
   uint8_t field_u8(size_t table, int id) const {
     size_t f = field(table, id);
     return f == 0 ? 0 : u8(f);
@@ -631,6 +690,54 @@ std::string check_program_indexes(DataLoader *loader) {
     }
   }
   return "";
+}
+
+// The program's data segments with absolute offsets: the extended header gives the base, the
+// flatbuffer the list; the constant segment and delegate references say what each one holds.
+std::vector<et_segment_info> read_segments(DataLoader *loader) {
+  std::vector<et_segment_info> out;
+  auto buf = load_flatbuffer(loader);
+  if (!buf.ok()) return out;
+  const auto *h = static_cast<const uint8_t *>(buf->data());
+  uint64_t base = 0;
+  if (buf->size() >= 32 && std::memcmp(h + 8, "eh00", 4) == 0) std::memcpy(&base, h + 24, 8);
+  FlatReader fb(h, buf->size());
+  size_t program = fb.root();
+  auto segs = fb.vec(program, 4);
+  for (uint32_t i = 0; i < segs.second; i++) {
+    size_t seg = fb.vec_table(segs, i);
+    et_segment_info info{};
+    info.offset = base + fb.field_u64(seg, 0);
+    info.size = fb.field_u64(seg, 1);
+    out.push_back(info);
+  }
+  size_t constants = fb.table_at(program, 5);
+  if (constants != 0) {
+    uint32_t index = static_cast<uint32_t>(fb.field_i32(constants, 0));
+    if (index < out.size()) out[index].kind = ET_SEGMENT_CONSTANTS;
+  }
+  auto plans = fb.vec(program, 1);
+  for (uint32_t p = 0; p < plans.second; p++) {
+    auto delegates = fb.vec(fb.vec_table(plans, p), 7);
+    for (uint32_t d = 0; d < delegates.second; d++) {
+      size_t delegate = fb.vec_table(delegates, d);
+      size_t processed = fb.table_at(delegate, 1);
+      if (processed == 0 || fb.field_u8(processed, 0) != 1 /* SEGMENT */) continue;
+      uint32_t index = static_cast<uint32_t>(fb.field_i32(processed, 1));
+      if (index >= out.size()) continue;
+      out[index].kind = ET_SEGMENT_DELEGATE;
+      std::snprintf(out[index].name, sizeof out[index].name, "%s", fb.str(delegate, 0).c_str());
+    }
+  }
+  auto named = fb.vec(program, 7);
+  for (uint32_t i = 0; i < named.second; i++) {
+    size_t entry = fb.vec_table(named, i);
+    uint32_t index = static_cast<uint32_t>(fb.field_i32(entry, 1));
+    if (index >= out.size() || out[index].kind != ET_SEGMENT_OTHER) continue;
+    out[index].kind = ET_SEGMENT_NAMED_DATA;
+    std::snprintf(out[index].name, sizeof out[index].name, "%s", fb.str(entry, 0).c_str());
+  }
+  return out;
 }
 
 InstructionNames read_instruction_names(DataLoader *loader, const char *method) {
@@ -817,6 +924,7 @@ struct et_program {
   std::unique_ptr<DataLoader> loader;
   std::optional<Program> program;
   std::vector<std::string> method_names;
+  std::vector<et_segment_info> segments;
 };
 
 struct et_method {
@@ -881,6 +989,7 @@ et_status finish_program_load(std::unique_ptr<DataLoader> loader, int32_t verifi
     if (!name.ok()) return fail_runtime(name.error(), "cannot read method name");
     p->method_names.emplace_back(name.get());
   }
+  p->segments = read_segments(p->loader.get());
   *out_program = p.release();
   return ET_OK;
 }
@@ -1001,6 +1110,24 @@ void et_program_destroy(et_program *program) {
     delete program;
   } catch (...) {
   }
+}
+
+et_status et_program_segment_count(const et_program *program, int64_t *out_count) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(program != nullptr && out_count != nullptr, "program and out_count must not be NULL");
+  *out_count = static_cast<int64_t>(program->segments.size());
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+et_status et_program_segment(const et_program *program, int64_t index, et_segment_info *out_info) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(program != nullptr && out_info != nullptr, "program and out_info must not be NULL");
+  ET4J_REQUIRE(index >= 0 && (size_t)index < program->segments.size(),
+               "segment index %lld out of range [0, %zu)", (long long)index, program->segments.size());
+  *out_info = program->segments[static_cast<size_t>(index)];
+  return ET_OK;
+  ET4J_GUARD_END
 }
 
 et_status et_program_method_count(const et_program *program, int64_t *out_count) {

@@ -11,6 +11,7 @@ import executorch4j.internal.ffi.et_method_config;
 import executorch4j.internal.ffi.et_method_info;
 import executorch4j.internal.ffi.et_profile_event;
 import executorch4j.internal.ffi.et_read_fn;
+import executorch4j.internal.ffi.et_segment_info;
 import executorch4j.internal.ffi.et_tensor_info;
 import executorch4j.internal.ffi.et_tensor_input;
 import executorch4j.internal.ffi.et_tensor_view;
@@ -81,6 +82,7 @@ public final class ExecuTorchModel implements AutoCloseable {
   private boolean profiling;
   private final boolean checkFinite;
   private long channelId; // streaming source registered in Channels, 0 if none
+  private List<Segment> segments = List.of();
 
   // Async calls: one queue per model, drained one call at a time in submission order.
   private final Object asyncLock = new Object();
@@ -212,6 +214,7 @@ public final class ExecuTorchModel implements AutoCloseable {
       prog = out.get(ValueLayout.ADDRESS, 0);
       this.program = prog;
       this.methodNames = readMethodNames();
+      this.segments = readSegments();
       loadMethods();
     } catch (RuntimeException | Error e) {
       destroyMethods();
@@ -518,6 +521,28 @@ public final class ExecuTorchModel implements AutoCloseable {
   /** Metadata of {@code method}. */
   public synchronized MethodMeta methodMeta(String method) {
     return method(method).meta;
+  }
+
+  /** The program's data segments (constants, delegate blobs), in file order of the program's table. */
+  public List<Segment> segments() {
+    ensureOpen();
+    return segments;
+  }
+
+  private List<Segment> readSegments() {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment count = a.allocate(ValueLayout.JAVA_LONG);
+      check(Et4j.et_program_segment_count(program, count));
+      List<Segment> out = new ArrayList<>();
+      MemorySegment info = et_segment_info.allocate(a);
+      for (long i = 0; i < count.get(ValueLayout.JAVA_LONG, 0); i++) {
+        check(Et4j.et_program_segment(program, i, info));
+        out.add(new Segment(et_segment_info.offset(info), et_segment_info.size(info),
+            Segment.Kind.values()[Math.min(3, Math.max(0, et_segment_info.kind(info)))],
+            et_segment_info.name(info).getString(0)));
+      }
+      return List.copyOf(out);
+    }
   }
 
   /** Size of the program as loaded (file or buffer bytes). */

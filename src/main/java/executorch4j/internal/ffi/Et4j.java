@@ -183,6 +183,42 @@ public class Et4j extends Et4j$shared {
     public static int ET_MEMORY_CUSTOM() {
         return ET_MEMORY_CUSTOM;
     }
+    private static final int ET_SEGMENT_OTHER = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum et_segment_kind.ET_SEGMENT_OTHER = 0
+     * }
+     */
+    public static int ET_SEGMENT_OTHER() {
+        return ET_SEGMENT_OTHER;
+    }
+    private static final int ET_SEGMENT_CONSTANTS = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum et_segment_kind.ET_SEGMENT_CONSTANTS = 1
+     * }
+     */
+    public static int ET_SEGMENT_CONSTANTS() {
+        return ET_SEGMENT_CONSTANTS;
+    }
+    private static final int ET_SEGMENT_DELEGATE = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum et_segment_kind.ET_SEGMENT_DELEGATE = 2
+     * }
+     */
+    public static int ET_SEGMENT_DELEGATE() {
+        return ET_SEGMENT_DELEGATE;
+    }
+    private static final int ET_SEGMENT_NAMED_DATA = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * enum et_segment_kind.ET_SEGMENT_NAMED_DATA = 3
+     * }
+     */
+    public static int ET_SEGMENT_NAMED_DATA() {
+        return ET_SEGMENT_NAMED_DATA;
+    }
 
     private static class et_version {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
@@ -1223,6 +1259,129 @@ public class Et4j extends Et4j$shared {
                 traceDowncall("et_program_backend_name", program, method, index, buf, buf_size, out_length);
             }
             return (int)mh$.invokeExact(program, method, index, buf, buf_size, out_length);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_program_segment_count {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_program_segment_count").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_program_segment_count(const et_program *program, int64_t *out_count)
+     * }
+     */
+    public static FunctionDescriptor et_program_segment_count$descriptor() {
+        return et_program_segment_count.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_program_segment_count(const et_program *program, int64_t *out_count)
+     * }
+     */
+    public static MethodHandle et_program_segment_count$handle() {
+        return et_program_segment_count.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_program_segment_count(const et_program *program, int64_t *out_count)
+     * }
+     */
+    public static MemorySegment et_program_segment_count$address() {
+        return et_program_segment_count.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_program_segment_count(const et_program *program, int64_t *out_count)
+     * }
+     */
+    public static int et_program_segment_count(MemorySegment program, MemorySegment out_count) {
+        var mh$ = et_program_segment_count.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_program_segment_count", program, out_count);
+            }
+            return (int)mh$.invokeExact(program, out_count);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_program_segment {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER,
+            Et4j.C_LONG,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_program_segment").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_program_segment(const et_program *program, int64_t index, et_segment_info *out_info)
+     * }
+     */
+    public static FunctionDescriptor et_program_segment$descriptor() {
+        return et_program_segment.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_program_segment(const et_program *program, int64_t index, et_segment_info *out_info)
+     * }
+     */
+    public static MethodHandle et_program_segment$handle() {
+        return et_program_segment.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_program_segment(const et_program *program, int64_t index, et_segment_info *out_info)
+     * }
+     */
+    public static MemorySegment et_program_segment$address() {
+        return et_program_segment.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_program_segment(const et_program *program, int64_t index, et_segment_info *out_info)
+     * }
+     */
+    public static int et_program_segment(MemorySegment program, long index, MemorySegment out_info) {
+        var mh$ = et_program_segment.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_program_segment", program, index, out_info);
+            }
+            return (int)mh$.invokeExact(program, index, out_info);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
