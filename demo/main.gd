@@ -12,6 +12,24 @@ func _ready():
 		print("Inputs: ", model.get_input_names(), " shapes ", model.get_input_shapes())
 		print("Last inference: ", model.get_last_inference_time(), " ms")
 		print("Cached: ", load("res://models/linear_regression.pte") == model, ", path ", model.resource_path)
+		# What the inspector shows under "Model Info" (read-only).
+		print("Info: methods ", model.info_methods, ", inputs ", model.info_inputs, ", outputs ",
+			model.info_outputs, ", ", model.info_file_size, " bytes")
+
+		# A bigger model, streamed through FileAccess segment by segment (XNNPACK-delegated MLP).
+		var mlp: ExecuTorchResource = load("res://models/mlp.pte")
+		print("MLP: backends ", mlp.info_backends, ", inputs ", mlp.info_inputs, ", outputs ", mlp.info_outputs)
+		var x := PackedFloat32Array()
+		for i in 16:
+			x.append(i / 16.0)
+		print("MLP output: ", mlp.forward({"input_0": x})["output_0"])
+
+		# Settings survive save and load: ResourceSaver writes the .pte and its settings (.pte.cfg).
+		mlp.optimization_level = ExecuTorchResource.OPTIMIZATION_AGGRESSIVE
+		var err = ResourceSaver.save(mlp, "user://saved_mlp.pte")
+		var saved = ResourceLoader.load("user://saved_mlp.pte", "", ResourceLoader.CACHE_MODE_IGNORE)
+		print("Saved: error ", err, ", reloaded optimization_level ", saved.optimization_level,
+			", same output: ", saved.forward({"input_0": x})["output_0"] == mlp.forward({"input_0": x})["output_0"])
 
 		# Off the main thread: the result comes back as a signal on the main thread.
 		model.inference_completed.connect(_on_inference_completed)

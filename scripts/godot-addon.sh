@@ -20,5 +20,6 @@ printf 'java_home=%s\n' "$JAVA_HOME" > "$ADDON/executorch4j.cfg"
 if [ "$ADDON" = "$ROOT/demo/addons/executorch4j" ]; then
   mkdir -p "$ROOT/demo/models"
   cp "$ROOT/fixtures/linear_regression.pte" "$ROOT/demo/models/"
+  cp "$ROOT/fixtures/mlp_xnnpack.pte" "$ROOT/demo/models/mlp.pte"
 fi
 log "addon ready in $ADDON (JVM: $JAVA_HOME)"

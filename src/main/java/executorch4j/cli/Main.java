@@ -9,6 +9,7 @@ import executorch4j.MemoryPolicy;
 import executorch4j.OptimizationLevel;
 import executorch4j.ProfileReport;
 import executorch4j.MethodMeta;
+import executorch4j.Segment;
 import executorch4j.Tensor;
 import executorch4j.TensorMeta;
 import java.io.IOException;
@@ -227,6 +228,10 @@ public final class Main {
         }
         out.printf("  planned memory: %d bytes in %d buffer(s)%n", meta.plannedBytes(),
             meta.plannedBufferSizes().size());
+      }
+      for (Segment seg : model.segments()) {
+        out.printf("segment %-10s %8d bytes at %d%s%n", seg.kind().name().toLowerCase(java.util.Locale.ROOT),
+            seg.size(), seg.offset(), seg.name().isEmpty() ? "" : "  " + seg.name());
       }
       out.printf("STATIC pool needed: %d bytes (--pool / MemoryPolicy.STATIC)%n",
           ExecuTorchModel.requiredPoolBytes(o.model()));

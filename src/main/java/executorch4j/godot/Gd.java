@@ -247,6 +247,17 @@ final class Gd {
   static final long HASH_GET_FILE_AS_BYTES = 659035735L;
   static final long HASH_ADD_FORMAT_LOADER = 2896595483L;
   static final long HASH_REMOVE_FORMAT_LOADER = 405397102L;
+  static final long HASH_ADD_FORMAT_SAVER = 362894272L;
+  static final long HASH_REMOVE_FORMAT_SAVER = 3373026878L;
+  static final long HASH_FILE_OPEN = 1247358404L;
+  static final long HASH_FILE_EXISTS = 2323990056L;
+  static final long HASH_FILE_OPEN_ERROR = 166280745L;
+  static final long HASH_FILE_LENGTH = 3905245786L;
+  static final long HASH_FILE_SEEK = 1286410249L;
+  static final long HASH_FILE_GET_BUFFER = 4131300905L;
+  static final long HASH_FILE_STORE_BUFFER = 2971499966L;
+  static final long HASH_FILE_CLOSE = 3218959716L;
+  static final long HASH_UNREFERENCE = 2240911060L;
   private final Map<String, MemorySegment> binds = new ConcurrentHashMap<>();
 
   /**

@@ -30,6 +30,10 @@ import java.util.concurrent.atomic.AtomicLong;
 final class GodotExtension {
   static final String CLASS = "ExecuTorchResource";
   static final String LOADER_CLASS = "ExecuTorchResourceLoader";
+  static final String SAVER_CLASS = "ExecuTorchResourceSaver";
+  static final int PROPERTY_HINT_RANGE = 1;
+  static final int PROPERTY_USAGE_EDITOR = 4;
+  static final int PROPERTY_USAGE_READ_ONLY = 268435456;
   static final int LEVEL_SCENE = 2;
   static final int PROPERTY_USAGE_DEFAULT = 6;
   static final int PROPERTY_USAGE_STORAGE = 2;
@@ -64,8 +68,9 @@ final class GodotExtension {
   private static final Map<Long, ResourceInstance> INSTANCES = new ConcurrentHashMap<>();
   /** Our Godot objects by address, for the loader that creates them. */
   private static final Map<Long, ResourceInstance> BY_OBJECT = new ConcurrentHashMap<>();
-  /** The loader object, held in a Variant (a reference) while it is registered. */
+  /** The loader and saver objects, each held in a Variant (a reference) while registered. */
   private static MemorySegment loaderVariant;
+  private static MemorySegment saverVariant;
   private static final AtomicLong IDS = new AtomicLong(1);
   private static boolean registered;
 
@@ -77,18 +82,28 @@ final class GodotExtension {
       MemorySegment.class), FunctionDescriptor.of(PTR, PTR));
   private static final MemorySegment FREE = stub("freeInstance", MethodType.methodType(void.class,
       MemorySegment.class, MemorySegment.class), FunctionDescriptor.ofVoid(PTR, PTR));
-  private static final MemorySegment CREATE_LOADER = stub("createLoader", MethodType.methodType(MemorySegment.class,
+  // Loader and saver: one create/free/get_virtual stub each; class_userdata says which (0 loader, 1 saver).
+  private static final MemorySegment CREATE_FORMAT = stub("createFormat", MethodType.methodType(MemorySegment.class,
       MemorySegment.class), FunctionDescriptor.of(PTR, PTR));
-  private static final MemorySegment FREE_LOADER = stub("freeLoader", MethodType.methodType(void.class,
+  private static final MemorySegment FREE_FORMAT = stub("freeFormat", MethodType.methodType(void.class,
       MemorySegment.class, MemorySegment.class), FunctionDescriptor.ofVoid(PTR, PTR));
   private static final MemorySegment GET_VIRTUAL = stub("getVirtual", MethodType.methodType(MemorySegment.class,
       MemorySegment.class, MemorySegment.class), FunctionDescriptor.of(PTR, PTR, PTR));
-  private static final Map<String, MemorySegment> VIRTUALS = Map.of(
-      "_get_recognized_extensions", virtualStub("recognizedExtensions"),
-      "_handles_type", virtualStub("handlesType"),
-      "_recognize_path", virtualStub("recognizePath"),
-      "_get_resource_type", virtualStub("resourceType"),
-      "_load", virtualStub("load"));
+  private static final List<Map<String, MemorySegment>> VIRTUALS = List.of(
+      Map.of("_get_recognized_extensions", virtualStub("recognizedExtensions"),
+          "_handles_type", virtualStub("handlesType"),
+          "_recognize_path", virtualStub("recognizePath"),
+          "_get_resource_type", virtualStub("resourceType"),
+          "_load", virtualStub("load")),
+      Map.of("_recognize", virtualStub("saverRecognize"),
+          "_get_recognized_extensions", virtualStub("saverExtensions"),
+          "_recognize_path", virtualStub("saverRecognizePath"),
+          "_save", virtualStub("save")));
+  private static final String[][] FORMATS = {
+      {LOADER_CLASS, "ResourceFormatLoader", "ResourceLoader", "add_resource_format_loader", "remove_resource_format_loader"},
+      {SAVER_CLASS, "ResourceFormatSaver", "ResourceSaver", "add_resource_format_saver", "remove_resource_format_saver"}};
+  private static final long[][] FORMAT_HASHES = {
+      {Gd.HASH_ADD_FORMAT_LOADER, Gd.HASH_REMOVE_FORMAT_LOADER}, {Gd.HASH_ADD_FORMAT_SAVER, Gd.HASH_REMOVE_FORMAT_SAVER}};
   private static final MemorySegment CALL = stub("call", MethodType.methodType(void.class, MemorySegment.class,
       MemorySegment.class, MemorySegment.class, long.class, MemorySegment.class, MemorySegment.class),
       FunctionDescriptor.ofVoid(PTR, PTR, PTR, I64, PTR, PTR));
@@ -129,7 +144,8 @@ final class GodotExtension {
     try {
       if (level == LEVEL_SCENE && !registered) {
         registerClass();
-        registerLoader();
+        loaderVariant = registerFormat(0);
+        saverVariant = registerFormat(1);
         registered = true;
       }
     } catch (Throwable t) {
@@ -140,7 +156,10 @@ final class GodotExtension {
   private static void deinitialize(MemorySegment userdata, int level) {
     try {
       if (level == LEVEL_SCENE && registered) {
-        unregisterLoader();
+        unregisterFormat(1, saverVariant);
+        saverVariant = null;
+        unregisterFormat(0, loaderVariant);
+        loaderVariant = null;
         gd.call("classdb_unregister_extension_class", FunctionDescriptor.ofVoid(PTR, PTR), gd.library,
             gd.stringName(CLASS));
         registered = false;
@@ -263,44 +282,48 @@ final class GodotExtension {
   // ------------------------------------------------------- resource loader
 
   /**
-   * {@code load("res://model.pte")}: a ResourceFormatLoader for .pte files, registered with
-   * ResourceLoader at the SCENE level. It reads through Godot's FileAccess, so res:// inside
-   * exported PCK packs and user:// work as for any resource.
+   * {@code load("res://model.pte")} and {@code ResourceSaver.save(model, "user://m.pte")}: a
+   * ResourceFormatLoader and a ResourceFormatSaver for .pte files, registered with ResourceLoader
+   * and ResourceSaver at the SCENE level. Both go through Godot's FileAccess, so res:// inside
+   * exported PCK packs and user:// work as for any resource. Returns the object, held in a
+   * Variant (our reference) until {@link #unregisterFormat}.
    */
-  private static void registerLoader() {
+  private static MemorySegment registerFormat(int kind) {
+    String[] f = FORMATS[kind];
     MemorySegment info = Arena.global().allocate(CLASS_INFO3);
     info.set(U8, 2, (byte) 1); // is_exposed
-    info.set(ValueLayout.ADDRESS, CLASS_INFO3.byteOffset(MemoryLayout.PathElement.groupElement("create_instance_func")), CREATE_LOADER);
-    info.set(ValueLayout.ADDRESS, CLASS_INFO3.byteOffset(MemoryLayout.PathElement.groupElement("free_instance_func")), FREE_LOADER);
+    info.set(ValueLayout.ADDRESS, CLASS_INFO3.byteOffset(MemoryLayout.PathElement.groupElement("create_instance_func")), CREATE_FORMAT);
+    info.set(ValueLayout.ADDRESS, CLASS_INFO3.byteOffset(MemoryLayout.PathElement.groupElement("free_instance_func")), FREE_FORMAT);
     info.set(ValueLayout.ADDRESS, CLASS_INFO3.byteOffset(MemoryLayout.PathElement.groupElement("get_virtual_func")), GET_VIRTUAL);
+    info.set(ValueLayout.ADDRESS, CLASS_INFO3.byteOffset(MemoryLayout.PathElement.groupElement("class_userdata")),
+        MemorySegment.ofAddress(kind));
     gd.call("classdb_register_extension_class3", FunctionDescriptor.ofVoid(PTR, PTR, PTR, PTR), gd.library,
-        gd.stringName(LOADER_CLASS), gd.stringName("ResourceFormatLoader"), info);
-    MemorySegment loader = gd.callAddress("classdb_construct_object", FunctionDescriptor.of(PTR, PTR),
-        gd.stringName(LOADER_CLASS));
-    loaderVariant = Arena.global().allocate(GType.VARIANT_SIZE, 8);
+        gd.stringName(f[0]), gd.stringName(f[1]), info);
+    MemorySegment object = gd.callAddress("classdb_construct_object", FunctionDescriptor.of(PTR, PTR),
+        gd.stringName(f[0]));
+    MemorySegment held = Arena.global().allocate(GType.VARIANT_SIZE, 8);
     try (Arena a = Arena.ofConfined()) {
       MemorySegment slot = a.allocate(ValueLayout.ADDRESS);
-      slot.set(ValueLayout.ADDRESS, 0, loader);
-      gd.variantFrom(GType.OBJECT, loaderVariant, slot);
+      slot.set(ValueLayout.ADDRESS, 0, object);
+      gd.variantFrom(GType.OBJECT, held, slot);
       MemorySegment atFront = a.allocate(GType.VARIANT_SIZE, 8);
       variants.write(false, atFront);
-      gd.callEngine("ResourceLoader", "add_resource_format_loader", Gd.HASH_ADD_FORMAT_LOADER,
-          gd.singleton("ResourceLoader"), loaderVariant, atFront);
+      gd.callEngine(f[2], f[3], FORMAT_HASHES[kind][0], gd.singleton(f[2]), held, atFront);
     }
+    return held;
   }
 
-  private static void unregisterLoader() {
-    if (loaderVariant != null) {
-      gd.callEngine("ResourceLoader", "remove_resource_format_loader", Gd.HASH_REMOVE_FORMAT_LOADER,
-          gd.singleton("ResourceLoader"), loaderVariant);
-      gd.call("variant_destroy", FunctionDescriptor.ofVoid(PTR), loaderVariant); // drops our reference
-      loaderVariant = null;
+  private static void unregisterFormat(int kind, MemorySegment held) {
+    String[] f = FORMATS[kind];
+    if (held != null) {
+      gd.callEngine(f[2], f[4], FORMAT_HASHES[kind][1], gd.singleton(f[2]), held);
+      gd.call("variant_destroy", FunctionDescriptor.ofVoid(PTR), held); // drops our reference
     }
     gd.call("classdb_unregister_extension_class", FunctionDescriptor.ofVoid(PTR, PTR), gd.library,
-        gd.stringName(LOADER_CLASS));
+        gd.stringName(f[0]));
   }
 
-  /** The bytes of a res://, user:// or OS path, read through Godot's FileAccess (packs included). */
+  /** The bytes of a small res://, user:// or OS file (the settings sidecar), through FileAccess. */
   static byte[] readFile(String path) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment str = a.allocate(GType.STRING.size, 8);
@@ -318,27 +341,28 @@ final class GodotExtension {
     }
   }
 
-  private static MemorySegment createLoader(MemorySegment classUserdata) {
+  private static MemorySegment createFormat(MemorySegment classUserdata) {
+    String[] f = FORMATS[(int) classUserdata.address()];
     try {
       MemorySegment object = gd.callAddress("classdb_construct_object", FunctionDescriptor.of(PTR, PTR),
-          gd.stringName("ResourceFormatLoader"));
-      gd.call("object_set_instance", FunctionDescriptor.ofVoid(PTR, PTR, PTR), object, gd.stringName(LOADER_CLASS),
+          gd.stringName(f[1]));
+      gd.call("object_set_instance", FunctionDescriptor.ofVoid(PTR, PTR, PTR), object, gd.stringName(f[0]),
           MemorySegment.ofAddress(1));
       return object;
     } catch (Throwable t) {
-      report("creating " + LOADER_CLASS + " failed", t);
+      report("creating " + f[0] + " failed", t);
       return MemorySegment.NULL;
     }
   }
 
-  private static void freeLoader(MemorySegment classUserdata, MemorySegment instance) {}
+  private static void freeFormat(MemorySegment classUserdata, MemorySegment instance) {}
 
   private static MemorySegment getVirtual(MemorySegment classUserdata, MemorySegment name) {
     try {
       String n = (String) variants.readValue(GType.STRING_NAME, name.reinterpret(8));
-      return VIRTUALS.getOrDefault(n, MemorySegment.NULL);
+      return VIRTUALS.get((int) classUserdata.address()).getOrDefault(n, MemorySegment.NULL);
     } catch (Throwable t) {
-      report("looking up a virtual of " + LOADER_CLASS + " failed", t);
+      report("looking up a virtual of " + FORMATS[(int) classUserdata.address()][0] + " failed", t);
       return MemorySegment.NULL;
     }
   }
@@ -397,20 +421,36 @@ final class GodotExtension {
     }
   }
 
-  /** _load(path, original_path, use_sub_threads, cache_mode) -> the resource, or an Error int. */
+  /**
+   * _load(path, original_path, use_sub_threads, cache_mode) -> the resource, or an Error int.
+   * Settings saved next to the model ({@code path.cfg}) apply first; the model then streams
+   * through FileAccess, segment by segment.
+   */
   private static void load(MemorySegment instance, MemorySegment args, MemorySegment ret) {
     try {
       String path = (String) variants.readValue(GType.STRING, arg(args, 0, 8));
-      byte[] bytes = readFile(path);
-      if (bytes.length == 0) {
-        gd.printError("ExecuTorchResource: cannot read " + path, "_load");
-        replace(GType.NIL, ret, ResourceInstance.ERR_FILE_CANT_READ);
+      if (!GodotFile.exists(path)) {
+        gd.printError("ExecuTorchResource: no such file " + path, "_load");
+        replace(GType.NIL, ret, ResourceInstance.ERR_FILE_NOT_FOUND);
         return;
       }
       MemorySegment object = gd.callAddress("classdb_construct_object", FunctionDescriptor.of(PTR, PTR),
           gd.stringName(CLASS));
       ResourceInstance r = BY_OBJECT.get(object.address());
-      long err = r == null ? ResourceInstance.FAILED : r.loadFromResource(bytes, path);
+      long err = r == null ? ResourceInstance.FAILED : ResourceInstance.OK;
+      String sidecar = Settings.sidecar(path);
+      if (err == ResourceInstance.OK && GodotFile.exists(sidecar)) {
+        try {
+          r.applySettings(Settings.parse(new String(readFile(sidecar), java.nio.charset.StandardCharsets.UTF_8),
+              r.settings()));
+        } catch (IllegalArgumentException e) {
+          gd.printError("ExecuTorchResource: " + sidecar + ": " + e.getMessage(), "_load");
+          err = ResourceInstance.ERR_FILE_CORRUPT;
+        }
+      }
+      if (err == ResourceInstance.OK) {
+        err = r.loadFromResource(path);
+      }
       if (err != ResourceInstance.OK) {
         gd.call("object_destroy", FunctionDescriptor.ofVoid(PTR), object);
         replace(GType.NIL, ret, err);
@@ -426,6 +466,53 @@ final class GodotExtension {
     } catch (Throwable t) {
       report("_load", t);
     }
+  }
+
+  // ------------------------------------------------------------- the saver
+
+  /** The ExecuTorchResource behind a Resource argument (a pointer to an Object* slot), or null. */
+  private static ResourceInstance resourceArg(MemorySegment args, int i) {
+    MemorySegment object = arg(args, i, 8).get(ValueLayout.ADDRESS, 0);
+    return object.equals(MemorySegment.NULL) ? null : BY_OBJECT.get(object.address());
+  }
+
+  private static void saverRecognize(MemorySegment instance, MemorySegment args, MemorySegment ret) {
+    try {
+      ret.reinterpret(1).set(U8, 0, (byte) (resourceArg(args, 0) != null ? 1 : 0));
+    } catch (Throwable t) {
+      report("_recognize", t);
+    }
+  }
+
+  private static void saverExtensions(MemorySegment instance, MemorySegment args, MemorySegment ret) {
+    try {
+      replace(GType.PACKED_STRING_ARRAY, ret, resourceArg(args, 0) != null ? new String[] {"pte"} : new String[0]);
+    } catch (Throwable t) {
+      report("_get_recognized_extensions", t);
+    }
+  }
+
+  private static void saverRecognizePath(MemorySegment instance, MemorySegment args, MemorySegment ret) {
+    try {
+      String path = (String) variants.readValue(GType.STRING, arg(args, 1, 8));
+      ret.reinterpret(1).set(U8, 0, (byte) (resourceArg(args, 0) != null
+          && path.toLowerCase(java.util.Locale.ROOT).endsWith(".pte") ? 1 : 0));
+    } catch (Throwable t) {
+      report("_recognize_path", t);
+    }
+  }
+
+  /** _save(resource, path, flags) -> Error: the .pte bytes plus the settings sidecar. */
+  private static void save(MemorySegment instance, MemorySegment args, MemorySegment ret) {
+    long err = ResourceInstance.FAILED;
+    try {
+      ResourceInstance r = resourceArg(args, 0);
+      String path = (String) variants.readValue(GType.STRING, arg(args, 1, 8));
+      err = r == null ? ResourceInstance.ERR_INVALID_PARAMETER : r.save(path, "save");
+    } catch (Throwable t) {
+      report("_save", t);
+    }
+    ret.reinterpret(8).set(ValueLayout.JAVA_LONG, 0, err);
   }
 
   static void report(String what, Throwable t) {
@@ -471,9 +558,20 @@ final class GodotExtension {
         "set_model_data", "get_model_data");
     property(GType.INT, "memory_policy", PROPERTY_HINT_ENUM, "Auto,Static,Custom", PROPERTY_USAGE_DEFAULT,
         "set_memory_policy", "get_memory_policy");
-    property(GType.INT, "pool_size_bytes", 0, "", PROPERTY_USAGE_DEFAULT, "set_pool_size_bytes", "get_pool_size_bytes");
+    property(GType.INT, "pool_size_bytes", PROPERTY_HINT_RANGE, "0,1073741824,1,or_greater,suffix:B",
+        PROPERTY_USAGE_DEFAULT, "set_pool_size_bytes", "get_pool_size_bytes");
     property(GType.INT, "optimization_level", PROPERTY_HINT_ENUM, "None,Basic,Aggressive", PROPERTY_USAGE_DEFAULT,
         "set_optimization_level", "get_optimization_level");
+    // What the loaded model is, shown read-only in the inspector and never saved.
+    gd.call("classdb_register_extension_class_property_group", FunctionDescriptor.ofVoid(PTR, PTR, PTR, PTR),
+        gd.library, gd.stringName(CLASS), gd.persistentString("Model Info"), gd.persistentString("info_"));
+    int readOnly = PROPERTY_USAGE_EDITOR | PROPERTY_USAGE_READ_ONLY;
+    property(GType.PACKED_STRING_ARRAY, "info_methods", 0, "", readOnly, "", "get_info_methods");
+    property(GType.PACKED_STRING_ARRAY, "info_inputs", 0, "", readOnly, "", "get_info_inputs");
+    property(GType.PACKED_STRING_ARRAY, "info_outputs", 0, "", readOnly, "", "get_info_outputs");
+    property(GType.PACKED_STRING_ARRAY, "info_backends", 0, "", readOnly, "", "get_info_backends");
+    property(GType.INT, "info_file_size", 0, "", readOnly, "", "get_info_file_size");
+    property(GType.INT, "info_planned_memory", 0, "", readOnly, "", "get_info_planned_memory");
   }
 
   private static MemorySegment propertyInfo(GType type, String name, int hint, String hintString, int usage) {

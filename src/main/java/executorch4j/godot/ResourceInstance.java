@@ -16,7 +16,6 @@ import executorch4j.TensorMeta;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,8 +43,12 @@ final class ResourceInstance {
   private final Gd gd;
   final MemorySegment object;
   private ExecuTorchModel model;
+  /** The model's bytes when it came from a buffer (load_from_buffer, model_data); else empty. */
   private byte[] bytes = new byte[0];
+  /** The res://, user:// or OS path the model came from; empty for a buffer. */
   private String sourcePath = "";
+  /** FileAccess the model streams from (res:// and user:// loads), open while it is loaded. */
+  private GodotFile stream;
   private MemoryPolicy policy = MemoryPolicy.AUTO;
   private long poolBytes;
   private OptimizationLevel level = OptimizationLevel.BASIC;
@@ -95,43 +98,71 @@ final class ResourceInstance {
         of("save_to_file", i, (r, x) -> r.saveToFile((String) x[0]), arg("path", s)),
         of("get_model_name", s, (r, x) -> r.modelName()),
         of("get_model_version", s, (r, x) -> r.model == null ? "" : "ExecuTorch 1.5.1 program"),
-        of("get_model_size", i, (r, x) -> (long) r.bytes.length),
+        of("get_model_size", i, (r, x) -> r.model == null ? 0L : r.model.sourceBytes()),
         of("get_source_file_path", s, (r, x) -> r.sourcePath),
         of("set_model_data", null, (r, x) -> r.setModelData((byte[]) x[0]), arg("data", pb)),
-        of("get_model_data", pb, (r, x) -> r.bytes));
+        of("get_model_data", pb, (r, x) -> r.modelData()),
+        // Read-only inspector info (group "Model Info").
+        of("get_info_methods", ps, (r, x) -> r.model == null ? new String[0] : r.model.methodNames().toArray(String[]::new)),
+        of("get_info_inputs", ps, (r, x) -> r.signatures(true)),
+        of("get_info_outputs", ps, (r, x) -> r.signatures(false)),
+        of("get_info_backends", ps, (r, x) -> r.backends()),
+        of("get_info_file_size", i, (r, x) -> r.model == null ? 0L : r.model.sourceBytes()),
+        of("get_info_planned_memory", i, (r, x) -> r.plannedBytes()));
   }
 
   // ---------------------------------------------------------------- loading
 
+  /**
+   * res:// and user:// stream through Godot's FileAccess (packs included): the flatbuffer and
+   * then each segment are read on demand, never the whole file. OS paths are memory-mapped.
+   */
   long loadFromFile(String path) {
-    if (path.startsWith("res://") || path.startsWith("user://")) {
-      byte[] data = GodotExtension.readFile(path); // through FileAccess: packs included
-      if (data.length == 0) {
-        return fail(ERR_FILE_NOT_FOUND, "load_from_file", "cannot read " + path);
-      }
-      return loadFromResource(data, path);
-    }
-    try {
-      byte[] data = Files.readAllBytes(Path.of(path));
-      long err = loadBytes(data, "load_from_file");
-      if (err == OK) {
-        sourcePath = path;
-      }
-      return err;
-    } catch (NoSuchFileException e) {
-      return fail(ERR_FILE_NOT_FOUND, "load_from_file", "no such file: " + path);
-    } catch (IOException e) {
-      return fail(ERR_FILE_CANT_READ, "load_from_file", "cannot read " + path + ": " + e.getMessage());
-    }
+    return loadPath(path, "load_from_file");
   }
 
-  /** From the resource loader: bytes read through FileAccess from a res:// or user:// path. */
-  long loadFromResource(byte[] data, String path) {
-    long err = loadBytes(data, "load");
-    if (err == OK) {
+  /** From the resource loader: settings from the sidecar first, then a streaming load. */
+  long loadFromResource(String path) {
+    return loadPath(path, "load");
+  }
+
+  static boolean isGodotPath(String path) {
+    return path.startsWith("res://") || path.startsWith("user://");
+  }
+
+  private long loadPath(String path, String where) {
+    unload();
+    bytes = new byte[0];
+    if (!isGodotPath(path)) {
+      if (!Files.isRegularFile(Path.of(path))) {
+        return fail(ERR_FILE_NOT_FOUND, where, "no such file: " + path);
+      }
+      try {
+        model = ExecuTorchModel.load(Path.of(path), options());
+      } catch (ExecuTorchException e) {
+        return fail(errorOf(e.errorCode()), where, e.getMessage());
+      }
       sourcePath = path;
+      return OK;
     }
-    return err;
+    GodotFile file;
+    try {
+      file = GodotFile.open(path, GodotFile.READ);
+    } catch (IOException e) {
+      return fail(ERR_FILE_NOT_FOUND, where, e.getMessage());
+    }
+    try {
+      model = ExecuTorchModel.load(file, options());
+      stream = file;
+      sourcePath = path;
+      return OK;
+    } catch (ExecuTorchException e) {
+      file.close();
+      return fail(errorOf(e.errorCode()), where, path + ": " + e.getMessage());
+    } catch (RuntimeException e) {
+      file.close();
+      return fail(ERR_FILE_CANT_READ, where, "cannot read " + path + ": " + e.getMessage());
+    }
   }
 
   long loadFromBuffer(byte[] data) {
@@ -147,6 +178,28 @@ final class ResourceInstance {
       return OK;
     } catch (ExecuTorchException e) {
       return fail(errorOf(e.errorCode()), where, e.getMessage());
+    }
+  }
+
+  /** The model's bytes: kept for buffers, read back from the source for files. */
+  byte[] modelData() {
+    if (bytes.length > 0 || sourcePath.isEmpty()) {
+      return bytes;
+    }
+    try {
+      if (!isGodotPath(sourcePath)) {
+        return Files.readAllBytes(Path.of(sourcePath));
+      }
+      try (GodotFile f = GodotFile.open(sourcePath, GodotFile.READ)) {
+        java.nio.ByteBuffer all = java.nio.ByteBuffer.allocate(Math.toIntExact(f.size()));
+        while (all.hasRemaining() && f.read(all) > 0) {
+          // read in chunks
+        }
+        return all.array();
+      }
+    } catch (IOException | ArithmeticException e) {
+      fail(ERR_FILE_CANT_READ, "get_model_data", "cannot read " + sourcePath + ": " + e.getMessage());
+      return new byte[0];
     }
   }
 
@@ -169,6 +222,10 @@ final class ResourceInstance {
       model.close();
       model = null;
     }
+    if (stream != null) {
+      stream.close(); // after the model: it reads segments until closed
+      stream = null;
+    }
     return null;
   }
 
@@ -182,8 +239,12 @@ final class ResourceInstance {
 
   /** Settings take effect at the next load; a loaded model is reloaded with them now. */
   private Object reloadIfLoaded(String where) {
-    if (model != null && bytes.length > 0) {
-      loadBytes(bytes, where);
+    if (model != null) {
+      if (bytes.length > 0) {
+        loadBytes(bytes, where);
+      } else {
+        loadPath(sourcePath, where);
+      }
     }
     return null;
   }
@@ -225,15 +286,55 @@ final class ResourceInstance {
   }
 
   private long saveToFile(String path) {
-    if (bytes.length == 0) {
-      return fail(ERR_UNAVAILABLE, "save_to_file", "no model data to save");
+    return save(path, "save_to_file");
+  }
+
+  /**
+   * Writes the model to {@code path} through FileAccess (user:// included), and its settings to
+   * the sidecar {@code path + ".cfg"}, which the resource loader reads back. Saving to the file
+   * the model came from writes only the settings.
+   */
+  long save(String path, String where) {
+    if (model == null && bytes.length == 0) {
+      return fail(ERR_UNAVAILABLE, where, "no model to save: load one first");
     }
     try {
-      Files.write(Path.of(path), bytes);
+      if (!path.equals(sourcePath)) {
+        byte[] data = modelData();
+        if (data.length == 0) {
+          return ERR_FILE_CANT_READ;
+        }
+        writeFile(path, data);
+      }
+      writeFile(Settings.sidecar(path), settings().text()
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8));
       return OK;
     } catch (IOException e) {
-      return fail(ERR_FILE_CANT_WRITE, "save_to_file", "cannot write " + path + ": " + e.getMessage());
+      return fail(ERR_FILE_CANT_WRITE, where, e.getMessage());
     }
+  }
+
+  private static void writeFile(String path, byte[] data) throws IOException {
+    if (!isGodotPath(path)) {
+      Files.write(Path.of(path), data);
+      return;
+    }
+    try (GodotFile f = GodotFile.open(path, GodotFile.WRITE)) {
+      for (int at = 0; at < data.length; at += 1 << 20) {
+        f.write(data, at, Math.min(1 << 20, data.length - at));
+      }
+    }
+  }
+
+  Settings settings() {
+    return new Settings(policy, poolBytes, level);
+  }
+
+  /** Applies settings saved next to a model (the loader calls this before loading it). */
+  void applySettings(Settings s) {
+    policy = s.policy();
+    poolBytes = s.poolBytes();
+    level = s.level();
   }
 
   // -------------------------------------------------------------- inference
@@ -354,13 +455,40 @@ final class ResourceInstance {
     return out;
   }
 
+  private String[] signatures(boolean inputs) {
+    if (model == null) {
+      return new String[0];
+    }
+    List<String> out = new ArrayList<>();
+    for (String name : model.methodNames()) {
+      MethodMeta m = model.methodMeta(name);
+      String prefix = model.methodNames().size() > 1 ? name + "." : "";
+      for (TensorMeta t : inputs ? m.inputs() : m.outputs()) {
+        out.add(prefix + t.name() + ": " + t.signature());
+      }
+    }
+    return out.toArray(String[]::new);
+  }
+
+  private String[] backends() {
+    if (model == null) {
+      return new String[0];
+    }
+    return model.methodNames().stream().flatMap(n -> model.methodMeta(n).backends().stream()).distinct()
+        .toArray(String[]::new);
+  }
+
+  private long plannedBytes() {
+    return model == null ? 0L : model.methodNames().stream().mapToLong(n -> model.methodMeta(n).plannedBytes()).sum();
+  }
+
   private Map<String, Object> metadata() {
     Map<String, Object> md = new LinkedHashMap<>();
     if (model == null) {
       return md;
     }
     md.put("model_name", modelName());
-    md.put("file_size", (long) bytes.length);
+    md.put("file_size", model.sourceBytes());
     md.put("source_file_path", sourcePath);
     md.put("method_names", model.methodNames().toArray(String[]::new));
     Map<String, Object> methods = new LinkedHashMap<>();

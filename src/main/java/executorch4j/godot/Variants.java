@@ -102,7 +102,7 @@ final class Variants {
   }
 
   /** The elements of a packed array, in place (no copy). */
-  private MemorySegment packedData(GType t, MemorySegment arr, int elementSize) {
+  MemorySegment packedData(GType t, MemorySegment arr, int elementSize) {
     long n = gd.size(t, arr);
     if (n == 0) {
       return MemorySegment.NULL.reinterpret(0);
