@@ -42,6 +42,11 @@ public enum ErrorCode {
   UNSUPPORTED_DTYPE(0x107),
   /** The model (or tensor) was closed. */
   CLOSED(0x108),
+  /**
+   * The program crashed or hung ExecuTorch's runtime when {@link IsolatedCheck} loaded and ran it
+   * in a separate process; it must not be loaded in this one (see KNOWN_ISSUES.md).
+   */
+  UNSAFE_PROGRAM(0x109),
   /** An unexpected failure inside the native facade. */
   FACADE_INTERNAL(0x1FF);
 

@@ -1,10 +1,6 @@
 package executorch4j.fuzz;
 
-import executorch4j.ExecuTorchException;
-import executorch4j.ExecuTorchModel;
-import executorch4j.MethodMeta;
-import executorch4j.Tensor;
-import executorch4j.TensorMeta;
+import executorch4j.IsolatedCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -39,22 +35,6 @@ public final class FuzzWorker {
 
   /** "OK" or "REJECTED CODE"; throws for anything that is not an ExecuTorchException. */
   static String runCase(byte[] bytes) {
-    try (ExecuTorchModel model = ExecuTorchModel.load(bytes)) {
-      for (String name : model.methodNames()) {
-        MethodMeta meta = model.methodMeta(name);
-        Tensor[] inputs = new Tensor[meta.inputs().size()];
-        for (int i = 0; i < inputs.length; i++) {
-          TensorMeta t = meta.inputs().get(i);
-          if (!t.isTensor() || t.numel() > (1 << 24)) {
-            return "REJECTED UNSUPPORTED_INPUT";
-          }
-          inputs[i] = Tensor.fromArray(new double[(int) t.numel()], t.dtype(), t.shape());
-        }
-        model.execute(name, inputs);
-      }
-      return "OK";
-    } catch (ExecuTorchException e) {
-      return "REJECTED " + e.errorCode();
-    }
+    return IsolatedCheck.loadAndRunOnce(bytes);
   }
 }

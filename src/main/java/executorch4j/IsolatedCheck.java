@@ -1,0 +1,138 @@
+package executorch4j;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Vets an untrusted model in a throw-away JVM before it is loaded in this one. ExecuTorch 1.5.1
+ * can still crash the process on some crafted programs that pass its verification (inside its
+ * kernels and XNNPACK's delegate init, see KNOWN_ISSUES.md); a crash there cannot be caught. So
+ * the child process loads the program with full verification and runs every method once on
+ * zero inputs: if it dies or hangs, {@link #check} throws {@link ErrorCode#UNSAFE_PROGRAM} and
+ * this process never touches the file. Costs one JVM start (about a second); use it for models
+ * from users or the network, not for the ones you ship.
+ *
+ * <pre>{@code
+ * IsolatedCheck.check(downloaded, Duration.ofSeconds(30)); // throws if it would crash us
+ * try (var model = ExecuTorchModel.load(downloaded)) { ... }
+ * }</pre>
+ */
+public final class IsolatedCheck {
+  private IsolatedCheck() {}
+
+  /**
+   * Loads and runs {@code model} once in a child JVM. Returns normally when the child survived:
+   * the program ran, or was rejected with a clean {@link ExecuTorchException}, which an
+   * in-process load then reports the same way.
+   *
+   * @throws ExecuTorchException {@link ErrorCode#UNSAFE_PROGRAM} if the child crashed or timed
+   *     out, {@link ErrorCode#FILE_NOT_FOUND} if there is no such file
+   */
+  public static void check(Path model, Duration timeout) {
+    if (!Files.isRegularFile(model)) {
+      throw new ExecuTorchException(ErrorCode.FILE_NOT_FOUND, "no such model file: " + model);
+    }
+    Path errors = null;
+    try {
+      errors = Files.createTempDirectory("executorch4j-check");
+      Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+      List<String> cmd = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
+          "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-CreateCoredumpOnCrash",
+          "-XX:ErrorFile=" + errors.resolve("hs_err_%p.log"), "-cp", System.getProperty("java.class.path"),
+          IsolatedCheck.class.getName(), model.toAbsolutePath().toString()));
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      p.getOutputStream().close();
+      byte[] out;
+      boolean finished;
+      try (var in = p.getInputStream()) {
+        finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (!finished) {
+          p.destroyForcibly().waitFor();
+        }
+        out = in.readAllBytes();
+      }
+      String text = new String(out, StandardCharsets.UTF_8);
+      if (!finished) {
+        throw new ExecuTorchException(ErrorCode.UNSAFE_PROGRAM, model + ": loading and running it did not finish within "
+            + timeout.toSeconds() + " s in an isolated process; not loaded");
+      }
+      if (p.exitValue() != 0 || !text.contains("\nDONE")) {
+        int code = p.exitValue();
+        String why = code > 128 ? "killed by signal " + (code - 128) + signalName(code - 128)
+            : text.contains("fatal error has been detected") ? "a fatal error in native code"
+            : "exit code " + code;
+        throw new ExecuTorchException(ErrorCode.UNSAFE_PROGRAM, model + " crashed ExecuTorch's runtime in an isolated"
+            + " process (" + why + "); it was not loaded in this one. See KNOWN_ISSUES.md.");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the isolated check process", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ExecuTorchException(ErrorCode.UNSAFE_PROGRAM, "interrupted while checking " + model);
+    } finally {
+      deleteAll(errors);
+    }
+  }
+
+  private static String signalName(int signal) {
+    return switch (signal) {
+      case 6 -> " SIGABRT";
+      case 8 -> " SIGFPE";
+      case 9 -> " SIGKILL";
+      case 11 -> " SIGSEGV";
+      default -> "";
+    };
+  }
+
+  private static void deleteAll(Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try (var files = Files.list(dir)) {
+      for (Path f : files.toList()) {
+        Files.deleteIfExists(f);
+      }
+      Files.deleteIfExists(dir);
+    } catch (IOException ignored) {
+      // a temp directory left behind is harmless
+    }
+  }
+
+  /**
+   * Loads {@code bytes} with full verification and runs every method once on zero inputs.
+   * Returns {@code "OK"} or {@code "REJECTED <ErrorCode>"}; anything else escapes.
+   */
+  public static String loadAndRunOnce(byte[] bytes) {
+    try (ExecuTorchModel model = ExecuTorchModel.load(bytes)) {
+      for (String name : model.methodNames()) {
+        MethodMeta meta = model.methodMeta(name);
+        Tensor[] inputs = new Tensor[meta.inputs().size()];
+        for (int i = 0; i < inputs.length; i++) {
+          TensorMeta t = meta.inputs().get(i);
+          if (!t.isTensor() || t.numel() > (1 << 24)) {
+            return "REJECTED " + ErrorCode.UNSUPPORTED_VALUE;
+          }
+          inputs[i] = Tensor.fromArray(new double[(int) t.numel()], t.dtype(), t.shape());
+        }
+        model.execute(name, inputs);
+      }
+      return "OK";
+    } catch (ExecuTorchException e) {
+      return "REJECTED " + e.errorCode();
+    }
+  }
+
+  /** The child process: {@code IsolatedCheck MODEL.pte}; prints the outcome, then DONE. */
+  public static void main(String[] args) throws IOException {
+    System.out.println(loadAndRunOnce(Files.readAllBytes(Path.of(args[0]))));
+    System.out.println("DONE");
+    System.out.flush();
+  }
+}
