@@ -4,6 +4,7 @@ import executorch4j.DType;
 import executorch4j.ExecuTorchException;
 import executorch4j.ExecuTorchModel;
 import executorch4j.InferenceStats;
+import executorch4j.IsolatedCheck;
 import executorch4j.LoadOptions;
 import executorch4j.MemoryPolicy;
 import executorch4j.OptimizationLevel;
@@ -33,15 +34,17 @@ public final class Main {
   static final String USAGE = """
       usage: executorch4j <command> [options]
 
-        inspect MODEL.pte [--json]
-            print the methods and input/output metadata
-        run MODEL.pte [--method NAME] [--input V1,V2,...]... [--random] [--json]
+        inspect MODEL.pte [--json] [--isolated]
+            print the methods, input/output metadata and data segments
+        run MODEL.pte [--method NAME] [--input V1,V2,...]... [--random] [--json] [--isolated]
                       [--level NONE|BASIC|AGGRESSIVE] [--pool BYTES]
                       [--profile] [--trace OUT.json] [--etdump OUT.etdump]
             run a method; each --input gives one input's values in order, reshaped to its
             declared shape; --random fills every input with seeded values; --pool runs in
             one STATIC pool; --profile prints per-operator times, --trace writes a Chrome
             trace (Perfetto), --etdump an ETDump for ExecuTorch's devtools
+        --isolated  (untrusted models) first load and run the model once in a separate JVM;
+            a model that would crash the runtime is refused (UNSAFE_PROGRAM)
         bench MODEL.pte [--method NAME] [--iterations N] [--warmup N] [--level L] [--threads T]
             time forward on seeded inputs: mean, p50, p90, p99
         demo
@@ -147,8 +150,8 @@ public final class Main {
       "run", List.of("--method", "--input", "--level", "--pool", "--trace", "--etdump"),
       "bench", List.of("--method", "--iterations", "--warmup", "--level", "--threads"));
   private static final Map<String, List<String>> FLAGS = Map.of(
-      "inspect", List.of("--json"),
-      "run", List.of("--json", "--random", "--profile"),
+      "inspect", List.of("--json", "--isolated"),
+      "run", List.of("--json", "--random", "--profile", "--isolated"),
       "bench", List.of("--json"));
 
   private static Options parse(String command, String[] args) {
@@ -198,6 +201,9 @@ public final class Main {
     }
     if (random && !inputs.isEmpty()) {
       throw new UsageException("use either --input or --random, not both");
+    }
+    if (extra.containsKey("--isolated")) {
+      IsolatedCheck.check(model, java.time.Duration.ofSeconds(60)); // throws UNSAFE_PROGRAM
     }
     return new Options(model, method, inputs, random, json, extra);
   }

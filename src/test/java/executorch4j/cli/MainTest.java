@@ -50,6 +50,25 @@ class MainTest {
   }
 
   @Test
+  void isolatedRunRefusesAModelThatWouldCrashTheRuntime() {
+    String crasher = Path.of("native-libs/fuzz/crashers/crash-019b16337815f65949eea86cc80cea176a091914")
+        .toAbsolutePath().toString();
+    Result r = cli("run", crasher, "--random", "--isolated");
+    assertEquals(1, r.code(), r.out());
+    assertTrue(r.err().contains("UNSAFE_PROGRAM") && r.err().contains("not loaded"), r.err());
+    Result ok = cli("run", fixture("linear_regression"), "--input", "0", "--isolated");
+    assertEquals(0, ok.code(), ok.err());
+    assertTrue(ok.out().contains("[3.0]"), ok.out());
+  }
+
+  @Test
+  void inspectListsTheDataSegments() {
+    Result r = cli("inspect", fixture("mlp_xnnpack"));
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("XnnpackBackend") && r.out().contains("segment named_data"), r.out());
+  }
+
+  @Test
   void equalsFormAndNegativeValues() {
     Result r = cli("run", fixture("linear_regression"), "--input=-1", "--json");
     assertEquals(0, r.code(), r.err());
