@@ -81,6 +81,26 @@ public final class IsolatedCheck {
     }
   }
 
+  /** {@link #check(Path, Duration)} for a program in memory (written to a temporary file). */
+  public static void check(byte[] program, Duration timeout) {
+    Path file = null;
+    try {
+      file = Files.createTempFile("executorch4j-check", ".pte");
+      Files.write(file, program);
+      check(file, timeout);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the program for the isolated check", e);
+    } finally {
+      if (file != null) {
+        try {
+          Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+          // a temp file left behind is harmless
+        }
+      }
+    }
+  }
+
   private static String signalName(int signal) {
     return switch (signal) {
       case 6 -> " SIGABRT";

@@ -79,6 +79,19 @@ final class GodotFile implements SeekableByteChannel {
     }
   }
 
+  /** The whole file, read in chunks (for saving or checking a model, not for loading it). */
+  static byte[] readAll(String path) throws IOException {
+    try (GodotFile f = open(path, READ)) {
+      ByteBuffer all = ByteBuffer.allocate(Math.toIntExact(f.size()));
+      while (all.hasRemaining() && f.read(all) > 0) {
+        // next chunk
+      }
+      return all.array();
+    } catch (ArithmeticException e) {
+      throw new IOException(path + " is too large to read at once (" + e.getMessage() + ")");
+    }
+  }
+
   String path() {
     return path;
   }

@@ -96,6 +96,7 @@ final class ResourceInstance {
         of("get_average_inference_time", f, (r, x) -> r.model == null ? 0.0 : r.model.inferenceStats().meanMillis()),
         of("get_total_inferences", i, (r, x) -> r.totalInferences),
         of("save_to_file", i, (r, x) -> r.saveToFile((String) x[0]), arg("path", s)),
+        of("check_isolated", i, (r, x) -> r.checkIsolated((String) x[0]), arg("path", s)),
         of("get_model_name", s, (r, x) -> r.modelName()),
         of("get_model_version", s, (r, x) -> r.model == null ? "" : "ExecuTorch 1.5.1 program"),
         of("get_model_size", i, (r, x) -> r.model == null ? 0L : r.model.sourceBytes()),
@@ -190,14 +191,8 @@ final class ResourceInstance {
       if (!isGodotPath(sourcePath)) {
         return Files.readAllBytes(Path.of(sourcePath));
       }
-      try (GodotFile f = GodotFile.open(sourcePath, GodotFile.READ)) {
-        java.nio.ByteBuffer all = java.nio.ByteBuffer.allocate(Math.toIntExact(f.size()));
-        while (all.hasRemaining() && f.read(all) > 0) {
-          // read in chunks
-        }
-        return all.array();
-      }
-    } catch (IOException | ArithmeticException e) {
+      return GodotFile.readAll(sourcePath);
+    } catch (IOException e) {
       fail(ERR_FILE_CANT_READ, "get_model_data", "cannot read " + sourcePath + ": " + e.getMessage());
       return new byte[0];
     }
@@ -283,6 +278,27 @@ final class ResourceInstance {
       model.enableProfiling(on);
     }
     return null;
+  }
+
+  /**
+   * For models from players or the network: loads and runs {@code path} once in a separate JVM
+   * first. OK if that process survived (load it then), ERR_FILE_CORRUPT if the model would have
+   * crashed the game (see executorch4j.IsolatedCheck).
+   */
+  private long checkIsolated(String path) {
+    try {
+      if (isGodotPath(path)) {
+        executorch4j.IsolatedCheck.check(GodotFile.readAll(path), java.time.Duration.ofSeconds(60));
+      } else {
+        executorch4j.IsolatedCheck.check(Path.of(path), java.time.Duration.ofSeconds(60));
+      }
+      return OK;
+    } catch (ExecuTorchException e) {
+      return fail(e.errorCode() == ErrorCode.FILE_NOT_FOUND ? ERR_FILE_NOT_FOUND : ERR_FILE_CORRUPT,
+          "check_isolated", e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      return fail(ERR_FILE_CANT_READ, "check_isolated", "cannot check " + path + ": " + e.getMessage());
+    }
   }
 
   private long saveToFile(String path) {

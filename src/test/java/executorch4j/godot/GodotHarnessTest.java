@@ -55,7 +55,8 @@ class GodotHarnessTest {
     Files.createDirectories(tmp.resolve("user"));
     String text = substitute(Files.readString(scenario)
         .replace("${FIXTURES}", Path.of("fixtures").toAbsolutePath().toString())
-        .replace("${TMP}", tmp.toString()));
+        .replace("${TMP}", tmp.toString())
+        .replace("${ROOT}", Path.of("").toAbsolutePath().toString()));
     Path concrete = tmp.resolve(scenario.getFileName());
     Files.writeString(concrete, text);
     ProcessBuilder pb = new ProcessBuilder(List.of(host.toAbsolutePath().toString(),
