@@ -217,6 +217,8 @@ typedef struct HObj {
     void *instance;
     uint64_t id;
     Binding *bindings; int nbindings;
+    int64_t refcount;    /* RefCounted count of host-made RefCounted objects (FileAccess) */
+    struct HFile *file;  /* FileAccess state (gdhost_res.c); NULL for every other object */
     struct HObj *next;
 } HObj;
 
@@ -239,17 +241,68 @@ typedef struct Emitted {
 } Emitted;
 
 extern pthread_t gd_main_thread;
-extern HObj *gd_format_loaders[16];
+/* ResourceLoader / ResourceSaver format lists, in Godot's order (first match wins). */
+#define GD_MAX_FORMATS 64
+extern HObj *gd_format_loaders[GD_MAX_FORMATS];
 extern int gd_nformat_loaders;
-/* res:// files: mounted packs first (gdhost_res.c), then the res root folder. */
-unsigned char *gd_res_read(const char *path, size_t *r_size);
+extern HObj *gd_format_savers[GD_MAX_FORMATS];
+extern int gd_nformat_savers;
+
+/* Godot 4.3 Error values used by the host. */
+enum {
+    GD_OK = 0, GD_ERR_UNAVAILABLE = 2, GD_ERR_FILE_NOT_FOUND = 7, GD_ERR_FILE_CANT_OPEN = 12,
+    GD_ERR_FILE_UNRECOGNIZED = 15, GD_ERR_FILE_EOF = 18, GD_ERR_INVALID_PARAMETER = 31,
+    GD_ERR_METHOD_NOT_FOUND = 37
+};
+
+/* ---- res:// and user:// (gdhost_res.c): mounted packs first, then the res root folder. */
 int gd_res_set_root(const char *dir);
+int gd_user_set_root(const char *dir);
+/* Where a path lives: a pack entry (byte range of the pack file) or an OS file. */
+typedef struct {
+    int in_pack;
+    char os_path[8192]; /* the OS file: the pack file itself for a pack entry */
+    uint64_t offset, size; /* pack entries only */
+} GdLocation;
+int gd_res_locate(const char *path, int write, GdLocation *r); /* returns a Godot Error */
+unsigned char *gd_res_read(const char *path, size_t *r_size, int64_t *r_error); /* get_file_as_bytes */
+int64_t gd_res_file_size(const char *path); /* -1 when it cannot be opened */
+
+/* FileAccess objects (Ref<FileAccess>, refcount 1 when made). */
+HObj *gd_file_open(const char *path, int64_t mode, int64_t *r_error);
+int gd_file_exists(const char *path);
+uint64_t gd_file_get_length(HObj *o);
+uint64_t gd_file_get_position(HObj *o);
+void gd_file_seek(HObj *o, int64_t pos);
+void gd_file_get_buffer(HObj *o, int64_t length, void *r_packed);
+void gd_file_store_buffer(HObj *o, const void *packed);
+void gd_file_close(HObj *o);
+int64_t gd_file_get_error(HObj *o);
+void gd_file_free(HObj *o); /* from gd_obj_delete */
+extern long g_live_files;
+
+/* Read log: every get_buffer of a file opened for READ, and every get_file_as_bytes. */
+void gd_read_log_add(const char *path, uint64_t offset, uint64_t size, uint64_t file_size);
+void gd_read_log_clear(void);
+/* Prints the reads of path and their summary; returns 0 if streamed-check fails (why in r_why). */
+int gd_read_log_report(const char *path, int check_streamed, char *r_why, size_t why_len);
+
+/* ---- PCK packs (gdhost_pck.c) */
 int gd_pck_mount(const char *pck_path);
+int gd_pck_find(const char *res_path, const char **r_pack, uint64_t *r_offset, uint64_t *r_size);
+/* Writes a pack like Godot's PCKPacker: version 2 (4.3) or 3 (4.4+). src NULL = removal entry (v3). */
+int gd_pck_write(const char *out, int version, int n, const char *const *dest, const char *const *src);
+void gd_md5(const unsigned char *data, size_t n, unsigned char out[16]);
+void gd_pck_unmount_all(void);
+
 Deferred *gd_deferred_take(void);
 Emitted *gd_emitted_take(void);
 
 HObj *gd_obj_check(void *p);
+HObj *gd_obj_new_native(const char *class_name); /* a host-made object of a native class */
 void gd_obj_delete(HObj *o);
+int gd_class_inherits(const HObj *o, const char *native_name);
+const char *gd_obj_class_name(const HObj *o);
 HClass *gd_find_class(const char *name);
 HMethod *gd_find_method(HClass *c, const char *name);
 HProp *gd_find_property(HClass *c, const char *name);

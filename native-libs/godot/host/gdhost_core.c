@@ -1064,14 +1064,14 @@ GDAnyFunc gd_get_proc_address(const char *name) {
 void gd_print_leaks(void) {
     long packed = 0;
     for (int t = VT_PACKED_BYTE_ARRAY; t <= VT_PACKED_STRING_ARRAY; t++) packed += g_live[t];
-    long total = g_live[VT_STRING] + g_live[VT_STRING_NAME] + g_live[VT_ARRAY] + g_live[VT_DICTIONARY] + packed;
-    printf("leaks: String=%ld StringName=%ld Array=%ld Dictionary=%ld Packed=%ld Object=%ld mem_alloc=%ld total=%ld\n",
+    long total = gd_live_total();
+    printf("leaks: String=%ld StringName=%ld Array=%ld Dictionary=%ld Packed=%ld Object=%ld FileAccess=%ld mem_alloc=%ld total=%ld\n",
            g_live[VT_STRING], g_live[VT_STRING_NAME], g_live[VT_ARRAY], g_live[VT_DICTIONARY], packed,
-           g_live_objects, g_live_mem, total);
+           g_live_objects, g_live_files, g_live_mem, total);
 }
 
 long gd_live_total(void) {
     long total = g_live[VT_STRING] + g_live[VT_STRING_NAME] + g_live[VT_ARRAY] + g_live[VT_DICTIONARY];
     for (int t = VT_PACKED_BYTE_ARRAY; t <= VT_PACKED_STRING_ARRAY; t++) total += g_live[t];
-    return total;
+    return total + g_live_files; /* a FileAccess never released is a leak too */
 }

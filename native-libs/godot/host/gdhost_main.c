@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int g_library_token;
 const char *g_lib_path = "";
@@ -339,8 +340,8 @@ static void call_error(HObj *o, HMethod *m, int err, int argument, int expected)
 static int resolve(const char *var, const char *method, HObj **ro, HMethod **rm) {
     Var *v = find_var(var);
     if (!v) { FAIL("unknown variable '%s'", var); return 0; }
-    HMethod *m = gd_find_method(v->obj->ext, method);
-    if (!m) { FAIL("class %s has no method '%s'", v->obj->ext->name, method); return 0; }
+    HMethod *m = v->obj->ext ? gd_find_method(v->obj->ext, method) : NULL;
+    if (!m) { FAIL("class %s has no extension method '%s'", gd_obj_class_name(v->obj), method); return 0; }
     *ro = v->obj;
     *rm = m;
     return 1;
@@ -428,6 +429,15 @@ static void print_result(const HVariant *v) {
 
 /* ------------------------------------------------------------------ commands */
 
+static long parse_long(Cur *c, int *ok) {
+    skip_ws(c);
+    char *end;
+    long n = strtol(c->s, &end, 10);
+    *ok = end != c->s;
+    c->s = end;
+    return n;
+}
+
 static void cmd_new(Cur *c) {
     char var[128], cls[128];
     if (!parse_word(c, var, sizeof var) || !parse_word(c, cls, sizeof cls)) { FAIL("new: %s", c->err); return; }
@@ -511,16 +521,24 @@ static CallVirtual find_virtual(HObj *loader, const char *name) {
     return fn;
 }
 
-static int recognizes(HObj *loader, const char *ext) {
-    CallVirtual fn = find_virtual(loader, "_get_recognized_extensions");
+/* String::get_extension(): after the last '.', if that is in the file name. */
+static const char *path_extension(const char *path) {
+    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+    return dot && (!slash || dot > slash) ? dot + 1 : "";
+}
+
+/* _get_recognized_extensions (args: none for a loader, the resource for a saver), matched
+ * case-insensitively as ResourceFormatLoader/Saver::recognize_path do. */
+static int recognizes(HObj *fmt, const void *const *args, const char *ext) {
+    CallVirtual fn = find_virtual(fmt, "_get_recognized_extensions");
     if (!fn) return 0;
     unsigned char list[16];
     gd_val_default(VT_PACKED_STRING_ARRAY, list);
-    fn(loader->instance, NULL, list);
+    fn(fmt->instance, args, list);
     int found = 0;
     HPacked *p = gd_packed_get(list, VT_PACKED_STRING_ARRAY);
     for (int64_t i = 0; p && i < gd_packed_len(p) && !found; i++)
-        found = !strcmp(gd_s(gd_packed_at(list, VT_PACKED_STRING_ARRAY, i, 0)), ext);
+        found = !strcasecmp(gd_s(gd_packed_at(list, VT_PACKED_STRING_ARRAY, i, 0)), ext);
     gd_val_destroy(VT_PACKED_STRING_ARRAY, list);
     return found;
 }
@@ -537,10 +555,10 @@ static void cmd_load(Cur *c) {
     if (obj) {
         printf("=> (cached) ");
     } else {
-        const char *dot = strrchr(path, '.');
+        const char *ext = path_extension(path);
         HObj *loader = NULL;
         for (int i = 0; i < gd_nformat_loaders && !loader; i++)
-            if (dot && recognizes(gd_format_loaders[i], dot + 1)) loader = gd_format_loaders[i];
+            if (*ext && recognizes(gd_format_loaders[i], NULL, ext)) loader = gd_format_loaders[i];
         CallVirtual load = loader ? find_virtual(loader, "_load") : NULL;
         if (!load) {
             gd_host_error("ResourceLoader::load", "No loader found for resource: %s", path);
@@ -594,12 +612,15 @@ static void cmd_prop(Cur *c, int set) {
     HVariant val;
     if (set && !parse_value(c, &val)) { FAIL("set: bad value: %s", c->err); return; }
     Var *v = find_var(var);
-    HProp *p = v ? gd_find_property(v->obj->ext, prop) : NULL;
+    HProp *p = v && v->obj->ext ? gd_find_property(v->obj->ext, prop) : NULL;
     const char *mname = p ? (set ? p->setter : p->getter) : NULL;
     HMethod *m = mname && *mname ? gd_find_method(v->obj->ext, mname) : NULL;
     if (!v) FAIL("unknown variable '%s'", var);
-    else if (!p) FAIL("class %s has no property '%s'", v->obj->ext->name, prop);
-    else if (!m) FAIL("property '%s' has no %s", prop, set ? "setter" : "getter");
+    else if (!p) FAIL("class %s has no property '%s'", gd_obj_class_name(v->obj), prop);
+    else if (set && !m) /* read-only: Object::set does nothing, GDScript reports the assignment */
+        gd_host_error("set", "Invalid assignment of property or key '%s' with value of type '%s' on a base object of type '%s'.",
+                      prop, gd_type_name(val.type), gd_obj_class_name(v->obj));
+    else if (!m) FAIL("property '%s' has no getter", prop);
     else {
         HVariant ret;
         if (do_call(v->obj, m, set ? &val : NULL, set ? 1 : 0, &ret)) {
@@ -608,6 +629,156 @@ static void cmd_prop(Cur *c, int set) {
         }
     }
     if (set) gd_var_destroy(&val);
+}
+
+/* property_list VAR: what Object::get_property_list gives the inspector for an extension
+ * instance: per extension class (most derived first) its category, then its properties,
+ * groups and subgroups in registration order. The native part (RefCounted/Object
+ * categories, "script") is not printed. Values come from each property's getter. */
+static void cmd_property_list(Cur *c) {
+    char var[128];
+    if (!parse_word(c, var, sizeof var)) { FAIL("property_list: %s", c->err); return; }
+    Var *v = find_var(var);
+    if (!v) { FAIL("unknown variable '%s'", var); return; }
+    HObj *o = v->obj;
+    if (!o->ext) { FAIL("property_list: %s is not an extension object", gd_obj_class_name(o)); return; }
+    if (o->ext->info.validate_property_func)
+        gd_die_unimplemented("UNIMPLEMENTED: property_list with validate_property_func (class %s)", o->ext->name);
+    for (HClass *k = o->ext; k && !k->native; k = k->parent ? gd_find_class(k->parent) : NULL) {
+        if (k->info.get_property_list_func)
+            gd_die_unimplemented("UNIMPLEMENTED: property_list with get_property_list_func (class %s)", k->name);
+        printf("category \"%s\"\n", k->name);
+        for (int i = 0; i < k->nprops; i++) {
+            HProp *p = &k->props[i];
+            if (p->kind != PROP_PROPERTY) {
+                printf("%s \"%s\" prefix \"%s\"\n", p->kind == PROP_GROUP ? "group" : "subgroup", p->info.name, p->info.hint_string);
+                continue;
+            }
+            HMethod *m = *p->getter ? gd_find_method(o->ext, p->getter) : NULL;
+            HVariant val;
+            char *r = NULL;
+            if (!m) r = gd_xstrdup("null"); /* no getter: Object::get gives nothing */
+            else if (do_ptrcall(o, m, NULL, 0, &val)) {
+                r = gd_repr(&val);
+                gd_var_destroy(&val);
+            } else r = gd_xstrdup("<getter failed>");
+            printf("property %s: %s = %s hint=%u hint_string=\"%s\" usage=%u\n", p->info.name, gd_pinfo_type_name(&p->info), r,
+                   p->info.hint, p->info.hint_string, p->info.usage);
+            free(r);
+        }
+    }
+}
+
+/* save VAR "path" == ERR: ResourceSaver::save(resource, path, flags = 0) of Godot 4.3 with
+ * the registered savers: the first one that _recognize()s the resource and recognizes the
+ * path (_recognize_path if the saver has it, else its extensions, case-insensitively) gets
+ * _save(); a failing _save lets the next saver try; the last error is returned. */
+static void cmd_save(Cur *c) {
+    char var[128];
+    HVariant pathv, want;
+    if (!parse_word(c, var, sizeof var) || !parse_value(c, &pathv)) { FAIL("save: %s", c->err); return; }
+    if (pathv.type != VT_STRING) { FAIL("save: the path must be a string"); gd_var_destroy(&pathv); return; }
+    skip_ws(c);
+    if (c->s[0] != '=' || c->s[1] != '=') { FAIL("save: missing '== ERR'"); gd_var_destroy(&pathv); return; }
+    c->s += 2;
+    if (!parse_value(c, &want) || want.type != VT_INT) { FAIL("save: expected an Error number after '=='"); gd_var_destroy(&pathv); return; }
+    Var *v = find_var(var);
+    if (!v) { FAIL("unknown variable '%s'", var); gd_var_destroy(&pathv); return; }
+    if (!gd_class_inherits(v->obj, "Resource")) { FAIL("save: %s is a %s, not a Resource", var, gd_obj_class_name(v->obj)); gd_var_destroy(&pathv); return; }
+    const char *path = gd_s(pathv.u.raw);
+    if (!*path) /* Godot falls back to resource_path: the path the resource was loaded from */
+        for (int i = 0; i < g_ncache; i++)
+            if (g_cache[i].obj == v->obj) path = g_cache[i].path;
+    int64_t err = GD_ERR_FILE_UNRECOGNIZED;
+    int tried = 0;
+    if (!*path) {
+        gd_host_error("ResourceSaver::save", "Can't save resource to empty path. Provide non-empty path or a Resource with non-empty resource_path.");
+        err = GD_ERR_INVALID_PARAMETER;
+    }
+    void *res = v->obj; /* a Ref<Resource> argument: a slot holding the Object* */
+    HStr *pstr = gd_str_new(VT_STRING, path, strlen(path));
+    const char *ext = path_extension(path);
+    for (int i = 0; *path && i < gd_nformat_savers; i++) {
+        HObj *s = gd_format_savers[i];
+        const void *a1[1] = { &res };
+        uint8_t yes = 0; /* GDVIRTUAL_CALL leaves the default when the virtual is missing */
+        CallVirtual fn = find_virtual(s, "_recognize");
+        if (fn) fn(s->instance, a1, &yes);
+        if (!yes) continue;
+        fn = find_virtual(s, "_recognize_path");
+        if (fn) {
+            const void *a2[2] = { &res, &pstr };
+            yes = 0;
+            fn(s->instance, a2, &yes);
+        } else {
+            yes = *ext && recognizes(s, a1, ext);
+        }
+        if (!yes) continue;
+        tried = 1;
+        fn = find_virtual(s, "_save");
+        int64_t flags = 0, r = GD_ERR_METHOD_NOT_FOUND;
+        const void *a3[3] = { &res, &pstr, &flags };
+        if (fn) fn(s->instance, a3, &r);
+        err = r;
+        if (err == GD_OK) break;
+    }
+    if (*path && !tried)
+        gd_host_error("ResourceSaver::save", "Can't save resource %s to '%s': file format unrecognized (no ResourceFormatSaver takes it).",
+                      gd_obj_class_name(v->obj), path);
+    gd_str_release(pstr);
+    printf("=> %lld\n", (long long)err);
+    if (err != want.u.i) FAIL("save %s \"%s\" returned %lld, expected %lld", var, path, (long long)err, (long long)want.u.i);
+    gd_var_destroy(&pathv);
+}
+
+/* write_pack "<out.pck>" VERSION "res://dest" "<src>" ... ; a source of `removal` makes a
+ * PACK_FILE_REMOVAL entry (format 3). */
+static void cmd_write_pack(Cur *c) {
+    HVariant out;
+    if (!parse_value(c, &out) || out.type != VT_STRING) { FAIL("write_pack: expected the output path string"); return; }
+    int ok;
+    long version = parse_long(c, &ok);
+    char *dest[64], *src[64];
+    int n = 0;
+    if (!ok) FAIL("write_pack: expected the format version (2 or 3)");
+    while (ok && !at_end(c)) {
+        if (n == 64) { FAIL("write_pack: at most 64 files"); ok = 0; break; }
+        HVariant d;
+        if (!parse_value(c, &d) || d.type != VT_STRING) { FAIL("write_pack: expected a \"res://dest\" string"); ok = 0; break; }
+        dest[n] = gd_xstrdup(gd_s(d.u.raw));
+        gd_var_destroy(&d);
+        skip_ws(c);
+        if (!strncmp(c->s, "removal", 7)) {
+            c->s += 7;
+            src[n++] = NULL;
+        } else if (parse_value(c, &d) && d.type == VT_STRING) {
+            src[n++] = gd_xstrdup(gd_s(d.u.raw));
+            gd_var_destroy(&d);
+        } else {
+            if (d.type != VT_NIL) gd_var_destroy(&d);
+            FAIL("write_pack: expected a source file string or `removal` after \"%s\"", dest[n]);
+            free(dest[n]);
+            ok = 0;
+        }
+    }
+    if (ok) {
+        if (gd_pck_write(gd_s(out.u.raw), (int)version, n, (const char *const *)dest, (const char *const *)src))
+            printf("=> wrote %s (format %ld, %d files)\n", gd_s(out.u.raw), version, n);
+        else
+            FAIL("write_pack %s failed", gd_s(out.u.raw));
+    }
+    for (int i = 0; i < n; i++) { free(dest[i]); free(src[i]); }
+    gd_var_destroy(&out);
+}
+
+/* read_log / expect_streamed "res://x" */
+static void cmd_read_log(Cur *c, int check) {
+    HVariant p;
+    if (!parse_value(c, &p) || p.type != VT_STRING) { FAIL("%s: expected a path string", check ? "expect_streamed" : "read_log"); return; }
+    char why[512];
+    if (!gd_read_log_report(gd_s(p.u.raw), check, why, sizeof why)) FAIL("expect_streamed %s: %s", gd_s(p.u.raw), why);
+    else if (check) printf("ok: %s was streamed\n", gd_s(p.u.raw));
+    gd_var_destroy(&p);
 }
 
 static void cmd_free(Cur *c) {
@@ -621,15 +792,6 @@ static void cmd_free(Cur *c) {
         if (vars[i].obj == o) { remove_var(&vars[i]); i--; } /* other names of the same object */
     forget_cached(o);
     gd_obj_delete(o);
-}
-
-static long parse_long(Cur *c, int *ok) {
-    skip_ws(c);
-    char *end;
-    long n = strtol(c->s, &end, 10);
-    *ok = end != c->s;
-    c->s = end;
-    return n;
 }
 
 static void run_line(char *line) {
@@ -733,10 +895,35 @@ static void run_line(char *line) {
         if (!parse_value(&c, &d) || d.type != VT_STRING) { FAIL("res_root: expected a path string"); return; }
         gd_res_set_root(gd_s(d.u.raw));
         gd_var_destroy(&d);
+    } else if (!strcmp(cmd, "user_root")) {
+        HVariant d;
+        if (!parse_value(&c, &d) || d.type != VT_STRING) { FAIL("user_root: expected a path string"); return; }
+        gd_user_set_root(gd_s(d.u.raw));
+        gd_var_destroy(&d);
+    } else if (!strcmp(cmd, "write_pack")) {
+        cmd_write_pack(&c);
+    } else if (!strcmp(cmd, "clear_read_log")) {
+        gd_read_log_clear();
+    } else if (!strcmp(cmd, "read_log")) {
+        cmd_read_log(&c, 0);
+    } else if (!strcmp(cmd, "expect_streamed")) {
+        cmd_read_log(&c, 1);
+    } else if (!strcmp(cmd, "save")) {
+        cmd_save(&c);
+    } else if (!strcmp(cmd, "property_list")) {
+        cmd_property_list(&c);
     } else if (!strcmp(cmd, "mount_pack")) {
         HVariant d;
         if (!parse_value(&c, &d) || d.type != VT_STRING) { FAIL("mount_pack: expected a path string"); return; }
-        printf("=> %s\n", gd_pck_mount(gd_s(d.u.raw)) ? "true" : "false");
+        int mounted = gd_pck_mount(gd_s(d.u.raw));
+        printf("=> %s\n", mounted ? "true" : "false");
+        skip_ws(&c);
+        if (c.s[0] == '=' && c.s[1] == '=') { /* optional: mount_pack "x.pck" == true|false */
+            HVariant want;
+            c.s += 2;
+            if (!parse_value(&c, &want) || want.type != VT_BOOL) FAIL("mount_pack: expected true or false after '=='");
+            else if (want.u.b != mounted) FAIL("mount_pack %s returned %s", gd_s(d.u.raw), mounted ? "true" : "false");
+        }
         gd_var_destroy(&d);
     } else if (!strcmp(cmd, "expect_same")) {
         char a[128], b2[128];
@@ -750,6 +937,7 @@ static void run_line(char *line) {
         deinit_levels();
         if (gd_registered_class_count() > 0) { gd_report_left_classes(); FAIL("deinit left classes registered"); }
         else if (gd_nformat_loaders > 0) FAIL("deinit left %d format loader(s) registered", gd_nformat_loaders);
+        else if (gd_nformat_savers > 0) FAIL("deinit left %d format saver(s) registered", gd_nformat_savers);
         else printf("ok: deinitialized, no classes registered\n");
     } else if (!strcmp(cmd, "init")) {
         if (g_initialized) { FAIL("init: already initialized"); return; }
@@ -863,6 +1051,15 @@ int main(int argc, char **argv) {
                gd_nformat_loaders);
         rc = GDHOST_EXIT_CLASSES_LEFT;
     }
+    if (gd_nformat_savers > 0) {
+        printf("ERROR: %d resource format saver(s) still registered with ResourceSaver after deinitialization\n",
+               gd_nformat_savers);
+        rc = GDHOST_EXIT_CLASSES_LEFT;
+    }
+    if (g_live_files > 0) /* as Godot at exit; the leaks line above counts them */
+        printf("WARNING: ObjectDB instances leaked at exit: %ld FileAccess never released (unreference + object_destroy).\n", g_live_files);
+    gd_read_log_clear();
+    gd_pck_unmount_all();
     printf("gdhost: %s (exit %d)\n", rc == 0 ? "OK" : "FAILED", rc);
     return rc;
 }

@@ -112,7 +112,7 @@ class GodotHarnessTest {
     List<double[]> results = new ArrayList<>();
     String[] lines = out.split("\n");
     for (int i = 0; i + 1 < lines.length; i++) {
-      if (lines[i].contains(var + ".forward(") || lines[i].startsWith("call " + var + " forward")) {
+      if (lines[i].startsWith("> call " + var + " forward")) {
         Matcher m = Pattern.compile("PackedFloat32Array\\(([^)]*)\\)").matcher(lines[i + 1]);
         if (m.find()) {
           results.add(Arrays.stream(m.group(1).split(",")).map(String::strip).mapToDouble(Double::parseDouble).toArray());
