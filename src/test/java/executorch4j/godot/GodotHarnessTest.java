@@ -128,6 +128,9 @@ class GodotHarnessTest {
    */
   @Test
   void packedModelsStreamSegmentBySegment() throws Exception {
+    byte[] pack = Files.readAllBytes(Path.of("fixtures/godot/models.pck"));
+    Files.write(tmp.resolve("cut_in_directory.pck"), Arrays.copyOf(pack, 100));
+    Files.write(tmp.resolve("cut_in_data.pck"), Arrays.copyOf(pack, pack.length - 100));
     String out = run(SCENARIOS.resolve("streaming.scn"), tmp);
     List<long[]> reads = new ArrayList<>();
     Matcher m = Pattern.compile("read res://models/mlp\\.pte offset=(\\d+) size=(\\d+)").matcher(out);
