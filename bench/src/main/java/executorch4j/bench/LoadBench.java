@@ -5,7 +5,9 @@ import executorch4j.LoadMode;
 import executorch4j.LoadOptions;
 import executorch4j.OptimizationLevel;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -47,6 +49,7 @@ public class LoadBench {
   private LoadOptions file;
   private LoadOptions basic;
   private ExecuTorchModel loaded;
+  private FileChannel channel;
 
   @TearDown(Level.Invocation)
   public void close() {
@@ -64,6 +67,12 @@ public class LoadBench {
     mmap = lean.withLoadMode(LoadMode.MMAP);
     file = lean.withLoadMode(LoadMode.FILE);
     basic = LoadOptions.defaults();
+    channel = FileChannel.open(path, StandardOpenOption.READ);
+  }
+
+  @TearDown(Level.Trial)
+  public void closeChannel() throws IOException {
+    channel.close();
   }
 
   @Benchmark
@@ -79,6 +88,12 @@ public class LoadBench {
   @Benchmark
   public ExecuTorchModel mmapBasic() {
     return loaded = ExecuTorchModel.load(path, basic);
+  }
+
+  /** Streaming: the flatbuffer once, then each segment once, through a read upcall per segment. */
+  @Benchmark
+  public ExecuTorchModel stream() {
+    return loaded = ExecuTorchModel.load(channel, mmap);
   }
 
   @Benchmark
