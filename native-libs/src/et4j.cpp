@@ -594,10 +594,8 @@ Result<FreeableBuffer> load_flatbuffer(DataLoader *loader) {
 // value index of method inputs/outputs, chains and instructions below the method's value count,
 // every operator and delegate index in range, every operator named, every jump inside its
 // chain, every tensor-list item a value. Returns an empty string or what is wrong.
-std::string check_program_indexes(DataLoader *loader) {
-  auto buf = load_flatbuffer(loader);
-  if (!buf.ok()) return "cannot read the program";
-  FlatReader fb(static_cast<const uint8_t *>(buf->data()), buf->size());
+std::string check_program_indexes(const FreeableBuffer &buf) {
+  FlatReader fb(static_cast<const uint8_t *>(buf.data()), buf.size());
   size_t program = fb.root();
   auto plans = fb.vec(program, 1);
   char why[256];
@@ -694,14 +692,12 @@ std::string check_program_indexes(DataLoader *loader) {
 
 // The program's data segments with absolute offsets: the extended header gives the base, the
 // flatbuffer the list; the constant segment and delegate references say what each one holds.
-std::vector<et_segment_info> read_segments(DataLoader *loader) {
+std::vector<et_segment_info> read_segments(const FreeableBuffer &buf) {
   std::vector<et_segment_info> out;
-  auto buf = load_flatbuffer(loader);
-  if (!buf.ok()) return out;
-  const auto *h = static_cast<const uint8_t *>(buf->data());
+  const auto *h = static_cast<const uint8_t *>(buf.data());
   uint64_t base = 0;
-  if (buf->size() >= 32 && std::memcmp(h + 8, "eh00", 4) == 0) std::memcpy(&base, h + 24, 8);
-  FlatReader fb(h, buf->size());
+  if (buf.size() >= 32 && std::memcmp(h + 8, "eh00", 4) == 0) std::memcpy(&base, h + 24, 8);
+  FlatReader fb(h, buf.size());
   size_t program = fb.root();
   auto segs = fb.vec(program, 4);
   for (uint32_t i = 0; i < segs.second; i++) {
@@ -979,8 +975,11 @@ et_status finish_program_load(std::unique_ptr<DataLoader> loader, int32_t verifi
                 size.ok() ? size.get() : (size_t)0);
   }
   p->program.emplace(std::move(r.get()));
+  // One view of the flatbuffer for the facade's own reading (an mmap or a cached copy).
+  auto flatbuffer = load_flatbuffer(p->loader.get());
+  if (!flatbuffer.ok()) return fail_runtime(flatbuffer.error(), "cannot read the program flatbuffer");
   if (verification != ET_VERIFY_MINIMAL) {
-    std::string bad = check_program_indexes(p->loader.get());
+    std::string bad = check_program_indexes(flatbuffer.get());
     if (!bad.empty()) return fail(0x23, "not a valid ExecuTorch program: %s", bad.c_str());
   }
   size_t n = p->program->num_methods();
@@ -989,7 +988,7 @@ et_status finish_program_load(std::unique_ptr<DataLoader> loader, int32_t verifi
     if (!name.ok()) return fail_runtime(name.error(), "cannot read method name");
     p->method_names.emplace_back(name.get());
   }
-  p->segments = read_segments(p->loader.get());
+  p->segments = read_segments(flatbuffer.get());
   *out_program = p.release();
   return ET_OK;
 }
