@@ -163,6 +163,9 @@ class GodotHarnessTest {
   /** The saved-and-reloaded model gives the outputs of the original. */
   @Test
   void savedModelGivesIdenticalOutputs() throws Exception {
+    Files.createDirectories(tmp.resolve("user"));
+    Files.copy(Path.of("fixtures/linear_regression.pte"), tmp.resolve("user/badcfg.pte"));
+    Files.writeString(tmp.resolve("user/badcfg.pte.cfg"), "[executorch]\nmemory_policy=9\n");
     String out = run(SCENARIOS.resolve("saver.scn"), tmp);
     List<double[]> original = forwardResults(out, "m");
     List<double[]> saved = forwardResults(out, "s");

@@ -1,0 +1,42 @@
+package executorch4j.godot;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import executorch4j.MemoryPolicy;
+import executorch4j.OptimizationLevel;
+import org.junit.jupiter.api.Test;
+
+/** The settings sidecar (model.pte.cfg) that ResourceSaver writes and load() reads back. */
+class SettingsTest {
+  static final Settings DEFAULTS = new Settings(MemoryPolicy.AUTO, 0, OptimizationLevel.BASIC);
+
+  @Test
+  void roundTrips() {
+    Settings s = new Settings(MemoryPolicy.STATIC, 65536, OptimizationLevel.AGGRESSIVE);
+    assertEquals(s, Settings.parse(s.text(), DEFAULTS));
+    assertEquals("model.pte.cfg", Settings.sidecar("model.pte"));
+  }
+
+  @Test
+  void readsGodotConfigFileTextAndIgnoresOtherSections() {
+    String text = "; written by hand\n[other]\nmemory_policy=2\n\n[executorch]\noptimization_level = 0\nunknown=1\n";
+    Settings s = Settings.parse(text, DEFAULTS);
+    assertEquals(MemoryPolicy.AUTO, s.policy());
+    assertEquals(OptimizationLevel.NONE, s.level());
+  }
+
+  @Test
+  void badValuesAreNamed() {
+    var e = assertThrows(IllegalArgumentException.class, () -> Settings.parse("[executorch]\nmemory_policy=9\n", DEFAULTS));
+    assertTrue(e.getMessage().contains("memory_policy"), e.getMessage());
+    var pool = assertThrows(IllegalArgumentException.class, () -> Settings.parse("[executorch]\nmemory_policy=1\n", DEFAULTS));
+    assertTrue(pool.getMessage().contains("pool_size_bytes"), pool.getMessage());
+  }
+
+  @Test
+  void customFallsBackToAutoSinceGdscriptHasNoAllocator() {
+    assertEquals(MemoryPolicy.AUTO, Settings.parse("[executorch]\nmemory_policy=2\n", DEFAULTS).policy());
+  }
+}
