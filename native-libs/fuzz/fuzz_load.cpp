@@ -2,7 +2,8 @@
 // with full verification, then loads every method, feeds zeros of the declared
 // shapes, executes and reads the outputs, and destroys everything.
 // Inputs whose last byte is odd load their methods from a 64 KiB STATIC pool
-// instead of ET_MEMORY_AUTO.
+// instead of ET_MEMORY_AUTO; those whose last byte has bit 1 set are streamed
+// through the read callback (the facade's cached-head loader) instead of copied.
 #include "et4j.h"
 
 #include <cstdint>
@@ -54,11 +55,33 @@ void run_method(et_program *p, const char *name, const et_method_config &cfg) {
   et_method_memory_stats(m, &st);
   et_method_destroy(m);
 }
+struct Source {
+  const uint8_t *data;
+  size_t size;
+};
+
+int64_t read_source(void *userdata, uint64_t offset, void *dst, uint64_t n) {
+  const Source *s = static_cast<const Source *>(userdata);
+  if (offset > s->size || n > s->size - offset) return -1;
+  std::memcpy(dst, s->data + offset, n);
+  return static_cast<int64_t>(n);
+}
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   et_program *p = nullptr;
-  if (et_program_load_buffer(data, size, ET_VERIFY_INTERNAL_CONSISTENCY, &p) != ET_OK) return 0;
+  Source source{data, size};  // outlives the program: streamed methods read it at load
+  bool stream = size > 0 && (data[size - 1] & 2);
+  et_status loaded = stream ? et_program_load_stream(read_source, &source, size, ET_VERIFY_INTERNAL_CONSISTENCY, &p)
+                            : et_program_load_buffer(data, size, ET_VERIFY_INTERNAL_CONSISTENCY, &p);
+  if (loaded != ET_OK) return 0;
+  int64_t segments = 0;
+  if (et_program_segment_count(p, &segments) == ET_OK) {
+    for (int64_t i = 0; i < segments; i++) {
+      et_segment_info info{};
+      if (et_program_segment(p, i, &info) != ET_OK || info.name[sizeof info.name - 1] != '\0') __builtin_trap();
+    }
+  }
   bool use_pool = size > 0 && (data[size - 1] & 1);
   void *pool_mem = nullptr;
   et_pool *pool = nullptr;
