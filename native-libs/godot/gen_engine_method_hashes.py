@@ -18,7 +18,7 @@ import sys
 # (class, method) pairs bound by src/main/java/executorch4j/godot (see Gd.HASH_*).
 USED = [
     ("Object", "emit_signal"), ("Object", "call_deferred"),
-    ("FileAccess", "get_file_as_bytes"), ("FileAccess", "open"), ("FileAccess", "file_exists"),
+    ("FileAccess", "open"), ("FileAccess", "file_exists"),
     ("FileAccess", "get_open_error"), ("FileAccess", "get_length"), ("FileAccess", "seek"),
     ("FileAccess", "get_buffer"), ("FileAccess", "store_buffer"), ("FileAccess", "close"),
     ("RefCounted", "unreference"),

@@ -244,7 +244,6 @@ final class Gd {
   /** 4.3 hashes of the engine methods used (extension_api.json, "classes"). */
   static final long HASH_EMIT_SIGNAL = 4047867050L;
   static final long HASH_CALL_DEFERRED = 3400424181L;
-  static final long HASH_GET_FILE_AS_BYTES = 659035735L;
   static final long HASH_ADD_FORMAT_LOADER = 2896595483L;
   static final long HASH_REMOVE_FORMAT_LOADER = 405397102L;
   static final long HASH_ADD_FORMAT_SAVER = 362894272L;

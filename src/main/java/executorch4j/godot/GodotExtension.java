@@ -99,11 +99,15 @@ final class GodotExtension {
           "_get_recognized_extensions", virtualStub("saverExtensions"),
           "_recognize_path", virtualStub("saverRecognizePath"),
           "_save", virtualStub("save")));
-  private static final String[][] FORMATS = {
-      {LOADER_CLASS, "ResourceFormatLoader", "ResourceLoader", "add_resource_format_loader", "remove_resource_format_loader"},
-      {SAVER_CLASS, "ResourceFormatSaver", "ResourceSaver", "add_resource_format_saver", "remove_resource_format_saver"}};
-  private static final long[][] FORMAT_HASHES = {
-      {Gd.HASH_ADD_FORMAT_LOADER, Gd.HASH_REMOVE_FORMAT_LOADER}, {Gd.HASH_ADD_FORMAT_SAVER, Gd.HASH_REMOVE_FORMAT_SAVER}};
+  /** A resource format class and how it is (un)registered with its engine singleton. */
+  private record Format(String cls, String base, String singleton, String add, long addHash, String remove,
+      long removeHash) {}
+
+  private static final List<Format> FORMATS = List.of(
+      new Format(LOADER_CLASS, "ResourceFormatLoader", "ResourceLoader", "add_resource_format_loader",
+          Gd.HASH_ADD_FORMAT_LOADER, "remove_resource_format_loader", Gd.HASH_REMOVE_FORMAT_LOADER),
+      new Format(SAVER_CLASS, "ResourceFormatSaver", "ResourceSaver", "add_resource_format_saver",
+          Gd.HASH_ADD_FORMAT_SAVER, "remove_resource_format_saver", Gd.HASH_REMOVE_FORMAT_SAVER));
   private static final MemorySegment CALL = stub("call", MethodType.methodType(void.class, MemorySegment.class,
       MemorySegment.class, MemorySegment.class, long.class, MemorySegment.class, MemorySegment.class),
       FunctionDescriptor.ofVoid(PTR, PTR, PTR, I64, PTR, PTR));
@@ -289,7 +293,7 @@ final class GodotExtension {
    * Variant (our reference) until {@link #unregisterFormat}.
    */
   private static MemorySegment registerFormat(int kind) {
-    String[] f = FORMATS[kind];
+    Format f = FORMATS.get(kind);
     MemorySegment info = Arena.global().allocate(CLASS_INFO3);
     info.set(U8, 2, (byte) 1); // is_exposed
     info.set(ValueLayout.ADDRESS, CLASS_INFO3.byteOffset(MemoryLayout.PathElement.groupElement("create_instance_func")), CREATE_FORMAT);
@@ -298,9 +302,9 @@ final class GodotExtension {
     info.set(ValueLayout.ADDRESS, CLASS_INFO3.byteOffset(MemoryLayout.PathElement.groupElement("class_userdata")),
         MemorySegment.ofAddress(kind));
     gd.call("classdb_register_extension_class3", FunctionDescriptor.ofVoid(PTR, PTR, PTR, PTR), gd.library,
-        gd.stringName(f[0]), gd.stringName(f[1]), info);
+        gd.stringName(f.cls()), gd.stringName(f.base()), info);
     MemorySegment object = gd.callAddress("classdb_construct_object", FunctionDescriptor.of(PTR, PTR),
-        gd.stringName(f[0]));
+        gd.stringName(f.cls()));
     MemorySegment held = Arena.global().allocate(GType.VARIANT_SIZE, 8);
     try (Arena a = Arena.ofConfined()) {
       MemorySegment slot = a.allocate(ValueLayout.ADDRESS);
@@ -308,49 +312,31 @@ final class GodotExtension {
       gd.variantFrom(GType.OBJECT, held, slot);
       MemorySegment atFront = a.allocate(GType.VARIANT_SIZE, 8);
       variants.write(false, atFront);
-      gd.callEngine(f[2], f[3], FORMAT_HASHES[kind][0], gd.singleton(f[2]), held, atFront);
+      gd.callEngine(f.singleton(), f.add(), f.addHash(), gd.singleton(f.singleton()), held, atFront);
     }
     return held;
   }
 
   private static void unregisterFormat(int kind, MemorySegment held) {
-    String[] f = FORMATS[kind];
+    Format f = FORMATS.get(kind);
     if (held != null) {
-      gd.callEngine(f[2], f[4], FORMAT_HASHES[kind][1], gd.singleton(f[2]), held);
+      gd.callEngine(f.singleton(), f.remove(), f.removeHash(), gd.singleton(f.singleton()), held);
       gd.call("variant_destroy", FunctionDescriptor.ofVoid(PTR), held); // drops our reference
     }
     gd.call("classdb_unregister_extension_class", FunctionDescriptor.ofVoid(PTR, PTR), gd.library,
-        gd.stringName(f[0]));
-  }
-
-  /** The bytes of a small res://, user:// or OS file (the settings sidecar), through FileAccess. */
-  static byte[] readFile(String path) {
-    try (Arena a = Arena.ofConfined()) {
-      MemorySegment str = a.allocate(GType.STRING.size, 8);
-      gd.newString(str, path, a);
-      MemorySegment data = a.allocate(GType.PACKED_BYTE_ARRAY.size, 8);
-      gd.construct(GType.PACKED_BYTE_ARRAY, data);
-      try {
-        gd.ptrcallEngine(gd.methodBind("FileAccess", "get_file_as_bytes", Gd.HASH_GET_FILE_AS_BYTES),
-            MemorySegment.NULL, data, str);
-        return (byte[]) variants.readValue(GType.PACKED_BYTE_ARRAY, data);
-      } finally {
-        gd.destroy(GType.PACKED_BYTE_ARRAY, data);
-        gd.destroy(GType.STRING, str);
-      }
-    }
+        gd.stringName(f.cls()));
   }
 
   private static MemorySegment createFormat(MemorySegment classUserdata) {
-    String[] f = FORMATS[(int) classUserdata.address()];
+    Format f = FORMATS.get((int) classUserdata.address());
     try {
       MemorySegment object = gd.callAddress("classdb_construct_object", FunctionDescriptor.of(PTR, PTR),
-          gd.stringName(f[1]));
-      gd.call("object_set_instance", FunctionDescriptor.ofVoid(PTR, PTR, PTR), object, gd.stringName(f[0]),
+          gd.stringName(f.base()));
+      gd.call("object_set_instance", FunctionDescriptor.ofVoid(PTR, PTR, PTR), object, gd.stringName(f.cls()),
           MemorySegment.ofAddress(1));
       return object;
     } catch (Throwable t) {
-      report("creating " + f[0] + " failed", t);
+      report("creating " + f.cls() + " failed", t);
       return MemorySegment.NULL;
     }
   }
@@ -362,7 +348,7 @@ final class GodotExtension {
       String n = (String) variants.readValue(GType.STRING_NAME, name.reinterpret(8));
       return VIRTUALS.get((int) classUserdata.address()).getOrDefault(n, MemorySegment.NULL);
     } catch (Throwable t) {
-      report("looking up a virtual of " + FORMATS[(int) classUserdata.address()][0] + " failed", t);
+      report("looking up a virtual of " + FORMATS.get((int) classUserdata.address()).cls() + " failed", t);
       return MemorySegment.NULL;
     }
   }
@@ -441,11 +427,14 @@ final class GodotExtension {
       String sidecar = Settings.sidecar(path);
       if (err == ResourceInstance.OK && GodotFile.exists(sidecar)) {
         try {
-          r.applySettings(Settings.parse(new String(readFile(sidecar), java.nio.charset.StandardCharsets.UTF_8),
+          r.applySettings(Settings.parse(new String(GodotFile.readAll(sidecar), java.nio.charset.StandardCharsets.UTF_8),
               r.settings()));
         } catch (IllegalArgumentException e) {
           gd.printError("ExecuTorchResource: " + sidecar + ": " + e.getMessage(), "_load");
           err = ResourceInstance.ERR_FILE_CORRUPT;
+        } catch (java.io.IOException e) {
+          gd.printError("ExecuTorchResource: " + e.getMessage(), "_load");
+          err = ResourceInstance.ERR_FILE_CANT_READ;
         }
       }
       if (err == ResourceInstance.OK) {

@@ -25,7 +25,6 @@ class EngineMethodHashesTest {
   static final Map<String, String> BINDS = Map.ofEntries(
       Map.entry("HASH_EMIT_SIGNAL", "Object.emit_signal"),
       Map.entry("HASH_CALL_DEFERRED", "Object.call_deferred"),
-      Map.entry("HASH_GET_FILE_AS_BYTES", "FileAccess.get_file_as_bytes"),
       Map.entry("HASH_FILE_OPEN", "FileAccess.open"),
       Map.entry("HASH_FILE_EXISTS", "FileAccess.file_exists"),
       Map.entry("HASH_FILE_OPEN_ERROR", "FileAccess.get_open_error"),
