@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Longer mutation fuzzing than CI's: every fixture, N cases each, forked JVMs.
 #   fuzz/run.sh [--cases N] [--seed S]
-# Crashing inputs land in src/test/resources/crashers/ (replayed by MutationFuzzTest).
+# Crashing inputs land in target/fuzz-crashers/; minimize one and commit it to fuzz/crashers
+# (see fuzz/crashers/README.md) to have MutationFuzzTest replay it forever.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/common.sh"
 find_jdk
@@ -14,8 +15,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 cd "$ROOT"
-mvn -q -B -ntp test-compile
-cp=$(mvn -q -B -ntp dependency:build-classpath -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=test)
+mvn -q -B -ntp install -DskipTests -pl core -am
+(cd core && mvn -q -B -ntp test-compile)
+cp=$(cd core && mvn -q -B -ntp dependency:build-classpath -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=test)
 log "fuzzing every fixture with $cases cases each (seed $seed)"
-"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "target/test-classes:target/classes:$cp" \
-  executorch4j.fuzz.FuzzDriver fixtures src/test/resources/crashers "$seed" "$cases"
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "core/target/test-classes:core/target/classes:$cp" \
+  executorch4j.fuzz.FuzzDriver fixtures target/fuzz-crashers "$seed" "$cases"

@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # Builds libet4j.so against the ExecuTorch SDK from the PyPI wheel and stages
-# it with the runtime libraries in target/natives/linux-x86_64 (packed into the
-# jar by Maven). Idempotent: does nothing when the output is newer than sources.
+# it with the runtime libraries in NATIVES_DIR/linux-x86_64 (default
+# core/target/natives, packed into the library jar by Maven).
+# Idempotent: does nothing when the output is newer than sources.
+#   native-libs/build.sh [NATIVES_DIR]
 set -euo pipefail
 source "$(dirname "$0")/../scripts/common.sh"
 
-OUT="$ROOT/target/natives/linux-x86_64"
-BUILD="$ROOT/target/native-build"
+OUT="${1:-$ROOT/core/target/natives}/linux-x86_64"
+BUILD="$ROOT/core/target/native-build"
 SDK="$CACHE/executorch-sdk-$EXECUTORCH_VERSION"
 SRC=("$ROOT/native-libs/CMakeLists.txt" "$ROOT/native-libs/src/et4j.cpp" "$ROOT/native-libs/include/et4j.h")
 
 [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ] || die "prebuilt ExecuTorch SDK is only set up for linux-x86_64"
 
-GODOT_OUT="$ROOT/target/godot"
 up_to_date() {
-  [ -f "$OUT/libet4j.so" ] && [ -f "$OUT/index.txt" ] && [ -f "$GODOT_OUT/libexecutorch4j_godot.so" ] || return 1
+  [ -f "$OUT/libet4j.so" ] && [ -f "$OUT/index.txt" ] || return 1
   [ -z "$(find "$ROOT/native-libs" -type f -newer "$OUT/index.txt" | head -1)" ]
 }
 if up_to_date; then exit 0; fi
@@ -45,7 +46,7 @@ fi
 # 2. Configure and build the facade (Debian's CMake 3.25 suffices: see CMakeLists.txt).
 need cmake "install cmake (apt install cmake, or pip install cmake)"
 need g++ "install a C++17 compiler (apt install g++)"
-mkdir -p "$ROOT/target"
+mkdir -p "$(dirname "$BUILD")"
 log "building the native facade"
 cmake -S "$ROOT/native-libs" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release \
   -DEXECUTORCH_ROOT="$SDK/executorch" -DCMAKE_INSTALL_PREFIX="$OUT" >"$BUILD.log" 2>&1 ||
@@ -53,16 +54,6 @@ cmake -S "$ROOT/native-libs" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release \
 cmake --build "$BUILD" -j"$(nproc)" >>"$BUILD.log" 2>&1 || { cat "$BUILD.log" >&2; die "native build failed"; }
 rm -rf "$OUT" && cmake --install "$BUILD" >>"$BUILD.log" 2>&1 || die "install failed"
 log "natives staged in ${OUT#$ROOT/}"
-# 3. The Godot GDExtension shim (JNI headers from the JDK) and the host harness.
-find_jdk
-cmake -S "$ROOT/native-libs/godot" -B "$ROOT/target/godot-build" -DCMAKE_BUILD_TYPE=Release \
-  -DJAVA_HOME="$JAVA_HOME" -DCMAKE_INSTALL_PREFIX="$GODOT_OUT" >>"$BUILD.log" 2>&1 ||
-  { cat "$BUILD.log" >&2; die "cmake configure of native-libs/godot failed"; }
-cmake --build "$ROOT/target/godot-build" -j"$(nproc)" >>"$BUILD.log" 2>&1 || { cat "$BUILD.log" >&2; die "Godot shim build failed"; }
-mkdir -p "$GODOT_OUT"
-cp "$ROOT/target/godot-build/shim/libexecutorch4j_godot.so" "$GODOT_OUT/"
-[ -f "$ROOT/target/godot-build/host/gdhost" ] && cp "$ROOT/target/godot-build/host/gdhost" "$GODOT_OUT/"
-
 # An index of the staged files with their SHA-256, read by NativeLoader to
 # extract them from the jar into a checksum-verified cache folder.
 ( cd "$OUT" && sha256sum lib*.so | awk '{print $2, $1}' > index.txt )

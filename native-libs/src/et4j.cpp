@@ -1041,7 +1041,18 @@ et_status et_pool_stats(const et_pool *pool, int64_t *out_size, int64_t *out_use
 
 void et_pool_destroy(et_pool *pool) { delete pool; }
 
-const char *et_version(void) { return "executorch4j-facade 0.1.0 (ExecuTorch 1.5.1)"; }
+// A sanitized build says so, so a test run can prove which facade it loaded.
+#if defined(__SANITIZE_ADDRESS__)
+#define ET4J_BUILD_FLAVOR " +asan"
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ET4J_BUILD_FLAVOR " +asan"
+#endif
+#endif
+#ifndef ET4J_BUILD_FLAVOR
+#define ET4J_BUILD_FLAVOR ""
+#endif
+const char *et_version(void) { return "executorch4j-facade 0.1.0 (ExecuTorch 1.5.1)" ET4J_BUILD_FLAVOR; }
 
 const char *et_last_error(void) { return t_last_error.c_str(); }
 

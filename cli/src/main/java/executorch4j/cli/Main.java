@@ -1,0 +1,495 @@
+package executorch4j.cli;
+
+import executorch4j.DType;
+import executorch4j.ExecuTorchException;
+import executorch4j.ExecuTorchModel;
+import executorch4j.InferenceStats;
+import executorch4j.IsolatedCheck;
+import executorch4j.LoadOptions;
+import executorch4j.MemoryPolicy;
+import executorch4j.OptimizationLevel;
+import executorch4j.ProfileReport;
+import executorch4j.MethodMeta;
+import executorch4j.Segment;
+import executorch4j.Tensor;
+import executorch4j.TensorMeta;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Collectors;
+
+/**
+ * The {@code executorch4j} command line: inspect, run and demo.
+ *
+ * <p>Exit codes: 0 success, 1 a model or runtime error, 2 a usage error.
+ */
+public final class Main {
+  static final String USAGE = """
+      usage: executorch4j <command> [options]
+
+        inspect MODEL.pte [--json] [--isolated]
+            print the methods, input/output metadata and data segments
+        run MODEL.pte [--method NAME] [--input V1,V2,...]... [--random] [--json] [--isolated]
+                      [--level NONE|BASIC|AGGRESSIVE] [--pool BYTES]
+                      [--profile] [--trace OUT.json] [--etdump OUT.etdump]
+            run a method; each --input gives one input's values in order, reshaped to its
+            declared shape; --random fills every input with seeded values; --pool runs in
+            one STATIC pool; --profile prints per-operator times, --trace writes a Chrome
+            trace (Perfetto), --etdump an ETDump for ExecuTorch's devtools
+        --isolated  (untrusted models) first load and run the model once in a separate JVM;
+            a model that would crash the runtime is refused (UNSAFE_PROGRAM)
+        bench MODEL.pte [--method NAME] [--iterations N] [--warmup N] [--level L] [--threads T]
+            time forward on seeded inputs: mean, p50, p90, p99
+        demo
+            run the bundled linear-regression model (y = 2x + 3) over the spec table
+        version
+            print library and runtime versions
+      """;
+
+  private final PrintStream out;
+  private final PrintStream err;
+
+  Main(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
+
+  public static void main(String[] args) {
+    System.exit(new Main(System.out, System.err).run(args));
+  }
+
+  /** Usage errors. */
+  static final class UsageException extends RuntimeException {
+    UsageException(String message) {
+      super(message);
+    }
+  }
+
+  int run(String[] args) {
+    try {
+      if (args.length == 0) {
+        throw new UsageException("missing command");
+      }
+      String[] rest = Arrays.copyOfRange(args, 1, args.length);
+      switch (args[0]) {
+        case "inspect" -> inspect(rest);
+        case "run" -> runModel(rest);
+        case "bench" -> bench(rest);
+        case "demo" -> demo();
+        case "version" -> out.println(executorch4j.ExecuTorchRuntime.version());
+        case "-h", "--help", "help" -> out.print(USAGE);
+        default -> throw new UsageException("unknown command '" + args[0] + "'");
+      }
+      return 0;
+    } catch (UsageException e) {
+      err.println("executorch4j: " + e.getMessage());
+      err.print(USAGE);
+      return 2;
+    } catch (ExecuTorchException e) {
+      err.println("executorch4j: " + e.getMessage());
+      return 1;
+    } catch (RuntimeException e) {
+      err.println("executorch4j: " + e);
+      return 1;
+    }
+  }
+
+  // ---------------------------------------------------------------- options
+
+  /** Parsed options; {@code --name value} and {@code --name=value} both work. */
+  private record Options(Path model, String method, List<String> inputs, boolean random, boolean json,
+      Map<String, String> extra) {
+    String get(String key, String fallback) {
+      return extra.getOrDefault(key, fallback);
+    }
+
+    long number(String key, long fallback) {
+      String v = extra.get(key);
+      if (v == null) {
+        return fallback;
+      }
+      try {
+        long n = Long.parseLong(v.replace("_", ""));
+        if (n < 0) {
+          throw new NumberFormatException();
+        }
+        return n;
+      } catch (NumberFormatException e) {
+        throw new UsageException(key + " needs a non-negative whole number, got '" + v + "'");
+      }
+    }
+
+    LoadOptions loadOptions() {
+      LoadOptions o = LoadOptions.defaults();
+      String level = extra.get("--level");
+      if (level != null) {
+        try {
+          o = o.withOptimization(OptimizationLevel.valueOf(level.toUpperCase(Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+          throw new UsageException("--level must be NONE, BASIC or AGGRESSIVE, got '" + level + "'");
+        }
+      }
+      if (extra.containsKey("--pool")) {
+        o = o.withMemory(MemoryPolicy.STATIC, number("--pool", 0));
+      }
+      return o.withProfiling(extra.containsKey("--profile") || extra.containsKey("--trace")
+          || extra.containsKey("--etdump"));
+    }
+  }
+
+  /** Options that take a value, per command. */
+  private static final Map<String, List<String>> VALUED = Map.of(
+      "inspect", List.of(),
+      "run", List.of("--method", "--input", "--level", "--pool", "--trace", "--etdump"),
+      "bench", List.of("--method", "--iterations", "--warmup", "--level", "--threads"));
+  private static final Map<String, List<String>> FLAGS = Map.of(
+      "inspect", List.of("--json", "--isolated"),
+      "run", List.of("--json", "--random", "--profile", "--isolated"),
+      "bench", List.of("--json"));
+
+  private static Options parse(String command, String[] args) {
+    Path model = null;
+    String method = "forward";
+    List<String> inputs = new ArrayList<>();
+    boolean random = false;
+    boolean json = false;
+    Map<String, String> extra = new java.util.HashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      String value = null;
+      int eq = a.indexOf('=');
+      if (a.startsWith("--") && eq > 0) {
+        value = a.substring(eq + 1);
+        a = a.substring(0, eq);
+      }
+      if (a.startsWith("--")) {
+        boolean valued = VALUED.get(command).contains(a);
+        if (!valued && !FLAGS.get(command).contains(a)) {
+          bad(a);
+        }
+        if (valued && value == null) {
+          if (i + 1 >= args.length) {
+            throw new UsageException(a + " needs a value");
+          }
+          value = args[++i];
+        } else if (!valued && value != null) {
+          throw new UsageException(a + " takes no value");
+        }
+        switch (a) {
+          case "--json" -> json = true;
+          case "--random" -> random = true;
+          case "--method" -> method = value;
+          case "--input" -> inputs.add(value);
+          default -> extra.put(a, valued ? value : "true");
+        }
+      } else {
+        if (model != null) {
+          throw new UsageException("more than one model given: " + model + ", " + a);
+        }
+        model = Path.of(a);
+      }
+    }
+    if (model == null) {
+      throw new UsageException("missing MODEL.pte");
+    }
+    if (random && !inputs.isEmpty()) {
+      throw new UsageException("use either --input or --random, not both");
+    }
+    if (extra.containsKey("--isolated")) {
+      IsolatedCheck.check(model, java.time.Duration.ofSeconds(60)); // throws UNSAFE_PROGRAM
+    }
+    return new Options(model, method, inputs, random, json, extra);
+  }
+
+  private static boolean bad(String option) {
+    throw new UsageException("unknown option " + option);
+  }
+
+  // --------------------------------------------------------------- commands
+
+  private void inspect(String[] args) {
+    Options o = parse("inspect", args);
+    try (var model = ExecuTorchModel.load(o.model())) {
+      if (o.json()) {
+        out.println(Json.inspect(model));
+        return;
+      }
+      out.printf("%s (%d bytes)%n", o.model(), model.sourceBytes());
+      for (String name : model.methodNames()) {
+        MethodMeta meta = model.methodMeta(name);
+        out.printf("method %s%s%n", name,
+            meta.backends().isEmpty() ? "" : "  [delegated: " + String.join(", ", meta.backends()) + "]");
+        for (TensorMeta t : meta.inputs()) {
+          out.printf("  in   %-10s %s%n", t.name(), t.signature());
+        }
+        for (TensorMeta t : meta.outputs()) {
+          out.printf("  out  %-10s %s%n", t.name(), t.signature());
+        }
+        out.printf("  planned memory: %d bytes in %d buffer(s)%n", meta.plannedBytes(),
+            meta.plannedBufferSizes().size());
+      }
+      for (Segment seg : model.segments()) {
+        out.printf("segment %-10s %8d bytes at %d%s%n", seg.kind().name().toLowerCase(java.util.Locale.ROOT),
+            seg.size(), seg.offset(), seg.name().isEmpty() ? "" : "  " + seg.name());
+      }
+      out.printf("STATIC pool needed: %d bytes (--pool / MemoryPolicy.STATIC)%n",
+          ExecuTorchModel.requiredPoolBytes(o.model()));
+    }
+  }
+
+  private void runModel(String[] args) {
+    Options o = parse("run", args);
+    try (var model = ExecuTorchModel.load(o.model(), o.loadOptions())) {
+      MethodMeta meta = methodOf(model, o);
+      List<TensorMeta> declared = meta.inputs();
+      if (!o.random() && o.inputs().size() != declared.size()) {
+        throw new UsageException(o.method() + " takes " + declared.size() + " input(s) ("
+            + declared.stream().map(TensorMeta::toString).collect(Collectors.joining(", "))
+            + "); give one --input each, or --random");
+      }
+      Tensor[] inputs = new Tensor[declared.size()];
+      for (int i = 0; i < inputs.length; i++) {
+        TensorMeta t = declared.get(i);
+        inputs[i] = o.random() ? randomTensor(t, i) : parseInput(t, o.inputs().get(i));
+      }
+      Map<String, Tensor> outputs = model.execute(o.method(), inputs);
+      if (o.json()) {
+        out.println(Json.outputs(outputs));
+      } else {
+        for (var e : outputs.entrySet()) {
+          Tensor t = e.getValue();
+          out.printf("%s %s%s = %s%n", e.getKey(), t.dtype(), Arrays.toString(t.shape()).replace(" ", ""),
+              Json.values(t));
+        }
+      }
+      if (model.isProfiling()) {
+        ProfileReport report = model.profile();
+        if (o.extra().containsKey("--profile")) {
+          (o.json() ? err : out).print(report.toTable());
+        }
+        write(o.extra().get("--trace"), report.toChromeTrace().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        write(o.extra().get("--etdump"), o.extra().containsKey("--etdump") ? model.etdump() : null);
+      }
+    }
+  }
+
+  private void write(String file, byte[] data) {
+    if (file == null) {
+      return;
+    }
+    try {
+      java.nio.file.Files.write(Path.of(file), data);
+      err.println("wrote " + file + " (" + data.length + " bytes)");
+    } catch (IOException e) {
+      throw new ExecuTorchException(executorch4j.ErrorCode.ACCESS_FAILED, "cannot write " + file + ": " + e.getMessage());
+    }
+  }
+
+  private static MethodMeta methodOf(ExecuTorchModel model, Options o) {
+    if (!model.methodNames().contains(o.method())) {
+      throw new UsageException("no method '" + o.method() + "' in " + o.model()
+          + " (methods: " + String.join(", ", model.methodNames()) + ")");
+    }
+    return model.methodMeta(o.method());
+  }
+
+  private void bench(String[] args) {
+    Options o = parse("bench", args);
+    int iterations = Math.toIntExact(o.number("--iterations", 1000));
+    int warmup = Math.toIntExact(o.number("--warmup", Math.min(2000, iterations)));
+    if (iterations == 0) {
+      throw new UsageException("--iterations must be at least 1");
+    }
+    LoadOptions lo = o.loadOptions().withThreads(Math.toIntExact(o.number("--threads", 0)));
+    long t0 = System.nanoTime();
+    try (var model = ExecuTorchModel.load(o.model(), lo)) {
+      double loadMs = (System.nanoTime() - t0) / 1e6;
+      MethodMeta meta = methodOf(model, o);
+      Tensor[] inputs = new Tensor[meta.inputs().size()];
+      for (int i = 0; i < inputs.length; i++) {
+        inputs[i] = randomTensor(meta.inputs().get(i), i);
+      }
+      for (int i = 0; i < warmup; i++) {
+        model.execute(o.method(), inputs);
+      }
+      model.resetStats();
+      long[] wall = new long[iterations];
+      int barWidth = 30;
+      for (int i = 0; i < iterations; i++) {
+        long s = System.nanoTime();
+        model.execute(o.method(), inputs);
+        wall[i] = System.nanoTime() - s;
+        if (!o.json() && (i + 1) % Math.max(1, iterations / barWidth) == 0) {
+          int filled = (int) ((long) (i + 1) * barWidth / iterations);
+          err.printf("\r[%s%s] %d/%d", "#".repeat(filled), " ".repeat(barWidth - filled), i + 1, iterations);
+        }
+      }
+      if (!o.json()) {
+        err.println();
+      }
+      Arrays.sort(wall);
+      InferenceStats st = model.inferenceStats();
+      double mean = Arrays.stream(wall).average().orElse(0) / 1e3;
+      double p50 = wall[(int) Math.ceil(0.50 * iterations) - 1] / 1e3;
+      double p90 = wall[(int) Math.ceil(0.90 * iterations) - 1] / 1e3;
+      double p99 = wall[(int) Math.ceil(0.99 * iterations) - 1] / 1e3;
+      if (o.json()) {
+        out.printf(Locale.ROOT, "{\"model\":%s,\"method\":%s,\"level\":\"%s\",\"iterations\":%d,"
+                + "\"load_ms\":%.3f,\"mean_us\":%.3f,\"p50_us\":%.3f,\"p90_us\":%.3f,\"p99_us\":%.3f,"
+                + "\"runtime_mean_us\":%.3f}%n",
+            Json.str(o.model().toString()), Json.str(o.method()), lo.optimization(), iterations, loadMs, mean,
+            p50, p90, p99, st.meanNanos() / 1e3);
+      } else {
+        out.printf(Locale.ROOT, "%s %s, level %s, %s, %d iterations after %d warm-up%n", o.model(), o.method(),
+            lo.optimization(), lo.effectiveThreads() == 0 ? "default threads" : lo.effectiveThreads() + " thread(s)",
+            iterations, warmup);
+        out.printf(Locale.ROOT, "load %.2f ms%nforward (wall, Java call included): mean %.2f us  p50 %.2f  p90 %.2f"
+            + "  p99 %.2f%nexecute (inside the runtime): mean %.2f us%n", loadMs, mean, p50, p90, p99, st.meanNanos() / 1e3);
+      }
+    }
+  }
+
+  private static Tensor parseInput(TensorMeta t, String text) {
+    String[] parts = text.isBlank() ? new String[0] : text.split(",");
+    if (parts.length != t.numel()) {
+      throw new UsageException(t.name() + " is " + t.signature() + ": give " + t.numel()
+          + " value(s), got " + parts.length);
+    }
+    double[] values = new double[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      String p = parts[i].trim().toLowerCase(Locale.ROOT);
+      try {
+        values[i] = switch (p) {
+          case "true" -> 1;
+          case "false" -> 0;
+          default -> Double.parseDouble(p);
+        };
+      } catch (NumberFormatException e) {
+        throw new UsageException(t.name() + ": '" + parts[i] + "' is not a number");
+      }
+    }
+    try {
+      return Tensor.fromArray(values, t.dtype(), t.shape());
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(t.name() + ": " + e.getMessage());
+    }
+  }
+
+  /** Seeded values: floats in [-1, 1), integers in [0, 10), bools 0/1. */
+  static Tensor randomTensor(TensorMeta t, int index) {
+    var rng = new SplittableRandom(1234 + index);
+    double[] values = new double[Math.toIntExact(t.numel())];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = t.dtype() == DType.BOOL ? rng.nextInt(2)
+          : t.dtype().isFloatingPoint() ? rng.nextDouble(-1, 1) : rng.nextInt(10);
+    }
+    return Tensor.fromArray(values, t.dtype(), t.shape());
+  }
+
+  private void demo() {
+    byte[] bytes;
+    try (InputStream in = Main.class.getResourceAsStream("/executorch4j/demo/linear_regression.pte")) {
+      if (in == null) {
+        throw new ExecuTorchException(executorch4j.ErrorCode.NOT_FOUND, "the demo model is missing from the jar");
+      }
+      bytes = in.readAllBytes();
+    } catch (IOException e) {
+      throw new ExecuTorchException(executorch4j.ErrorCode.ACCESS_FAILED, "cannot read the demo model", e);
+    }
+    try (var model = ExecuTorchModel.load(bytes)) {
+      out.println("linear_regression.pte: y = 2x + 3, run by ExecuTorch from Java");
+      out.println("   input | expected |   output");
+      boolean ok = true;
+      for (float x : new float[] {0, 1, 2, -1}) {
+        float expected = 2 * x + 3;
+        float y = model.forward(Map.of("input_0", new float[] {x})).get("output_0").toFloatArray()[0];
+        ok &= Math.abs(y - expected) < 1e-6;
+        out.printf("%8.1f | %8.1f | %8.1f%n", x, expected, y);
+      }
+      out.printf("average inference time: %.1f us over %d runs%n",
+          model.averageInferenceTime().toNanos() / 1000.0, model.inferenceCount());
+      if (!ok) {
+        throw new ExecuTorchException(executorch4j.ErrorCode.INTERNAL, "demo outputs differ from y = 2x + 3");
+      }
+    }
+  }
+
+  /** Minimal JSON writing (the library has no dependencies). */
+  static final class Json {
+    private Json() {}
+
+    static String values(Tensor t) {
+      StringBuilder sb = new StringBuilder("[");
+      long n = t.numel();
+      for (long i = 0; i < n; i++) {
+        if (i > 0) {
+          sb.append(',');
+        }
+        double v = t.getDouble(i);
+        if (t.dtype() == DType.BOOL) {
+          sb.append(v != 0);
+        } else if (!t.dtype().isFloatingPoint()) {
+          sb.append((long) v);
+        } else if (Double.isFinite(v)) {
+          sb.append(t.dtype() == DType.FLOAT64 ? Double.toString(v) : Float.toString((float) v));
+        } else {
+          sb.append("null");
+        }
+      }
+      return sb.append(']').toString();
+    }
+
+    static String outputs(Map<String, Tensor> outputs) {
+      return outputs.entrySet().stream()
+          .map(e -> "{\"name\":" + str(e.getKey()) + ",\"dtype\":" + str(e.getValue().dtype().label())
+              + ",\"shape\":" + longs(e.getValue().shape()) + ",\"data\":" + values(e.getValue()) + "}")
+          .collect(Collectors.joining(",", "{\"outputs\":[", "]}"));
+    }
+
+    static String inspect(ExecuTorchModel model) {
+      return model.methodNames().stream().map(name -> {
+        MethodMeta m = model.methodMeta(name);
+        return "{\"name\":" + str(name) + ",\"inputs\":" + metas(m.inputs()) + ",\"outputs\":" + metas(m.outputs())
+            + ",\"planned_bytes\":" + m.plannedBytes() + ",\"backends\":"
+            + m.backends().stream().map(Json::str).collect(Collectors.joining(",", "[", "]")) + "}";
+      }).collect(Collectors.joining(",", "{\"methods\":[", "]}"));
+    }
+
+    private static String metas(List<TensorMeta> ts) {
+      return ts.stream().map(t -> "{\"name\":" + str(t.name()) + ",\"dtype\":"
+              + (t.isTensor() ? str(t.dtype().label()) : "null") + ",\"shape\":" + longs(t.shape())
+              + ",\"nbytes\":" + t.nbytes() + "}")
+          .collect(Collectors.joining(",", "[", "]"));
+    }
+
+    private static String longs(long[] xs) {
+      return Arrays.stream(xs).mapToObj(Long::toString).collect(Collectors.joining(",", "[", "]"));
+    }
+
+    static String str(String s) {
+      StringBuilder sb = new StringBuilder("\"");
+      for (char c : s.toCharArray()) {
+        switch (c) {
+          case '"' -> sb.append("\\\"");
+          case '\\' -> sb.append("\\\\");
+          case '\n' -> sb.append("\\n");
+          default -> {
+            if (c < 0x20) {
+              sb.append(String.format("\\u%04x", (int) c));
+            } else {
+              sb.append(c);
+            }
+          }
+        }
+      }
+      return sb.append('"').toString();
+    }
+  }
+}

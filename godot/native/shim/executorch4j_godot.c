@@ -1,0 +1,181 @@
+/*
+ * executorch4j_godot.c - the GDExtension entry point of executorch4j.
+ *
+ * Godot loads this library and calls executorch4j_library_init. Everything
+ * after that is Java: this shim finds a JVM, starts it (or attaches to one
+ * already running in the process) through the JNI invocation API, and hands
+ * Godot's three pointers to executorch4j.godot.Bootstrap.init, which talks to
+ * Godot's GDExtension interface through FFM downcalls and upcall stubs.
+ *
+ * Where things are found (first match wins):
+ *   JVM:       $EXECUTORCH4J_JAVA_HOME, java_home= in executorch4j.cfg next to
+ *              this library, <this dir>/jre, $JAVA_HOME
+ *   classpath: $EXECUTORCH4J_CLASSPATH, classpath= in executorch4j.cfg,
+ *              <this dir>/executorch4j.jar:<this dir>/executorch4j-godot.jar
+ *   options:   jvm_options= in executorch4j.cfg (space separated), e.g. -Xmx256m
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <jni.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef void *(*get_proc_address_fn)(const char *name);
+typedef void (*print_error_fn)(const char *description, const char *function, const char *file,
+                               int32_t line, uint8_t editor_notify);
+typedef jint (*create_vm_fn)(JavaVM **, void **, void *);
+typedef jint (*created_vms_fn)(JavaVM **, jsize, jsize *);
+
+static print_error_fn g_print_error;
+
+/* Reports through Godot's own error printer when it is available. */
+static void report(const char *fmt, const char *a, const char *b) {
+  char msg[2048];
+  snprintf(msg, sizeof msg, fmt, a ? a : "", b ? b : "");
+  if (g_print_error != NULL) {
+    g_print_error(msg, "executorch4j_library_init", __FILE__, __LINE__, 1);
+  } else {
+    fprintf(stderr, "ERROR: %s\n", msg);
+  }
+}
+
+static int is_file(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Reads key=value from <dir>/executorch4j.cfg into out (empty if absent). */
+static void config_value(const char *dir, const char *key, char *out, size_t out_size) {
+  char path[4096];
+  out[0] = '\0';
+  snprintf(path, sizeof path, "%s/executorch4j.cfg", dir);
+  FILE *f = fopen(path, "r");
+  if (f == NULL) return;
+  char line[4096];
+  size_t klen = strlen(key);
+  while (fgets(line, sizeof line, f) != NULL) {
+    if (strncmp(line, key, klen) == 0 && line[klen] == '=') {
+      char *v = line + klen + 1;
+      v[strcspn(v, "\r\n")] = '\0';
+      snprintf(out, out_size, "%s", v);
+      break;
+    }
+  }
+  fclose(f);
+}
+
+static int find_libjvm(const char *dir, char *out, size_t out_size) {
+  char home[4096];
+  const char *env = getenv("EXECUTORCH4J_JAVA_HOME");
+  char candidates[4][4096];
+  int n = 0;
+  if (env && *env) snprintf(candidates[n++], sizeof candidates[0], "%s", env);
+  config_value(dir, "java_home", home, sizeof home);
+  if (*home) snprintf(candidates[n++], sizeof candidates[0], "%s", home);
+  snprintf(candidates[n++], sizeof candidates[0], "%s/jre", dir);
+  env = getenv("JAVA_HOME");
+  if (env && *env) snprintf(candidates[n++], sizeof candidates[0], "%s", env);
+  for (int i = 0; i < n; i++) {
+    snprintf(out, out_size, "%s/lib/server/libjvm.so", candidates[i]);
+    if (is_file(out)) return 1;
+  }
+  return 0;
+}
+
+__attribute__((visibility("default"))) uint8_t executorch4j_library_init(
+    void *get_proc_address, void *library, void *r_initialization) {
+  if (get_proc_address == NULL || r_initialization == NULL) return 0;
+  g_print_error = (print_error_fn)((get_proc_address_fn)get_proc_address)("print_error");
+
+  Dl_info info;
+  char dir[4096] = ".";
+  if (dladdr((void *)&executorch4j_library_init, &info) && info.dli_fname != NULL) {
+    snprintf(dir, sizeof dir, "%s", info.dli_fname);
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL) *slash = '\0';
+  }
+
+  char libjvm[4096];
+  if (!find_libjvm(dir, libjvm, sizeof libjvm)) {
+    report("executorch4j needs a Java 22+ runtime: put one in %s/jre, set java_home= in "
+           "%s/executorch4j.cfg, or set EXECUTORCH4J_JAVA_HOME", dir, dir);
+    return 0;
+  }
+  void *jvm_lib = dlopen(libjvm, RTLD_NOW | RTLD_GLOBAL);
+  if (jvm_lib == NULL) {
+    report("executorch4j: cannot load %s: %s", libjvm, dlerror());
+    return 0;
+  }
+  created_vms_fn created = (created_vms_fn)dlsym(jvm_lib, "JNI_GetCreatedJavaVMs");
+  create_vm_fn create = (create_vm_fn)dlsym(jvm_lib, "JNI_CreateJavaVM");
+  if (created == NULL || create == NULL) {
+    report("executorch4j: %s is not a JVM library%s", libjvm, NULL);
+    return 0;
+  }
+
+  JavaVM *vm = NULL;
+  JNIEnv *env = NULL;
+  jsize count = 0;
+  if (created(&vm, 1, &count) == JNI_OK && count > 0) {
+    if ((*vm)->AttachCurrentThread(vm, (void **)&env, NULL) != JNI_OK) {
+      report("executorch4j: cannot attach to the running JVM%s%s", NULL, NULL);
+      return 0;
+    }
+  } else {
+    char classpath[4096], cp_option[4200], extra[4096];
+    const char *cp_env = getenv("EXECUTORCH4J_CLASSPATH");
+    if (cp_env && *cp_env) {
+      snprintf(classpath, sizeof classpath, "%s", cp_env);
+    } else {
+      config_value(dir, "classpath", classpath, sizeof classpath);
+      if (!*classpath)
+        snprintf(classpath, sizeof classpath, "%s/executorch4j.jar:%s/executorch4j-godot.jar", dir, dir);
+    }
+    snprintf(cp_option, sizeof cp_option, "-Djava.class.path=%s", classpath);
+    JavaVMOption options[32];
+    int n = 0;
+    options[n++].optionString = cp_option;
+    options[n++].optionString = "--enable-native-access=ALL-UNNAMED";
+    /* -Xrs: leave SIGINT/SIGTERM/SIGHUP/SIGQUIT to the engine. */
+    options[n++].optionString = "-Xrs";
+    config_value(dir, "jvm_options", extra, sizeof extra);
+    for (char *tok = strtok(extra, " "); tok != NULL && n < 32; tok = strtok(NULL, " ")) {
+      options[n++].optionString = tok;
+    }
+    JavaVMInitArgs args;
+    memset(&args, 0, sizeof args);
+    args.version = JNI_VERSION_10;
+    args.nOptions = n;
+    args.options = options;
+    args.ignoreUnrecognized = JNI_FALSE;
+    if (create(&vm, (void **)&env, &args) != JNI_OK) {
+      report("executorch4j: cannot start the JVM at %s%s", libjvm, NULL);
+      return 0;
+    }
+  }
+
+  jclass bootstrap = (*env)->FindClass(env, "executorch4j/godot/Bootstrap");
+  if (bootstrap == NULL) {
+    (*env)->ExceptionDescribe(env);
+    (*env)->ExceptionClear(env);
+    report("executorch4j: executorch4j.godot.Bootstrap not on the classpath (%s)%s", dir, NULL);
+    return 0;
+  }
+  jmethodID init = (*env)->GetStaticMethodID(env, bootstrap, "init", "(JJJ)Z");
+  if (init == NULL) {
+    (*env)->ExceptionClear(env);
+    report("executorch4j: Bootstrap.init(long, long, long) is missing%s%s", NULL, NULL);
+    return 0;
+  }
+  jboolean ok = (*env)->CallStaticBooleanMethod(env, bootstrap, init, (jlong)(intptr_t)get_proc_address,
+                                                (jlong)(intptr_t)library, (jlong)(intptr_t)r_initialization);
+  if ((*env)->ExceptionCheck(env)) {
+    (*env)->ExceptionDescribe(env);
+    (*env)->ExceptionClear(env);
+    return 0;
+  }
+  return ok ? 1 : 0;
+}
