@@ -1,5 +1,6 @@
 package executorch4j;
 
+import executorch4j.internal.ChildJvm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -42,13 +43,9 @@ public final class IsolatedCheck {
     Path errors = null;
     try {
       errors = Files.createTempDirectory("executorch4j-check");
-      Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-      List<String> cmd = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
-          "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-CreateCoredumpOnCrash",
-          "-XX:ErrorFile=" + errors.resolve("hs_err_%p.log"), "-cp", System.getProperty("java.class.path"),
-          IsolatedCheck.class.getName(), model.toAbsolutePath().toString()));
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      p.getOutputStream().close();
+      Process p = ChildJvm.start(IsolatedCheck.class, List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+          "-XX:-CreateCoredumpOnCrash", "-XX:ErrorFile=" + errors.resolve("hs_err_%p.log")),
+          List.of(model.toAbsolutePath().toString()));
       byte[] out;
       boolean finished;
       try (var in = p.getInputStream()) {

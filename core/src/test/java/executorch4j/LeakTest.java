@@ -1,5 +1,6 @@
 package executorch4j;
 
+import executorch4j.internal.ChildJvm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,12 +27,9 @@ class LeakTest {
   @ParameterizedTest
   @EnumSource(MemoryPolicy.class)
   void loadForwardCloseCycles(MemoryPolicy policy) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--enable-native-access=ALL-UNNAMED", "-Xms64m", "-Xmx64m", "-XX:+AlwaysPreTouch",
-        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Worker.class.getName(),
-        policy.name(), Integer.toString(CYCLES), Fixtures.pte("mlp_portable").toString()));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    Process p = ChildJvm.start(Worker.class,
+        List.of("-Xms64m", "-Xmx64m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+        List.of(policy.name(), Integer.toString(CYCLES), Fixtures.pte("mlp_portable").toString()));
     String out = new String(p.getInputStream().readAllBytes()).trim();
     assertEquals(0, p.waitFor(), out);
     String last = out.lines().reduce((a, b) -> b).orElse("");
@@ -71,7 +69,7 @@ class LeakTest {
         cycle.run();
       }
       System.gc();
-      System.out.println("RSS_GROWTH " + (rss() - before) + " LIVE_BYTES " + ExecuTorchModel.nativeBytesInUse()
+      System.out.println("RSS_GROWTH " + (rss() - before) + " LIVE_BYTES " + ExecuTorchRuntime.nativeBytesInUse()
           + " CUSTOM_BLOCKS " + custom.live());
     }
 

@@ -1,5 +1,6 @@
 package executorch4j.fuzz;
 
+import executorch4j.internal.ChildJvm;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -108,12 +109,8 @@ public final class FuzzDriver {
 
   /** A JVM like this one (same classpath, native access), running FuzzWorker. */
   public static Process worker(String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xshare:auto",
-        "-XX:ErrorFile=" + System.getProperty("java.io.tmpdir") + "/executorch4j-fuzz-hs_err_%p.log",
-        "-cp", System.getProperty("java.class.path"), FuzzWorker.class.getName()));
-    cmd.addAll(List.of(args));
+    List<String> cmd = ChildJvm.command(FuzzWorker.class, List.of("-XX:+UseSerialGC", "-Xshare:auto",
+        "-XX:ErrorFile=" + System.getProperty("java.io.tmpdir") + "/executorch4j-fuzz-hs_err_%p.log"), List.of(args));
     return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
   }
 }
