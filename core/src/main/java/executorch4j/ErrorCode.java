@@ -30,8 +30,6 @@ public enum ErrorCode {
   FILE_NOT_FOUND(0x101),
   /** An input's count, dtype or shape does not match what the method declares. */
   INPUT_MISMATCH(0x102),
-  /** Reserved for the facade's OPERATOR_MISSING; reported as {@link #OPERATOR_MISSING}. */
-  FACADE_OPERATOR_MISSING(0x103),
   /** The program is delegated to a backend this runtime does not include. */
   BACKEND_UNAVAILABLE(0x104),
   /** A callback supplied by the caller (reader, allocator) failed. */
@@ -47,8 +45,15 @@ public enum ErrorCode {
    * in a separate process; it must not be loaded in this one (see KNOWN_ISSUES.md).
    */
   UNSAFE_PROGRAM(0x109),
+  /** Reading the model (file, stream, channel) failed; the cause is the {@code IOException}. */
+  IO_ERROR(0x10A),
+  /** The calling thread was interrupted while waiting (its interrupt flag is set again). */
+  INTERRUPTED(0x10B),
   /** An unexpected failure inside the native facade. */
   FACADE_INTERNAL(0x1FF);
+
+  /** The facade's own status for a missing kernel (0x103), reported as {@link #OPERATOR_MISSING}. */
+  private static final int FACADE_OPERATOR_MISSING = 0x103;
 
   private final int code;
 
@@ -63,7 +68,7 @@ public enum ErrorCode {
 
   /** The ErrorCode for a facade status, {@link #INTERNAL} for an unknown one. */
   public static ErrorCode fromStatus(int status) {
-    if (status == FACADE_OPERATOR_MISSING.code) {
+    if (status == FACADE_OPERATOR_MISSING) {
       return OPERATOR_MISSING;
     }
     for (ErrorCode c : values()) {

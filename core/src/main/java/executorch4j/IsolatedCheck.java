@@ -2,7 +2,6 @@ package executorch4j;
 
 import executorch4j.internal.ChildJvm;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,10 +68,10 @@ public final class IsolatedCheck {
             + " process (" + why + "); it was not loaded in this one. See KNOWN_ISSUES.md.");
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot start the isolated check process", e);
+      throw new ExecuTorchException(ErrorCode.IO_ERROR, "cannot start the isolated check process: " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new ExecuTorchException(ErrorCode.UNSAFE_PROGRAM, "interrupted while checking " + model);
+      throw new ExecuTorchException(ErrorCode.INTERRUPTED, "interrupted while checking " + model, e);
     } finally {
       deleteAll(errors);
     }
@@ -86,7 +85,7 @@ public final class IsolatedCheck {
       Files.write(file, program);
       check(file, timeout);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the program for the isolated check", e);
+      throw new ExecuTorchException(ErrorCode.IO_ERROR, "cannot write the program for the isolated check: " + e.getMessage(), e);
     } finally {
       if (file != null) {
         try {
@@ -127,7 +126,7 @@ public final class IsolatedCheck {
    * Returns {@code "OK"} or {@code "REJECTED <ErrorCode>"}; anything else escapes.
    */
   public static String loadAndRunOnce(byte[] bytes) {
-    try (ExecuTorchModel model = ExecuTorchModel.load(bytes)) {
+    try (ExecuTorchModel model = ExecuTorchModel.load(ModelSource.bytes(bytes))) {
       for (String name : model.methodNames()) {
         MethodMeta meta = model.methodMeta(name);
         Tensor[] inputs = new Tensor[meta.inputs().size()];

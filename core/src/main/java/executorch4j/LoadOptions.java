@@ -4,43 +4,88 @@ import java.util.Objects;
 
 /**
  * How to load a program. Immutable; start from {@link #defaults()} and use the {@code with...}
- * methods.
- *
- * @param loadMode how a file is read; {@code null} = as the optimization level says
- * @param verify run ExecuTorch's full internal-consistency verification of the program before
- *     using it (default true, since a model file is untrusted input); false only for trusted
- *     files when load time matters
- * @param memoryPolicy where runtime memory comes from
- * @param poolBytes STATIC pool size
- * @param allocator CUSTOM allocator
- * @param optimization runtime preset, see {@link OptimizationLevel}
- * @param profiling attach the per-operator profiler from the start
- * @param threads threads for XNNPACK and the optimized kernels; 0 = as the optimization level
- *     says, 1 = the calling thread only, N = resize ExecuTorch's process-wide pool to N
- * @param finiteCheck reject floating-point inputs holding NaN or infinity (default true: one
- *     pass over the input, cheap next to any kernel)
+ * methods, each of which checks its own argument (there is no public constructor that could
+ * bypass them).
  */
-public record LoadOptions(LoadMode loadMode, boolean verify, MemoryPolicy memoryPolicy,
-    long poolBytes, NativeAllocator allocator, OptimizationLevel optimization, boolean profiling,
-    int threads, boolean finiteCheck) {
+public final class LoadOptions {
+  private final LoadMode loadMode;
+  private final boolean verify;
+  private final MemoryPolicy memoryPolicy;
+  private final long poolBytes;
+  private final NativeAllocator allocator;
+  private final OptimizationLevel optimization;
+  private final boolean profiling;
+  private final int threads;
+  private final boolean finiteCheck;
 
-  public LoadOptions {
-    Objects.requireNonNull(memoryPolicy, "memoryPolicy");
-    Objects.requireNonNull(optimization, "optimization");
-    if (memoryPolicy == MemoryPolicy.STATIC && poolBytes <= 0) {
-      throw new IllegalArgumentException("a STATIC pool needs a size > 0");
-    }
-    if (threads < 0) {
-      throw new IllegalArgumentException("threads must be >= 0, got " + threads);
-    }
-    if (memoryPolicy == MemoryPolicy.CUSTOM && allocator == null) {
-      throw new IllegalArgumentException("CUSTOM memory needs a NativeAllocator");
-    }
+  private LoadOptions(LoadMode loadMode, boolean verify, MemoryPolicy memoryPolicy,
+      long poolBytes, NativeAllocator allocator, OptimizationLevel optimization, boolean profiling,
+      int threads, boolean finiteCheck) {
+    this.loadMode = loadMode;
+    this.verify = verify;
+    this.memoryPolicy = memoryPolicy;
+    this.poolBytes = poolBytes;
+    this.allocator = allocator;
+    this.optimization = optimization;
+    this.profiling = profiling;
+    this.threads = threads;
+    this.finiteCheck = finiteCheck;
   }
 
-  /** AUTO memory, BASIC optimization (mmap), full verification, no profiling. */
+  /** AUTO memory, BASIC optimization (mmap), full verification, no profiling, finite check on. */
   public static LoadOptions defaults() {
     return new LoadOptions(null, true, MemoryPolicy.AUTO, 0, null, OptimizationLevel.BASIC, false, 0, true);
+  }
+
+  /** How a file is read; empty = as the optimization level says (see {@link #effectiveLoadMode()}). */
+  public java.util.Optional<LoadMode> loadMode() {
+    return java.util.Optional.ofNullable(loadMode);
+  }
+
+  /**
+   * Whether ExecuTorch's full internal-consistency verification runs before the program is used
+   * (default true, since a model file is untrusted input).
+   */
+  public boolean verify() {
+    return verify;
+  }
+
+  /** Where runtime memory comes from. */
+  public MemoryPolicy memoryPolicy() {
+    return memoryPolicy;
+  }
+
+  /** The STATIC pool size (0 for the other policies). */
+  public long poolBytes() {
+    return poolBytes;
+  }
+
+  /** The CUSTOM allocator; empty for the other policies. */
+  public java.util.Optional<NativeAllocator> allocator() {
+    return java.util.Optional.ofNullable(allocator);
+  }
+
+  /** The runtime preset, see {@link OptimizationLevel}. */
+  public OptimizationLevel optimization() {
+    return optimization;
+  }
+
+  /** Whether the per-operator profiler is attached from the start. */
+  public boolean profiling() {
+    return profiling;
+  }
+
+  /**
+   * Threads for XNNPACK and the optimized kernels: 0 = as the optimization level says, 1 = the
+   * calling thread only, N = resize ExecuTorch's process-wide pool to N.
+   */
+  public int threads() {
+    return threads;
+  }
+
+  /** Whether floating-point inputs holding NaN or infinity are rejected (default true). */
+  public boolean finiteCheck() {
+    return finiteCheck;
   }
 
   /** The load mode in effect: the explicit one, else the optimization level's. */
@@ -54,6 +99,9 @@ public record LoadOptions(LoadMode loadMode, boolean verify, MemoryPolicy memory
   }
 
   public LoadOptions withThreads(int n) {
+    if (n < 0) {
+      throw new IllegalArgumentException("threads must be >= 0, got " + n);
+    }
     return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, optimization, profiling, n, finiteCheck);
   }
 
@@ -74,8 +122,12 @@ public record LoadOptions(LoadMode loadMode, boolean verify, MemoryPolicy memory
    * CUSTOM needs an allocator: use {@link #withAllocator}.
    */
   public LoadOptions withMemory(MemoryPolicy policy, long poolBytes) {
+    Objects.requireNonNull(policy, "policy");
     if (policy == MemoryPolicy.CUSTOM) {
       throw new IllegalArgumentException("CUSTOM memory needs a NativeAllocator: use withAllocator");
+    }
+    if (policy == MemoryPolicy.STATIC && poolBytes <= 0) {
+      throw new IllegalArgumentException("a STATIC pool needs a size > 0, got " + poolBytes);
     }
     return new LoadOptions(loadMode, verify, policy, policy == MemoryPolicy.STATIC ? poolBytes : 0, null,
         optimization, profiling, threads, finiteCheck);
@@ -88,10 +140,17 @@ public record LoadOptions(LoadMode loadMode, boolean verify, MemoryPolicy memory
   }
 
   public LoadOptions withOptimization(OptimizationLevel level) {
-    return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, level, profiling, threads, finiteCheck);
+    return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, Objects.requireNonNull(level, "level"), profiling, threads, finiteCheck);
   }
 
   public LoadOptions withProfiling(boolean on) {
     return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, optimization, on, threads, finiteCheck);
+  }
+
+  @Override
+  public String toString() {
+    return "LoadOptions[loadMode=" + effectiveLoadMode() + ", verify=" + verify + ", memory=" + memoryPolicy
+        + (memoryPolicy == MemoryPolicy.STATIC ? " " + poolBytes + " bytes" : "") + ", optimization=" + optimization
+        + ", threads=" + effectiveThreads() + ", profiling=" + profiling + ", finiteCheck=" + finiteCheck + "]";
   }
 }

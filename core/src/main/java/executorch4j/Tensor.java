@@ -12,8 +12,8 @@ import java.util.Objects;
  *
  * <p>Tensors never copy on their own: {@link #wrap} views caller memory as is, and outputs
  * returned by {@link ExecuTorchModel} view the model's own memory and stay valid only until the
- * next call on that model (or until it is closed, after which access throws
- * {@link IllegalStateException}). Call {@link #copy()} to keep an output. The {@code of(...)}
+ * next call on that model (or until it is closed, after which reading one throws
+ * {@link ExecuTorchException} with {@link ErrorCode#CLOSED}). Call {@link #copy()} to keep an output. The {@code of(...)}
  * factories copy a Java array once into GC-managed native memory.
  */
 public final class Tensor {
@@ -138,6 +138,7 @@ public final class Tensor {
 
   /** A copy that owns its memory (GC-managed), independent of the model that produced this. */
   public Tensor copy() {
+    requireReadable();
     MemorySegment seg = Arena.ofAuto().allocate(Math.max(1, data.byteSize()), 16)
         .asSlice(0, data.byteSize());
     seg.copyFrom(data);
@@ -146,11 +147,13 @@ public final class Tensor {
 
   /** Element {@code i} (flat, row-major) as a double, whatever the dtype. */
   public double getDouble(long i) {
+    requireReadable();
     return Elements.getDouble(data, dtype, Objects.checkIndex(i, numel()));
   }
 
   /** All elements as floats (converted from any numeric dtype; bool gives 0/1). */
   public float[] toFloatArray() {
+    requireReadable();
     if (dtype == DType.FLOAT32) {
       return data.toArray(ValueLayout.JAVA_FLOAT_UNALIGNED);
     }
@@ -163,6 +166,7 @@ public final class Tensor {
 
   /** All elements as doubles. */
   public double[] toDoubleArray() {
+    requireReadable();
     double[] out = new double[Math.toIntExact(numel())];
     for (int i = 0; i < out.length; i++) {
       out[i] = Elements.getDouble(data, dtype, i);
@@ -172,6 +176,7 @@ public final class Tensor {
 
   /** All elements as ints (integer and bool dtypes only). */
   public int[] toIntArray() {
+    requireReadable();
     requireIntegral("toIntArray");
     if (dtype == DType.INT32) {
       return data.toArray(ValueLayout.JAVA_INT_UNALIGNED);
@@ -185,6 +190,7 @@ public final class Tensor {
 
   /** All elements as longs (integer and bool dtypes only). */
   public long[] toLongArray() {
+    requireReadable();
     requireIntegral("toLongArray");
     if (dtype == DType.INT64) {
       return data.toArray(ValueLayout.JAVA_LONG_UNALIGNED);
@@ -198,6 +204,7 @@ public final class Tensor {
 
   /** All elements as booleans (non-zero is true). */
   public boolean[] toBooleanArray() {
+    requireReadable();
     boolean[] out = new boolean[Math.toIntExact(numel())];
     for (int i = 0; i < out.length; i++) {
       out[i] = Elements.getDouble(data, dtype, i) != 0;
@@ -207,6 +214,7 @@ public final class Tensor {
 
   /** The raw bytes (native byte order). */
   public byte[] toByteArray() {
+    requireReadable();
     return data.toArray(ValueLayout.JAVA_BYTE);
   }
 
@@ -241,7 +249,15 @@ public final class Tensor {
 
   private void requireIntegral(String what) {
     if (dtype.isFloatingPoint()) {
-      throw new IllegalStateException(what + " on a " + dtype + " tensor; use toFloatArray()");
+      throw new IllegalArgumentException(what + " on a " + dtype + " tensor; use toFloatArray()");
+    }
+  }
+
+  /** Reading freed memory is refused by FFM; this says whose memory it was and what to do. */
+  private void requireReadable() {
+    if (!data.scope().isAlive()) {
+      throw new ExecuTorchException(ErrorCode.CLOSED,
+          "this tensor's memory was freed: it is an output of a closed model (copy() the outputs you keep)");
     }
   }
 

@@ -82,7 +82,7 @@ class AsyncTest {
       assertEquals(5f, a.get().get("output_0").toFloatArray()[0], 1e-6);
       assertTrue(b.isCancelled());
       assertEquals(9f, c.get().get("output_0").toFloatArray()[0], 1e-6);
-      assertEquals(2, model.inferenceCount(), "the cancelled call never ran");
+      assertEquals(2, model.inferenceStats().count(), "the cancelled call never ran");
     }
   }
 

@@ -43,7 +43,7 @@ class ConcurrencyTest {
       for (Future<Integer> f : results) {
         assertEquals(1000, f.get());
       }
-      assertEquals(8000, model.inferenceCount());
+      assertEquals(8000, model.inferenceStats().count());
     }
   }
 

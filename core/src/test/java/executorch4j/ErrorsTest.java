@@ -38,7 +38,7 @@ class ErrorsTest {
   void emptyFile() throws IOException {
     Path empty = Files.write(tmp.resolve("empty.pte"), new byte[0]);
     fails(ErrorCode.INVALID_PROGRAM, () -> ExecuTorchModel.load(empty));
-    fails(ErrorCode.INVALID_PROGRAM, () -> ExecuTorchModel.load(new byte[0]));
+    fails(ErrorCode.INVALID_PROGRAM, () -> ExecuTorchModel.load(ModelSource.bytes(new byte[0])));
   }
 
   @Test
@@ -63,7 +63,7 @@ class ErrorsTest {
         IntStream.rangeClosed(1, 8).map(k -> all.length * k / 9)).distinct().toArray();
     for (int cut : cuts) {
       byte[] part = Arrays.copyOf(all, cut);
-      var e = fails(ErrorCode.INVALID_PROGRAM, () -> ExecuTorchModel.load(part));
+      var e = fails(ErrorCode.INVALID_PROGRAM, () -> ExecuTorchModel.load(ModelSource.bytes(part)));
       assertTrue(e.getMessage().contains(cut + " bytes") || e.getMessage().contains("runtime:"), e.getMessage());
     }
   }
@@ -121,7 +121,7 @@ class ErrorsTest {
   void aFailedLoadLeavesOtherModelsWorking() throws IOException {
     try (var good = ExecuTorchModel.load(Fixtures.pte("linear_regression"))) {
       byte[] bad = Arrays.copyOf(Files.readAllBytes(Fixtures.pte("mlp_xnnpack")), 500);
-      fails(ErrorCode.INVALID_PROGRAM, () -> ExecuTorchModel.load(bad));
+      fails(ErrorCode.INVALID_PROGRAM, () -> ExecuTorchModel.load(ModelSource.bytes(bad)));
       assertEquals(7f, good.forward(Tensor.of(new float[] {2}, 1, 1)).get("output_0").toFloatArray()[0], 1e-6);
     }
   }

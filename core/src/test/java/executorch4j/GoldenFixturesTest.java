@@ -31,8 +31,8 @@ class GoldenFixturesTest {
     return switch (source) {
       case "mmap" -> ExecuTorchModel.load(path);
       case "file" -> ExecuTorchModel.load(path, LoadOptions.defaults().withLoadMode(LoadMode.FILE));
-      case "bytes" -> ExecuTorchModel.load(Files.readAllBytes(path));
-      case "stream" -> ExecuTorchModel.load(FileChannel.open(path, StandardOpenOption.READ));
+      case "bytes" -> ExecuTorchModel.load(ModelSource.bytes(Files.readAllBytes(path)));
+      case "stream" -> ExecuTorchModel.load(ModelSource.channel(FileChannel.open(path, StandardOpenOption.READ)));
       default -> throw new IllegalArgumentException(source);
     };
   }

@@ -81,14 +81,14 @@ class ProfilingTest {
   void enableAndDisableAtRunTime() {
     try (var model = ExecuTorchModel.load(Fixtures.pte("linear_regression"))) {
       assertFalse(model.isProfiling());
-      assertThrows(IllegalStateException.class, model::profile);
+      assertEquals(ErrorCode.INVALID_STATE, assertThrows(ExecuTorchException.class, model::profile).errorCode());
       model.enableProfiling(true);
       assertEquals(7f, model.forward(Map.of("input_0", new float[] {2})).get("output_0").toFloatArray()[0], 1e-6);
       assertEquals(Set.of("aten::addmm.out", "aten::permute_copy.out"),
           model.profile().rows().stream().map(ProfileReport.Row::name).collect(Collectors.toSet()),
           "nn.Linear exports to a weight transpose and an addmm");
       model.enableProfiling(false);
-      assertThrows(IllegalStateException.class, model::profile);
+      assertEquals(ErrorCode.INVALID_STATE, assertThrows(ExecuTorchException.class, model::profile).errorCode());
       assertEquals(5f, model.forward(Map.of("input_0", new float[] {1})).get("output_0").toFloatArray()[0], 1e-6);
     }
   }

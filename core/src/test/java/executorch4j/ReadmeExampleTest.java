@@ -21,7 +21,7 @@ class ReadmeExampleTest {
 
       MethodMeta meta = model.methodMeta("forward");
       System.out.println(meta.inputs());                                 // [input_0: float32[1,1]]
-      System.out.println(model.averageInferenceTime());
+      System.out.println(model.inferenceStats().meanMillis() + " ms");
 
       assertEquals(7f, y, 1e-6);
       assertEquals(1f, kept.toFloatArray()[0], 1e-6);

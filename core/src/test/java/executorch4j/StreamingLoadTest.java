@@ -57,7 +57,7 @@ class StreamingLoadTest {
     Path path = Fixtures.pte(name);
     long fileSize = Files.size(path);
     try (RecordingChannel channel = new RecordingChannel(path);
-        ExecuTorchModel streamed = ExecuTorchModel.load(channel);
+        ExecuTorchModel streamed = ExecuTorchModel.load(ModelSource.channel(channel));
         ExecuTorchModel whole = ExecuTorchModel.load(path)) {
       List<long[]> reads = new ArrayList<>(channel.reads);
       reads.sort(Comparator.comparingLong(r -> r[0]));

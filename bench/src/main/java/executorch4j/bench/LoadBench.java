@@ -3,6 +3,7 @@ package executorch4j.bench;
 import executorch4j.ExecuTorchModel;
 import executorch4j.LoadMode;
 import executorch4j.LoadOptions;
+import executorch4j.ModelSource;
 import executorch4j.OptimizationLevel;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -93,11 +94,11 @@ public class LoadBench {
   /** Streaming: the flatbuffer once, then each segment once, through a read upcall per segment. */
   @Benchmark
   public ExecuTorchModel stream() {
-    return loaded = ExecuTorchModel.load(channel, mmap);
+    return loaded = ExecuTorchModel.load(ModelSource.channel(channel), mmap);
   }
 
   @Benchmark
   public ExecuTorchModel bytes() {
-    return loaded = ExecuTorchModel.load(bytes, mmap);
+    return loaded = ExecuTorchModel.load(ModelSource.bytes(bytes), mmap);
   }
 }

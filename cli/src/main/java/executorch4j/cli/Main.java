@@ -403,7 +403,7 @@ public final class Main {
     } catch (IOException e) {
       throw new ExecuTorchException(executorch4j.ErrorCode.ACCESS_FAILED, "cannot read the demo model", e);
     }
-    try (var model = ExecuTorchModel.load(bytes)) {
+    try (var model = ExecuTorchModel.load(executorch4j.ModelSource.bytes(bytes))) {
       out.println("linear_regression.pte: y = 2x + 3, run by ExecuTorch from Java");
       out.println("   input | expected |   output");
       boolean ok = true;
@@ -414,7 +414,7 @@ public final class Main {
         out.printf("%8.1f | %8.1f | %8.1f%n", x, expected, y);
       }
       out.printf("average inference time: %.1f us over %d runs%n",
-          model.averageInferenceTime().toNanos() / 1000.0, model.inferenceCount());
+          model.inferenceStats().meanNanos() / 1000.0, model.inferenceStats().count());
       if (!ok) {
         throw new ExecuTorchException(executorch4j.ErrorCode.INTERNAL, "demo outputs differ from y = 2x + 3");
       }

@@ -1,0 +1,260 @@
+package executorch4j;
+
+import executorch4j.internal.Native;
+import executorch4j.internal.ffi.Et4j;
+import executorch4j.internal.ffi.et_tensor_input;
+import executorch4j.internal.ffi.et_tensor_view;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One loaded method and its hot path: check the inputs against the declared signature, one
+ * {@code et_method_forward} downcall, wrap the outputs. The native scratch (input descriptors,
+ * output views, the elapsed-time slot) is allocated once in the model's arena, and output tensors
+ * are reused while the runtime hands back the same memory and shape, so a steady forward
+ * allocates nothing on the Java heap. Not thread-safe: the model serializes calls.
+ */
+final class LoadedMethod {
+  final MethodMeta meta;
+  final MemorySegment handle;
+  private final Arena arena;
+  private final boolean checkFinite;
+  private final long[][] inputShapes;
+  private final boolean[][] inputDynamic;
+  private final MemorySegment inputDescs; // et_tensor_input[n]
+  private final MemorySegment[] inputDesc;
+  private final MemorySegment outputViews; // et_tensor_view[m]
+  private final MemorySegment[] outputView;
+  private final MemorySegment elapsed;
+  private final OutputMap[] outputMaps = new OutputMap[2];
+  private int turn;
+
+  LoadedMethod(MethodMeta meta, MemorySegment handle, Arena arena, boolean checkFinite) {
+    this.meta = meta;
+    this.handle = handle;
+    this.arena = arena;
+    this.checkFinite = checkFinite;
+    int n = meta.inputs().size();
+    int m = meta.outputs().size();
+    this.inputShapes = meta.inputs().stream().map(TensorMeta::shape).toArray(long[][]::new);
+    this.inputDynamic = new boolean[n][];
+    for (int i = 0; i < n; i++) {
+      inputDynamic[i] = new boolean[inputShapes[i].length];
+      for (int d : meta.inputs().get(i).dynamicDims()) {
+        inputDynamic[i][d] = true;
+      }
+    }
+    this.inputDescs = et_tensor_input.allocateArray(Math.max(1, n), arena);
+    this.inputDesc = new MemorySegment[n];
+    for (int i = 0; i < n; i++) {
+      inputDesc[i] = et_tensor_input.asSlice(inputDescs, i);
+    }
+    this.outputViews = et_tensor_view.allocateArray(Math.max(1, m), arena);
+    this.outputView = new MemorySegment[m];
+    for (int j = 0; j < m; j++) {
+      outputView[j] = et_tensor_view.asSlice(outputViews, j);
+    }
+    this.elapsed = arena.allocate(ValueLayout.JAVA_LONG);
+    String[] names = meta.outputNames().toArray(String[]::new);
+    outputMaps[0] = new OutputMap(meta.name(), names);
+    outputMaps[1] = new OutputMap(meta.name(), names);
+  }
+
+  /** Nanoseconds the runtime's execute took in the last successful {@link #run}. */
+  long lastNanos() {
+    return elapsed.get(ValueLayout.JAVA_LONG, 0);
+  }
+
+  /** Inputs by name ({@code input_0..N}): Tensors as they are, arrays converted to the declared dtype and shape. */
+  Tensor[] inputsByName(Map<String, ?> inputs) {
+    List<TensorMeta> declared = meta.inputs();
+    for (String key : inputs.keySet()) {
+      if (declared.stream().noneMatch(t -> t.name().equals(key))) {
+        throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
+            meta.name() + ": unknown input '" + key + "' (inputs: " + String.join(", ", meta.inputNames()) + ")");
+      }
+    }
+    Tensor[] tensors = new Tensor[declared.size()];
+    for (int i = 0; i < tensors.length; i++) {
+      TensorMeta t = declared.get(i);
+      Object v = inputs.get(t.name());
+      if (v == null) {
+        throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
+            meta.name() + ": missing " + t.name() + " (" + t.signature() + ")");
+      }
+      tensors[i] = InputConversion.toTensor(t, v);
+    }
+    return tensors;
+  }
+
+  /**
+   * Runs the method on positional inputs and returns its outputs (views of the runtime's memory).
+   *
+   * @param allocator the CUSTOM allocator, whose failure becomes the cause of a failed call; or null
+   */
+  Map<String, Tensor> run(Tensor[] inputs, AllocatorBridge allocator) {
+    int n = inputDesc.length;
+    if (inputs.length != n) {
+      throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH, meta.name() + ": expected " + n + " inputs, got "
+          + inputs.length);
+    }
+    for (int i = 0; i < n; i++) {
+      describeInput(i, inputs[i]);
+    }
+    int status;
+    try {
+      if (n <= 4) {
+        // Input data pointers sit inside structs, which FFM does not keep alive; passing the
+        // segments as (unused) arguments too makes FFM hold their arenas open for the call,
+        // and refuse a freed or foreign-thread segment before any native code runs.
+        status = Et4j.et_method_forward(handle, inputDescs, n, outputViews, outputView.length, elapsed,
+            keep(inputs, 0), keep(inputs, 1), keep(inputs, 2), keep(inputs, 3));
+      } else {
+        status = forwardInputByInput(inputs);
+      }
+    } catch (IllegalStateException | WrongThreadException e) {
+      throw unusableInput(inputs, e);
+    }
+    if (status != 0) {
+      throw forwardError(inputs, status, allocator);
+    }
+    OutputMap previous = outputMaps[turn];
+    turn ^= 1;
+    OutputMap out = outputMaps[turn];
+    Tensor[] tensors = out.tensors();
+    Tensor[] last = previous.tensors();
+    for (int j = 0; j < tensors.length; j++) {
+      tensors[j] = outputTensor(outputView[j], last[j]);
+    }
+    previous.setCurrent(false);
+    out.setCurrent(true);
+    return out;
+  }
+
+  private static MemorySegment keep(Tensor[] inputs, int i) {
+    return i < inputs.length ? inputs[i].segment() : MemorySegment.NULL;
+  }
+
+  /** More than four inputs: one set_input downcall each (data passed as an argument). */
+  private int forwardInputByInput(Tensor[] inputs) {
+    for (int i = 0; i < inputs.length; i++) {
+      MemorySegment desc = inputDesc[i];
+      int status = Et4j.et_method_set_input(handle, i, et_tensor_input.dtype(desc),
+          et_tensor_input.sizes(desc), et_tensor_input.rank(desc), inputs[i].segment(), inputs[i].byteSize());
+      if (status != 0) {
+        return status;
+      }
+    }
+    int status = Et4j.et_method_execute(handle, elapsed);
+    for (int j = 0; status == 0 && j < outputView.length; j++) {
+      status = Et4j.et_method_output(handle, j, outputView[j]);
+    }
+    return status;
+  }
+
+  private void describeInput(int i, Tensor x) {
+    TensorMeta t = meta.inputs().get(i);
+    if (x == null) {
+      throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH, t.name() + ": input is null");
+    }
+    long[] declared = inputShapes[i];
+    long[] shape = x.shapeRef();
+    boolean fits = x.dtype() == t.dtype() && shape.length == declared.length;
+    for (int d = 0; fits && d < shape.length; d++) {
+      fits = shape[d] == declared[d] || (shape[d] < declared[d] && inputDynamic[i][d]);
+    }
+    if (!fits) {
+      throw mismatch(t, x, "");
+    }
+    MemorySegment data = x.segment();
+    // A freed or foreign-thread segment is refused by FFM itself when it is passed to the
+    // downcall (see run); unusableInput then names the input.
+    if (checkFinite && x.dtype().isFloatingPoint() && data.scope().isAlive()
+        && data.isAccessibleBy(Thread.currentThread())) {
+      long bad = Elements.firstNonFinite(data, x.dtype());
+      if (bad >= 0) {
+        throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH, t.name() + ": element " + bad + " is "
+            + Elements.getDouble(data, x.dtype(), bad) + " (NaN and infinity are rejected;"
+            + " LoadOptions.withFiniteCheck(false) allows them)");
+      }
+    }
+    MemorySegment desc = inputDesc[i];
+    et_tensor_input.dtype(desc, x.dtype().code());
+    et_tensor_input.rank(desc, shape.length);
+    for (int d = 0; d < shape.length; d++) {
+      et_tensor_input.sizes(desc, d, shape[d]);
+    }
+    et_tensor_input.data(desc, data);
+    et_tensor_input.nbytes(desc, x.byteSize());
+  }
+
+  /** The output as a Tensor: the previous object if the runtime gave the same view again. */
+  private Tensor outputTensor(MemorySegment view, Tensor previous) {
+    int rank = et_tensor_view.rank(view);
+    long nbytes = et_tensor_view.nbytes(view);
+    long address = et_tensor_view.data(view).address();
+    int dtype = et_tensor_view.dtype(view);
+    if (previous != null && previous.segment().address() == address && previous.byteSize() == nbytes
+        && previous.dtype().code() == dtype && previous.shapeRef().length == rank) {
+      long[] shape = previous.shapeRef();
+      boolean same = true;
+      for (int d = 0; same && d < rank; d++) {
+        same = shape[d] == et_tensor_view.sizes(view, d);
+      }
+      if (same) {
+        return previous;
+      }
+    }
+    long[] shape = new long[rank];
+    for (int d = 0; d < rank; d++) {
+      shape[d] = et_tensor_view.sizes(view, d);
+    }
+    MemorySegment data = MemorySegment.ofAddress(address).reinterpret(nbytes, arena, null);
+    return Tensor.wrap(data, DType.fromCode(dtype), shape);
+  }
+
+  /** The input whose memory FFM refused: freed, or confined to another thread. */
+  private ExecuTorchException unusableInput(Tensor[] inputs, RuntimeException cause) {
+    for (int i = 0; i < inputs.length; i++) {
+      MemorySegment data = inputs[i].segment();
+      String name = meta.inputs().get(i).name();
+      if (!data.scope().isAlive()) {
+        return new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
+            name + ": the tensor's memory was freed (its arena is closed)", cause);
+      }
+      if (!data.isAccessibleBy(Thread.currentThread())) {
+        return new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
+            name + ": the tensor's memory is confined to another thread", cause);
+      }
+    }
+    return new ExecuTorchException(ErrorCode.INPUT_MISMATCH, "an input's memory cannot be used: " + cause, cause);
+  }
+
+  private ExecuTorchException forwardError(Tensor[] inputs, int status, AllocatorBridge allocator) {
+    if (allocator != null && allocator.failed()) {
+      return allocator.withFailure(Native.error(status, "custom allocator failed during execute"));
+    }
+    if (status == ErrorCode.INPUT_MISMATCH.code()) {
+      String text = Native.lastError();
+      for (int i = 0; i < inputs.length; i++) {
+        if (text.startsWith("input_" + i)) {
+          return mismatch(meta.inputs().get(i), inputs[i], " (refused by the runtime: " + text + ")");
+        }
+      }
+    }
+    return Native.error(status, null);
+  }
+
+  private static ExecuTorchException mismatch(TensorMeta t, Tensor x, String why) {
+    return new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
+        t.name() + ": expected " + t.signature() + ", got " + x.dtype() + Tensor.shapeText(x.shape()) + why);
+  }
+
+  /** Frees the native method (its memory goes with the model's arena). */
+  void destroy() {
+    Et4j.et_method_destroy(handle);
+  }
+}

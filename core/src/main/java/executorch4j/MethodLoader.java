@@ -1,0 +1,52 @@
+package executorch4j;
+
+import executorch4j.internal.Native;
+import executorch4j.internal.ffi.Et4j;
+import executorch4j.internal.ffi.et_method_config;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/** Loads one method of a program with the memory policy, optimization knobs and tracer the options ask for. */
+final class MethodLoader {
+  private MethodLoader() {}
+
+  /**
+   * @param pool the STATIC pool ({@code et_pool*}), or NULL
+   * @param allocator the CUSTOM allocator's bridge, or null
+   * @param arena the model's arena, which holds the method's scratch memory
+   */
+  static LoadedMethod load(MemorySegment program, String name, LoadOptions options, MemorySegment pool,
+      AllocatorBridge allocator, boolean profiling, Arena arena) {
+    MethodMeta declared = ProgramMetadata.method(program, name);
+    OptimizationLevel level = options.optimization();
+    try (Arena tmp = Arena.ofConfined()) {
+      MemorySegment cfg = Et4j.et_method_config_default(tmp);
+      et_method_config.memory_policy(cfg, options.memoryPolicy().ordinal());
+      et_method_config.pool(cfg, pool);
+      if (allocator != null) {
+        et_method_config.alloc(cfg, AllocatorBridge.ALLOC);
+        et_method_config.free(cfg, AllocatorBridge.FREE);
+        et_method_config.alloc_userdata(cfg, allocator.userdata);
+      }
+      et_method_config.threads(cfg, options.effectiveThreads());
+      et_method_config.xnnpack_weight_cache(cfg, level.xnnpackWeightCache() ? 1 : 0);
+      et_method_config.xnnpack_workspace_sharing(cfg, level.xnnpackWorkspaceSharing());
+      et_method_config.warmup_runs(cfg, level.warmupRuns());
+      et_method_config.profiling(cfg, profiling ? 1 : 0);
+      MemorySegment out = tmp.allocate(ValueLayout.ADDRESS);
+      int status = Et4j.et_method_load(program, tmp.allocateFrom(name), cfg, out);
+      if (status != 0 && allocator != null && allocator.failed()) {
+        throw allocator.withFailure(Native.error(status, "custom allocator failed"));
+      }
+      Native.check(status);
+      MemorySegment handle = out.get(ValueLayout.ADDRESS, 0);
+      try {
+        return new LoadedMethod(ProgramMetadata.withDynamicDims(declared, handle), handle, arena, options.finiteCheck());
+      } catch (RuntimeException | Error e) {
+        Et4j.et_method_destroy(handle);
+        throw e;
+      }
+    }
+  }
+}

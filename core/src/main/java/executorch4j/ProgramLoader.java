@@ -1,0 +1,124 @@
+package executorch4j;
+
+import static executorch4j.internal.Native.check;
+
+import executorch4j.internal.Registry;
+import executorch4j.internal.ffi.Et4j;
+import executorch4j.internal.ffi.et_read_fn;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.Files;
+
+/**
+ * Turns a {@link ModelSource} into a native program ({@code et_program*}). A streamed channel
+ * stays registered for the read upcall until {@link Loaded#release()}: the runtime reads data
+ * segments from it lazily, for as long as the program lives.
+ */
+final class ProgramLoader {
+  /** Channels being streamed, found by the read upcall through its userdata. */
+  private static final Registry<SeekableByteChannel> CHANNELS = new Registry<>();
+  private static final MemorySegment READ = et_read_fn.allocate(ProgramLoader::readUpcall, Arena.global());
+
+  private ProgramLoader() {}
+
+  /** A loaded program: its handle, how many bytes it was loaded from, and its channel if streamed. */
+  record Loaded(MemorySegment program, long sourceBytes, MemorySegment channel) {
+    /** Forgets the streamed channel (after the program is destroyed). */
+    void release() {
+      if (!channel.equals(MemorySegment.NULL)) {
+        CHANNELS.remove(channel);
+      }
+    }
+  }
+
+  static Loaded load(ModelSource source, LoadOptions options) {
+    int verify = options.verify() ? Et4j.ET_VERIFY_INTERNAL_CONSISTENCY() : Et4j.ET_VERIFY_MINIMAL();
+    try (Arena tmp = Arena.ofConfined()) {
+      MemorySegment out = tmp.allocate(ValueLayout.ADDRESS);
+      switch (source) {
+        case ModelSource.File f -> {
+          int mode = switch (options.effectiveLoadMode()) {
+            case FILE -> Et4j.ET_LOAD_FILE();
+            case MMAP -> Et4j.ET_LOAD_MMAP();
+            case MMAP_MLOCK -> Et4j.ET_LOAD_MMAP_MLOCK();
+          };
+          long size = Files.isRegularFile(f.path()) ? f.path().toFile().length() : 0;
+          check(Et4j.et_program_load_file(tmp.allocateFrom(f.path().toAbsolutePath().toString()), mode, verify, out));
+          return new Loaded(out.get(ValueLayout.ADDRESS, 0), size, MemorySegment.NULL);
+        }
+        case ModelSource.Bytes b -> {
+          return fromBytes(b.bytes(), verify, tmp, out);
+        }
+        case ModelSource.Memory m when !m.data().isNative() -> {
+          return fromBytes(m.data().toArray(ValueLayout.JAVA_BYTE), verify, tmp, out);
+        }
+        case ModelSource.Memory m -> {
+          check(Et4j.et_program_load_buffer(m.data(), m.data().byteSize(), verify, out));
+          return new Loaded(out.get(ValueLayout.ADDRESS, 0), m.data().byteSize(), MemorySegment.NULL);
+        }
+        case ModelSource.Stream s -> {
+          byte[] bytes;
+          try {
+            bytes = s.in().readAllBytes();
+          } catch (IOException e) {
+            throw new ExecuTorchException(ErrorCode.IO_ERROR, "cannot read the model stream: " + e.getMessage(), e);
+          }
+          return fromBytes(bytes, verify, tmp, out);
+        }
+        case ModelSource.Channel c -> {
+          return fromChannel(c.channel(), verify, out);
+        }
+      }
+    }
+  }
+
+  private static Loaded fromBytes(byte[] bytes, int verify, Arena tmp, MemorySegment out) {
+    MemorySegment seg = tmp.allocate(Math.max(1, bytes.length));
+    MemorySegment.copy(bytes, 0, seg, ValueLayout.JAVA_BYTE, 0, bytes.length);
+    check(Et4j.et_program_load_buffer(seg, bytes.length, verify, out));
+    return new Loaded(out.get(ValueLayout.ADDRESS, 0), bytes.length, MemorySegment.NULL);
+  }
+
+  private static Loaded fromChannel(SeekableByteChannel channel, int verify, MemorySegment out) {
+    long size;
+    try {
+      size = channel.size();
+    } catch (IOException e) {
+      throw new ExecuTorchException(ErrorCode.IO_ERROR, "cannot size the model channel: " + e.getMessage(), e);
+    }
+    MemorySegment id = CHANNELS.add(channel);
+    try {
+      check(Et4j.et_program_load_stream(READ, id, size, verify, out));
+      return new Loaded(out.get(ValueLayout.ADDRESS, 0), size, id);
+    } catch (RuntimeException | Error e) {
+      CHANNELS.remove(id);
+      throw e;
+    }
+  }
+
+  /** Upcall body: never lets an exception escape (that would kill the JVM); -1 tells the facade it failed. */
+  private static long readUpcall(MemorySegment userdata, long offset, MemorySegment dst, long n) {
+    SeekableByteChannel channel = CHANNELS.get(userdata);
+    if (channel == null) {
+      return -1;
+    }
+    try {
+      ByteBuffer buf = dst.reinterpret(n).asByteBuffer();
+      synchronized (channel) {
+        channel.position(offset);
+        while (buf.hasRemaining()) {
+          if (channel.read(buf) < 0) {
+            return -1;
+          }
+        }
+      }
+      return n;
+    } catch (Throwable t) {
+      return -1;
+    }
+  }
+}

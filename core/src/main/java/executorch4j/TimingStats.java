@@ -1,0 +1,45 @@
+package executorch4j;
+
+import java.util.Arrays;
+
+/** Execute times since the last reset, plus a ring of the latest for percentiles. Guarded by the model. */
+final class TimingStats {
+  private final long[] window = new long[ExecuTorchModel.STATS_WINDOW];
+  private long runs;
+  private long lastNanos;
+  private long totalNanos;
+  private long minNanos = Long.MAX_VALUE;
+  private long maxNanos;
+
+  void record(long nanos) {
+    window[(int) (runs % window.length)] = nanos;
+    runs++;
+    lastNanos = nanos;
+    totalNanos += nanos;
+    minNanos = Math.min(minNanos, nanos);
+    maxNanos = Math.max(maxNanos, nanos);
+  }
+
+  InferenceStats snapshot() {
+    if (runs == 0) {
+      return new InferenceStats(0, 0, 0, 0, 0, 0, 0);
+    }
+    long[] recent = Arrays.copyOf(window, (int) Math.min(runs, window.length));
+    Arrays.sort(recent);
+    return new InferenceStats(runs, lastNanos, totalNanos / runs, minNanos, maxNanos,
+        percentile(recent, 0.50), percentile(recent, 0.99));
+  }
+
+  void reset() {
+    runs = 0;
+    lastNanos = 0;
+    totalNanos = 0;
+    minNanos = Long.MAX_VALUE;
+    maxNanos = 0;
+  }
+
+  /** The nearest-rank percentile of a sorted sample. */
+  private static long percentile(long[] sorted, double q) {
+    return sorted[(int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  }
+}
