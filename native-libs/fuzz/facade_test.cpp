@@ -4,8 +4,19 @@
 // STATIC, CUSTOM) load every method, run it 100 times on zeros, read the
 // outputs, destroy everything. At the end et_runtime_live_bytes() must be 0
 // and the CUSTOM allocator must have freed every block it handed out.
-// Methods the runtime cannot load for want of an operator or a backend
-// (custom_op.pte, unknown_backend.pte) are expected failures, not errors.
+// Nothing is skipped silently:
+//   --require-backend ID      fails unless delegate backend ID is registered
+//                             (run.sh: XnnpackBackend, so a build without
+//                             XNNPACK cannot pass over the XNNPACK fixtures);
+//   --expect-error FILE=ERR   every method of the file named FILE (base name)
+//                             must fail to load with ERR (operator_missing or
+//                             backend_unavailable); any other file whose method
+//                             fails to load, or that runs no method, fails;
+//   --reject FILE...          every FILE after it must be refused with an
+//                             error (at program load, method info, method
+//                             load, set_input or execute; by every loader),
+//                             leaving et_runtime_live_bytes() at 0: the
+//                             fuzz/crashers rows marked rejected-at-load.
 #include "et4j.h"
 
 #include <cstdint>
@@ -110,8 +121,18 @@ bool set_zero_inputs(et_program *p, const char *name, et_method *m, int64_t num_
 }
 
 struct Totals {
-  int methods_run = 0, executes = 0, expected_skips = 0;
+  int methods_run = 0, executes = 0, expected_skips = 0, rejected = 0;
 };
+
+// Expected load errors by file base name (--expect-error); how often each was seen.
+std::map<std::string, et_status> g_expected_error;
+std::map<std::string, int> g_expected_seen;
+std::string g_current;  // base name of the file under test
+
+std::string base_name(const std::string &path) {
+  size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
 
 // Loads one method with `cfg`, runs it kRuns times; returns its memory stats
 // after the first execute through *stats (if given).
@@ -123,8 +144,14 @@ void run_method(et_program *p, const char *name, const et_method_config &cfg, co
   if (st != ET_OK) return;
   et_method *m = nullptr;
   st = et_method_load(p, name, &cfg, &m);
-  if (st == ET_ERR_OPERATOR_MISSING || st == ET_ERR_BACKEND_UNAVAILABLE) {
-    t.expected_skips++;
+  auto expected = g_expected_error.find(g_current);
+  if (expected != g_expected_error.end()) {
+    CHECK(st == expected->second, "%s: method_load -> 0x%x, expected 0x%x", what.c_str(), st, expected->second);
+    if (st == ET_OK) et_method_destroy(m);
+    if (st == expected->second) {
+      t.expected_skips++;
+      g_expected_seen[g_current]++;
+    }
     return;
   }
   CHECK(st == ET_OK, "%s: method_load -> 0x%x", what.c_str(), st);
@@ -159,11 +186,96 @@ void run_method(et_program *p, const char *name, const et_method_config &cfg, co
   et_method_destroy(m);
 }
 
-void test_file(const std::string &path, CustomCounts &custom, Totals &t) {
+std::vector<uint8_t> read_bytes(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK(!bytes.empty(), "cannot read %s", path.c_str());
+  return bytes;
+}
+
+// A program the facade must refuse with an error (the crashers marked
+// rejected-at-load: the JVM's ExecuTorchModel.load/methodMeta/execute throws):
+// through every loader, load it, then for every method read its info, load it,
+// feed zeros (inputs over 2^24 elements count as refused, as in the JVM's
+// check) and execute, stopping at the first error. Some step must fail with an
+// error message, and nothing may stay allocated afterwards.
+void test_reject(const std::string &path, Totals &t) {
+  std::vector<uint8_t> bytes = read_bytes(path);
   if (bytes.empty()) return;
+  for (int how = kFile; how <= kStream; how++) {
+    Stream stream;
+    et_program *p = nullptr;
+    std::string step = "program load";
+    et_status st = load_program((Loader)how, path, bytes, &stream, &p);
+    if (st == ET_OK) {
+      int64_t n = 0;
+      st = et_program_method_count(p, &n);
+      for (int64_t i = 0; st == ET_OK && i < n; i++) {
+        char name[256];
+        int64_t len = 0;
+        step = "method name";
+        if ((st = et_program_method_name(p, i, name, sizeof name, &len)) != ET_OK) break;
+        step = std::string("method_info ") + name;
+        et_method_info info{};
+        if ((st = et_program_method_info(p, name, &info)) != ET_OK) break;
+        bool too_big = false;
+        for (int64_t k = 0; k < info.num_inputs && st == ET_OK; k++) {
+          et_tensor_info ti{};
+          step = std::string("tensor_info ") + name;
+          st = et_program_tensor_info(p, name, 0, k, &ti);
+          uint64_t numel = 1;
+          for (int d = 0; st == ET_OK && d < ti.rank; d++) numel *= (uint64_t)ti.sizes[d];
+          if (st == ET_OK && (ti.kind != 1 || numel > (1u << 24))) too_big = true;
+        }
+        if (st != ET_OK) break;
+        if (too_big) {
+          step = std::string("inputs of ") + name + " (not tensors or over 2^24 elements)";
+          st = ET_ERR_UNSUPPORTED_VALUE;
+          break;
+        }
+        et_method_config cfg = et_method_config_default();
+        et_method *m = nullptr;
+        step = std::string("method_load ") + name;
+        if ((st = et_method_load(p, name, &cfg, &m)) != ET_OK) break;
+        std::vector<std::vector<uint8_t>> buffers;
+        step = std::string("set_input ") + name;
+        for (int64_t k = 0; k < info.num_inputs && st == ET_OK; k++) {
+          et_tensor_info ti{};
+          et_program_tensor_info(p, name, 0, k, &ti);
+          int64_t sizes[ET_MAX_RANK];
+          uint64_t numel = 1;
+          for (int d = 0; d < ti.rank; d++) numel *= (uint64_t)(sizes[d] = ti.sizes[d]);
+          size_t es = et_dtype_size(ti.dtype);
+          buffers.emplace_back(numel * es == 0 ? 1 : numel * es, 0);
+          st = et_method_set_input(m, k, ti.dtype, sizes, ti.rank, buffers.back().data(), numel * es);
+        }
+        if (st == ET_OK) {
+          step = std::string("execute ") + name;
+          st = et_method_execute(m, nullptr);
+        }
+        if (st != ET_OK && et_last_error()[0] == 0)
+          CHECK(false, "%s via %s: %s failed without a message", path.c_str(), kLoaderNames[how], step.c_str());
+        et_method_destroy(m);
+      }
+      et_program_destroy(p);
+    } else {
+      CHECK(p == nullptr, "%s via %s: rejected but a program was returned", path.c_str(), kLoaderNames[how]);
+    }
+    CHECK(st != ET_OK, "%s via %s: loaded and ran; it must be refused with an error", path.c_str(), kLoaderNames[how]);
+    if (st != ET_OK) {
+      t.rejected++;
+      if (how == kFile) std::printf("  refused at %s (0x%x)\n", step.c_str(), st);
+    }
+    CHECK(et_runtime_live_bytes() == 0, "%s via %s: live bytes %lld after refusing it", path.c_str(),
+          kLoaderNames[how], (long long)et_runtime_live_bytes());
+  }
+}
+
+void test_file(const std::string &path, CustomCounts &custom, Totals &t) {
+  std::vector<uint8_t> bytes = read_bytes(path);
+  if (bytes.empty()) return;
+  g_current = base_name(path);
+  int runs_before = t.methods_run;
   std::map<std::string, uint64_t> pool_bytes;  // per method, from the first AUTO run
   for (int how = kFile; how <= kStream; how++) {
     for (int policy = ET_MEMORY_AUTO; policy <= ET_MEMORY_CUSTOM; policy++) {
@@ -215,27 +327,77 @@ void test_file(const std::string &path, CustomCounts &custom, Totals &t) {
             kLoaderNames[how], kPolicyNames[policy], (long long)et_runtime_live_bytes());
     }
   }
+  if (g_expected_error.count(g_current) == 0)
+    CHECK(t.methods_run > runs_before, "%s: no method was executed", path.c_str());
+}
+
+bool parse_error(const std::string &name, et_status *out) {
+  if (name == "operator_missing") *out = ET_ERR_OPERATOR_MISSING;
+  else if (name == "backend_unavailable") *out = ET_ERR_BACKEND_UNAVAILABLE;
+  else return false;
+  return true;
 }
 }  // namespace
 
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: %s model.pte...\n", argv[0]);
-    return 2;
-  }
+  const char *usage =
+      "usage: %s [--require-backend ID]... [--expect-error FILE=operator_missing|backend_unavailable]...\n"
+      "          model.pte... [--reject program...]\n";
   CustomCounts custom;
   Totals t;
+  std::vector<std::string> required_backends;
+  bool rejecting = false;
+  int files = 0;
   for (int i = 1; i < argc; i++) {
-    std::printf("%s\n", argv[i]);
+    std::string a = argv[i];
+    if (a == "--require-backend" || a == "--expect-error") {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, usage, argv[0]);
+        return 2;
+      }
+      std::string v = argv[++i];
+      if (a == "--require-backend") {
+        required_backends.push_back(v);
+        continue;
+      }
+      size_t eq = v.find('=');
+      et_status code;
+      if (eq == std::string::npos || !parse_error(v.substr(eq + 1), &code)) {
+        std::fprintf(stderr, usage, argv[0]);
+        return 2;
+      }
+      g_expected_error[v.substr(0, eq)] = code;
+      continue;
+    }
+    if (a == "--reject") {
+      rejecting = true;
+      continue;
+    }
+    if (a.rfind("--", 0) == 0) {
+      std::fprintf(stderr, usage, argv[0]);
+      return 2;
+    }
+    files++;
+    std::printf("%s%s\n", rejecting ? "reject: " : "", argv[i]);
     std::fflush(stdout);
-    test_file(argv[i], custom, t);
+    if (rejecting) test_reject(a, t);
+    else test_file(a, custom, t);
   }
+  if (files == 0) {
+    std::fprintf(stderr, usage, argv[0]);
+    return 2;
+  }
+  for (const auto &b : required_backends)
+    CHECK(et_backend_available(b.c_str()) != 0, "backend %s is not registered in this build", b.c_str());
+  for (const auto &e : g_expected_error)
+    CHECK(g_expected_seen[e.first] > 0, "%s: expected method loads to fail with 0x%x; it was not tested or never failed",
+          e.first.c_str(), e.second);
   CHECK(et_runtime_live_bytes() == 0, "et_runtime_live_bytes() = %lld at exit", (long long)et_runtime_live_bytes());
   CHECK(custom.allocs == custom.frees && custom.live_bytes == 0,
         "CUSTOM allocator: %lld blocks allocated, %lld freed, %lld bytes outstanding", (long long)custom.allocs,
         (long long)custom.frees, (long long)custom.live_bytes);
-  std::printf("method loads run: %d, executes: %d, expected skips (missing operator/backend): %d\n",
-              t.methods_run, t.executes, t.expected_skips);
+  std::printf("method loads run: %d, executes: %d, expected load errors (missing operator/backend): %d, "
+              "programs refused: %d\n", t.methods_run, t.executes, t.expected_skips, t.rejected);
   std::printf("CUSTOM blocks allocated %lld, freed %lld; live bytes %lld\n", (long long)custom.allocs,
               (long long)custom.frees, (long long)et_runtime_live_bytes());
   std::printf("%s: %d failure(s)\n", g_failures ? "FAILED" : "OK", g_failures);
