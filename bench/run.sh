@@ -45,7 +45,7 @@ ORT_THREADS=${BENCH_ORT_THREADS:-1}
 # ---- 1. build: the library (natives + jar into ~/.m2), the JMH uber jar, the C++ runner
 if [ "${BENCH_SKIP_INSTALL:-0}" != 1 ]; then
   blog "building executorch4j (mvn install -DskipTests in $ROOT)"
-  mvn -q -B -ntp install -DskipTests ||
+  mvn -q -B -ntp install -DskipTests -pl bench -am ||
     die "root build failed (set BENCH_SKIP_INSTALL=1 to benchmark the jar already in ~/.m2)"
 fi
 if [ "${BENCH_SKIP_JMH:-0}" != 1 ]; then
@@ -56,8 +56,8 @@ RUNNER="$BENCH/target/native/et4j_bench"
 if [ "${BENCH_SKIP_CPP:-0}" != 1 ]; then
   need cmake "install cmake (apt install cmake)"
   need g++ "install a C++17 compiler (apt install g++)"
-  [ -f "$ROOT/target/natives/linux-x86_64/libet4j.so" ] ||
-    die "target/natives/linux-x86_64/libet4j.so missing: run native-libs/build.sh (or drop BENCH_SKIP_INSTALL)"
+  [ -f "$ROOT/core/target/natives/linux-x86_64/libet4j.so" ] ||
+    die "core/target/natives/linux-x86_64/libet4j.so missing: run native-libs/build.sh (or drop BENCH_SKIP_INSTALL)"
   blog "building the C++ runner ($RUNNER)"
   cmake -S "$ROOT/native-libs/bench" -B "$BENCH/target/native" -DCMAKE_BUILD_TYPE=Release \
     >"$OUT/cmake.log" 2>&1 || { cat "$OUT/cmake.log" >&2; die "cmake configure of native-libs/bench failed"; }
