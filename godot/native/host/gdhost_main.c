@@ -301,12 +301,12 @@ static int parse_value(Cur *c, HVariant *out) {
     return 0;
 }
 
-/* Parses values until end of line or "==". Returns count, -1 on error. */
+/* Parses values until end of line, "==" or "~=". Returns count, -1 on error. */
 static int parse_args(Cur *c, HVariant *args, int max, int stop_at_eq) {
     int n = 0;
     for (;;) {
         if (at_end(c)) return n;
-        if (stop_at_eq && c->s[0] == '=' && c->s[1] == '=') return n;
+        if (stop_at_eq && (c->s[0] == '=' || c->s[0] == '~') && c->s[1] == '=') return n;
         if (n == max) { snprintf(c->err, sizeof c->err, "too many arguments"); goto fail; }
         if (!parse_value(c, &args[n])) goto fail;
         n++;
@@ -473,12 +473,15 @@ static void cmd_call(Cur *c, int ptr, int expect) {
     if (!parse_word(c, var, sizeof var) || !parse_word(c, method, sizeof method)) { FAIL("%s", c->err); return; }
     int argc = parse_args(c, args, 64, expect);
     if (argc < 0) { FAIL("argument parse error: %s", c->err); return; }
+    int contains = 0; /* "~= TEXT": the result's text contains TEXT */
     if (expect) {
         skip_ws(c);
-        if (c->s[0] != '=' || c->s[1] != '=') { FAIL("expect: missing '== VALUE'"); goto out; }
+        contains = c->s[0] == '~' && c->s[1] == '=';
+        if (!contains && (c->s[0] != '=' || c->s[1] != '=')) { FAIL("expect: missing '== VALUE' or '~= TEXT'"); goto out; }
         c->s += 2;
         if (!parse_value(c, &want)) { FAIL("expect: bad value: %s", c->err); goto out; }
         if (!at_end(c)) { FAIL("expect: trailing text '%s'", c->s); gd_var_destroy(&want); goto out; }
+        if (contains && want.type != VT_STRING) { FAIL("expect: '~=' takes a String"); gd_var_destroy(&want); goto out; }
     }
     HObj *o;
     HMethod *m;
@@ -486,7 +489,16 @@ static void cmd_call(Cur *c, int ptr, int expect) {
         int ok = ptr ? do_ptrcall(o, m, args, argc, &ret) : do_call(o, m, args, argc, &ret);
         if (ok) {
             print_result(&ret);
-            if (expect && !gd_var_equal(&ret, &want, 0, 1)) {
+            if (expect && contains) {
+                /* Both reprs are quoted strings: look for want's text inside ret's. */
+                char *a = gd_repr(&ret), *b = gd_repr(&want);
+                size_t bl = strlen(b);
+                if (bl >= 2) b[bl - 1] = 0;
+                if (ret.type != VT_STRING || !strstr(a, bl >= 2 ? b + 1 : b))
+                    FAIL("%s.%s returned %s, expected a String containing %s\"", var, method, a, b);
+                free(a);
+                free(b);
+            } else if (expect && !gd_var_equal(&ret, &want, 0, 1)) {
                 char *a = gd_repr(&ret), *b = gd_repr(&want);
                 FAIL("%s.%s returned %s, expected %s", var, method, a, b);
                 free(a);

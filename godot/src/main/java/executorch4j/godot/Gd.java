@@ -7,6 +7,7 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import executorch4j.godot.ffi.*;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -14,8 +15,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Godot's GDExtension interface as seen from Java: every function is looked up once by name
- * through {@code get_proc_address} and called through an FFM downcall. Only functions whose
- * {@code since} is 4.3 or older are used, so the extension loads in Godot 4.3 through 4.7.
+ * through {@code get_proc_address} and called through an FFM downcall whose descriptor is the one
+ * jextract generated for the function's typedef in Godot 4.3's gdextension_interface.h
+ * (executorch4j.godot.ffi, see jextract/regen-godot.sh). Only functions whose {@code since} is
+ * 4.3 or older are used, so the extension loads in Godot 4.3 through 4.7 (GodotAbiTest).
  */
 final class Gd {
   static final Linker LINKER = Linker.nativeLinker();
@@ -29,6 +32,52 @@ final class Gd {
   static final long HASH_SIZE = 3173160232L;
   static final long HASH_RESIZE = 848867239L;
   static final long HASH_KEYS = 4144163970L;
+
+  /** Every interface function the glue calls, with its generated descriptor. */
+  static final Map<String, FunctionDescriptor> INTERFACE = Map.ofEntries(
+      Map.entry("array_operator_index", GDExtensionInterfaceArrayOperatorIndex.descriptor()),
+      Map.entry("array_operator_index_const", GDExtensionInterfaceArrayOperatorIndexConst.descriptor()),
+      Map.entry("classdb_construct_object", GDExtensionInterfaceClassdbConstructObject.descriptor()),
+      Map.entry("classdb_get_method_bind", GDExtensionInterfaceClassdbGetMethodBind.descriptor()),
+      Map.entry("classdb_register_extension_class3", GDExtensionInterfaceClassdbRegisterExtensionClass3.descriptor()),
+      Map.entry("classdb_register_extension_class_integer_constant", GDExtensionInterfaceClassdbRegisterExtensionClassIntegerConstant.descriptor()),
+      Map.entry("classdb_register_extension_class_method", GDExtensionInterfaceClassdbRegisterExtensionClassMethod.descriptor()),
+      Map.entry("classdb_register_extension_class_property", GDExtensionInterfaceClassdbRegisterExtensionClassProperty.descriptor()),
+      Map.entry("classdb_register_extension_class_property_group", GDExtensionInterfaceClassdbRegisterExtensionClassPropertyGroup.descriptor()),
+      Map.entry("classdb_register_extension_class_signal", GDExtensionInterfaceClassdbRegisterExtensionClassSignal.descriptor()),
+      Map.entry("classdb_unregister_extension_class", GDExtensionInterfaceClassdbUnregisterExtensionClass.descriptor()),
+      Map.entry("dictionary_operator_index", GDExtensionInterfaceDictionaryOperatorIndex.descriptor()),
+      Map.entry("dictionary_operator_index_const", GDExtensionInterfaceDictionaryOperatorIndexConst.descriptor()),
+      Map.entry("get_variant_from_type_constructor", GDExtensionInterfaceGetVariantFromTypeConstructor.descriptor()),
+      Map.entry("get_variant_to_type_constructor", GDExtensionInterfaceGetVariantToTypeConstructor.descriptor()),
+      Map.entry("global_get_singleton", GDExtensionInterfaceGlobalGetSingleton.descriptor()),
+      Map.entry("object_destroy", GDExtensionInterfaceObjectDestroy.descriptor()),
+      Map.entry("object_method_bind_call", GDExtensionInterfaceObjectMethodBindCall.descriptor()),
+      Map.entry("object_method_bind_ptrcall", GDExtensionInterfaceObjectMethodBindPtrcall.descriptor()),
+      Map.entry("object_set_instance", GDExtensionInterfaceObjectSetInstance.descriptor()),
+      Map.entry("packed_byte_array_operator_index", GDExtensionInterfacePackedByteArrayOperatorIndex.descriptor()),
+      Map.entry("packed_byte_array_operator_index_const", GDExtensionInterfacePackedByteArrayOperatorIndexConst.descriptor()),
+      Map.entry("packed_float32_array_operator_index", GDExtensionInterfacePackedFloat32ArrayOperatorIndex.descriptor()),
+      Map.entry("packed_float32_array_operator_index_const", GDExtensionInterfacePackedFloat32ArrayOperatorIndexConst.descriptor()),
+      Map.entry("packed_float64_array_operator_index", GDExtensionInterfacePackedFloat64ArrayOperatorIndex.descriptor()),
+      Map.entry("packed_float64_array_operator_index_const", GDExtensionInterfacePackedFloat64ArrayOperatorIndexConst.descriptor()),
+      Map.entry("packed_int32_array_operator_index", GDExtensionInterfacePackedInt32ArrayOperatorIndex.descriptor()),
+      Map.entry("packed_int32_array_operator_index_const", GDExtensionInterfacePackedInt32ArrayOperatorIndexConst.descriptor()),
+      Map.entry("packed_int64_array_operator_index", GDExtensionInterfacePackedInt64ArrayOperatorIndex.descriptor()),
+      Map.entry("packed_int64_array_operator_index_const", GDExtensionInterfacePackedInt64ArrayOperatorIndexConst.descriptor()),
+      Map.entry("packed_string_array_operator_index", GDExtensionInterfacePackedStringArrayOperatorIndex.descriptor()),
+      Map.entry("packed_string_array_operator_index_const", GDExtensionInterfacePackedStringArrayOperatorIndexConst.descriptor()),
+      Map.entry("print_error", GDExtensionInterfacePrintError.descriptor()),
+      Map.entry("string_name_new_with_utf8_chars", GDExtensionInterfaceStringNameNewWithUtf8Chars.descriptor()),
+      Map.entry("string_new_with_utf8_chars_and_len", GDExtensionInterfaceStringNewWithUtf8CharsAndLen.descriptor()),
+      Map.entry("string_to_utf8_chars", GDExtensionInterfaceStringToUtf8Chars.descriptor()),
+      Map.entry("variant_destroy", GDExtensionInterfaceVariantDestroy.descriptor()),
+      Map.entry("variant_get_ptr_builtin_method", GDExtensionInterfaceVariantGetPtrBuiltinMethod.descriptor()),
+      Map.entry("variant_get_ptr_constructor", GDExtensionInterfaceVariantGetPtrConstructor.descriptor()),
+      Map.entry("variant_get_ptr_destructor", GDExtensionInterfaceVariantGetPtrDestructor.descriptor()),
+      Map.entry("variant_get_type", GDExtensionInterfaceVariantGetType.descriptor()),
+      Map.entry("variant_new_copy", GDExtensionInterfaceVariantNewCopy.descriptor()),
+      Map.entry("variant_new_nil", GDExtensionInterfaceVariantNewNil.descriptor()));
 
   final MemorySegment library;
   private final MethodHandle getProcAddress;
@@ -47,7 +96,7 @@ final class Gd {
   Gd(long getProcAddress, long library) {
     this.library = MemorySegment.ofAddress(library);
     this.getProcAddress = LINKER.downcallHandle(MemorySegment.ofAddress(getProcAddress),
-        FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+        GDExtensionInterfaceGetProcAddress.descriptor());
   }
 
   /** The interface function `name`, or an error naming it. */
@@ -67,9 +116,15 @@ final class Gd {
     });
   }
 
-  /** A downcall handle for interface function `name` with `descriptor`, cached. */
-  MethodHandle handle(String name, FunctionDescriptor descriptor) {
-    return handles.computeIfAbsent(name, n -> LINKER.downcallHandle(function(n), descriptor));
+  /** A downcall handle for interface function `name` (one of {@link #INTERFACE}), cached. */
+  MethodHandle handle(String name) {
+    return handles.computeIfAbsent(name, n -> {
+      FunctionDescriptor d = INTERFACE.get(n);
+      if (d == null) {
+        throw new IllegalArgumentException("'" + n + "' is not in Gd.INTERFACE (nor in jextract/godot-symbols.txt)");
+      }
+      return LINKER.downcallHandle(function(n), d);
+    });
   }
 
   static MethodHandle downcall(MemorySegment fn, FunctionDescriptor d) {
@@ -82,7 +137,7 @@ final class Gd {
   MemorySegment stringName(String s) {
     return nameCache.computeIfAbsent(s, k -> {
       MemorySegment sn = Arena.global().allocate(GType.STRING_NAME.size, 8);
-      call("string_name_new_with_utf8_chars", FunctionDescriptor.ofVoid(PTR, PTR), sn,
+      call("string_name_new_with_utf8_chars", sn,
           Arena.global().allocateFrom(k));
       return sn;
     });
@@ -101,13 +156,13 @@ final class Gd {
     byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
     MemorySegment chars = arena.allocate(Math.max(1, utf8.length));
     MemorySegment.copy(utf8, 0, chars, U8, 0, utf8.length);
-    call("string_new_with_utf8_chars_and_len", FunctionDescriptor.ofVoid(PTR, PTR, I64), dst, chars,
+    call("string_new_with_utf8_chars_and_len", dst, chars,
         (long) utf8.length);
   }
 
   /** The text of the Godot String at `str`. */
   String readString(MemorySegment str) {
-    MethodHandle h = handle("string_to_utf8_chars", FunctionDescriptor.of(I64, PTR, PTR, I64));
+    MethodHandle h = handle("string_to_utf8_chars");
     try (Arena a = Arena.ofConfined()) {
       long len = (long) h.invokeExact(str, MemorySegment.NULL, 0L);
       if (len <= 0) {
@@ -138,8 +193,8 @@ final class Gd {
   /** Default-constructs a builtin value of type t at dst. */
   void construct(GType t, MemorySegment dst) {
     MethodHandle h = ctor0.computeIfAbsent(t, k -> {
-      MemorySegment fn = callAddress("variant_get_ptr_constructor", FunctionDescriptor.of(PTR, I32, I32), k.id, 0);
-      return downcall(fn, FunctionDescriptor.ofVoid(PTR, PTR));
+      MemorySegment fn = callAddress("variant_get_ptr_constructor", k.id, 0);
+      return downcall(fn, GDExtensionPtrConstructor.descriptor());
     });
     try {
       h.invokeExact(dst, MemorySegment.NULL);
@@ -151,8 +206,8 @@ final class Gd {
   /** String(StringName): constructor index 2 of String in 4.3 (0 default, 1 copy, 2 StringName). */
   void stringFromStringName(MemorySegment dst, MemorySegment stringName) {
     if (stringFromName == null) {
-      MemorySegment fn = callAddress("variant_get_ptr_constructor", FunctionDescriptor.of(PTR, I32, I32), GType.STRING.id, 2);
-      stringFromName = downcall(fn, FunctionDescriptor.ofVoid(PTR, PTR));
+      MemorySegment fn = callAddress("variant_get_ptr_constructor", GType.STRING.id, 2);
+      stringFromName = downcall(fn, GDExtensionPtrConstructor.descriptor());
     }
     try (Arena a = Arena.ofConfined()) {
       MemorySegment args = a.allocate(ValueLayout.ADDRESS);
@@ -168,8 +223,8 @@ final class Gd {
   /** Destroys the builtin value of type t at p. */
   void destroy(GType t, MemorySegment p) {
     MethodHandle h = dtor.computeIfAbsent(t, k -> {
-      MemorySegment fn = callAddress("variant_get_ptr_destructor", FunctionDescriptor.of(PTR, I32), k.id);
-      return downcall(fn, FunctionDescriptor.ofVoid(PTR));
+      MemorySegment fn = callAddress("variant_get_ptr_destructor", k.id);
+      return downcall(fn, GDExtensionPtrDestructor.descriptor());
     });
     try {
       h.invokeExact(p);
@@ -180,17 +235,19 @@ final class Gd {
 
   /** Wraps the builtin value at `value` into the uninitialized Variant at `variant`. */
   void variantFrom(GType t, MemorySegment variant, MemorySegment value) {
-    convert(fromType, "get_variant_from_type_constructor", t, variant, value);
+    convert(fromType, "get_variant_from_type_constructor", GDExtensionVariantFromTypeConstructorFunc.descriptor(), t,
+        variant, value);
   }
 
   /** Extracts the Variant's value into the uninitialized builtin at `value`. */
   void variantTo(GType t, MemorySegment value, MemorySegment variant) {
-    convert(toType, "get_variant_to_type_constructor", t, value, variant);
+    convert(toType, "get_variant_to_type_constructor", GDExtensionTypeFromVariantConstructorFunc.descriptor(), t,
+        value, variant);
   }
 
-  private void convert(Map<GType, MethodHandle> cache, String getter, GType t, MemorySegment dst, MemorySegment src) {
-    MethodHandle h = cache.computeIfAbsent(t, k -> downcall(
-        callAddress(getter, FunctionDescriptor.of(PTR, I32), k.id), FunctionDescriptor.ofVoid(PTR, PTR)));
+  private void convert(Map<GType, MethodHandle> cache, String getter, FunctionDescriptor d, GType t, MemorySegment dst,
+      MemorySegment src) {
+    MethodHandle h = cache.computeIfAbsent(t, k -> downcall(callAddress(getter, k.id), d));
     try {
       h.invokeExact(dst, src);
     } catch (Throwable e) {
@@ -201,12 +258,11 @@ final class Gd {
   /** Calls builtin method `name` (4.3 hash) of type t on `base`. */
   void builtin(GType t, String name, long hash, MemorySegment base, MemorySegment args, MemorySegment ret, int argc) {
     MethodHandle h = builtins.computeIfAbsent(t.name() + "." + name, k -> {
-      MemorySegment fn = callAddress("variant_get_ptr_builtin_method", FunctionDescriptor.of(PTR, I32, PTR, I64),
-          t.id, stringName(name), hash);
+      MemorySegment fn = callAddress("variant_get_ptr_builtin_method", t.id, stringName(name), hash);
       if (fn.equals(MemorySegment.NULL)) {
         throw new IllegalStateException("Godot has no builtin " + t + "." + name + " with hash " + hash);
       }
-      return downcall(fn, FunctionDescriptor.ofVoid(PTR, PTR, PTR, I32));
+      return downcall(fn, GDExtensionPtrBuiltInMethod.descriptor());
     });
     try {
       h.invokeExact(base, args, ret, argc);
@@ -272,19 +328,19 @@ final class Gd {
         argv.setAtIndex(ValueLayout.ADDRESS, i, variants[i]);
       }
       MemorySegment ret = a.allocate(GType.VARIANT_SIZE, 8);
-      MemorySegment err = a.allocate(12, 4);
-      call("object_method_bind_call", FunctionDescriptor.ofVoid(PTR, PTR, PTR, I64, PTR, PTR), bind, object, argv,
+      MemorySegment err = GDExtensionCallError.allocate(a);
+      call("object_method_bind_call", bind, object, argv,
           (long) variants.length, ret, err);
-      call("variant_destroy", FunctionDescriptor.ofVoid(PTR), ret);
-      if (err.get(I32, 0) != 0) {
-        throw new IllegalStateException(cls + "." + method + " failed with call error " + err.get(I32, 0));
+      call("variant_destroy", ret);
+      if (GDExtensionCallError.error(err) != 0) {
+        throw new IllegalStateException(cls + "." + method + " failed with call error " + GDExtensionCallError.error(err));
       }
     }
   }
 
   /** An engine singleton, e.g. ResourceLoader. */
   MemorySegment singleton(String name) {
-    MemorySegment o = callAddress("global_get_singleton", FunctionDescriptor.of(PTR, PTR), stringName(name));
+    MemorySegment o = callAddress("global_get_singleton", stringName(name));
     if (o.equals(MemorySegment.NULL)) {
       throw new IllegalStateException("Godot has no singleton " + name);
     }
@@ -294,8 +350,7 @@ final class Gd {
   /** A method bind of an engine class, by name and 4.3 hash. */
   MemorySegment methodBind(String cls, String method, long hash) {
     return binds.computeIfAbsent(cls + "." + method, k -> {
-      MemorySegment b = callAddress("classdb_get_method_bind", FunctionDescriptor.of(PTR, PTR, PTR, I64),
-          stringName(cls), stringName(method), hash);
+      MemorySegment b = callAddress("classdb_get_method_bind", stringName(cls), stringName(method), hash);
       if (b.equals(MemorySegment.NULL)) {
         throw new IllegalStateException("Godot has no method " + cls + "." + method + " with hash " + hash);
       }
@@ -310,34 +365,34 @@ final class Gd {
       for (int i = 0; i < args.length; i++) {
         argv.setAtIndex(ValueLayout.ADDRESS, i, args[i]);
       }
-      call("object_method_bind_ptrcall", FunctionDescriptor.ofVoid(PTR, PTR, PTR, PTR), bind, object, argv, ret);
+      call("object_method_bind_ptrcall", bind, object, argv, ret);
     }
   }
 
   // -------------------------------------------------------------- helpers
 
   /** Calls a void interface function. */
-  void call(String name, FunctionDescriptor d, Object... args) {
+  void call(String name, Object... args) {
     try {
-      handle(name, d).invokeWithArguments(args);
+      handle(name).invokeWithArguments(args);
     } catch (Throwable e) {
       throw rethrow(e);
     }
   }
 
   /** Calls an interface function returning a pointer. */
-  MemorySegment callAddress(String name, FunctionDescriptor d, Object... args) {
+  MemorySegment callAddress(String name, Object... args) {
     try {
-      return (MemorySegment) handle(name, d).invokeWithArguments(args);
+      return (MemorySegment) handle(name).invokeWithArguments(args);
     } catch (Throwable e) {
       throw rethrow(e);
     }
   }
 
   /** Calls an interface function returning an integer (int32 or int64). */
-  long callLong(String name, FunctionDescriptor d, Object... args) {
+  long callLong(String name, Object... args) {
     try {
-      return ((Number) handle(name, d).invokeWithArguments(args)).longValue();
+      return ((Number) handle(name).invokeWithArguments(args)).longValue();
     } catch (Throwable e) {
       throw rethrow(e);
     }
@@ -346,7 +401,7 @@ final class Gd {
   /** Godot's error printer: shows in the output panel and the editor's debugger. */
   void printError(String message, String where) {
     try (Arena a = Arena.ofConfined()) {
-      call("print_error", FunctionDescriptor.ofVoid(PTR, PTR, PTR, I32, U8), a.allocateFrom(message),
+      call("print_error", a.allocateFrom(message),
           a.allocateFrom(where), a.allocateFrom("ExecuTorchResource.java"), 0, (byte) 0);
     } catch (RuntimeException e) {
       System.err.println("ERROR: " + message + " (and print_error failed: " + e + ")");

@@ -5,7 +5,6 @@ import static executorch4j.godot.GodotExtension.variants;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -194,7 +193,7 @@ final class GodotFile implements SeekableByteChannel {
       MemorySegment last = a.allocate(8);
       gd.ptrcallEngine(gd.methodBind("RefCounted", "unreference", Gd.HASH_UNREFERENCE), o, last);
       if (last.get(ValueLayout.JAVA_BYTE, 0) != 0) {
-        gd.call("object_destroy", FunctionDescriptor.ofVoid(ValueLayout.ADDRESS), o);
+        gd.call("object_destroy", o);
       }
     }
   }

@@ -8,7 +8,6 @@ import executorch4j.ErrorCode;
 import executorch4j.ExecuTorchException;
 import executorch4j.ExecuTorchModel;
 import executorch4j.LoadOptions;
-import executorch4j.ModelSource;
 import executorch4j.MemoryPolicy;
 import executorch4j.MethodMeta;
 import executorch4j.OptimizationLevel;
@@ -18,7 +17,6 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,11 +76,11 @@ final class ResourceInstance {
         of("forward_async", i, (r, x) -> r.forwardAsync((Map<?, ?>) x[0]), arg("inputs", d)),
         of("_deliver_async", null, (r, x) -> r.deliverAsync((Long) x[0]), arg("request_id", i)),
         of("get_method_names", ps, (r, x) -> r.model == null ? new String[0] : r.model.methodNames().toArray(String[]::new)),
-        of("get_metadata", d, (r, x) -> r.metadata()),
-        of("get_input_names", ps, (r, x) -> r.names(true)),
-        of("get_output_names", ps, (r, x) -> r.names(false)),
-        of("get_input_shapes", a, (r, x) -> r.shapes(true)),
-        of("get_output_shapes", a, (r, x) -> r.shapes(false)),
+        of("get_metadata", d, (r, x) -> ModelInfo.metadata(r.model, r.modelName(), r.sourcePath)),
+        of("get_input_names", ps, (r, x) -> ModelInfo.names(r.model, true)),
+        of("get_output_names", ps, (r, x) -> ModelInfo.names(r.model, false)),
+        of("get_input_shapes", a, (r, x) -> ModelInfo.shapes(r.model, true)),
+        of("get_output_shapes", a, (r, x) -> ModelInfo.shapes(r.model, false)),
         of("configure_memory", null, (r, x) -> r.configureMemory((Long) x[0], (Long) x[1]), arg("policy", i), arg("bytes", i)),
         of("set_memory_policy", null, (r, x) -> r.configureMemory((Long) x[0], r.poolBytes), arg("policy", i)),
         of("get_memory_policy", i, (r, x) -> (long) r.policy.ordinal()),
@@ -93,24 +91,24 @@ final class ResourceInstance {
         of("enable_profiling", null, (r, x) -> r.enableProfiling((Boolean) x[0]), arg("enabled", b)),
         of("get_profile", d, (r, x) -> r.profile()),
         of("get_memory_info", d, (r, x) -> r.model == null ? Map.of() : r.model.memoryInfo().toMap()),
-        of("get_last_inference_time", f, (r, x) -> r.model == null ? 0.0 : r.model.inferenceStats().lastMillis()),
+        of("get_last_inference_time", f, (r, x) -> r.model == null ? 0.0 : r.model.lastInferenceTimeMillis()),
         of("get_average_inference_time", f, (r, x) -> r.model == null ? 0.0 : r.model.inferenceStats().meanMillis()),
         of("get_total_inferences", i, (r, x) -> r.totalInferences),
         of("save_to_file", i, (r, x) -> r.saveToFile((String) x[0]), arg("path", s)),
         of("check_isolated", i, (r, x) -> r.checkIsolated((String) x[0]), arg("path", s)),
         of("get_model_name", s, (r, x) -> r.modelName()),
-        of("get_model_version", s, (r, x) -> r.model == null ? "" : "ExecuTorch 1.5.1 program"),
+        of("get_model_version", s, (r, x) -> ModelInfo.version(r.model)),
         of("get_model_size", i, (r, x) -> r.model == null ? 0L : r.model.sourceBytes()),
         of("get_source_file_path", s, (r, x) -> r.sourcePath),
         of("set_model_data", null, (r, x) -> r.setModelData((byte[]) x[0]), arg("data", pb)),
         of("get_model_data", pb, (r, x) -> r.modelData()),
         // Read-only inspector info (group "Model Info").
         of("get_info_methods", ps, (r, x) -> r.model == null ? new String[0] : r.model.methodNames().toArray(String[]::new)),
-        of("get_info_inputs", ps, (r, x) -> r.signatures(true)),
-        of("get_info_outputs", ps, (r, x) -> r.signatures(false)),
-        of("get_info_backends", ps, (r, x) -> r.backends()),
+        of("get_info_inputs", ps, (r, x) -> ModelInfo.signatures(r.model, true)),
+        of("get_info_outputs", ps, (r, x) -> ModelInfo.signatures(r.model, false)),
+        of("get_info_backends", ps, (r, x) -> ModelInfo.backends(r.model)),
         of("get_info_file_size", i, (r, x) -> r.model == null ? 0L : r.model.sourceBytes()),
-        of("get_info_planned_memory", i, (r, x) -> r.plannedBytes()));
+        of("get_info_planned_memory", i, (r, x) -> ModelInfo.plannedBytes(r.model)));
   }
 
   // ---------------------------------------------------------------- loading
@@ -154,7 +152,7 @@ final class ResourceInstance {
       return fail(ERR_FILE_NOT_FOUND, where, e.getMessage());
     }
     try {
-      model = ExecuTorchModel.load(ModelSource.channel(file), options());
+      model = ExecuTorchModel.load(file, options());
       stream = file;
       sourcePath = path;
       return OK;
@@ -175,7 +173,7 @@ final class ResourceInstance {
   private long loadBytes(byte[] data, String where) {
     unload();
     try {
-      model = ExecuTorchModel.load(ModelSource.bytes(data), options());
+      model = ExecuTorchModel.load(data, options());
       bytes = data;
       return OK;
     } catch (ExecuTorchException e) {
@@ -410,8 +408,8 @@ final class ResourceInstance {
         gd.variantFrom(GType.STRING_NAME, method, gd.stringName("_deliver_async"));
         GodotExtension.variants.write(id, request);
         gd.callEngine("Object", "call_deferred", Gd.HASH_CALL_DEFERRED, object, method, request);
-        gd.call("variant_destroy", java.lang.foreign.FunctionDescriptor.ofVoid(Gd.PTR), method);
-        gd.call("variant_destroy", java.lang.foreign.FunctionDescriptor.ofVoid(Gd.PTR), request);
+        gd.call("variant_destroy", method);
+        gd.call("variant_destroy", request);
       } catch (Throwable t) {
         GodotExtension.report("forward_async: cannot hand the result to the main thread", t);
       }
@@ -439,7 +437,7 @@ final class ResourceInstance {
       GodotExtension.variants.write(payload, value);
       gd.callEngine("Object", "emit_signal", Gd.HASH_EMIT_SIGNAL, object, name, request, value);
       for (MemorySegment v : new MemorySegment[] {name, request, value}) {
-        gd.call("variant_destroy", java.lang.foreign.FunctionDescriptor.ofVoid(Gd.PTR), v);
+        gd.call("variant_destroy", v);
       }
     }
     return null;
@@ -451,92 +449,8 @@ final class ResourceInstance {
     return first != null ? first : new float[0];
   }
 
-  // --------------------------------------------------------------- metadata
-
-  private String[] names(boolean inputs) {
-    if (model == null) {
-      return new String[0];
-    }
-    MethodMeta m = model.methodMeta(model.methodNames().contains("forward") ? "forward" : model.methodNames().getFirst());
-    return (inputs ? m.inputNames() : m.outputNames()).toArray(String[]::new);
-  }
-
-  private List<Object> shapes(boolean inputs) {
-    List<Object> out = new ArrayList<>();
-    if (model != null) {
-      MethodMeta m = model.methodMeta(model.methodNames().contains("forward") ? "forward" : model.methodNames().getFirst());
-      for (TensorMeta t : inputs ? m.inputs() : m.outputs()) {
-        out.add(t.shape());
-      }
-    }
-    return out;
-  }
-
-  private String[] signatures(boolean inputs) {
-    if (model == null) {
-      return new String[0];
-    }
-    List<String> out = new ArrayList<>();
-    for (String name : model.methodNames()) {
-      MethodMeta m = model.methodMeta(name);
-      String prefix = model.methodNames().size() > 1 ? name + "." : "";
-      for (TensorMeta t : inputs ? m.inputs() : m.outputs()) {
-        out.add(prefix + t.name() + ": " + t.signature());
-      }
-    }
-    return out.toArray(String[]::new);
-  }
-
-  private String[] backends() {
-    if (model == null) {
-      return new String[0];
-    }
-    return model.methodNames().stream().flatMap(n -> model.methodMeta(n).backends().stream()).distinct()
-        .toArray(String[]::new);
-  }
-
-  private long plannedBytes() {
-    return model == null ? 0L : model.methodNames().stream().mapToLong(n -> model.methodMeta(n).plannedBytes()).sum();
-  }
-
-  private Map<String, Object> metadata() {
-    Map<String, Object> md = new LinkedHashMap<>();
-    if (model == null) {
-      return md;
-    }
-    md.put("model_name", modelName());
-    md.put("file_size", model.sourceBytes());
-    md.put("source_file_path", sourcePath);
-    md.put("method_names", model.methodNames().toArray(String[]::new));
-    Map<String, Object> methods = new LinkedHashMap<>();
-    for (String name : model.methodNames()) {
-      MethodMeta m = model.methodMeta(name);
-      Map<String, Object> mm = new LinkedHashMap<>();
-      mm.put("inputs", tensors(m.inputs()));
-      mm.put("outputs", tensors(m.outputs()));
-      mm.put("planned_bytes", m.plannedBytes());
-      mm.put("backends", m.backends().toArray(String[]::new));
-      methods.put(name, mm);
-    }
-    md.put("methods", methods);
-    return md;
-  }
-
-  private static List<Object> tensors(List<TensorMeta> ts) {
-    List<Object> out = new ArrayList<>();
-    for (TensorMeta t : ts) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("name", t.name());
-      m.put("dtype", t.isTensor() ? t.dtype().label() : "non-tensor");
-      m.put("shape", t.shape());
-      m.put("dynamic", t.isDynamic());
-      out.add(m);
-    }
-    return out;
-  }
-
   private Map<String, Object> profile() {
-    if (model == null || !model.isProfiling() || model.inferenceStats().count() == 0) {
+    if (model == null || !model.isProfiling() || model.inferenceCount() == 0) {
       return Map.of();
     }
     return model.profile().toMap();

@@ -9,7 +9,6 @@ import static executorch4j.godot.Gd.U8;
 import executorch4j.DType;
 import executorch4j.Tensor;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -46,7 +45,7 @@ final class Variants {
 
   /** The Java value of the Variant at v. */
   Object read(MemorySegment v) {
-    int id = (int) gd.callLong("variant_get_type", FunctionDescriptor.of(I32, PTR), v);
+    int id = (int) gd.callLong("variant_get_type", v);
     GType t = GType.of(id);
     if (t == null || t == GType.OBJECT) {
       throw new IllegalArgumentException("values of Variant type " + id + " are not supported here");
@@ -107,7 +106,7 @@ final class Variants {
     if (n == 0) {
       return MemorySegment.NULL.reinterpret(0);
     }
-    MemorySegment first = gd.callAddress(indexFunction(t, true), FunctionDescriptor.of(PTR, PTR, I64), arr, 0L);
+    MemorySegment first = gd.callAddress(indexFunction(t, true), arr, 0L);
     return first.reinterpret(n * elementSize);
   }
 
@@ -115,8 +114,7 @@ final class Variants {
     long n = gd.size(GType.PACKED_STRING_ARRAY, arr);
     String[] out = new String[(int) n];
     for (int i = 0; i < n; i++) {
-      MemorySegment s = gd.callAddress("packed_string_array_operator_index_const",
-          FunctionDescriptor.of(PTR, PTR, I64), arr, (long) i);
+      MemorySegment s = gd.callAddress("packed_string_array_operator_index_const", arr, (long) i);
       out[i] = gd.readString(s.reinterpret(8));
     }
     return out;
@@ -126,7 +124,7 @@ final class Variants {
     long n = gd.size(GType.ARRAY, arr);
     List<Object> out = new ArrayList<>();
     for (long i = 0; i < n; i++) {
-      MemorySegment v = gd.callAddress("array_operator_index_const", FunctionDescriptor.of(PTR, PTR, I64), arr, i);
+      MemorySegment v = gd.callAddress("array_operator_index_const", arr, i);
       out.add(read(v.reinterpret(GType.VARIANT_SIZE)));
     }
     return out;
@@ -141,9 +139,9 @@ final class Variants {
         gd.builtin(GType.DICTIONARY, "keys", Gd.HASH_KEYS, dict, MemorySegment.NULL, keys, 0);
         long n = gd.size(GType.ARRAY, keys);
         for (long i = 0; i < n; i++) {
-          MemorySegment k = gd.callAddress("array_operator_index_const", FunctionDescriptor.of(PTR, PTR, I64), keys, i)
+          MemorySegment k = gd.callAddress("array_operator_index_const", keys, i)
               .reinterpret(GType.VARIANT_SIZE);
-          MemorySegment v = gd.callAddress("dictionary_operator_index_const", FunctionDescriptor.of(PTR, PTR, PTR), dict, k);
+          MemorySegment v = gd.callAddress("dictionary_operator_index_const", dict, k);
           out.put(read(k), v.equals(MemorySegment.NULL) ? null : read(v.reinterpret(GType.VARIANT_SIZE)));
         }
       } finally {
@@ -192,7 +190,7 @@ final class Variants {
   void write(Object o, MemorySegment variant) {
     GType t = typeOf(o);
     if (t == GType.NIL) {
-      gd.call("variant_new_nil", FunctionDescriptor.ofVoid(PTR), variant);
+      gd.call("variant_new_nil", variant);
       return;
     }
     try (Arena a = Arena.ofConfined()) {
@@ -219,12 +217,12 @@ final class Variants {
           MemorySegment v = a.allocate(GType.VARIANT_SIZE, 8);
           write(e.getKey(), k);
           write(e.getValue(), v);
-          MemorySegment slot = gd.callAddress("dictionary_operator_index", FunctionDescriptor.of(PTR, PTR, PTR), value, k)
+          MemorySegment slot = gd.callAddress("dictionary_operator_index", value, k)
               .reinterpret(GType.VARIANT_SIZE);
-          gd.call("variant_destroy", FunctionDescriptor.ofVoid(PTR), slot);
-          gd.call("variant_new_copy", FunctionDescriptor.ofVoid(PTR, PTR), slot, v);
-          gd.call("variant_destroy", FunctionDescriptor.ofVoid(PTR), k);
-          gd.call("variant_destroy", FunctionDescriptor.ofVoid(PTR), v);
+          gd.call("variant_destroy", slot);
+          gd.call("variant_new_copy", slot, v);
+          gd.call("variant_destroy", k);
+          gd.call("variant_destroy", v);
         }
       }
       case ARRAY -> {
@@ -232,9 +230,9 @@ final class Variants {
         gd.construct(t, value);
         gd.resize(t, value, list.size());
         for (int i = 0; i < list.size(); i++) {
-          MemorySegment slot = gd.callAddress("array_operator_index", FunctionDescriptor.of(PTR, PTR, I64), value, (long) i)
+          MemorySegment slot = gd.callAddress("array_operator_index", value, (long) i)
               .reinterpret(GType.VARIANT_SIZE);
-          gd.call("variant_destroy", FunctionDescriptor.ofVoid(PTR), slot);
+          gd.call("variant_destroy", slot);
           write(list.get(i), slot);
         }
       }
@@ -243,8 +241,7 @@ final class Variants {
         gd.construct(t, value);
         gd.resize(t, value, strings.length);
         for (int i = 0; i < strings.length; i++) {
-          MemorySegment slot = gd.callAddress("packed_string_array_operator_index",
-              FunctionDescriptor.of(PTR, PTR, I64), value, (long) i).reinterpret(8);
+          MemorySegment slot = gd.callAddress("packed_string_array_operator_index", value, (long) i).reinterpret(8);
           gd.destroy(GType.STRING, slot);
           gd.newString(slot, strings[i], a);
         }
@@ -279,7 +276,7 @@ final class Variants {
     long n = src.byteSize() / elem;
     gd.resize(t, value, n);
     if (n > 0) {
-      MemorySegment dst = gd.callAddress(indexFunction(t, false), FunctionDescriptor.of(PTR, PTR, I64), value, 0L)
+      MemorySegment dst = gd.callAddress(indexFunction(t, false), value, 0L)
           .reinterpret(n * elem);
       dst.copyFrom(src);
     }
