@@ -110,7 +110,7 @@ class AsyncTest {
   }
 
   @Test
-  void closeFailsPendingCallsAndWaitsForTheRunningOne() {
+  void closeFailsCallsNotStartedBeforeTheModelRuns() {
     var manual = new ManualExecutor();
     var model = ExecuTorchModel.load(Fixtures.pte("linear_regression"));
     List<CompletableFuture<Map<String, Tensor>>> pending = new ArrayList<>();
@@ -126,6 +126,66 @@ class AsyncTest {
     }
     var after = model.forwardAsync(Map.of("input_0", new float[] {1}));
     assertEquals(ErrorCode.CLOSED, ((ExecuTorchException) assertThrows(CompletionException.class, after::join).getCause()).errorCode());
+  }
+
+  /** True while {@code t} is inside the native execute (seen from its stack, a JDK observer). */
+  static boolean insideExecute(Thread t) {
+    for (StackTraceElement f : t.getStackTrace()) {
+      if (f.getClassName().equals("executorch4j.LoadedMethod") && f.getMethodName().equals("run")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void closeWaitsForTheRunningCallAndFailsTheQueuedOnes() throws Exception {
+    Fixtures.Golden golden = Fixtures.golden("cnn_portable");
+    Fixtures.Case kase = golden.methods().get("forward").cases().getFirst();
+    int observedRunning = 0;
+    int rounds = 0;
+    while (observedRunning < 3 && rounds < 200) {
+      rounds++;
+      var model = ExecuTorchModel.load(Fixtures.pte("cnn_portable"),
+          LoadOptions.defaults().withOptimization(OptimizationLevel.NONE));
+      var worker = new java.util.concurrent.atomic.AtomicReference<Thread>();
+      Executor ownThread = r -> worker.set(Thread.ofPlatform().start(r));
+      var running = model.executeAsync("forward", Map.of("input_0", kase.inputs().getFirst().data()), ownThread);
+      List<CompletableFuture<Map<String, Tensor>>> queued = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        queued.add(model.executeAsync("forward", Map.of("input_0", new float[3 * 32 * 32]), ownThread));
+      }
+      boolean seen = false;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!running.isDone() && System.nanoTime() < deadline) {
+        Thread t = worker.get();
+        if (t != null && insideExecute(t)) {
+          seen = true;
+          break;
+        }
+      }
+      if (seen) {
+        observedRunning++;
+        model.close(); // the first call is provably inside execute now
+        assertTrue(running.isDone(), "close returned before the running call finished");
+        Map<String, Tensor> out = running.join(); // a whole, correct result
+        Fixtures.assertMatches(kase.outputs().getFirst(), out.get("output_0"), golden.tolerance(), "running call");
+        for (var f : queued) {
+          var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+          assertEquals(ErrorCode.CLOSED, ((ExecuTorchException) e.getCause()).errorCode(), "a queued call");
+        }
+      } else {
+        model.close(); // it finished before we looked: not a round that tests anything
+        for (var f : queued) {
+          try {
+            f.get(10, TimeUnit.SECONDS);
+          } catch (java.util.concurrent.ExecutionException ignored) {
+            // CLOSED or ran: this round does not count
+          }
+        }
+      }
+    }
+    assertEquals(3, observedRunning, "rounds where close raced a call seen inside execute (of " + rounds + ")");
   }
 
   @Test

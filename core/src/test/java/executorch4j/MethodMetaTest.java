@@ -29,8 +29,44 @@ class MethodMetaTest {
 
   @Test
   void twoMethodsAreListedInProgramOrder() {
+    // The order the exporter wrote into the program's execution_plan table, read from the file
+    // by the test's own flatbuffer reader (export_fixtures.py passes {forward, affine}; the
+    // emitter stores the plans sorted by name).
+    List<String> inFile = PteFile.read(Fixtures.pte("two_methods")).methodNames();
+    assertEquals(List.of("affine", "forward"), inFile);
     try (var model = ExecuTorchModel.load(Fixtures.pte("two_methods"))) {
-      assertEquals(List.of("affine", "forward"), model.methodNames().stream().sorted().toList());
+      assertEquals(inFile, model.methodNames());
+      for (String method : inFile) {
+        MethodMeta meta = model.methodMeta(method);
+        assertEquals(method, meta.name());
+        assertEquals(List.of("input_0"), meta.inputNames());
+        assertEquals(List.of("output_0"), meta.outputNames());
+        assertEquals("float32[2,2]", meta.inputs().getFirst().signature(), method);
+        assertEquals("float32[2,2]", meta.outputs().getFirst().signature(), method);
+      }
+    }
+  }
+
+  @Test
+  void addMulListsItsInputsAndOutputsInSignatureOrder() {
+    // forward(a, b) -> (a + b, a * b), both [2,3]: positions follow the exported signature.
+    try (var model = ExecuTorchModel.load(Fixtures.pte("add_mul"))) {
+      MethodMeta meta = model.methodMeta("forward");
+      assertEquals(List.of("input_0", "input_1"), meta.inputNames());
+      assertEquals(List.of("output_0", "output_1"), meta.outputNames());
+      var out = model.forward(Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3), Tensor.of(new float[] {2, 2, 2, 2, 2, 2}, 2, 3));
+      assertArrayEquals(new float[] {3, 4, 5, 6, 7, 8}, out.get("output_0").toFloatArray(), "output_0 is a + b");
+      assertArrayEquals(new float[] {2, 4, 6, 8, 10, 12}, out.get("output_1").toFloatArray(), "output_1 is a * b");
+    }
+  }
+
+  @Test
+  void dtypesListsInputsAndOutputsInSignatureOrder() {
+    try (var model = ExecuTorchModel.load(Fixtures.pte("dtypes"))) {
+      MethodMeta meta = model.methodMeta("forward");
+      // forward(x int64[4], mask bool[4]) -> (x*2+1 int64, logical_not(mask) bool, where(mask, x, 0) int64)
+      assertEquals(List.of("int64[4]", "bool[4]"), meta.inputs().stream().map(TensorMeta::signature).toList());
+      assertEquals(List.of(DType.INT64, DType.BOOL, DType.INT64), meta.outputs().stream().map(TensorMeta::dtype).toList());
     }
   }
 

@@ -1,0 +1,94 @@
+package executorch4j;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A test-side reader of the {@code .pte} container, written from ExecuTorch's format and schema
+ * (not from the library): the flatbuffer's file identifier {@code ET12} at bytes 4..8, the
+ * extended header at byte 8 ({@code "eh00"}, u32 header length, u64 program_size, u64
+ * segment_base_offset, all little-endian), and from {@code schema/program.fbs}:
+ * {@code Program{version:uint (0), execution_plan:[ExecutionPlan] (1), constant_buffer (2),
+ * backend_delegate_data (3), segments:[DataSegment] (4), ...}}, {@code ExecutionPlan{name:string (0), ...}},
+ * {@code DataSegment{offset:uint64 (0), size:uint64 (1)}} with offsets relative to segment_base_offset.
+ * Used as the independent source of expected method order and segment byte ranges.
+ */
+record PteFile(String identifier, long programSize, long segmentBaseOffset, List<String> methodNames,
+    List<long[]> segments) {
+
+  static PteFile read(Path path) {
+    try {
+      return parse(Files.readAllBytes(path));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static PteFile parse(byte[] bytes) {
+    ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    String id = new String(bytes, 4, 4, StandardCharsets.US_ASCII);
+    String eh = new String(bytes, 8, 4, StandardCharsets.US_ASCII);
+    if (!eh.equals("eh00")) {
+      throw new IllegalArgumentException("no extended header: " + eh);
+    }
+    long programSize = b.getLong(16);
+    long base = b.getLong(24);
+    int root = b.getInt(0);
+    List<String> names = new ArrayList<>();
+    int plans = field(b, root, 1);
+    if (plans != 0) {
+      for (int plan : tables(b, plans)) {
+        names.add(string(b, field(b, plan, 0)));
+      }
+    }
+    List<long[]> segments = new ArrayList<>();
+    int segs = field(b, root, 4);
+    if (segs != 0) {
+      for (int seg : tables(b, segs)) {
+        int off = field(b, seg, 0);
+        int size = field(b, seg, 1);
+        segments.add(new long[] {base + (off == 0 ? 0 : b.getLong(off)), size == 0 ? 0 : b.getLong(size)});
+      }
+    }
+    return new PteFile(id, programSize, base, List.copyOf(names), List.copyOf(segments));
+  }
+
+  /** Absolute position of field {@code index} of the table at {@code table}, or 0 if absent. */
+  private static int field(ByteBuffer b, int table, int index) {
+    int vtable = table - b.getInt(table);
+    int vtableSize = Short.toUnsignedInt(b.getShort(vtable));
+    int slot = 4 + 2 * index;
+    if (slot >= vtableSize) {
+      return 0;
+    }
+    int rel = Short.toUnsignedInt(b.getShort(vtable + slot));
+    return rel == 0 ? 0 : table + rel;
+  }
+
+  /** The tables of the vector referenced at {@code fieldPos}. */
+  private static List<Integer> tables(ByteBuffer b, int fieldPos) {
+    int vec = fieldPos + b.getInt(fieldPos);
+    int n = b.getInt(vec);
+    List<Integer> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      int elem = vec + 4 + 4 * i;
+      out.add(elem + b.getInt(elem));
+    }
+    return out;
+  }
+
+  private static String string(ByteBuffer b, int fieldPos) {
+    int s = fieldPos + b.getInt(fieldPos);
+    int n = b.getInt(s);
+    byte[] chars = new byte[n];
+    b.get(s + 4, chars);
+    return new String(chars, StandardCharsets.UTF_8);
+  }
+}
