@@ -8,6 +8,7 @@ import executorch4j.ErrorCode;
 import executorch4j.ExecuTorchException;
 import executorch4j.ExecuTorchModel;
 import executorch4j.LoadOptions;
+import executorch4j.ModelSource;
 import executorch4j.MemoryPolicy;
 import executorch4j.MethodMeta;
 import executorch4j.OptimizationLevel;
@@ -91,7 +92,7 @@ final class ResourceInstance {
         of("enable_profiling", null, (r, x) -> r.enableProfiling((Boolean) x[0]), arg("enabled", b)),
         of("get_profile", d, (r, x) -> r.profile()),
         of("get_memory_info", d, (r, x) -> r.model == null ? Map.of() : r.model.memoryInfo().toMap()),
-        of("get_last_inference_time", f, (r, x) -> r.model == null ? 0.0 : r.model.lastInferenceTimeMillis()),
+        of("get_last_inference_time", f, (r, x) -> r.model == null ? 0.0 : r.model.inferenceStats().lastMillis()),
         of("get_average_inference_time", f, (r, x) -> r.model == null ? 0.0 : r.model.inferenceStats().meanMillis()),
         of("get_total_inferences", i, (r, x) -> r.totalInferences),
         of("save_to_file", i, (r, x) -> r.saveToFile((String) x[0]), arg("path", s)),
@@ -152,7 +153,7 @@ final class ResourceInstance {
       return fail(ERR_FILE_NOT_FOUND, where, e.getMessage());
     }
     try {
-      model = ExecuTorchModel.load(file, options());
+      model = ExecuTorchModel.load(ModelSource.channel(file), options());
       stream = file;
       sourcePath = path;
       return OK;
@@ -173,7 +174,7 @@ final class ResourceInstance {
   private long loadBytes(byte[] data, String where) {
     unload();
     try {
-      model = ExecuTorchModel.load(data, options());
+      model = ExecuTorchModel.load(ModelSource.bytes(data), options());
       bytes = data;
       return OK;
     } catch (ExecuTorchException e) {
@@ -450,7 +451,7 @@ final class ResourceInstance {
   }
 
   private Map<String, Object> profile() {
-    if (model == null || !model.isProfiling() || model.inferenceCount() == 0) {
+    if (model == null || !model.isProfiling() || model.inferenceStats().count() == 0) {
       return Map.of();
     }
     return model.profile().toMap();
