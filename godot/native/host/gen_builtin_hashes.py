@@ -2,12 +2,11 @@
 """Regenerate builtin_hashes.h from a Godot 4.3 extension_api.json.
 
 The JSON is NOT part of this repository. It ships in the crates.io package
-`gdextension-api` (version 0.5.1 was used: file src/4.3/extension_api.json).
-Obtain it with e.g. `cargo info gdextension-api` (which populates
-~/.cargo/registry/cache/.../gdextension-api-<ver>.crate) and unpack the .crate
-(a tar.gz) somewhere outside the repo, then run:
+`gdextension-api`, which scripts/godot-api.sh fetches into the git-ignored .cache
+(version 0.5.1 is used: file src/4.3/extension_api.json). From the repository root:
 
-    python3 gen_builtin_hashes.py /path/to/src/4.3/extension_api.json > builtin_hashes.h
+    python3 godot/native/host/gen_builtin_hashes.py \
+        "$(scripts/godot-api.sh 0.5.1)/src/4.3/extension_api.json" > godot/native/host/builtin_hashes.h
 
 Only the (class, method) pairs listed in WANTED below are emitted; gdhost.c
 implements exactly those.
