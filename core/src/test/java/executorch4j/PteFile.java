@@ -13,7 +13,7 @@ import java.util.List;
 /**
  * A test-side reader of the {@code .pte} container, written from ExecuTorch's format and schema
  * (not from the library): the flatbuffer's file identifier {@code ET12} at bytes 4..8, the
- * extended header at byte 8 ({@code "eh00"}, u32 header length, u64 program_size, u64
+ * extended header at byte 8 when present ({@code "eh00"}, u32 header length, u64 program_size, u64
  * segment_base_offset, all little-endian), and from {@code schema/program.fbs}:
  * {@code Program{version:uint (0), execution_plan:[ExecutionPlan] (1), constant_buffer (2),
  * backend_delegate_data (3), segments:[DataSegment] (4), ...}}, {@code ExecutionPlan{name:string (0), ...}},
@@ -35,11 +35,10 @@ record PteFile(String identifier, long programSize, long segmentBaseOffset, List
     ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     String id = new String(bytes, 4, 4, StandardCharsets.US_ASCII);
     String eh = new String(bytes, 8, 4, StandardCharsets.US_ASCII);
-    if (!eh.equals("eh00")) {
-      throw new IllegalArgumentException("no extended header: " + eh);
-    }
-    long programSize = b.getLong(16);
-    long base = b.getLong(24);
+    // A program without segments may have no extended header: then it is all flatbuffer.
+    boolean extended = eh.equals("eh00");
+    long programSize = extended ? b.getLong(16) : bytes.length;
+    long base = extended ? b.getLong(24) : 0;
     int root = b.getInt(0);
     List<String> names = new ArrayList<>();
     int plans = field(b, root, 1);

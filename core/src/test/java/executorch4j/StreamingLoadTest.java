@@ -1,6 +1,5 @@
 package executorch4j;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,38 +67,60 @@ class StreamingLoadTest {
       long largest = reads.stream().mapToLong(r -> r[1]).max().orElseThrow();
       assertTrue(largest < fileSize, "the whole file was read at once: " + describe(reads));
 
-      List<Segment> segments = streamed.segments();
+      // The expected segment table comes from the file itself, read by the test's own parser
+      // (extended header segment_base_offset + Program.segments), not from the library.
+      PteFile pte = PteFile.read(path);
+      assertEquals("ET12", pte.identifier());
+      List<long[]> segments = pte.segments();
       assertTrue(!segments.isEmpty(), name + " has data segments");
-      for (Segment s : segments) {
-        if (s.size() == 0) {
-          continue; // nothing to read
+      int nonEmpty = 0;
+      for (long[] s : segments) {
+        if (s[1] == 0) {
+          continue; // an empty segment has nothing to read; counted below
         }
-        long matching = channel.reads.stream().filter(r -> r[0] == s.offset() && r[1] == s.size()).count();
-        assertEquals(1, matching, s + " is read once, in one read: " + describe(reads));
+        nonEmpty++;
+        long matching = channel.reads.stream().filter(r -> r[0] == s[0] && r[1] == s[1]).count();
+        assertEquals(1, matching, "segment [" + s[0] + ", +" + s[1] + ") is read once, in one read: " + describe(reads));
       }
+      assertEquals(segments.stream().filter(s -> s[1] > 0).count(), nonEmpty);
       // Everything else read is the head: extended header + flatbuffer, before the first segment.
-      long firstSegment = segments.stream().mapToLong(Segment::offset).min().orElseThrow();
+      long firstSegment = pte.segmentBaseOffset();
+      assertTrue(pte.programSize() <= firstSegment && firstSegment < fileSize);
       for (long[] r : reads) {
-        boolean isSegment = segments.stream().anyMatch(s -> s.offset() == r[0] && s.size() == r[1]);
+        boolean isSegment = segments.stream().anyMatch(s -> s[0] == r[0] && s[1] == r[1]);
         assertTrue(isSegment || r[0] + r[1] <= firstSegment, "stray read " + r[0] + "+" + r[1]);
       }
-      // Same program, same segments, same answers as a whole-file load.
-      assertEquals(whole.segments(), segments);
+      // The head is read: every byte of the program flatbuffer was read at least once.
+      long headRead = reads.stream().filter(r -> r[0] < pte.programSize())
+          .mapToLong(r -> Math.min(r[0] + r[1], pte.programSize()) - r[0]).sum();
+      assertEquals(pte.programSize(), headRead, "the program flatbuffer, once: " + describe(reads));
+      // The library reports the same table, for streamed and whole-file loads.
+      assertEquals(segments.stream().map(s -> s[0] + "+" + s[1]).toList(),
+          streamed.segments().stream().map(s -> s.offset() + "+" + s.size()).toList());
+      assertEquals(whole.segments(), streamed.segments());
       Tensor[] x = Fixtures.golden(name).methods().get("forward").cases().get(0).inputs().stream()
           .map(Fixtures.Value::toTensor).toArray(Tensor[]::new);
-      assertArrayEquals(whole.forward(x).values().iterator().next().toDoubleArray(),
-          streamed.forward(x).values().iterator().next().toDoubleArray());
+      var golden = Fixtures.golden(name);
+      Fixtures.assertMatches(golden.methods().get("forward").cases().get(0).outputs().get(0),
+          streamed.forward(x).get("output_0"), golden.tolerance(), name + " streamed");
+      Fixtures.assertMatches(golden.methods().get("forward").cases().get(0).outputs().get(0),
+          whole.forward(x).get("output_0"), golden.tolerance(), name + " whole file");
     }
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"mlp_xnnpack", "cnn_xnnpack"})
   void delegateBlobsAndConstantsAreNamed(String name) {
+    PteFile pte = PteFile.read(Fixtures.pte(name));
     try (ExecuTorchModel m = ExecuTorchModel.load(Fixtures.pte(name))) {
+      assertEquals(pte.segments().size(), m.segments().size(), m.segments().toString());
       assertTrue(m.segments().stream().anyMatch(s -> s.kind() == Segment.Kind.DELEGATE
           && s.name().equals("XnnpackBackend")), m.segments().toString());
-      long total = m.segments().stream().mapToLong(Segment::size).sum();
-      assertTrue(total > 0 && total < m.sourceBytes(), m.segments().toString());
+      long total = pte.segments().stream().mapToLong(s -> s[1]).sum();
+      assertEquals(total, m.segments().stream().mapToLong(Segment::size).sum());
+      assertTrue(total > 0 && total < Files.size(Fixtures.pte(name)), m.segments().toString());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 
