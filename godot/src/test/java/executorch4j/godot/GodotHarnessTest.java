@@ -26,7 +26,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The GDExtension loaded by the host harness ({@code native-libs/godot/host}) the way Godot 4.3
+ * The GDExtension loaded by the host harness ({@code godot/native/host}) the way Godot 4.3
  * loads it: entry symbol, get_proc_address, init levels, class registration, Variant calls and
  * ptrcalls, deinit. Each scenario in src/test/resources/godot runs in its own harness process
  * (which starts its own JVM through the shim); the harness fails on any unimplemented interface
