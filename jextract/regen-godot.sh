@@ -4,7 +4,8 @@
 # the symbols in jextract/godot-symbols.txt. Run after changing that list; commit the output.
 #   JEXTRACT=/path/to/jextract jextract/regen-godot.sh
 # jextract (https://github.com/openjdk/jextract) is not in any package registry: build it
-# from source and point JEXTRACT at its launcher (see jextract/regen.sh).
+# from a source checkout with jextract/build-jextract.sh (javac + Debian's libclang, no Gradle),
+# which prints the launcher to pass as JEXTRACT.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 : "${JEXTRACT:?set JEXTRACT to the jextract launcher}"
