@@ -7,7 +7,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 : "${JEXTRACT:?set JEXTRACT to the jextract launcher}"
-OUT="$ROOT/src/main/java"
+OUT="$ROOT/core/src/main/java"
 PKG=executorch4j.internal.ffi
 rm -rf "$OUT/executorch4j/internal/ffi"
 "$JEXTRACT" --output "$OUT" --target-package "$PKG" --header-class-name Et4j \
