@@ -68,16 +68,36 @@ class OptimizationLevelTest {
   }
 
   @Test
-  void warmUpRunsAtLoadSoTheFirstForwardFindsTempMemoryMeasured() {
-    // NONE does no warm-up: nothing has run yet, so no temp memory was used.
-    try (var none = ExecuTorchModel.load(Fixtures.pte("cnn_portable"), LoadOptions.defaults().withOptimization(OptimizationLevel.NONE));
-        var basic = ExecuTorchModel.load(Fixtures.pte("cnn_portable"), LoadOptions.defaults().withOptimization(OptimizationLevel.BASIC))) {
-      assertEquals(0, none.memoryInfo().tempPeakBytes());
-      assertEquals(0, none.inferenceStats().count(), "warm-up executes are not counted as inferences");
-      assertEquals(0, basic.inferenceStats().count());
-      none.forward(Map.of("input_0", new float[3 * 32 * 32]));
-      assertEquals(basic.memoryInfo().tempPeakBytes(), none.memoryInfo().tempPeakBytes(),
-          "BASIC's warm-up ran the same kernels at load");
+  void aggressiveSizesThePoolToEveryCoreAfterANoneModel() {
+    // NONE runs on the caller's thread (a no-threadpool guard; the process pool keeps its size).
+    try (var none = ExecuTorchModel.load(Fixtures.pte("cnn_xnnpack"), LoadOptions.defaults().withOptimization(OptimizationLevel.NONE))) {
+      Fixtures.Golden golden = Fixtures.golden("cnn_xnnpack");
+      var kase = golden.methods().get("forward").cases().getFirst();
+      Fixtures.assertMatches(kase.outputs().getFirst(), none.forward(kase.inputs().getFirst().toTensor()).get("output_0"),
+          golden.tolerance(), "single-threaded");
+    }
+    // The process-wide pool, read straight from the runtime (not from the options).
+    try (var aggressive = ExecuTorchModel.load(Fixtures.pte("cnn_xnnpack"), LoadOptions.defaults().withOptimization(OptimizationLevel.AGGRESSIVE))) {
+      assertEquals(Runtime.getRuntime().availableProcessors(), poolThreads());
+    }
+  }
+
+  @Test
+  void warmUpsAreNeitherInferencesNorProfiledRuns() {
+    // Every level, warm-ups or not: a fresh model has counted nothing and has no run to profile.
+    for (OptimizationLevel level : OptimizationLevel.values()) {
+      try (var model = ExecuTorchModel.load(Fixtures.pte("cnn_portable"),
+          LoadOptions.defaults().withOptimization(level).withProfiling(true))) {
+        assertEquals(0, model.inferenceStats().count(), level + ": warm-up executes are not counted");
+        assertEquals(ErrorCode.INVALID_STATE,
+            org.junit.jupiter.api.Assertions.assertThrows(ExecuTorchException.class, model::profile).errorCode(),
+            level + ": warm-ups are not the caller's run");
+        model.forward(Map.of("input_0", new float[3 * 32 * 32]));
+        assertEquals(1, model.inferenceStats().count(), level.toString());
+        // One execute's worth of operator events, not warm-ups' as well (7 kernels in the CNN).
+        assertEquals(7, model.profile().events().stream().filter(e -> e.kind() == ProfileReport.Kind.OPERATOR).count(),
+            level.toString());
+      }
     }
   }
 
