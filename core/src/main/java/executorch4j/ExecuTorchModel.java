@@ -216,7 +216,7 @@ public final class ExecuTorchModel implements AutoCloseable {
   /** Runs {@code forward} with tensor inputs on the model's own thread (tensors are read when it runs). */
   public CompletableFuture<Map<String, Tensor>> forwardAsync(Tensor... inputs) {
     Tensor[] in = inputs.clone();
-    return async.submit(() -> owned(execute("forward", in)), null);
+    return async.submit(() -> executeOwned("forward", in), null);
   }
 
   /**
@@ -231,10 +231,20 @@ public final class ExecuTorchModel implements AutoCloseable {
   public CompletableFuture<Map<String, Tensor>> executeAsync(String method, Map<String, ?> inputs, Executor executor) {
     Objects.requireNonNull(method, "method");
     Map<String, ?> in = Map.copyOf(inputs);
-    return async.submit(() -> owned(execute(method, in)), executor);
+    return async.submit(() -> executeOwned(method, in), executor);
   }
 
-  private static Map<String, Tensor> owned(Map<String, Tensor> views) {
+  // The copy is taken under the same lock as the call, so no other call (or close) can
+  // overwrite or free the outputs between the execute and the copy.
+  private synchronized Map<String, Tensor> executeOwned(String method, Tensor[] inputs) {
+    return copyOf(execute(method, inputs));
+  }
+
+  private synchronized Map<String, Tensor> executeOwned(String method, Map<String, ?> inputs) {
+    return copyOf(execute(method, inputs));
+  }
+
+  private static Map<String, Tensor> copyOf(Map<String, Tensor> views) {
     Map<String, Tensor> copy = new LinkedHashMap<>();
     views.forEach((k, v) -> copy.put(k, v.copy()));
     return Collections.unmodifiableMap(copy);
