@@ -53,6 +53,7 @@ cmake -S "$HERE" -B "$BUILD" -DCMAKE_CXX_COMPILER="$CXX" -DEXECUTORCH_ROOT="$SDK
   { cat "$BUILD.log" >&2; die "cmake configure failed"; }
 cmake --build "$BUILD" -j"$(nproc)" >>"$BUILD.log" 2>&1 || { tail -40 "$BUILD.log" >&2; die "build failed"; }
 
+mkdir -p "$CORPUS" "$ART"
 CRASHERS="$ROOT/fuzz/crashers"
 [ -f "$CRASHERS/INDEX.tsv" ] || die "fuzz/crashers/INDEX.tsv is missing"
 rejected=$(awk -F'\t' 'NR > 1 && $4 == "rejected-at-load" {print $1}' "$CRASHERS/INDEX.tsv")
@@ -83,7 +84,6 @@ if awk -F'\t' '$4 == "facade" {found=1} END {exit !found}' "$ART/crashers-triage
 fi
 
 log "fuzzing et4j_fuzz_load for ${FUZZ_SECONDS}s (corpus ${CORPUS#$ROOT/})"
-mkdir -p "$CORPUS" "$ART"
 cp -n "$ROOT"/fixtures/*.pte "$CORPUS"/
 rm -rf "$ART"/crash-* "$ART"/oom-* "$ART"/timeout-* "$ART"/leak-* "$ART/reports"
 # allocator_may_return_null: a huge malloc asked for by a corrupt program
