@@ -42,7 +42,7 @@ public class Et4j extends Et4j$shared {
     private static final int ET_OK = (int)0L;
     /**
      * {@snippet lang=c :
-     * enum enum (unnamed at /work/main/native-libs/include/et4j.h:34:1).ET_OK = 0
+     * enum enum (unnamed at native-libs/include/et4j.h:34:1).ET_OK = 0
      * }
      */
     public static int ET_OK() {
@@ -51,7 +51,7 @@ public class Et4j extends Et4j$shared {
     private static final int ET_ERR_FILE_NOT_FOUND = (int)257L;
     /**
      * {@snippet lang=c :
-     * enum enum (unnamed at /work/main/native-libs/include/et4j.h:34:1).ET_ERR_FILE_NOT_FOUND = 257
+     * enum enum (unnamed at native-libs/include/et4j.h:34:1).ET_ERR_FILE_NOT_FOUND = 257
      * }
      */
     public static int ET_ERR_FILE_NOT_FOUND() {
@@ -60,7 +60,7 @@ public class Et4j extends Et4j$shared {
     private static final int ET_ERR_INPUT_MISMATCH = (int)258L;
     /**
      * {@snippet lang=c :
-     * enum enum (unnamed at /work/main/native-libs/include/et4j.h:34:1).ET_ERR_INPUT_MISMATCH = 258
+     * enum enum (unnamed at native-libs/include/et4j.h:34:1).ET_ERR_INPUT_MISMATCH = 258
      * }
      */
     public static int ET_ERR_INPUT_MISMATCH() {
@@ -69,7 +69,7 @@ public class Et4j extends Et4j$shared {
     private static final int ET_ERR_OPERATOR_MISSING = (int)259L;
     /**
      * {@snippet lang=c :
-     * enum enum (unnamed at /work/main/native-libs/include/et4j.h:34:1).ET_ERR_OPERATOR_MISSING = 259
+     * enum enum (unnamed at native-libs/include/et4j.h:34:1).ET_ERR_OPERATOR_MISSING = 259
      * }
      */
     public static int ET_ERR_OPERATOR_MISSING() {
@@ -78,7 +78,7 @@ public class Et4j extends Et4j$shared {
     private static final int ET_ERR_BACKEND_UNAVAILABLE = (int)260L;
     /**
      * {@snippet lang=c :
-     * enum enum (unnamed at /work/main/native-libs/include/et4j.h:34:1).ET_ERR_BACKEND_UNAVAILABLE = 260
+     * enum enum (unnamed at native-libs/include/et4j.h:34:1).ET_ERR_BACKEND_UNAVAILABLE = 260
      * }
      */
     public static int ET_ERR_BACKEND_UNAVAILABLE() {
@@ -87,7 +87,7 @@ public class Et4j extends Et4j$shared {
     private static final int ET_ERR_CALLBACK_FAILED = (int)261L;
     /**
      * {@snippet lang=c :
-     * enum enum (unnamed at /work/main/native-libs/include/et4j.h:34:1).ET_ERR_CALLBACK_FAILED = 261
+     * enum enum (unnamed at native-libs/include/et4j.h:34:1).ET_ERR_CALLBACK_FAILED = 261
      * }
      */
     public static int ET_ERR_CALLBACK_FAILED() {
@@ -96,7 +96,7 @@ public class Et4j extends Et4j$shared {
     private static final int ET_ERR_UNSUPPORTED_VALUE = (int)262L;
     /**
      * {@snippet lang=c :
-     * enum enum (unnamed at /work/main/native-libs/include/et4j.h:34:1).ET_ERR_UNSUPPORTED_VALUE = 262
+     * enum enum (unnamed at native-libs/include/et4j.h:34:1).ET_ERR_UNSUPPORTED_VALUE = 262
      * }
      */
     public static int ET_ERR_UNSUPPORTED_VALUE() {
@@ -105,7 +105,7 @@ public class Et4j extends Et4j$shared {
     private static final int ET_ERR_INTERNAL = (int)511L;
     /**
      * {@snippet lang=c :
-     * enum enum (unnamed at /work/main/native-libs/include/et4j.h:34:1).ET_ERR_INTERNAL = 511
+     * enum enum (unnamed at native-libs/include/et4j.h:34:1).ET_ERR_INTERNAL = 511
      * }
      */
     public static int ET_ERR_INTERNAL() {
