@@ -88,15 +88,7 @@ public final class ExecuTorchModel implements AutoCloseable {
       loadMethods();
     } catch (RuntimeException | Error e) {
       destroyMethods();
-      if (loaded != null) {
-        Et4j.et_program_destroy(loaded.program());
-        loaded.release();
-      }
-      Et4j.et_pool_destroy(poolHandle);
-      if (bridge != null) {
-        bridge.unregister();
-      }
-      arena.close();
+      free(loaded, poolHandle, bridge, arena);
       throw e;
     }
   }
@@ -367,10 +359,16 @@ public final class ExecuTorchModel implements AutoCloseable {
       return;
     }
     closed = true;
-    // Methods before the program and pool they use; the arena (pool memory, scratch) last.
     destroyMethods();
-    Et4j.et_program_destroy(program.program());
-    program.release();
+    free(program, pool, allocator, arena);
+  }
+
+  /** After the methods: the program, the pool and the allocator they used; the arena (pool memory, scratch) last. */
+  private static void free(ProgramLoader.Loaded program, MemorySegment pool, AllocatorBridge allocator, Arena arena) {
+    if (program != null) {
+      Et4j.et_program_destroy(program.program());
+      program.release();
+    }
     Et4j.et_pool_destroy(pool);
     if (allocator != null) {
       allocator.unregister();
