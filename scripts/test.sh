@@ -3,7 +3,7 @@
 # real fixtures, the facade under AddressSanitizer + UBSan, bounded native fuzzing,
 # the Godot host harness self-test, the consumer example and a benchmark smoke run.
 #   scripts/test.sh            every step, in order
-#   scripts/test.sh STEP...    only these: build asan native-fuzz gdhost consumer bench
+#   scripts/test.sh STEP...    only these: build asan native-fuzz gdhost addon consumer bench
 #                              (asan, consumer and bench need a previous build step)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -11,7 +11,7 @@ find_jdk
 need mvn "install Maven 3.8+ (apt install maven)"
 cd "$ROOT"
 mkdir -p target
-STEPS=(build asan native-fuzz gdhost consumer bench)
+STEPS=(build asan native-fuzz gdhost addon consumer bench)
 
 step_build() {
   log "build and unit tests of every module (JDK: $JAVA_HOME)"
@@ -83,6 +83,20 @@ step_gdhost() {
     cmake --build target/gdhost-asan -j"$(nproc)" >>target/gdhost-asan.log 2>&1 &&
     (cd target/gdhost-asan && ctest --output-on-failure >>../gdhost-asan.log 2>&1) ||
     { tail -40 target/gdhost-asan.log; die "harness self-test failed (target/gdhost-asan.log)"; }
+}
+
+step_addon() {
+  log "the addon godot/addon.sh assembles runs a scenario with its own defaults (no classpath or JVM override)"
+  rm -rf target/addon-check && mkdir -p target/addon-check/user
+  bash godot/addon.sh "$ROOT/target/addon-check/addons/executorch4j" >target/addon-check.log 2>&1 ||
+    { tail -20 target/addon-check.log; die "godot/addon.sh failed (target/addon-check.log)"; }
+  sed -e "s#\${FIXTURES}#$ROOT/fixtures#g" -e "s#\${TMP}#$ROOT/target/addon-check#g" -e "s#\${ROOT}#$ROOT#g" \
+    godot/src/test/resources/godot/api.scn >target/addon-check/api.scn
+  env -u EXECUTORCH4J_CLASSPATH -u EXECUTORCH4J_JAVA_HOME godot/target/native/gdhost \
+    "$ROOT/target/addon-check/addons/executorch4j/libexecutorch4j_godot.so" executorch4j_library_init \
+    target/addon-check/api.scn >>target/addon-check.log 2>&1 ||
+    { tail -30 target/addon-check.log; die "the assembled addon failed the api scenario (target/addon-check.log)"; }
+  tail -1 target/addon-check.log >&2
 }
 
 step_consumer() {
