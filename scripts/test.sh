@@ -50,9 +50,8 @@ step_asan() {
   # The JVM uses SIGSEGV itself (handle_segv=0); leaks are checked by LeakTest and the C facade test.
   # NativeBuildTest fails unless the library loaded is the sanitized one named here.
   # The library and the expectation reach the forked test JVM through JDK_JAVA_OPTIONS (read by
-  # every java launcher): -DextraArgLine=... does not, because surefire resolves the pom's
-  # @{extraArgLine} from the pom's own (empty) property, not from -D, so the run silently
-  # loaded the Release facade from the jar.
+  # every java launcher): a -DargLine=... would not override the pom's argLine, and the run would
+  # silently load the Release facade from the jar.
   ASAN_OPTIONS=detect_leaks=0:handle_segv=0:allow_user_segv_handler=1:abort_on_error=1 \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   LD_PRELOAD="$(gcc -print-file-name=libasan.so)" \

@@ -51,10 +51,10 @@ final class ProgramLoader {
           return new Loaded(out.get(ValueLayout.ADDRESS, 0), size, MemorySegment.NULL);
         }
         case ModelSource.Bytes b -> {
-          return fromBytes(b.bytes(), verify, tmp, out);
+          return fromCopy(MemorySegment.ofArray(b.bytes()), verify, tmp, out);
         }
         case ModelSource.Memory m when !m.data().isNative() -> {
-          return fromBytes(m.data().toArray(ValueLayout.JAVA_BYTE), verify, tmp, out);
+          return fromCopy(m.data(), verify, tmp, out);
         }
         case ModelSource.Memory m -> {
           check(Et4j.et_program_load_buffer(m.data(), m.data().byteSize(), verify, out));
@@ -67,7 +67,7 @@ final class ProgramLoader {
           } catch (IOException e) {
             throw new ExecuTorchException(ErrorCode.IO_ERROR, "cannot read the model stream: " + e.getMessage(), e);
           }
-          return fromBytes(bytes, verify, tmp, out);
+          return fromCopy(MemorySegment.ofArray(bytes), verify, tmp, out);
         }
         case ModelSource.Channel c -> {
           return fromChannel(c.channel(), verify, out);
@@ -76,11 +76,12 @@ final class ProgramLoader {
     }
   }
 
-  private static Loaded fromBytes(byte[] bytes, int verify, Arena tmp, MemorySegment out) {
-    MemorySegment seg = tmp.allocate(Math.max(1, bytes.length));
-    MemorySegment.copy(bytes, 0, seg, ValueLayout.JAVA_BYTE, 0, bytes.length);
-    check(Et4j.et_program_load_buffer(seg, bytes.length, verify, out));
-    return new Loaded(out.get(ValueLayout.ADDRESS, 0), bytes.length, MemorySegment.NULL);
+  /** Heap bytes: one copy into native memory for the duration of the load (the runtime copies what it keeps). */
+  private static Loaded fromCopy(MemorySegment heap, int verify, Arena tmp, MemorySegment out) {
+    long size = heap.byteSize();
+    MemorySegment seg = tmp.allocate(Math.max(1, size)).asSlice(0, size).copyFrom(heap);
+    check(Et4j.et_program_load_buffer(seg, size, verify, out));
+    return new Loaded(out.get(ValueLayout.ADDRESS, 0), size, MemorySegment.NULL);
   }
 
   private static Loaded fromChannel(SeekableByteChannel channel, int verify, MemorySegment out) {
