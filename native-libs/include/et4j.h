@@ -39,6 +39,8 @@ enum {
   ET_ERR_BACKEND_UNAVAILABLE = 0x104,/* a delegate backend is not linked */
   ET_ERR_CALLBACK_FAILED = 0x105,    /* a caller-supplied callback reported failure */
   ET_ERR_UNSUPPORTED_VALUE = 0x106,  /* an input/output that is not a tensor */
+  ET_ERR_KERNEL_FAILED = 0x10C,      /* a caller-registered kernel failed (see et_kernel_fn) */
+  ET_ERR_LIBRARY_LOAD_FAILED = 0x10D,/* an operator library could not be loaded (dlopen) */
   ET_ERR_INTERNAL = 0x1FF            /* a C++ exception or an impossible state */
 };
 
@@ -327,6 +329,100 @@ ET4J_API et_status et_method_output(const et_method *method, int64_t index,
                                     et_tensor_view *out_view);
 
 ET4J_API et_status et_method_memory_stats(const et_method *method, et_memory_stats *out_stats);
+
+/* ---- custom operators ----
+ * ExecuTorch finds kernels by operator name ("namespace::op.overload") in one
+ * process-wide registry, when a method loads. Kernels come from native libraries
+ * (et_op_library_load) or from the caller (et_kernel_register). ExecuTorch cannot
+ * unregister a kernel: both last for the life of the process. */
+
+/* Tags of the values a kernel receives (ExecuTorch's runtime::Tag). */
+typedef enum {
+  ET_VALUE_NONE = 0,          /* an optional argument that is absent */
+  ET_VALUE_TENSOR = 1,
+  ET_VALUE_STRING = 2,        /* data: the bytes, count: their number (not NUL-terminated) */
+  ET_VALUE_DOUBLE = 3,
+  ET_VALUE_INT = 4,
+  ET_VALUE_BOOL = 5,          /* int_value 0 or 1 */
+  ET_VALUE_LIST_BOOL = 6,     /* data: count bytes (0/1) */
+  ET_VALUE_LIST_DOUBLE = 7,   /* data: count doubles */
+  ET_VALUE_LIST_INT = 8,      /* data: count int64 */
+  ET_VALUE_LIST_TENSOR = 9,   /* count only: not passed to caller kernels */
+  ET_VALUE_LIST_SCALAR = 10,  /* count only */
+  ET_VALUE_LIST_OPTIONAL_TENSOR = 11 /* count only */
+} et_value_tag;
+
+/* One value of a kernel call, described for a caller kernel. Pointers are
+ * views of the runtime's memory, valid only during the call. */
+typedef struct {
+  int32_t tag;             /* et_value_tag */
+  int32_t is_output;       /* 1: a tensor the kernel must write (an out argument, or the
+                              returned tensor of a functional op); 0: read-only */
+  int32_t dtype;           /* tensors: c10 ScalarType code */
+  int32_t rank;
+  int64_t sizes[ET_MAX_RANK];
+  void *data;              /* tensor data, list elements or string bytes */
+  int64_t nbytes;          /* tensors: bytes at the current shape */
+  int64_t count;           /* lists and strings: number of elements */
+  int64_t int_value;       /* ET_VALUE_INT, ET_VALUE_BOOL */
+  double double_value;     /* ET_VALUE_DOUBLE */
+} et_kernel_value;
+
+typedef struct et_kernel_call et_kernel_call; /* one running kernel call (valid during it) */
+
+/* A caller kernel. `values` are the call's arguments in schema order; the last
+ * one is the return value (for .out operators, the same value as the out
+ * argument). Returns 0 on success, anything else fails the call: the execute
+ * then fails with ET_ERR_KERNEL_FAILED. Must return (never unwind or longjmp). */
+typedef int32_t (*et_kernel_fn)(void *userdata, et_kernel_call *call, et_kernel_value *values,
+                                int64_t num_values);
+
+/* Registers `fn` as the kernel of operator `op_name` ("namespace::op.overload",
+ * e.g. "my_ops::mul3.out") for every dtype. Must happen before a method using
+ * it loads. The name is copied. `fn` and `userdata` must stay valid for the
+ * life of the process. Fails with REGISTRATION_ALREADY_REGISTERED (0x16) when
+ * the runtime already has a kernel of that name (from any source), and with
+ * REGISTRATION_EXCEEDING_MAX_KERNELS (0x15) when the facade's 64 kernel slots or
+ * the runtime's registry (2000 kernels) are full. Thread-safe; waits for
+ * method loads in progress. */
+ET4J_API et_status et_kernel_register(const char *op_name, et_kernel_fn fn, void *userdata);
+
+/* Resizes output value `index` of a running call to `sizes` (same rank), as
+ * ExecuTorch's resize_tensor does: only dimensions the program declared dynamic
+ * may change, and only within their bound. On success *out_value (nullable) is
+ * the value's new description. Callable only from inside the call's kernel. */
+ET4J_API et_status et_kernel_call_resize_output(et_kernel_call *call, int64_t index,
+                                                const int64_t *sizes, int32_t rank,
+                                                et_kernel_value *out_value);
+
+/* Loads a shared library of kernels written against ExecuTorch's C++ API; its
+ * static initializers register them. The runtime's libraries are made global
+ * first, so the library's ExecuTorch symbols resolve against the runtime this
+ * facade uses (whether or not it links libexecutorch.so itself). The library
+ * is never unloaded. *out_new_kernels (nullable) gets the number of kernels it
+ * added (0 if it was loaded before). Caution: ExecuTorch aborts the process
+ * when a library registers a name that already has a kernel (KNOWN_ISSUES.md). */
+ET4J_API et_status et_op_library_load(const char *path, int64_t *out_new_kernels);
+
+/* Kernels in the runtime's registry (one entry per operator and dtype
+ * specialization, in registration order), and the operator name of entry `index`. */
+ET4J_API et_status et_runtime_kernel_count(int64_t *out_count);
+ET4J_API et_status et_runtime_kernel_name(int64_t index, char *buf, uint64_t buf_size,
+                                          int64_t *out_length);
+
+/* Delegate backends registered in the runtime, and the id of backend `index`. */
+ET4J_API et_status et_runtime_backend_count(int64_t *out_count);
+ET4J_API et_status et_runtime_backend_name(int64_t index, char *buf, uint64_t buf_size,
+                                           int64_t *out_length);
+
+/* Operators `method` calls (its operator table, in order), read from the
+ * program without loading the method. *out_registered (nullable) is 1 when the
+ * runtime has a kernel of that name now, else 0. */
+ET4J_API et_status et_program_operator_count(const et_program *program, const char *method,
+                                             int64_t *out_count);
+ET4J_API et_status et_program_operator(const et_program *program, const char *method,
+                                       int64_t index, char *buf, uint64_t buf_size,
+                                       int64_t *out_length, int32_t *out_registered);
 
 #ifdef __cplusplus
 }

@@ -2,6 +2,7 @@
 // See include/et4j.h for the contract. Every entry point catches C++ exceptions
 // and reports failures as a status plus a thread-local text.
 
+#include "glibc_floor.h"  // first: binds glibc symbols to versions the wheel's floor has
 #include "et4j.h"
 
 #include <executorch/devtools/etdump/etdump_flatcc.h>
@@ -20,9 +21,14 @@
 #include <executorch/runtime/executor/method.h>
 #include <executorch/runtime/executor/method_meta.h>
 #include <executorch/runtime/executor/program.h>
+#include <executorch/runtime/kernel/kernel_runtime_context.h>
+#include <executorch/runtime/kernel/operator_registry.h>
+#include <executorch/runtime/core/exec_aten/util/tensor_util.h>
 #include <executorch/runtime/platform/platform.h>
 #include <executorch/runtime/platform/runtime.h>
 
+#include <fcntl.h>
+#include <dlfcn.h>
 #include <sys/stat.h>
 
 #include <cstdarg>
@@ -30,7 +36,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <array>
 #include <atomic>
+#include <utility>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -90,6 +98,9 @@ thread_local std::string t_last_error;
 // Error lines the runtime logged during the current facade call on this thread;
 // they name the missing operator, the unregistered backend, the bad offset.
 thread_local std::string t_runtime_log;
+// Set when a caller-registered kernel failed during the current execute on this thread: which
+// operator, and why; the execute then reports ET_ERR_KERNEL_FAILED instead of Internal.
+thread_local std::string t_kernel_failure;
 bool g_echo_log = false;
 
 void pal_log(et_timestamp_t, et_pal_log_level_t level, const char *, const char *, size_t,
@@ -144,6 +155,12 @@ et_status fail(et_status status, const char *fmt, ...) {
 et_status fail_runtime(Error e, const char *what) {
   auto code = static_cast<int32_t>(e);
   return fail(code, "%s: %s (0x%x)", what, error_name(code), code);
+}
+
+// An execute that failed: a caller kernel's failure is named as such, anything else is the runtime's.
+et_status execution_failed(Error e, const char *what) {
+  if (!t_kernel_failure.empty()) return fail(ET_ERR_KERNEL_FAILED, "%s: %s", what, t_kernel_failure.c_str());
+  return fail_runtime(e, what);
 }
 
 // Clears per-call state; every entry point opens one.
@@ -483,8 +500,14 @@ std::string names_after(const std::string &log, const char *marker, const char *
 }
 
 bool file_exists(const char *path) {
+#if defined(__linux__)
+  // statx is in glibc 2.28; stat() is versioned 2.33 (see glibc_floor.h).
+  struct statx st;
+  return ::statx(AT_FDCWD, path, 0, STATX_TYPE, &st) == 0 && S_ISREG(st.stx_mode);
+#else
   struct stat st;
   return ::stat(path, &st) == 0 && S_ISREG(st.st_mode);
+#endif
 }
 
 // ------------------------------------------------------- operator names ----
@@ -736,6 +759,26 @@ std::vector<et_segment_info> read_segments(const FreeableBuffer &buf) {
   return out;
 }
 
+// Each method's operator table ("aten::add.out", in table order), read from the flatbuffer so
+// that a method whose kernels are missing can still say what it needs without loading.
+std::map<std::string, std::vector<std::string>> read_operator_tables(const FreeableBuffer &buf) {
+  std::map<std::string, std::vector<std::string>> out;
+  FlatReader fb(static_cast<const uint8_t *>(buf.data()), buf.size());
+  auto plans = fb.vec(fb.root(), 1);
+  for (uint32_t p = 0; p < plans.second; p++) {
+    size_t plan = fb.vec_table(plans, p);
+    auto ops = fb.vec(plan, 6);
+    std::vector<std::string> names;
+    for (uint32_t o = 0; o < ops.second; o++) {
+      size_t op = fb.vec_table(ops, o);
+      std::string overload = fb.str(op, 1);
+      names.push_back(fb.str(op, 0) + (overload.empty() ? "" : "." + overload));
+    }
+    out[fb.str(plan, 0)] = std::move(names);
+  }
+  return out;
+}
+
 InstructionNames read_instruction_names(DataLoader *loader, const char *method) {
   InstructionNames names;
   auto buf = load_flatbuffer(loader);
@@ -902,6 +945,10 @@ class FacadeTracer final : public EventTracer {
 // this shared, a resize holds it exclusive.
 std::shared_mutex g_pool_mutex;
 
+// ExecuTorch's kernel registry is a plain array without a lock: registrations hold this
+// exclusive, method loads (which look kernels up) and registry reads hold it shared.
+std::shared_mutex g_registry_mutex;
+
 void apply_thread_count(int32_t threads) {
   if (threads <= 1) return;
   auto *pool = executorch::extension::threadpool::get_threadpool();
@@ -921,6 +968,7 @@ struct et_program {
   std::optional<Program> program;
   std::vector<std::string> method_names;
   std::vector<et_segment_info> segments;
+  std::map<std::string, std::vector<std::string>> operators;  // method -> its operator table
 };
 
 struct et_method {
@@ -989,6 +1037,7 @@ et_status finish_program_load(std::unique_ptr<DataLoader> loader, int32_t verifi
     p->method_names.emplace_back(name.get());
   }
   p->segments = read_segments(flatbuffer.get());
+  p->operators = read_operator_tables(flatbuffer.get());
   *out_program = p.release();
   return ET_OK;
 }
@@ -1304,9 +1353,11 @@ et_status et_method_load(et_program *program, const char *method, const et_metho
   // must cover the load as well as every execute.
   std::optional<executorch::extension::threadpool::NoThreadPoolGuard> single_thread;
   if (cfg.threads == 1) single_thread.emplace();
+  std::shared_lock<std::shared_mutex> registry_lock(g_registry_mutex);  // kernels are looked up here
   Result<Method> r = program->program->load_method(
       method, m->memory_manager.get(), m->tracer.get(), nullptr,
       m->xnnpack_options.view().size() > 0 ? &m->backend_options : nullptr);
+  registry_lock.unlock();
   if (m->method_allocator->failed()) {
     // Loaded on borrowed memory (see FacadeAllocator::allocate), or failed for want of
     // memory: either way the method is discarded (r, declared after m, goes first).
@@ -1448,6 +1499,7 @@ et_status et_method_input_dynamic_dims(et_method *method, int64_t index, uint8_t
 
 namespace {
 Error run_method(et_method *method, int64_t *out_elapsed_ns) {
+  t_kernel_failure.clear();
   std::shared_lock<std::shared_mutex> lock(g_pool_mutex);
   std::optional<executorch::extension::threadpool::NoThreadPoolGuard> single_thread;
   if (method->config.threads == 1) single_thread.emplace();
@@ -1478,7 +1530,7 @@ et_status warm_up(et_method *m, int32_t runs) {
   }
   for (int32_t k = 0; k < runs; k++) {
     Error e = run_method(m, nullptr);
-    if (e != Error::Ok) return fail_runtime(e, "warm-up execution failed");
+    if (e != Error::Ok) return execution_failed(e, "warm-up execution failed");
   }
   return ET_OK;
 }
@@ -1490,7 +1542,7 @@ et_status et_method_execute(et_method *method, int64_t *out_elapsed_ns) {
   ET4J_GUARD_BEGIN
   ET4J_REQUIRE(method != nullptr, "method must not be NULL");
   Error e = run_method(method, out_elapsed_ns);
-  if (e != Error::Ok) return fail_runtime(e, "execution failed");
+  if (e != Error::Ok) return execution_failed(e, "execution failed");
   return ET_OK;
   ET4J_GUARD_END
 }
@@ -1511,7 +1563,7 @@ et_status et_method_forward(et_method *method, const et_tensor_input *inputs, in
     if (et_status st = et_method_set_input(method, i, in.dtype, in.sizes, in.rank, in.data, in.nbytes)) return st;
   }
   Error e = run_method(method, out_elapsed_ns);
-  if (e != Error::Ok) return fail_runtime(e, "execution failed");
+  if (e != Error::Ok) return execution_failed(e, "execution failed");
   for (int64_t j = 0; j < num_outputs; j++) {
     if (et_status st = et_method_output(method, j, &outputs[j])) return st;
   }
@@ -1618,6 +1670,343 @@ et_status et_method_memory_stats(const et_method *method, et_memory_stats *out_s
   s.total_allocations = static_cast<int64_t>(method->method_allocator->total_allocs() +
                                              method->temp_allocator->total_allocs());
   *out_stats = s;
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+}  // extern "C"
+
+// -------------------------------------------------------- custom operators ----
+
+struct et_kernel_call {
+  const char *op;
+  Span<EValue *> stack;
+  et_kernel_value *values;
+};
+
+namespace {
+
+// The registry's capacity in the 1.5.1 wheel (kMaxRegisteredKernels, the `cmp $0x7d0` in
+// register_kernels; not exported). ExecuTorch aborts the process past it, so we refuse first.
+constexpr size_t kRuntimeMaxKernels = 2000;
+
+// ExecuTorch's OpFunction carries no user data, so each caller kernel gets its own function:
+// slot N's trampoline knows it is N and finds the caller's function and userdata there.
+constexpr int kKernelSlots = 64;
+
+struct KernelSlot {
+  const char *name = nullptr;  // owned for the life of the process (the registry keeps the pointer)
+  et_kernel_fn fn = nullptr;
+  void *userdata = nullptr;
+};
+KernelSlot g_slots[kKernelSlots];
+int g_slots_used = 0;  // guarded by g_registry_mutex
+
+// Describes value `v` for a caller kernel; pointers are views of the runtime's memory.
+void describe_value(const EValue &v, et_kernel_value *out) {
+  *out = et_kernel_value{};
+  out->tag = static_cast<int32_t>(v.tag);
+  out->dtype = -1;
+  switch (v.tag) {
+    case Tag::Tensor: {
+      const Tensor &t = v.toTensor();
+      out->dtype = static_cast<int32_t>(t.scalar_type());
+      out->rank = static_cast<int32_t>(t.dim() < ET_MAX_RANK ? t.dim() : ET_MAX_RANK);
+      for (int32_t i = 0; i < out->rank; i++) out->sizes[i] = t.size(i);
+      out->data = t.mutable_data_ptr();
+      out->nbytes = static_cast<int64_t>(t.nbytes());
+      break;
+    }
+    case Tag::Int: out->int_value = v.toInt(); break;
+    case Tag::Bool: out->int_value = v.toBool() ? 1 : 0; break;
+    case Tag::Double: out->double_value = v.toDouble(); break;
+    case Tag::String: {
+      auto s = v.toString();
+      out->data = const_cast<char *>(s.data());
+      out->count = static_cast<int64_t>(s.size());
+      break;
+    }
+    case Tag::ListInt: {
+      auto r = v.tryToIntList();
+      if (r.ok()) {
+        out->data = const_cast<int64_t *>(r->data());
+        out->count = static_cast<int64_t>(r->size());
+      }
+      break;
+    }
+    case Tag::ListDouble: {
+      auto l = v.toDoubleList();
+      out->data = const_cast<double *>(l.data());
+      out->count = static_cast<int64_t>(l.size());
+      break;
+    }
+    case Tag::ListBool: {
+      auto l = v.toBoolList();
+      out->data = const_cast<bool *>(l.data());
+      out->count = static_cast<int64_t>(l.size());
+      break;
+    }
+    case Tag::ListTensor: out->count = static_cast<int64_t>(v.toTensorList().size()); break;
+    default: break;
+  }
+}
+
+// Which values the kernel writes. Out variants are emitted with the out argument also as the
+// return value (the same EValue), or a tensor list of the outs; a functional op returns a
+// tensor of its own. Everything else is read-only.
+void mark_outputs(Span<EValue *> stack, et_kernel_value *values) {
+  size_t n = stack.size();
+  if (n == 0) return;
+  const EValue *ret = stack[n - 1];
+  bool aliased = false;
+  for (size_t i = 0; i + 1 < n; i++) {
+    if (!stack[i]->isTensor()) continue;
+    bool out = stack[i] == ret;
+    if (!out && ret->isTensorList()) {
+      for (const Tensor &t : ret->toTensorList())
+        out = out || t.unsafeGetTensorImpl() == stack[i]->toTensor().unsafeGetTensorImpl();
+    }
+    values[i].is_output = out ? 1 : 0;
+    aliased = aliased || out;
+  }
+  if (!aliased && ret->isTensor()) values[n - 1].is_output = 1;
+}
+
+void run_caller_kernel(int slot, executorch::runtime::KernelRuntimeContext &ctx, Span<EValue *> stack) {
+  const KernelSlot &k = g_slots[slot];
+  try {
+    constexpr size_t kInline = 16;
+    et_kernel_value inline_values[kInline];
+    std::vector<et_kernel_value> heap_values;
+    et_kernel_value *values = inline_values;
+    if (stack.size() > kInline) {
+      heap_values.resize(stack.size());
+      values = heap_values.data();
+    }
+    for (size_t i = 0; i < stack.size(); i++) describe_value(*stack[i], &values[i]);
+    mark_outputs(stack, values);
+    et_kernel_call call{k.name, stack, values};
+    int32_t rc = k.fn(k.userdata, &call, values, static_cast<int64_t>(stack.size()));
+    if (rc != 0) {
+      t_kernel_failure = std::string("kernel for ") + k.name + " failed (status " + std::to_string(rc) + ")";
+      ctx.fail(Error::Internal);
+    }
+  } catch (...) {
+    t_kernel_failure = std::string("kernel for ") + k.name + " failed: C++ exception in the facade";
+    ctx.fail(Error::Internal);
+  }
+}
+
+template <int N>
+void kernel_trampoline(executorch::runtime::KernelRuntimeContext &ctx, Span<EValue *> stack) {
+  run_caller_kernel(N, ctx, stack);
+}
+
+template <int... I>
+constexpr std::array<executorch::runtime::OpFunction, sizeof...(I)> make_trampolines(
+    std::integer_sequence<int, I...>) {
+  return {&kernel_trampoline<I>...};
+}
+constexpr auto kTrampolines = make_trampolines(std::make_integer_sequence<int, kKernelSlots>());
+
+bool registry_has_name(const char *name) {
+  for (const auto &k : executorch::runtime::get_registered_kernels())
+    if (k.name_ != nullptr && std::strcmp(k.name_, name) == 0) return true;
+  return false;
+}
+
+// Makes the runtime library (libexecutorch.so, the one this facade is linked to) global, so an
+// operator library loaded later binds to this runtime and its registry, not to a copy of its own.
+et_status promote_runtime_library() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void *>(&executorch::runtime::get_registered_kernels), &info) == 0 ||
+      info.dli_fname == nullptr)
+    return fail(ET_ERR_LIBRARY_LOAD_FAILED, "cannot locate the ExecuTorch runtime library");
+  void *self = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_GLOBAL);
+  if (self == nullptr)
+    return fail(ET_ERR_LIBRARY_LOAD_FAILED, "cannot make %s global: %s", info.dli_fname, dlerror());
+  return ET_OK;  // the handle stays open on purpose: the runtime is never unloaded
+}
+
+const std::vector<std::string> *method_operators(const et_program *program, const char *method) {
+  auto it = program->operators.find(method);
+  return it == program->operators.end() ? nullptr : &it->second;
+}
+
+}  // namespace
+
+extern "C" {
+
+et_status et_kernel_register(const char *op_name, et_kernel_fn fn, void *userdata) {
+  ET4J_GUARD_BEGIN
+  std::call_once(g_init_once, init_runtime);
+  ET4J_REQUIRE(op_name != nullptr && fn != nullptr, "op_name and fn must not be NULL");
+  size_t len = std::strlen(op_name);
+  const char *sep = std::strstr(op_name, "::");
+  ET4J_REQUIRE(len > 0 && len < 256 && sep != nullptr && sep != op_name && sep[2] != '\0' &&
+                   std::strchr(op_name, ' ') == nullptr,
+               "operator name '%s' is not of the form namespace::op or namespace::op.overload", op_name);
+  std::unique_lock<std::shared_mutex> lock(g_registry_mutex);
+  for (int i = 0; i < g_slots_used; i++)
+    if (std::strcmp(g_slots[i].name, op_name) == 0)
+      return fail(0x16, "operator %s already has a kernel registered through executorch4j", op_name);
+  if (registry_has_name(op_name))
+    return fail(0x16, "operator %s already has a kernel in the runtime (linked in, or from an operator library)",
+                op_name);
+  if (g_slots_used >= kKernelSlots)
+    return fail(0x15, "all %d caller kernel slots are in use; cannot register %s", kKernelSlots, op_name);
+  size_t registered = executorch::runtime::get_registered_kernels().size();
+  if (registered + 1 > kRuntimeMaxKernels)
+    return fail(0x15, "the runtime's kernel registry is full (%zu of %zu); cannot register %s", registered,
+                kRuntimeMaxKernels, op_name);
+  char *name = strdup(op_name);  // kept for the life of the process, like the registry entry
+  if (name == nullptr) return fail(0x21, "out of memory");
+  int slot = g_slots_used;
+  g_slots[slot].name = name;
+  g_slots[slot].fn = fn;
+  g_slots[slot].userdata = userdata;
+  Error e = executorch::runtime::register_kernel(executorch::runtime::Kernel(name, kTrampolines[slot]));
+  if (e != Error::Ok) {
+    g_slots[slot] = KernelSlot{};
+    std::free(name);
+    return fail_runtime(e, "cannot register the kernel");
+  }
+  g_slots_used++;
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+et_status et_kernel_call_resize_output(et_kernel_call *call, int64_t index, const int64_t *sizes, int32_t rank,
+                                       et_kernel_value *out_value) {
+  // No CallScope: this runs inside an execute whose error state must survive it.
+  t_last_error.clear();
+  try {
+    if (call == nullptr || (rank > 0 && sizes == nullptr)) return fail(0x12, "call and sizes must not be NULL");
+    if (index < 0 || static_cast<size_t>(index) >= call->stack.size())
+      return fail(0x12, "value index %lld out of range [0, %zu)", (long long)index, call->stack.size());
+    if (!call->values[index].is_output || !call->stack[index]->isTensor())
+      return fail(0x12, "value %lld of %s is not an output tensor", (long long)index, call->op);
+    Tensor t = call->stack[index]->toTensor();
+    if (rank != static_cast<int32_t>(t.dim()))
+      return fail(0x12, "output %lld of %s has rank %zd, not %d", (long long)index, call->op, (ssize_t)t.dim(),
+                  rank);
+    TensorImpl::SizesType sz[ET_MAX_RANK];
+    for (int32_t i = 0; i < rank; i++) {
+      if (sizes[i] < 0 || sizes[i] > INT32_MAX)
+        return fail(0x12, "size %lld at dim %d is invalid", (long long)sizes[i], i);
+      sz[i] = static_cast<TensorImpl::SizesType>(sizes[i]);
+    }
+    std::string saved_log = std::move(t_runtime_log);
+    t_runtime_log.clear();
+    Error e = executorch::runtime::resize_tensor(t, {sz, static_cast<size_t>(rank)});
+    std::string why = std::move(t_runtime_log);
+    t_runtime_log = std::move(saved_log);  // the resize's complaint belongs to this call only
+    if (e != Error::Ok) {
+      std::string declared;
+      for (ssize_t i = 0; i < t.dim(); i++) declared += (i ? "," : "") + std::to_string(t.size(i));
+      return fail(static_cast<int32_t>(e), "the runtime refused to resize output %lld of %s from [%s]: %s",
+                  (long long)index, call->op, declared.c_str(), why.empty() ? error_name((int32_t)e) : why.c_str());
+    }
+    int32_t is_output = call->values[index].is_output;
+    describe_value(*call->stack[index], &call->values[index]);
+    call->values[index].is_output = is_output;
+    if (out_value) *out_value = call->values[index];
+    return ET_OK;
+  } catch (...) {
+    return fail(ET_ERR_INTERNAL, "C++ exception in %s", __func__);
+  }
+}
+
+et_status et_op_library_load(const char *path, int64_t *out_new_kernels) {
+  ET4J_GUARD_BEGIN
+  std::call_once(g_init_once, init_runtime);
+  ET4J_REQUIRE(path != nullptr, "path must not be NULL");
+  if (!file_exists(path)) return fail(ET_ERR_FILE_NOT_FOUND, "no such file: %s", path);
+  std::unique_lock<std::shared_mutex> lock(g_registry_mutex);
+  if (et_status st = promote_runtime_library()) return st;
+  size_t before = executorch::runtime::get_registered_kernels().size();
+  dlerror();
+  void *handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL);  // never closed: the registry points into it
+  if (handle == nullptr) {
+    const char *why = dlerror();
+    return fail(ET_ERR_LIBRARY_LOAD_FAILED, "cannot load operator library %s: %s", path, why ? why : "unknown");
+  }
+  size_t after = executorch::runtime::get_registered_kernels().size();
+  if (out_new_kernels) *out_new_kernels = static_cast<int64_t>(after - before);
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+et_status et_runtime_kernel_count(int64_t *out_count) {
+  ET4J_GUARD_BEGIN
+  std::call_once(g_init_once, init_runtime);
+  ET4J_REQUIRE(out_count != nullptr, "out_count must not be NULL");
+  std::shared_lock<std::shared_mutex> lock(g_registry_mutex);
+  *out_count = static_cast<int64_t>(executorch::runtime::get_registered_kernels().size());
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+et_status et_runtime_kernel_name(int64_t index, char *buf, uint64_t buf_size, int64_t *out_length) {
+  ET4J_GUARD_BEGIN
+  std::call_once(g_init_once, init_runtime);
+  std::shared_lock<std::shared_mutex> lock(g_registry_mutex);
+  auto kernels = executorch::runtime::get_registered_kernels();
+  ET4J_REQUIRE(index >= 0 && static_cast<size_t>(index) < kernels.size(), "kernel index %lld out of range [0, %zu)",
+               (long long)index, kernels.size());
+  copy_name(kernels[index].name_ ? kernels[index].name_ : "", buf, buf_size, out_length);
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+et_status et_runtime_backend_count(int64_t *out_count) {
+  ET4J_GUARD_BEGIN
+  std::call_once(g_init_once, init_runtime);
+  ET4J_REQUIRE(out_count != nullptr, "out_count must not be NULL");
+  *out_count = static_cast<int64_t>(executorch::runtime::get_num_registered_backends());
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+et_status et_runtime_backend_name(int64_t index, char *buf, uint64_t buf_size, int64_t *out_length) {
+  ET4J_GUARD_BEGIN
+  std::call_once(g_init_once, init_runtime);
+  size_t n = executorch::runtime::get_num_registered_backends();
+  ET4J_REQUIRE(index >= 0 && static_cast<size_t>(index) < n, "backend index %lld out of range [0, %zu)",
+               (long long)index, n);
+  auto name = executorch::runtime::get_backend_name(static_cast<size_t>(index));
+  if (!name.ok()) return fail_runtime(name.error(), "cannot read backend name");
+  copy_name(name.get(), buf, buf_size, out_length);
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+et_status et_program_operator_count(const et_program *program, const char *method, int64_t *out_count) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(program != nullptr && out_count != nullptr, "program and out_count must not be NULL");
+  if (et_status s = find_method(program, method)) return s;
+  const auto *ops = method_operators(program, method);
+  *out_count = ops ? static_cast<int64_t>(ops->size()) : 0;
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+et_status et_program_operator(const et_program *program, const char *method, int64_t index, char *buf,
+                              uint64_t buf_size, int64_t *out_length, int32_t *out_registered) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(program != nullptr, "program must not be NULL");
+  if (et_status s = find_method(program, method)) return s;
+  const auto *ops = method_operators(program, method);
+  size_t n = ops ? ops->size() : 0;
+  ET4J_REQUIRE(index >= 0 && static_cast<size_t>(index) < n, "operator index %lld out of range [0, %zu)",
+               (long long)index, n);
+  const std::string &name = (*ops)[static_cast<size_t>(index)];
+  copy_name(name.c_str(), buf, buf_size, out_length);
+  if (out_registered) {
+    std::call_once(g_init_once, init_runtime);
+    std::shared_lock<std::shared_mutex> lock(g_registry_mutex);
+    *out_registered = registry_has_name(name.c_str()) ? 1 : 0;
+  }
   return ET_OK;
   ET4J_GUARD_END
 }

@@ -102,6 +102,24 @@ public class Et4j extends Et4j$shared {
     public static int ET_ERR_UNSUPPORTED_VALUE() {
         return ET_ERR_UNSUPPORTED_VALUE;
     }
+    private static final int ET_ERR_KERNEL_FAILED = (int)268L;
+    /**
+     * {@snippet lang=c :
+     * enum enum (unnamed at native-libs/include/et4j.h:34:1).ET_ERR_KERNEL_FAILED = 268
+     * }
+     */
+    public static int ET_ERR_KERNEL_FAILED() {
+        return ET_ERR_KERNEL_FAILED;
+    }
+    private static final int ET_ERR_LIBRARY_LOAD_FAILED = (int)269L;
+    /**
+     * {@snippet lang=c :
+     * enum enum (unnamed at native-libs/include/et4j.h:34:1).ET_ERR_LIBRARY_LOAD_FAILED = 269
+     * }
+     */
+    public static int ET_ERR_LIBRARY_LOAD_FAILED() {
+        return ET_ERR_LIBRARY_LOAD_FAILED;
+    }
     private static final int ET_ERR_INTERNAL = (int)511L;
     /**
      * {@snippet lang=c :
@@ -2365,6 +2383,657 @@ public class Et4j extends Et4j$shared {
                 traceDowncall("et_method_memory_stats", method, out_stats);
             }
             return (int)mh$.invokeExact(method, out_stats);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+    private static final int ET_VALUE_NONE = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum et_value_tag.ET_VALUE_NONE = 0
+     * }
+     */
+    public static int ET_VALUE_NONE() {
+        return ET_VALUE_NONE;
+    }
+    private static final int ET_VALUE_TENSOR = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum et_value_tag.ET_VALUE_TENSOR = 1
+     * }
+     */
+    public static int ET_VALUE_TENSOR() {
+        return ET_VALUE_TENSOR;
+    }
+    private static final int ET_VALUE_STRING = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum et_value_tag.ET_VALUE_STRING = 2
+     * }
+     */
+    public static int ET_VALUE_STRING() {
+        return ET_VALUE_STRING;
+    }
+    private static final int ET_VALUE_DOUBLE = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * enum et_value_tag.ET_VALUE_DOUBLE = 3
+     * }
+     */
+    public static int ET_VALUE_DOUBLE() {
+        return ET_VALUE_DOUBLE;
+    }
+    private static final int ET_VALUE_INT = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * enum et_value_tag.ET_VALUE_INT = 4
+     * }
+     */
+    public static int ET_VALUE_INT() {
+        return ET_VALUE_INT;
+    }
+    private static final int ET_VALUE_BOOL = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * enum et_value_tag.ET_VALUE_BOOL = 5
+     * }
+     */
+    public static int ET_VALUE_BOOL() {
+        return ET_VALUE_BOOL;
+    }
+    private static final int ET_VALUE_LIST_BOOL = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * enum et_value_tag.ET_VALUE_LIST_BOOL = 6
+     * }
+     */
+    public static int ET_VALUE_LIST_BOOL() {
+        return ET_VALUE_LIST_BOOL;
+    }
+    private static final int ET_VALUE_LIST_DOUBLE = (int)7L;
+    /**
+     * {@snippet lang=c :
+     * enum et_value_tag.ET_VALUE_LIST_DOUBLE = 7
+     * }
+     */
+    public static int ET_VALUE_LIST_DOUBLE() {
+        return ET_VALUE_LIST_DOUBLE;
+    }
+    private static final int ET_VALUE_LIST_INT = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * enum et_value_tag.ET_VALUE_LIST_INT = 8
+     * }
+     */
+    public static int ET_VALUE_LIST_INT() {
+        return ET_VALUE_LIST_INT;
+    }
+    private static final int ET_VALUE_LIST_TENSOR = (int)9L;
+    /**
+     * {@snippet lang=c :
+     * enum et_value_tag.ET_VALUE_LIST_TENSOR = 9
+     * }
+     */
+    public static int ET_VALUE_LIST_TENSOR() {
+        return ET_VALUE_LIST_TENSOR;
+    }
+
+    private static class et_kernel_register {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_kernel_register").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_kernel_register(const char *op_name, et_kernel_fn fn, void *userdata)
+     * }
+     */
+    public static FunctionDescriptor et_kernel_register$descriptor() {
+        return et_kernel_register.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_kernel_register(const char *op_name, et_kernel_fn fn, void *userdata)
+     * }
+     */
+    public static MethodHandle et_kernel_register$handle() {
+        return et_kernel_register.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_kernel_register(const char *op_name, et_kernel_fn fn, void *userdata)
+     * }
+     */
+    public static MemorySegment et_kernel_register$address() {
+        return et_kernel_register.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_kernel_register(const char *op_name, et_kernel_fn fn, void *userdata)
+     * }
+     */
+    public static int et_kernel_register(MemorySegment op_name, MemorySegment fn, MemorySegment userdata) {
+        var mh$ = et_kernel_register.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_kernel_register", op_name, fn, userdata);
+            }
+            return (int)mh$.invokeExact(op_name, fn, userdata);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_kernel_call_resize_output {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER,
+            Et4j.C_LONG,
+            Et4j.C_POINTER,
+            Et4j.C_INT,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_kernel_call_resize_output").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_kernel_call_resize_output(et_kernel_call *call, int64_t index, const int64_t *sizes, int32_t rank, et_kernel_value *out_value)
+     * }
+     */
+    public static FunctionDescriptor et_kernel_call_resize_output$descriptor() {
+        return et_kernel_call_resize_output.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_kernel_call_resize_output(et_kernel_call *call, int64_t index, const int64_t *sizes, int32_t rank, et_kernel_value *out_value)
+     * }
+     */
+    public static MethodHandle et_kernel_call_resize_output$handle() {
+        return et_kernel_call_resize_output.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_kernel_call_resize_output(et_kernel_call *call, int64_t index, const int64_t *sizes, int32_t rank, et_kernel_value *out_value)
+     * }
+     */
+    public static MemorySegment et_kernel_call_resize_output$address() {
+        return et_kernel_call_resize_output.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_kernel_call_resize_output(et_kernel_call *call, int64_t index, const int64_t *sizes, int32_t rank, et_kernel_value *out_value)
+     * }
+     */
+    public static int et_kernel_call_resize_output(MemorySegment call, long index, MemorySegment sizes, int rank, MemorySegment out_value) {
+        var mh$ = et_kernel_call_resize_output.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_kernel_call_resize_output", call, index, sizes, rank, out_value);
+            }
+            return (int)mh$.invokeExact(call, index, sizes, rank, out_value);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_op_library_load {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_op_library_load").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_op_library_load(const char *path, int64_t *out_new_kernels)
+     * }
+     */
+    public static FunctionDescriptor et_op_library_load$descriptor() {
+        return et_op_library_load.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_op_library_load(const char *path, int64_t *out_new_kernels)
+     * }
+     */
+    public static MethodHandle et_op_library_load$handle() {
+        return et_op_library_load.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_op_library_load(const char *path, int64_t *out_new_kernels)
+     * }
+     */
+    public static MemorySegment et_op_library_load$address() {
+        return et_op_library_load.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_op_library_load(const char *path, int64_t *out_new_kernels)
+     * }
+     */
+    public static int et_op_library_load(MemorySegment path, MemorySegment out_new_kernels) {
+        var mh$ = et_op_library_load.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_op_library_load", path, out_new_kernels);
+            }
+            return (int)mh$.invokeExact(path, out_new_kernels);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_runtime_kernel_count {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_runtime_kernel_count").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_runtime_kernel_count(int64_t *out_count)
+     * }
+     */
+    public static FunctionDescriptor et_runtime_kernel_count$descriptor() {
+        return et_runtime_kernel_count.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_runtime_kernel_count(int64_t *out_count)
+     * }
+     */
+    public static MethodHandle et_runtime_kernel_count$handle() {
+        return et_runtime_kernel_count.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_runtime_kernel_count(int64_t *out_count)
+     * }
+     */
+    public static MemorySegment et_runtime_kernel_count$address() {
+        return et_runtime_kernel_count.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_runtime_kernel_count(int64_t *out_count)
+     * }
+     */
+    public static int et_runtime_kernel_count(MemorySegment out_count) {
+        var mh$ = et_runtime_kernel_count.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_runtime_kernel_count", out_count);
+            }
+            return (int)mh$.invokeExact(out_count);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_runtime_kernel_name {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_LONG,
+            Et4j.C_POINTER,
+            Et4j.C_LONG,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_runtime_kernel_name").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_runtime_kernel_name(int64_t index, char *buf, uint64_t buf_size, int64_t *out_length)
+     * }
+     */
+    public static FunctionDescriptor et_runtime_kernel_name$descriptor() {
+        return et_runtime_kernel_name.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_runtime_kernel_name(int64_t index, char *buf, uint64_t buf_size, int64_t *out_length)
+     * }
+     */
+    public static MethodHandle et_runtime_kernel_name$handle() {
+        return et_runtime_kernel_name.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_runtime_kernel_name(int64_t index, char *buf, uint64_t buf_size, int64_t *out_length)
+     * }
+     */
+    public static MemorySegment et_runtime_kernel_name$address() {
+        return et_runtime_kernel_name.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_runtime_kernel_name(int64_t index, char *buf, uint64_t buf_size, int64_t *out_length)
+     * }
+     */
+    public static int et_runtime_kernel_name(long index, MemorySegment buf, long buf_size, MemorySegment out_length) {
+        var mh$ = et_runtime_kernel_name.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_runtime_kernel_name", index, buf, buf_size, out_length);
+            }
+            return (int)mh$.invokeExact(index, buf, buf_size, out_length);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_runtime_backend_count {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_runtime_backend_count").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_runtime_backend_count(int64_t *out_count)
+     * }
+     */
+    public static FunctionDescriptor et_runtime_backend_count$descriptor() {
+        return et_runtime_backend_count.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_runtime_backend_count(int64_t *out_count)
+     * }
+     */
+    public static MethodHandle et_runtime_backend_count$handle() {
+        return et_runtime_backend_count.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_runtime_backend_count(int64_t *out_count)
+     * }
+     */
+    public static MemorySegment et_runtime_backend_count$address() {
+        return et_runtime_backend_count.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_runtime_backend_count(int64_t *out_count)
+     * }
+     */
+    public static int et_runtime_backend_count(MemorySegment out_count) {
+        var mh$ = et_runtime_backend_count.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_runtime_backend_count", out_count);
+            }
+            return (int)mh$.invokeExact(out_count);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_runtime_backend_name {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_LONG,
+            Et4j.C_POINTER,
+            Et4j.C_LONG,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_runtime_backend_name").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_runtime_backend_name(int64_t index, char *buf, uint64_t buf_size, int64_t *out_length)
+     * }
+     */
+    public static FunctionDescriptor et_runtime_backend_name$descriptor() {
+        return et_runtime_backend_name.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_runtime_backend_name(int64_t index, char *buf, uint64_t buf_size, int64_t *out_length)
+     * }
+     */
+    public static MethodHandle et_runtime_backend_name$handle() {
+        return et_runtime_backend_name.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_runtime_backend_name(int64_t index, char *buf, uint64_t buf_size, int64_t *out_length)
+     * }
+     */
+    public static MemorySegment et_runtime_backend_name$address() {
+        return et_runtime_backend_name.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_runtime_backend_name(int64_t index, char *buf, uint64_t buf_size, int64_t *out_length)
+     * }
+     */
+    public static int et_runtime_backend_name(long index, MemorySegment buf, long buf_size, MemorySegment out_length) {
+        var mh$ = et_runtime_backend_name.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_runtime_backend_name", index, buf, buf_size, out_length);
+            }
+            return (int)mh$.invokeExact(index, buf, buf_size, out_length);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_program_operator_count {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_program_operator_count").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_program_operator_count(const et_program *program, const char *method, int64_t *out_count)
+     * }
+     */
+    public static FunctionDescriptor et_program_operator_count$descriptor() {
+        return et_program_operator_count.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_program_operator_count(const et_program *program, const char *method, int64_t *out_count)
+     * }
+     */
+    public static MethodHandle et_program_operator_count$handle() {
+        return et_program_operator_count.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_program_operator_count(const et_program *program, const char *method, int64_t *out_count)
+     * }
+     */
+    public static MemorySegment et_program_operator_count$address() {
+        return et_program_operator_count.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_program_operator_count(const et_program *program, const char *method, int64_t *out_count)
+     * }
+     */
+    public static int et_program_operator_count(MemorySegment program, MemorySegment method, MemorySegment out_count) {
+        var mh$ = et_program_operator_count.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_program_operator_count", program, method, out_count);
+            }
+            return (int)mh$.invokeExact(program, method, out_count);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_program_operator {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER,
+            Et4j.C_LONG,
+            Et4j.C_POINTER,
+            Et4j.C_LONG,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_program_operator").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_program_operator(const et_program *program, const char *method, int64_t index, char *buf, uint64_t buf_size, int64_t *out_length, int32_t *out_registered)
+     * }
+     */
+    public static FunctionDescriptor et_program_operator$descriptor() {
+        return et_program_operator.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_program_operator(const et_program *program, const char *method, int64_t index, char *buf, uint64_t buf_size, int64_t *out_length, int32_t *out_registered)
+     * }
+     */
+    public static MethodHandle et_program_operator$handle() {
+        return et_program_operator.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_program_operator(const et_program *program, const char *method, int64_t index, char *buf, uint64_t buf_size, int64_t *out_length, int32_t *out_registered)
+     * }
+     */
+    public static MemorySegment et_program_operator$address() {
+        return et_program_operator.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_program_operator(const et_program *program, const char *method, int64_t index, char *buf, uint64_t buf_size, int64_t *out_length, int32_t *out_registered)
+     * }
+     */
+    public static int et_program_operator(MemorySegment program, MemorySegment method, long index, MemorySegment buf, long buf_size, MemorySegment out_length, MemorySegment out_registered) {
+        var mh$ = et_program_operator.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_program_operator", program, method, index, buf, buf_size, out_length, out_registered);
+            }
+            return (int)mh$.invokeExact(program, method, index, buf, buf_size, out_length, out_registered);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
