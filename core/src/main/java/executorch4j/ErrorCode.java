@@ -49,6 +49,14 @@ public enum ErrorCode {
   IO_ERROR(0x10A),
   /** The calling thread was interrupted while waiting (its interrupt flag is set again). */
   INTERRUPTED(0x10B),
+  /**
+   * A kernel registered with {@link ExecuTorchRuntime#registerKernel} failed: it threw (the
+   * exception is the cause), or gave an output the runtime's out tensor cannot take. The message
+   * names the operator.
+   */
+  KERNEL_FAILED(0x10C),
+  /** A native operator library could not be loaded (the message has the loader's reason). */
+  LIBRARY_LOAD_FAILED(0x10D),
   /** An unexpected failure inside the native facade. */
   FACADE_INTERNAL(0x1FF);
 

@@ -1,9 +1,30 @@
 package executorch4j;
 
+import static executorch4j.internal.Native.check;
+
 import executorch4j.internal.Native;
 import executorch4j.internal.ffi.Et4j;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 
-/** Facts about the ExecuTorch runtime this process loaded, shared by every model. */
+/**
+ * The ExecuTorch runtime this process loaded, shared by every model (also by Godot's
+ * {@code ExecuTorchResource}s): its version, backends and operators, and custom operators.
+ *
+ * <p><b>Custom operators.</b> A program that calls an operator the runtime has no kernel for
+ * fails to load with {@link ErrorCode#OPERATOR_MISSING}. Kernels come from Java
+ * ({@link #registerKernel}) or from a native library written against ExecuTorch's C++ API
+ * ({@link #loadOperatorLibrary}); either way before the model loads, once per process (ExecuTorch
+ * cannot unregister a kernel).
+ */
 public final class ExecuTorchRuntime {
   private ExecuTorchRuntime() {}
 
@@ -34,5 +55,122 @@ public final class ExecuTorchRuntime {
   public static long nativeBytesInUse() {
     Native.init();
     return Et4j.et_runtime_live_bytes();
+  }
+
+  // ------------------------------------------------------------- operators
+
+  /**
+   * Registers a Java kernel for {@code operator} ({@code namespace::op.overload}, usually the
+   * {@code .out} variant the program names, e.g. {@code executorch4j_test::mul3.out}), for every
+   * dtype. Models loaded afterwards (in this process) use it; see {@link OperatorKernel} for what
+   * a kernel may assume. Up to 64 Java kernels per process.
+   *
+   * @throws IllegalArgumentException if the name is not of that form
+   * @throws ExecuTorchException {@link ErrorCode#REGISTRATION_ALREADY_REGISTERED} if the runtime
+   *     already has a kernel of that name (registered before, linked in, or from a library);
+   *     {@link ErrorCode#REGISTRATION_EXCEEDING_MAX_KERNELS} when no slot is left
+   */
+  public static void registerKernel(String operator, OperatorKernel kernel) {
+    KernelRegistry.register(operator, kernel);
+  }
+
+  /**
+   * Loads a shared library of kernels written in C++ against ExecuTorch 1.5.1's API (its static
+   * registrars run on load), binding it to this process's runtime. Never unloaded.
+   *
+   * @return the number of kernels it registered (0 if it was loaded before)
+   * @throws ExecuTorchException {@link ErrorCode#FILE_NOT_FOUND}, or
+   *     {@link ErrorCode#LIBRARY_LOAD_FAILED} with the loader's reason (a missing symbol, a wrong
+   *     architecture). Caution: ExecuTorch aborts the process when a library registers an
+   *     operator name that already has a kernel (see KNOWN_ISSUES.md).
+   */
+  public static int loadOperatorLibrary(Path library) {
+    Objects.requireNonNull(library, "library");
+    Native.init();
+    try (Arena tmp = Arena.ofConfined()) {
+      MemorySegment added = tmp.allocate(ValueLayout.JAVA_LONG);
+      check(Et4j.et_op_library_load(tmp.allocateFrom(library.toAbsolutePath().toString()), added));
+      return Math.toIntExact(added.get(ValueLayout.JAVA_LONG, 0));
+    }
+  }
+
+  /**
+   * Names of the operators the runtime has a kernel for, in registration order, each once (as
+   * ExecuTorch Android's {@code getRegisteredOps}).
+   */
+  public static List<String> registeredOperators() {
+    Native.init();
+    try (Arena tmp = Arena.ofConfined()) {
+      MemorySegment count = tmp.allocate(ValueLayout.JAVA_LONG);
+      check(Et4j.et_runtime_kernel_count(count));
+      Set<String> names = new LinkedHashSet<>();
+      MemorySegment buf = tmp.allocate(256);
+      for (long i = 0; i < count.get(ValueLayout.JAVA_LONG, 0); i++) {
+        check(Et4j.et_runtime_kernel_name(i, buf, buf.byteSize(), MemorySegment.NULL));
+        names.add(buf.getString(0));
+      }
+      return List.copyOf(names);
+    }
+  }
+
+  /** Ids of the delegate backends registered in the runtime (as ExecuTorch Android's {@code getRegisteredBackends}). */
+  public static List<String> registeredBackends() {
+    Native.init();
+    try (Arena tmp = Arena.ofConfined()) {
+      MemorySegment count = tmp.allocate(ValueLayout.JAVA_LONG);
+      check(Et4j.et_runtime_backend_count(count));
+      List<String> names = new ArrayList<>();
+      MemorySegment buf = tmp.allocate(256);
+      for (long i = 0; i < count.get(ValueLayout.JAVA_LONG, 0); i++) {
+        check(Et4j.et_runtime_backend_name(i, buf, buf.byteSize(), MemorySegment.NULL));
+        names.add(buf.getString(0));
+      }
+      return List.copyOf(names);
+    }
+  }
+
+  /**
+   * The operators each method of the program at {@code path} calls, and which have no kernel
+   * now. Reads the program only (no method is loaded), so it works for a program that cannot
+   * load for want of a kernel.
+   */
+  public static List<MethodOperators> operators(Path path) {
+    Objects.requireNonNull(path, "path");
+    if (!Files.isRegularFile(path)) {
+      throw new ExecuTorchException(ErrorCode.FILE_NOT_FOUND, "no such file: " + path);
+    }
+    return operators(ModelSource.file(path));
+  }
+
+  /** As {@link #operators(Path)}, for a program from any {@link ModelSource}. */
+  public static List<MethodOperators> operators(ModelSource source) {
+    Objects.requireNonNull(source, "source");
+    Native.init();
+    ProgramLoader.Loaded loaded = ProgramLoader.load(source, LoadOptions.defaults().withLoadMode(LoadMode.MMAP));
+    try (Arena tmp = Arena.ofConfined()) {
+      List<MethodOperators> out = new ArrayList<>();
+      MemorySegment count = tmp.allocate(ValueLayout.JAVA_LONG);
+      MemorySegment registered = tmp.allocate(ValueLayout.JAVA_INT);
+      MemorySegment buf = tmp.allocate(256);
+      for (String method : ProgramMetadata.methodNames(loaded.program())) {
+        MemorySegment cname = tmp.allocateFrom(method);
+        check(Et4j.et_program_operator_count(loaded.program(), cname, count));
+        List<String> ops = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        for (long i = 0; i < count.get(ValueLayout.JAVA_LONG, 0); i++) {
+          check(Et4j.et_program_operator(loaded.program(), cname, i, buf, buf.byteSize(), MemorySegment.NULL, registered));
+          String name = buf.getString(0);
+          ops.add(name);
+          if (registered.get(ValueLayout.JAVA_INT, 0) == 0 && !missing.contains(name)) {
+            missing.add(name);
+          }
+        }
+        out.add(new MethodOperators(method, ops, missing));
+      }
+      return List.copyOf(out);
+    } finally {
+      Et4j.et_program_destroy(loaded.program());
+      loaded.release();
+    }
   }
 }

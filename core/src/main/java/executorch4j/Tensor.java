@@ -257,7 +257,8 @@ public final class Tensor {
   private void requireReadable() {
     if (!data.scope().isAlive()) {
       throw new ExecuTorchException(ErrorCode.CLOSED,
-          "this tensor's memory was freed: it is an output of a closed model (copy() the outputs you keep)");
+          "this tensor's memory was freed: it is an output of a closed model, or a kernel's argument used"
+              + " after its call returned (copy() what you keep)");
     }
   }
 

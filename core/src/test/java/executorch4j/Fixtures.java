@@ -23,12 +23,17 @@ final class Fixtures {
     return DIR.resolve(name + ".pte");
   }
 
-  /** Every fixture that has a golden file. */
+  /**
+   * Every fixture that has a golden file and runs on the runtime as linked. custom_op's golden
+   * needs a kernel for its custom operator registered first (CustomOperatorTest and
+   * CustomOperatorProcessTest check it).
+   */
   static Stream<String> names() {
     try (Stream<Path> files = Files.list(DIR)) {
       return files.map(p -> p.getFileName().toString())
           .filter(n -> n.endsWith(".golden.json"))
           .map(n -> n.substring(0, n.length() - ".golden.json".length()))
+          .filter(n -> !n.equals("custom_op"))
           .sorted()
           .toList()
           .stream();

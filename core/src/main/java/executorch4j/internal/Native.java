@@ -16,7 +16,19 @@ public final class Native {
     }
   }
 
+  /**
+   * The exception a Java kernel threw on this thread, kept until the execute it failed reports
+   * {@code ET_ERR_KERNEL_FAILED}: a kernel runs on the thread that called the facade, so the
+   * report finds it here and makes it the cause.
+   */
+  private static final ThreadLocal<Throwable> KERNEL_FAILURE = new ThreadLocal<>();
+
   private Native() {}
+
+  /** Keeps the failure of a kernel running on this thread for the execute that called it. */
+  public static void kernelFailed(Throwable t) {
+    KERNEL_FAILURE.set(t);
+  }
 
   /** Loads the natives and initializes the runtime (idempotent). */
   public static void init() {}
@@ -34,7 +46,15 @@ public final class Native {
     if (text.isEmpty()) {
       text = "status 0x" + Integer.toHexString(status);
     }
-    return new ExecuTorchException(ErrorCode.fromStatus(status), context == null ? text : context + ": " + text);
+    String message = context == null ? text : context + ": " + text;
+    if (status == Et4j.ET_ERR_KERNEL_FAILED()) {
+      Throwable cause = KERNEL_FAILURE.get();
+      KERNEL_FAILURE.remove();
+      if (cause != null) {
+        return new ExecuTorchException(ErrorCode.KERNEL_FAILED, message + ": " + cause, cause);
+      }
+    }
+    return new ExecuTorchException(ErrorCode.fromStatus(status), message);
   }
 
   /** The facade's thread-local last-error text. */
