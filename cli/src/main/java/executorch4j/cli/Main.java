@@ -3,10 +3,12 @@ package executorch4j.cli;
 import executorch4j.DType;
 import executorch4j.ExecuTorchException;
 import executorch4j.ExecuTorchModel;
+import executorch4j.ExecuTorchRuntime;
 import executorch4j.InferenceStats;
 import executorch4j.IsolatedCheck;
 import executorch4j.LoadOptions;
 import executorch4j.MemoryPolicy;
+import executorch4j.MethodOperators;
 import executorch4j.OptimizationLevel;
 import executorch4j.ProfileReport;
 import executorch4j.MethodMeta;
@@ -34,8 +36,13 @@ public final class Main {
   static final String USAGE = """
       usage: executorch4j <command> [options]
 
-        inspect MODEL.pte [--json] [--isolated]
-            print the methods, input/output metadata and data segments
+        inspect MODEL.pte [--json] [--isolated] [--op-library LIB.so]...
+            print the methods, input/output metadata, operators (and which have no kernel),
+            and data segments
+        inspect --runtime [--json]
+            print the runtime's delegate backends and the operators it has kernels for
+        --op-library LIB.so  (inspect, run, bench; repeatable) load a native library of custom
+            operator kernels first
         run MODEL.pte [--method NAME] [--input V1,V2,...]... [--random] [--json] [--isolated]
                       [--level NONE|BASIC|AGGRESSIVE] [--pool BYTES]
                       [--profile] [--trace OUT.json] [--etdump OUT.etdump]
@@ -105,7 +112,7 @@ public final class Main {
 
   /** Parsed options; {@code --name value} and {@code --name=value} both work. */
   private record Options(Path model, String method, List<String> inputs, boolean random, boolean json,
-      Map<String, String> extra) {
+      Map<String, String> extra, List<String> libraries) {
     String get(String key, String fallback) {
       return extra.getOrDefault(key, fallback);
     }
@@ -146,11 +153,11 @@ public final class Main {
 
   /** Options that take a value, per command. */
   private static final Map<String, List<String>> VALUED = Map.of(
-      "inspect", List.of(),
-      "run", List.of("--method", "--input", "--level", "--pool", "--trace", "--etdump"),
-      "bench", List.of("--method", "--iterations", "--warmup", "--level", "--threads"));
+      "inspect", List.of("--op-library"),
+      "run", List.of("--method", "--input", "--level", "--pool", "--trace", "--etdump", "--op-library"),
+      "bench", List.of("--method", "--iterations", "--warmup", "--level", "--threads", "--op-library"));
   private static final Map<String, List<String>> FLAGS = Map.of(
-      "inspect", List.of("--json", "--isolated"),
+      "inspect", List.of("--json", "--isolated", "--runtime"),
       "run", List.of("--json", "--random", "--profile", "--isolated"),
       "bench", List.of("--json"));
 
@@ -161,6 +168,7 @@ public final class Main {
     boolean random = false;
     boolean json = false;
     Map<String, String> extra = new java.util.HashMap<>();
+    List<String> libraries = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       String value = null;
@@ -187,6 +195,7 @@ public final class Main {
           case "--random" -> random = true;
           case "--method" -> method = value;
           case "--input" -> inputs.add(value);
+          case "--op-library" -> libraries.add(value);
           default -> extra.put(a, valued ? value : "true");
         }
       } else {
@@ -196,16 +205,20 @@ public final class Main {
         model = Path.of(a);
       }
     }
-    if (model == null) {
+    if (model == null && !extra.containsKey("--runtime")) {
       throw new UsageException("missing MODEL.pte");
     }
     if (random && !inputs.isEmpty()) {
       throw new UsageException("use either --input or --random, not both");
     }
-    if (extra.containsKey("--isolated")) {
+    if (extra.containsKey("--isolated") && model != null) {
       IsolatedCheck.check(model, java.time.Duration.ofSeconds(60)); // throws UNSAFE_PROGRAM
     }
-    return new Options(model, method, inputs, random, json, extra);
+    // Kernels must be registered before the model loads.
+    for (String library : libraries) {
+      ExecuTorchRuntime.loadOperatorLibrary(Path.of(library));
+    }
+    return new Options(model, method, inputs, random, json, extra, libraries);
   }
 
   private static boolean bad(String option) {
@@ -216,9 +229,38 @@ public final class Main {
 
   private void inspect(String[] args) {
     Options o = parse("inspect", args);
-    try (var model = ExecuTorchModel.load(o.model())) {
+    if (o.extra().containsKey("--runtime")) {
+      if (o.model() != null) {
+        throw new UsageException("inspect --runtime takes no model");
+      }
+      List<String> backends = ExecuTorchRuntime.registeredBackends();
+      List<String> ops = ExecuTorchRuntime.registeredOperators();
       if (o.json()) {
-        out.println(Json.inspect(model));
+        out.println("{\"backends\":" + Json.strs(backends) + ",\"operators\":" + Json.strs(ops) + "}");
+      } else {
+        out.printf("%s%nbackends (%d): %s%noperators (%d):%n", ExecuTorchRuntime.version(), backends.size(),
+            String.join(", ", backends), ops.size());
+        ops.forEach(op -> out.println("  " + op));
+      }
+      return;
+    }
+    // Read from the program alone, so a model that cannot load for want of a kernel still says which.
+    List<MethodOperators> operators = ExecuTorchRuntime.operators(o.model());
+    ExecuTorchModel loaded;
+    try {
+      loaded = ExecuTorchModel.load(o.model());
+    } catch (ExecuTorchException e) {
+      if (o.json()) {
+        out.println("{\"methods\":" + Json.operators(operators) + "}");
+      } else {
+        out.printf("%s: cannot load (see the error below)%n", o.model());
+        operators.forEach(m -> printOperators(m, "method " + m.method() + System.lineSeparator()));
+      }
+      throw e;
+    }
+    try (var model = loaded) {
+      if (o.json()) {
+        out.println(Json.inspect(model, operators));
         return;
       }
       out.printf("%s (%d bytes)%n", o.model(), model.sourceBytes());
@@ -234,6 +276,7 @@ public final class Main {
         }
         out.printf("  planned memory: %d bytes in %d buffer(s)%n", meta.plannedBytes(),
             meta.plannedBufferSizes().size());
+        operators.stream().filter(m -> m.method().equals(name)).forEach(m -> printOperators(m, ""));
       }
       for (Segment seg : model.segments()) {
         out.printf("segment %-10s %8d bytes at %d%s%n", seg.kind().name().toLowerCase(java.util.Locale.ROOT),
@@ -241,6 +284,14 @@ public final class Main {
       }
       out.printf("STATIC pool needed: %d bytes (--pool / MemoryPolicy.STATIC)%n",
           ExecuTorchModel.requiredPoolBytes(o.model()));
+    }
+  }
+
+  private void printOperators(MethodOperators m, String header) {
+    out.print(header);
+    out.printf("  operators (%d): %s%n", m.operators().size(), String.join(", ", m.operators()));
+    if (!m.isComplete()) {
+      out.printf("  missing operators (no kernel in this runtime): %s%n", String.join(", ", m.missing()));
     }
   }
 
@@ -453,13 +504,25 @@ public final class Main {
           .collect(Collectors.joining(",", "{\"outputs\":[", "]}"));
     }
 
-    static String inspect(ExecuTorchModel model) {
+    static String inspect(ExecuTorchModel model, List<MethodOperators> operators) {
       return model.methodNames().stream().map(name -> {
         MethodMeta m = model.methodMeta(name);
+        MethodOperators ops = operators.stream().filter(x -> x.method().equals(name)).findFirst()
+            .orElse(new MethodOperators(name, List.of(), List.of()));
         return "{\"name\":" + str(name) + ",\"inputs\":" + metas(m.inputs()) + ",\"outputs\":" + metas(m.outputs())
-            + ",\"planned_bytes\":" + m.plannedBytes() + ",\"backends\":"
-            + m.backends().stream().map(Json::str).collect(Collectors.joining(",", "[", "]")) + "}";
+            + ",\"planned_bytes\":" + m.plannedBytes() + ",\"backends\":" + strs(m.backends())
+            + ",\"operators\":" + strs(ops.operators()) + ",\"missing_operators\":" + strs(ops.missing()) + "}";
       }).collect(Collectors.joining(",", "{\"methods\":[", "]}"));
+    }
+
+    /** Methods of a program that cannot load: names and operators only. */
+    static String operators(List<MethodOperators> operators) {
+      return operators.stream().map(m -> "{\"name\":" + str(m.method()) + ",\"operators\":" + strs(m.operators())
+          + ",\"missing_operators\":" + strs(m.missing()) + "}").collect(Collectors.joining(",", "[", "]"));
+    }
+
+    static String strs(List<String> xs) {
+      return xs.stream().map(Json::str).collect(Collectors.joining(",", "[", "]"));
     }
 
     private static String metas(List<TensorMeta> ts) {

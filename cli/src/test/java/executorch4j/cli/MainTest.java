@@ -61,6 +61,50 @@ class MainTest {
     assertTrue(ok.out().contains("[3.0]"), ok.out());
   }
 
+  /** custom_op.pte calls executorch4j_test::mul3.out, which this runtime has no kernel for. */
+  @Test
+  void inspectNamesTheOperatorsAMethodNeedsAndWhichAreMissing() {
+    Result r = cli("inspect", fixture("custom_op"));
+    assertEquals(1, r.code(), r.out());
+    assertTrue(r.out().contains("method forward"), r.out());
+    assertTrue(r.out().contains("  operators (1): executorch4j_test::mul3.out"), r.out());
+    assertTrue(r.out().contains("  missing operators (no kernel in this runtime): executorch4j_test::mul3.out"), r.out());
+    assertTrue(r.err().contains("OPERATOR_MISSING"), r.err());
+
+    JsonObject json = new Gson().fromJson(cli("inspect", fixture("custom_op"), "--json").out(), JsonObject.class);
+    JsonObject forward = json.getAsJsonArray("methods").get(0).getAsJsonObject();
+    assertEquals("forward", forward.get("name").getAsString());
+    assertEquals("[\"executorch4j_test::mul3.out\"]", forward.get("operators").toString());
+    assertEquals("[\"executorch4j_test::mul3.out\"]", forward.get("missing_operators").toString());
+  }
+
+  /** add_mul.pte computes (a + b, a * b). */
+  @Test
+  void inspectListsTheOperatorsOfALoadableModel() {
+    Result r = cli("inspect", fixture("add_mul"));
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("  operators (2): aten::add.out, aten::mul.out"), r.out());
+    assertTrue(!r.out().contains("missing operators"), r.out());
+    JsonObject json = new Gson().fromJson(cli("inspect", fixture("add_mul"), "--json").out(), JsonObject.class);
+    JsonObject forward = json.getAsJsonArray("methods").get(0).getAsJsonObject();
+    assertEquals("[\"aten::add.out\",\"aten::mul.out\"]", forward.get("operators").toString());
+    assertEquals("[]", forward.get("missing_operators").toString());
+  }
+
+  @Test
+  void inspectRuntimeListsBackendsAndOperators() {
+    Result r = cli("inspect", "--runtime", "--json");
+    assertEquals(0, r.code(), r.err());
+    JsonObject json = new Gson().fromJson(r.out(), JsonObject.class);
+    assertTrue(json.getAsJsonArray("backends").toString().contains("\"XnnpackBackend\""), r.out());
+    String ops = json.getAsJsonArray("operators").toString();
+    assertTrue(ops.contains("\"aten::add.out\"") && ops.contains("\"aten::convolution.out\""), ops);
+    Result text = cli("inspect", "--runtime");
+    assertTrue(text.out().contains("backends (") && text.out().contains("  aten::add.out"), text.out());
+    assertEquals(2, cli("inspect", "--runtime", fixture("add_mul")).code());
+    assertEquals(1, cli("inspect", fixture("add_mul"), "--op-library", "/nonexistent/libops.so").code());
+  }
+
   @Test
   void inspectListsTheDataSegments() {
     Result r = cli("inspect", fixture("mlp_xnnpack"));
@@ -138,10 +182,11 @@ class MainTest {
     }
   }
 
+  /** Fixtures with goldens, but custom_op: it needs a kernel registered (core's CustomOperatorProcessTest runs it). */
   static Stream<String> fixtures() {
     try (Stream<Path> files = Files.list(FIXTURES)) {
       return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".golden.json"))
-          .map(n -> n.replace(".golden.json", "")).sorted().toList().stream();
+          .map(n -> n.replace(".golden.json", "")).filter(n -> !n.equals("custom_op")).sorted().toList().stream();
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
