@@ -1376,7 +1376,7 @@ et_status et_method_load(et_program *program, const char *method, const et_metho
       std::string ops = names_after(log, "Missing operator: [", "]");
       return fail(ET_ERR_OPERATOR_MISSING,
                   "method '%s' needs operator(s) %s, which this runtime has no kernel for "
-                  "(custom ops must be registered in a native library loaded before the model)",
+                  "(register a kernel for it, in Java or from a native operator library, before loading the model)",
                   method, ops.empty() ? "(unnamed)" : ops.c_str());
     }
     std::string backends = names_after(log, "Backend ", "");
@@ -1903,7 +1903,7 @@ et_status et_kernel_call_resize_output(et_kernel_call *call, int64_t index, cons
     t_runtime_log = std::move(saved_log);  // the resize's complaint belongs to this call only
     if (e != Error::Ok) {
       std::string declared;
-      for (ssize_t i = 0; i < t.dim(); i++) declared += (i ? "," : "") + std::to_string(t.size(i));
+      for (ssize_t i = 0; i < t.dim(); i++) declared += (i ? "," : "") + std::to_string(static_cast<long long>(t.size(i)));
       return fail(static_cast<int32_t>(e), "the runtime refused to resize output %lld of %s from [%s]: %s",
                   (long long)index, call->op, declared.c_str(), why.empty() ? error_name((int32_t)e) : why.c_str());
     }
