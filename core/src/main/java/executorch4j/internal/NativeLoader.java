@@ -6,6 +6,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,13 +22,20 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Loads libet4j.so and the ExecuTorch libraries next to it, once. Order: the folder named by the
- * system property {@code executorch4j.natives.dir}; else the jar's {@code natives/<os>-<arch>/}
- * extracted into a checksum-verified cache folder ({@code executorch4j.cache.dir}, default
- * {@code ~/.cache/executorch4j}); else {@code System.loadLibrary("et4j")}.
+ * Loads the facade (libet4j.so, libet4j.dylib on macOS) and the ExecuTorch libraries next to it,
+ * once. Order: the folder named by the system property {@code executorch4j.natives.dir}; else,
+ * on a supported platform, the jar's {@code natives/<os>-<arch>/} extracted into a
+ * checksum-verified cache folder ({@code executorch4j.cache.dir}, default {@code
+ * ~/.cache/executorch4j}); else {@code System.loadLibrary("et4j")}. Every failure is an {@link
+ * ExecuTorchException} naming the platform found and the platforms supported, never an {@link
+ * UnsatisfiedLinkError}.
  */
 public final class NativeLoader {
-  private static final String LIBRARY = "libet4j.so";
+  /** The platforms the natives are built for (native-libs/build.sh), in NativeLoader's naming. */
+  public static final List<String> SUPPORTED = List.of("linux-x86_64", "linux-aarch64", "macos-aarch64");
+  /** The glibc the ExecuTorch wheels are built for (manylinux_2_28). */
+  static final int[] GLIBC_FLOOR = {2, 28};
+
   private static volatile boolean loaded;
   private static volatile String loadedFrom = "";
 
@@ -34,18 +45,21 @@ public final class NativeLoader {
     if (loaded) {
       return;
     }
+    String platform = platform(System.getProperty("os.name"), System.getProperty("os.arch"));
+    String library = libraryName(platform);
     String dir = System.getProperty("executorch4j.natives.dir");
     if (dir != null) {
-      loadedFrom = Path.of(dir, LIBRARY).toAbsolutePath().toString();
-      System.load(loadedFrom);
+      // An explicit folder wins, on any platform: someone built natives we do not ship.
+      loadFrom(Path.of(dir, library).toAbsolutePath(), platform);
     } else {
-      String platform = platform();
+      String unsupported = unsupportedReason(platform, glibcVersion());
+      if (unsupported != null) {
+        throw new ExecuTorchException(ErrorCode.NOT_SUPPORTED, unsupported);
+      }
       String base = "/natives/" + platform + "/";
       List<String[]> index = readIndex(base + "index.txt");
       if (index != null) {
-        Path target = extract(base, index);
-        loadedFrom = target.resolve(LIBRARY).toString();
-        System.load(loadedFrom);
+        loadFrom(extract(base, index).resolve(library), platform);
       } else {
         try {
           System.loadLibrary("et4j");
@@ -53,9 +67,10 @@ public final class NativeLoader {
         } catch (UnsatisfiedLinkError e) {
           throw new ExecuTorchException(
               ErrorCode.NOT_SUPPORTED,
-              "no executorch4j natives for " + platform + " in this jar and none on"
-                  + " java.library.path; build them with native-libs/build.sh or set"
-                  + " -Dexecutorch4j.natives.dir",
+              "this executorch4j jar has no natives for " + platform + " (it has: "
+                  + String.join(", ", platformsInJar()) + ") and none are on java.library.path;"
+                  + " use the jar built for every platform (scripts/build-all-platforms.sh) or"
+                  + " set -Dexecutorch4j.natives.dir",
               e);
         }
       }
@@ -63,17 +78,118 @@ public final class NativeLoader {
     loaded = true;
   }
 
+  private static void loadFrom(Path file, String platform) {
+    try {
+      System.load(file.toString());
+      loadedFrom = file.toString();
+    } catch (UnsatisfiedLinkError e) {
+      throw new ExecuTorchException(
+          ErrorCode.NOT_SUPPORTED,
+          "cannot load the executorch4j natives for " + platform + " from " + file + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
   /** Where the facade library was loaded from (empty before {@link #load()}). */
   public static String loadedFrom() {
     return loadedFrom;
   }
 
-  static String platform() {
-    String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
-    String arch = System.getProperty("os.arch").toLowerCase(Locale.ROOT);
-    String o = os.contains("linux") ? "linux" : os.contains("mac") ? "macos" : os;
-    String a = arch.equals("amd64") || arch.equals("x86_64") ? "x86-64" : arch;
-    return o + "-" + a.replace("x86-64", "x86_64");
+  /** The platform name natives are filed under: {@code <os>-<arch>}, e.g. linux-aarch64. */
+  public static String platform(String osName, String osArch) {
+    String os = osName.toLowerCase(Locale.ROOT);
+    String arch = osArch.toLowerCase(Locale.ROOT);
+    String o = os.startsWith("linux") ? "linux"
+        : os.startsWith("mac") || os.startsWith("darwin") ? "macos"
+        : os.startsWith("windows") ? "windows"
+        : os.replaceAll("[^a-z0-9]", "");
+    String a = switch (arch) {
+      case "amd64", "x86_64", "x86-64" -> "x86_64";
+      case "aarch64", "arm64" -> "aarch64";
+      default -> arch.replaceAll("[^a-z0-9_]", "");
+    };
+    return o + "-" + a;
+  }
+
+  static String libraryName(String platform) {
+    return platform.startsWith("macos-") ? "libet4j.dylib"
+        : platform.startsWith("windows-") ? "et4j.dll" : "libet4j.so";
+  }
+
+  /**
+   * Why the shipped natives cannot run here, or null when they can. {@code glibc} is the C
+   * library's version on Linux ("2.36"), or null when it is not glibc (musl, as on Alpine).
+   */
+  static String unsupportedReason(String platform, String glibc) {
+    String supported = " executorch4j runs on " + String.join(", ", SUPPORTED) + ".";
+    if (!SUPPORTED.contains(platform)) {
+      String hint = platform.startsWith("windows-")
+          ? " ExecuTorch publishes no C++ libraries for Windows (see the README's Platforms section)."
+          : platform.equals("macos-x86_64")
+              ? " ExecuTorch's macOS libraries are arm64 only; Intel Macs are not supported."
+              : "";
+      return "no executorch4j natives for " + platform + "." + supported + hint;
+    }
+    if (platform.startsWith("linux-")) {
+      if (glibc == null) {
+        return "the executorch4j natives for " + platform + " need glibc " + GLIBC_FLOOR[0] + "."
+            + GLIBC_FLOOR[1] + " or newer; this system's C library is not glibc (musl, as on"
+            + " Alpine?). Use a glibc-based image (e.g. Debian or Ubuntu).";
+      }
+      if (compareVersions(glibc, GLIBC_FLOOR[0] + "." + GLIBC_FLOOR[1]) < 0) {
+        return "the executorch4j natives for " + platform + " need glibc " + GLIBC_FLOOR[0] + "."
+            + GLIBC_FLOOR[1] + " or newer (the ExecuTorch runtime is built for manylinux_2_28);"
+            + " this system has glibc " + glibc + ".";
+      }
+    }
+    return null;
+  }
+
+  /** The running glibc's version via gnu_get_libc_version, or null when the libc is not glibc. */
+  static String glibcVersion() {
+    if (!System.getProperty("os.name").toLowerCase(Locale.ROOT).startsWith("linux")) {
+      return null;
+    }
+    Linker linker = Linker.nativeLinker();
+    return linker.defaultLookup().find("gnu_get_libc_version")
+        .map(f -> {
+          try {
+            MemorySegment v = (MemorySegment) linker
+                .downcallHandle(f, FunctionDescriptor.of(ValueLayout.ADDRESS))
+                .invokeExact();
+            return v.reinterpret(64).getString(0);
+          } catch (Throwable t) {
+            return null;
+          }
+        })
+        .orElse(null);
+  }
+
+  static int compareVersions(String a, String b) {
+    String[] x = a.split("\\."), y = b.split("\\.");
+    for (int i = 0; i < Math.max(x.length, y.length); i++) {
+      int p = i < x.length ? leadingInt(x[i]) : 0, q = i < y.length ? leadingInt(y[i]) : 0;
+      if (p != q) {
+        return Integer.compare(p, q);
+      }
+    }
+    return 0;
+  }
+
+  private static int leadingInt(String s) {
+    int n = 0;
+    for (int i = 0; i < s.length() && Character.isDigit(s.charAt(i)); i++) {
+      n = n * 10 + (s.charAt(i) - '0');
+    }
+    return n;
+  }
+
+  /** The platforms this jar carries natives for. */
+  public static List<String> platformsInJar() {
+    return SUPPORTED.stream()
+        .filter(p -> NativeLoader.class.getResource("/natives/" + p + "/index.txt") != null)
+        .toList();
   }
 
   private static List<String[]> readIndex(String resource) {

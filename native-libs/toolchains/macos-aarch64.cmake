@@ -1,0 +1,15 @@
+# Cross-compiles for macOS on Apple silicon (arm64, macOS 14, the ExecuTorch wheel's floor)
+# with zig's clang and Mach-O linker (PyPI ziglang), which need no Apple SDK.
+# ZIG names the zig executable (native-libs/build.sh passes it).
+set(CMAKE_SYSTEM_NAME Darwin)
+set(CMAKE_SYSTEM_PROCESSOR arm64)
+set(CMAKE_OSX_ARCHITECTURES "")
+set(CMAKE_OSX_DEPLOYMENT_TARGET "")
+set(CMAKE_OSX_SYSROOT "")
+set(_zig_target aarch64-macos.14.0)
+set(CMAKE_C_COMPILER "${ZIG}" cc -target ${_zig_target})
+set(CMAKE_CXX_COMPILER "${ZIG}" c++ -target ${_zig_target})
+set(CMAKE_AR "${CMAKE_CURRENT_LIST_DIR}/zig-ar.sh")
+set(CMAKE_RANLIB "${CMAKE_CURRENT_LIST_DIR}/zig-ranlib.sh")
+set(CMAKE_INSTALL_NAME_TOOL "true")
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
