@@ -30,6 +30,10 @@ for f in "$JAR" "$GODOT_JAR" "$SHIM"; do
 done
 mkdir -p "$ADDON"
 cp "$SHIM" "$ADDON/"
+# The other platforms' shims, when this build made them (scripts/build-all-platforms.sh).
+for other in libexecutorch4j_godot.linux.arm64.so libexecutorch4j_godot.macos.arm64.dylib; do
+  [ ! -f "$ROOT/godot/target/native/$other" ] || cp "$ROOT/godot/target/native/$other" "$ADDON/"
+done
 cp "$JAR" "$ADDON/executorch4j.jar"
 cp "$GODOT_JAR" "$ADDON/executorch4j-godot.jar"
 printf 'java_home=%s\n' "$JAVA_HOME" > "$ADDON/executorch4j.cfg"

