@@ -310,7 +310,7 @@ ET4J_API et_status et_method_profile_event(const et_method *method, int64_t inde
  * caller owns *out_data and frees it with et_free. Profiling must be on. */
 ET4J_API et_status et_method_etdump(et_method *method, void **out_data, uint64_t *out_size);
 
-/* Bytes per element of a dtype code, 0 for a dtype the facade does not pass. */
+/* Bytes per element of a dtype code (every ScalarType of ExecuTorch 1.5.1, 0..29); 0 for any other code. */
 ET4J_API uint64_t et_dtype_size(int32_t dtype);
 
 /* Frees memory the facade handed to the caller. NULL ok. */

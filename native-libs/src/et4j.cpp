@@ -1606,13 +1606,16 @@ et_status et_method_etdump(et_method *method, void **out_data, uint64_t *out_siz
 void et_free(void *data) { std::free(data); }
 
 uint64_t et_dtype_size(int32_t dtype) {
-  switch (dtype) {
-    case 0: case 1: case 11: return 1;  // uint8, int8, bool
-    case 2: case 5: case 15: return 2;  // int16, float16, bfloat16
-    case 3: case 6: return 4;           // int32, float32
-    case 4: case 7: return 8;           // int64, float64
-    default: return 0;
-  }
+  // Every ScalarType of ExecuTorch 1.5.1 (runtime/core/portable_type/scalar_type.h), codes 0..29.
+  // A table, not elementSize(): that one aborts the process on an unknown code.
+  static const uint8_t kSizes[30] = {
+      1, 1, 2, 4, 8, 2, 4, 8,  // uint8 int8 int16 int32 int64 float16 float32 float64
+      4, 8, 16,                // complex32 complex64 complex128
+      1, 1, 1, 4, 2,           // bool qint8 quint8 qint32 bfloat16
+      1, 1, 1, 1, 1, 1, 2,     // quint4x2 quint2x4 bits1x8 bits2x4 bits4x2 bits8 bits16
+      1, 1, 1, 1,              // float8 e5m2 e4m3fn e5m2fnuz e4m3fnuz
+      2, 4, 8};                // uint16 uint32 uint64
+  return dtype >= 0 && dtype < 30 ? kSizes[dtype] : 0;
 }
 
 int64_t et_runtime_live_bytes(void) { return g_live_bytes.load(); }

@@ -9,6 +9,7 @@ final class Elements {
 
   static double getDouble(MemorySegment s, DType t, long i) {
     return switch (t) {
+      case UINT64 -> unsignedToDouble(s.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i));
       case FLOAT32 -> s.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i);
       case FLOAT64 -> s.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, i);
       case FLOAT16 -> Float.float16ToFloat(s.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i));
@@ -25,9 +26,44 @@ final class Elements {
       case BOOL -> s.get(ValueLayout.JAVA_BYTE, i) != 0 ? 1 : 0;
       case INT16 -> s.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i);
       case INT32 -> s.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i);
-      case INT64 -> s.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i);
-      default -> (long) getDouble(s, t, i);
+      case INT64, UINT64 -> s.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i);
+      case UINT16 -> s.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i) & 0xFFFF;
+      case UINT32 -> s.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i) & 0xFFFF_FFFFL;
+      case FLOAT16, FLOAT32, FLOAT64, BFLOAT16 -> (long) getDouble(s, t, i);
+      default -> throw notNumeric(t, "read as single numbers");
     };
+  }
+
+  /** Real (even j) or imaginary (odd j) part of complex element j / 2. */
+  static double getComplexPart(MemorySegment s, DType t, long j) {
+    return switch (t) {
+      case COMPLEX32 -> Float.float16ToFloat(s.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, j));
+      case COMPLEX64 -> s.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, j);
+      case COMPLEX128 -> s.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, j);
+      default -> throw new IllegalStateException(t + " is not complex");
+    };
+  }
+
+  static void setComplexPart(MemorySegment s, DType t, long j, double v) {
+    switch (t) {
+      case COMPLEX32 -> s.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, j, Float.floatToFloat16((float) v));
+      case COMPLEX64 -> s.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, j, (float) v);
+      case COMPLEX128 -> s.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, j, v);
+      default -> throw new IllegalStateException(t + " is not complex");
+    }
+  }
+
+  /** The refusal of a value conversion on a complex or raw-storage dtype, naming it. */
+  static ExecuTorchException notNumeric(DType t, String what) {
+    String how = t.isComplex()
+        ? "complex elements are (real, imaginary) pairs: use toFloatArray()/toDoubleArray() (interleaved)"
+        : "it is raw storage (float8, quantized or bit-packed; no scale is carried): use toByteArray()";
+    return new ExecuTorchException(ErrorCode.UNSUPPORTED_DTYPE, "a " + t + " tensor cannot be " + what + "; " + how);
+  }
+
+  /** The value of a uint64 held in a long's 64 bits, as the nearest double. */
+  static double unsignedToDouble(long v) {
+    return v >= 0 ? (double) v : ((double) (v >>> 1 | (v & 1))) * 2.0;
   }
 
   /** Index of the first NaN or infinite element of a floating-point tensor, or -1. */
@@ -72,6 +108,9 @@ final class Elements {
 
   /** Writes {@code value} (a Number or Boolean) converted to {@code t}. */
   static void set(MemorySegment s, DType t, long i, Object value) {
+    if (!t.isNumeric()) {
+      throw notNumeric(t, "filled from numbers");
+    }
     double d;
     if (value instanceof Boolean b) {
       d = b ? 1 : 0;
@@ -98,6 +137,13 @@ final class Elements {
           throw new IllegalArgumentException(
               "element " + i + " = " + d + " is not an integer, but the tensor is " + t);
         }
+        if (t == DType.UINT64 && d >= 0x1p63) {
+          if (d >= 0x1p64) {
+            throw outOfRange(t, i, Double.toString(d));
+          }
+          s.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i, (long) (d - 0x1p63) ^ Long.MIN_VALUE);
+          return;
+        }
         setLong(s, t, i, (long) d);
       }
     }
@@ -110,8 +156,22 @@ final class Elements {
       case INT16 -> s.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, (short) v);
       case INT32 -> s.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, Math.toIntExact(v));
       case INT64 -> s.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i, v);
+      case UINT16 -> s.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, (short) checkUnsigned(t, i, v, 0xFFFFL));
+      case UINT32 -> s.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, (int) checkUnsigned(t, i, v, 0xFFFF_FFFFL));
+      case UINT64 -> s.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i, checkUnsigned(t, i, v, Long.MAX_VALUE));
       default -> set(s, t, i, (double) v);
     }
+  }
+
+  private static long checkUnsigned(DType t, long i, long v, long max) {
+    if (v < 0 || v > max) {
+      throw outOfRange(t, i, Long.toString(v));
+    }
+    return v;
+  }
+
+  private static IllegalArgumentException outOfRange(DType t, long i, String v) {
+    return new IllegalArgumentException("element " + i + " = " + v + " is out of range for " + t);
   }
 
   /** float32 to bfloat16 with round-to-nearest-even (NaN stays NaN). */

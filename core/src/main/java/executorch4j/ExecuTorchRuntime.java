@@ -130,6 +130,36 @@ public final class ExecuTorchRuntime {
   }
 
   /**
+   * What the program at {@code path} declares (methods, inputs, outputs, backends, segments),
+   * read from the program only: no method is loaded, so this works for any dtype and for a
+   * program whose methods cannot load here (a backend or operator this runtime lacks).
+   */
+  public static ProgramInfo inspect(Path path) {
+    Objects.requireNonNull(path, "path");
+    if (!Files.isRegularFile(path)) {
+      throw new ExecuTorchException(ErrorCode.FILE_NOT_FOUND, "no such file: " + path);
+    }
+    return inspect(ModelSource.file(path));
+  }
+
+  /** As {@link #inspect(Path)}, for a program from any {@link ModelSource}. */
+  public static ProgramInfo inspect(ModelSource source) {
+    Objects.requireNonNull(source, "source");
+    Native.init();
+    ProgramLoader.Loaded loaded = ProgramLoader.load(source, LoadOptions.defaults().withLoadMode(LoadMode.MMAP));
+    try {
+      List<MethodMeta> methods = new ArrayList<>();
+      for (String method : ProgramMetadata.methodNames(loaded.program())) {
+        methods.add(ProgramMetadata.method(loaded.program(), method));
+      }
+      return new ProgramInfo(methods, ProgramMetadata.segments(loaded.program()), loaded.sourceBytes());
+    } finally {
+      Et4j.et_program_destroy(loaded.program());
+      loaded.release();
+    }
+  }
+
+  /**
    * The operators each method of the program at {@code path} calls, and which have no kernel
    * now. Reads the program only (no method is loaded), so it works for a program that cannot
    * load for want of a kernel.

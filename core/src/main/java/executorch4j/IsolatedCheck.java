@@ -134,7 +134,7 @@ public final class IsolatedCheck {
           if (!t.isTensor() || t.numel() > (1 << 24)) {
             return "REJECTED " + ErrorCode.UNSUPPORTED_VALUE;
           }
-          inputs[i] = Tensor.fromArray(new double[(int) t.numel()], t.dtype(), t.shape());
+          inputs[i] = Tensor.zeros(t.dtype(), t.shape());
         }
         model.execute(name, inputs);
       }

@@ -82,23 +82,52 @@ public final class Tensor {
    * A tensor of {@code dtype} and {@code shape} holding {@code values} converted element by
    * element. {@code values} is a primitive array ({@code float[]}, {@code double[]},
    * {@code int[]}, {@code long[]}, {@code short[]}, {@code byte[]}, {@code boolean[]}) or a
-   * {@code List<? extends Number|Boolean>}; float16/bfloat16 round to nearest even.
+   * {@code List<? extends Number|Boolean>}; float16/bfloat16 round to nearest even. Unsigned
+   * dtypes take values in their range (0..65535 for uint16, ...; a uint64 above
+   * {@code Long.MAX_VALUE} as a double). Complex dtypes take interleaved (real, imaginary) pairs,
+   * {@code 2 * numel} values; raw-storage dtypes (see {@link DType}) take a {@code byte[]} of their
+   * exact bytes.
    */
   public static Tensor fromArray(Object values, DType dtype, long... shape) {
     Objects.requireNonNull(values, "values");
     Objects.requireNonNull(dtype, "dtype");
     long[] s = checkShape(shape);
     int n = length(values);
-    if (n != numel(s)) {
-      throw new IllegalArgumentException(
-          n + " values do not fill shape " + shapeText(s) + " (" + numel(s) + " elements)");
+    long bytes = numel(s) * dtype.byteSize();
+    MemorySegment seg = Arena.ofAuto().allocate(Math.max(1, bytes), 16).asSlice(0, bytes);
+    if (dtype.isRawStorage()) {
+      if (!(values instanceof byte[] raw) || raw.length != bytes) {
+        throw new IllegalArgumentException(dtype + " is raw storage: pass a byte[] of its " + bytes
+            + " bytes for shape " + shapeText(s));
+      }
+      MemorySegment.copy(raw, 0, seg, ValueLayout.JAVA_BYTE, 0, raw.length);
+      return new Tensor(seg, dtype, s);
     }
-    MemorySegment seg = Arena.ofAuto().allocate(Math.max(1, (long) n * dtype.byteSize()), 16)
-        .asSlice(0, (long) n * dtype.byteSize());
+    long expected = dtype.isComplex() ? 2 * numel(s) : numel(s);
+    if (n != expected) {
+      throw new IllegalArgumentException(n + " values do not fill shape " + shapeText(s) + " (" + numel(s)
+          + " elements" + (dtype.isComplex() ? ", " + expected + " real/imaginary parts" : "") + ")");
+    }
     for (int i = 0; i < n; i++) {
-      Elements.set(seg, dtype, i, element(values, i));
+      if (dtype.isComplex()) {
+        Object v = element(values, i);
+        if (!(v instanceof Number num)) {
+          throw new IllegalArgumentException("element " + i + " is not a number");
+        }
+        Elements.setComplexPart(seg, dtype, i, num.doubleValue());
+      } else {
+        Elements.set(seg, dtype, i, element(values, i));
+      }
     }
     return new Tensor(seg, dtype, s);
+  }
+
+  /** A tensor of {@code dtype} and {@code shape} whose bytes are all zero (any dtype). */
+  public static Tensor zeros(DType dtype, long... shape) {
+    Objects.requireNonNull(dtype, "dtype");
+    long[] s = checkShape(shape);
+    long bytes = numel(s) * dtype.byteSize();
+    return new Tensor(Arena.ofAuto().allocate(Math.max(1, bytes), 16).asSlice(0, bytes), dtype, s);
   }
 
   /** Element type. */
@@ -145,18 +174,36 @@ public final class Tensor {
     return new Tensor(seg, dtype, shape.clone());
   }
 
-  /** Element {@code i} (flat, row-major) as a double, whatever the dtype. */
+  /**
+   * Element {@code i} (flat, row-major) as a double, for any numeric dtype.
+   *
+   * @throws ExecuTorchException {@link ErrorCode#UNSUPPORTED_DTYPE} for complex and raw-storage dtypes
+   */
   public double getDouble(long i) {
     requireReadable();
+    requireNumeric("read as a double");
     return Elements.getDouble(data, dtype, Objects.checkIndex(i, numel()));
   }
 
-  /** All elements as floats (converted from any numeric dtype; bool gives 0/1). */
+  /**
+   * All elements as floats (converted from any numeric dtype; bool gives 0/1). Complex dtypes give
+   * interleaved (real, imaginary) pairs, {@code 2 * numel()} floats.
+   *
+   * @throws ExecuTorchException {@link ErrorCode#UNSUPPORTED_DTYPE} for raw-storage dtypes
+   */
   public float[] toFloatArray() {
     requireReadable();
-    if (dtype == DType.FLOAT32) {
+    if (dtype == DType.FLOAT32 || dtype == DType.COMPLEX64) {
       return data.toArray(ValueLayout.JAVA_FLOAT_UNALIGNED);
     }
+    if (dtype.isComplex()) {
+      float[] out = new float[Math.toIntExact(2 * numel())];
+      for (int j = 0; j < out.length; j++) {
+        out[j] = (float) Elements.getComplexPart(data, dtype, j);
+      }
+      return out;
+    }
+    requireNumeric("converted to floats");
     float[] out = new float[Math.toIntExact(numel())];
     for (int i = 0; i < out.length; i++) {
       out[i] = (float) Elements.getDouble(data, dtype, i);
@@ -164,9 +211,22 @@ public final class Tensor {
     return out;
   }
 
-  /** All elements as doubles. */
+  /**
+   * All elements as doubles (uint64 as its unsigned value, rounded). Complex dtypes give
+   * interleaved (real, imaginary) pairs, {@code 2 * numel()} doubles.
+   *
+   * @throws ExecuTorchException {@link ErrorCode#UNSUPPORTED_DTYPE} for raw-storage dtypes
+   */
   public double[] toDoubleArray() {
     requireReadable();
+    if (dtype.isComplex()) {
+      double[] out = new double[Math.toIntExact(2 * numel())];
+      for (int j = 0; j < out.length; j++) {
+        out[j] = Elements.getComplexPart(data, dtype, j);
+      }
+      return out;
+    }
+    requireNumeric("converted to doubles");
     double[] out = new double[Math.toIntExact(numel())];
     for (int i = 0; i < out.length; i++) {
       out[i] = Elements.getDouble(data, dtype, i);
@@ -174,10 +234,19 @@ public final class Tensor {
     return out;
   }
 
-  /** All elements as ints (integer and bool dtypes only). */
+  /**
+   * All elements as ints (integer and bool dtypes only): uint8 gives 0..255, uint16 0..65535.
+   *
+   * @throws ExecuTorchException {@link ErrorCode#UNSUPPORTED_DTYPE} for uint32 and uint64 (use
+   *     {@link #toLongArray()}), complex and raw-storage dtypes
+   */
   public int[] toIntArray() {
     requireReadable();
     requireIntegral("toIntArray");
+    if (dtype == DType.UINT32 || dtype == DType.UINT64) {
+      throw new ExecuTorchException(ErrorCode.UNSUPPORTED_DTYPE,
+          "a " + dtype + " tensor cannot be converted to ints (values beyond Integer.MAX_VALUE): use toLongArray()");
+    }
     if (dtype == DType.INT32) {
       return data.toArray(ValueLayout.JAVA_INT_UNALIGNED);
     }
@@ -188,11 +257,16 @@ public final class Tensor {
     return out;
   }
 
-  /** All elements as longs (integer and bool dtypes only). */
+  /**
+   * All elements as longs (integer and bool dtypes only): uint32 gives 0..4294967295; uint64 gives
+   * the same 64 bits (read values from 2^63 up with {@link Long#toUnsignedString(long)}).
+   *
+   * @throws ExecuTorchException {@link ErrorCode#UNSUPPORTED_DTYPE} for complex and raw-storage dtypes
+   */
   public long[] toLongArray() {
     requireReadable();
     requireIntegral("toLongArray");
-    if (dtype == DType.INT64) {
+    if (dtype == DType.INT64 || dtype == DType.UINT64) {
       return data.toArray(ValueLayout.JAVA_LONG_UNALIGNED);
     }
     long[] out = new long[Math.toIntExact(numel())];
@@ -202,9 +276,10 @@ public final class Tensor {
     return out;
   }
 
-  /** All elements as booleans (non-zero is true). */
+  /** All elements as booleans (non-zero is true; numeric dtypes only). */
   public boolean[] toBooleanArray() {
     requireReadable();
+    requireNumeric("converted to booleans");
     boolean[] out = new boolean[Math.toIntExact(numel())];
     for (int i = 0; i < out.length; i++) {
       out[i] = Elements.getDouble(data, dtype, i) != 0;
@@ -212,7 +287,7 @@ public final class Tensor {
     return out;
   }
 
-  /** The raw bytes (native byte order). */
+  /** The raw bytes (native byte order); works for every dtype. */
   public byte[] toByteArray() {
     requireReadable();
     return data.toArray(ValueLayout.JAVA_BYTE);
@@ -247,7 +322,14 @@ public final class Tensor {
     return shape.clone();
   }
 
+  private void requireNumeric(String what) {
+    if (!dtype.isNumeric()) {
+      throw Elements.notNumeric(dtype, what);
+    }
+  }
+
   private void requireIntegral(String what) {
+    requireNumeric("converted by " + what);
     if (dtype.isFloatingPoint()) {
       throw new IllegalArgumentException(what + " on a " + dtype + " tensor; use toFloatArray()");
     }

@@ -59,6 +59,25 @@ record PteFile(String identifier, long programSize, long segmentBaseOffset, List
     return new PteFile(id, programSize, base, List.copyOf(names), List.copyOf(segments));
   }
 
+  /**
+   * Byte position of the {@code scalar_type} of input {@code input} of the first method, from
+   * {@code schema/program.fbs}: {@code ExecutionPlan{name (0), container_meta_type (1), values:[EValue] (2),
+   * inputs:[int] (3)}}, {@code EValue{val_type (0), val (1)}}, {@code Tensor{scalar_type:byte (0), ...}}.
+   * Returns -1 when the field is absent (the default, uint8, is not stored).
+   */
+  static int inputScalarTypePosition(byte[] bytes, int input) {
+    ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    int plan = tables(b, field(b, b.getInt(0), 1)).getFirst();
+    int inputs = field(b, plan, 3);
+    int vec = inputs + b.getInt(inputs);
+    int valueIndex = b.getInt(vec + 4 + 4 * input);
+    int evalue = tables(b, field(b, plan, 2)).get(valueIndex);
+    int val = field(b, evalue, 1);
+    int tensor = val + b.getInt(val);
+    int pos = field(b, tensor, 0);
+    return pos == 0 ? -1 : pos;
+  }
+
   /** Absolute position of field {@code index} of the table at {@code table}, or 0 if absent. */
   private static int field(ByteBuffer b, int table, int index) {
     int vtable = table - b.getInt(table);

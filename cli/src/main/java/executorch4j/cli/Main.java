@@ -11,6 +11,7 @@ import executorch4j.MemoryPolicy;
 import executorch4j.MethodOperators;
 import executorch4j.OptimizationLevel;
 import executorch4j.ProfileReport;
+import executorch4j.ProgramInfo;
 import executorch4j.MethodMeta;
 import executorch4j.Segment;
 import executorch4j.Tensor;
@@ -250,11 +251,16 @@ public final class Main {
     try {
       loaded = ExecuTorchModel.load(o.model());
     } catch (ExecuTorchException e) {
+      // What the program declares is still known: say it all, then the load error.
+      ProgramInfo info = ExecuTorchRuntime.inspect(o.model());
       if (o.json()) {
-        out.println("{\"methods\":" + Json.operators(operators) + "}");
+        out.println(Json.inspect(info.methods(), operators));
       } else {
-        out.printf("%s: cannot load (see the error below)%n", o.model());
-        operators.forEach(m -> printOperators(m, "method " + m.method() + System.lineSeparator()));
+        out.printf("%s (%d bytes): cannot load (see the error below)%n", o.model(), info.sourceBytes());
+        for (MethodMeta meta : info.methods()) {
+          printMethod(meta);
+          operators.stream().filter(m -> m.method().equals(meta.name())).forEach(m -> printOperators(m, ""));
+        }
       }
       throw e;
     }
@@ -265,17 +271,7 @@ public final class Main {
       }
       out.printf("%s (%d bytes)%n", o.model(), model.sourceBytes());
       for (String name : model.methodNames()) {
-        MethodMeta meta = model.methodMeta(name);
-        out.printf("method %s%s%n", name,
-            meta.backends().isEmpty() ? "" : "  [delegated: " + String.join(", ", meta.backends()) + "]");
-        for (TensorMeta t : meta.inputs()) {
-          out.printf("  in   %-10s %s%n", t.name(), t.signature());
-        }
-        for (TensorMeta t : meta.outputs()) {
-          out.printf("  out  %-10s %s%n", t.name(), t.signature());
-        }
-        out.printf("  planned memory: %d bytes in %d buffer(s)%n", meta.plannedBytes(),
-            meta.plannedBufferSizes().size());
+        printMethod(model.methodMeta(name));
         operators.stream().filter(m -> m.method().equals(name)).forEach(m -> printOperators(m, ""));
       }
       for (Segment seg : model.segments()) {
@@ -285,6 +281,19 @@ public final class Main {
       out.printf("STATIC pool needed: %d bytes (--pool / MemoryPolicy.STATIC)%n",
           ExecuTorchModel.requiredPoolBytes(o.model()));
     }
+  }
+
+  private void printMethod(MethodMeta meta) {
+    out.printf("method %s%s%n", meta.name(),
+        meta.backends().isEmpty() ? "" : "  [delegated: " + String.join(", ", meta.backends()) + "]");
+    for (TensorMeta t : meta.inputs()) {
+      out.printf("  in   %-10s %s%n", t.name(), t.signature());
+    }
+    for (TensorMeta t : meta.outputs()) {
+      out.printf("  out  %-10s %s%n", t.name(), t.signature());
+    }
+    out.printf("  planned memory: %d bytes in %d buffer(s)%n", meta.plannedBytes(),
+        meta.plannedBufferSizes().size());
   }
 
   private void printOperators(MethodOperators m, String header) {
@@ -436,7 +445,14 @@ public final class Main {
   /** Seeded values: floats in [-1, 1), integers in [0, 10), bools 0/1. */
   static Tensor randomTensor(TensorMeta t, int index) {
     var rng = new SplittableRandom(1234 + index);
-    double[] values = new double[Math.toIntExact(t.numel())];
+    if (t.dtype().isRawStorage()) {
+      byte[] raw = new byte[Math.toIntExact(t.nbytes())];
+      for (int i = 0; i < raw.length; i++) {
+        raw[i] = (byte) rng.nextInt(256);
+      }
+      return Tensor.fromArray(raw, t.dtype(), t.shape());
+    }
+    double[] values = new double[Math.toIntExact(t.dtype().isComplex() ? 2 * t.numel() : t.numel())];
     for (int i = 0; i < values.length; i++) {
       values[i] = t.dtype() == DType.BOOL ? rng.nextInt(2)
           : t.dtype().isFloatingPoint() ? rng.nextDouble(-1, 1) : rng.nextInt(10);
@@ -477,6 +493,32 @@ public final class Main {
     private Json() {}
 
     static String values(Tensor t) {
+      if (t.dtype().isRawStorage()) {
+        // Raw storage (float8, quantized, bit-packed): its bytes, unsigned.
+        StringBuilder sb = new StringBuilder("[");
+        byte[] raw = t.toByteArray();
+        for (int i = 0; i < raw.length; i++) {
+          sb.append(i > 0 ? "," : "").append(raw[i] & 0xFF);
+        }
+        return sb.append(']').toString();
+      }
+      if (t.dtype().isComplex()) {
+        // Interleaved (real, imaginary) pairs.
+        StringBuilder sb = new StringBuilder("[");
+        double[] parts = t.toDoubleArray();
+        for (int i = 0; i < parts.length; i++) {
+          sb.append(i > 0 ? "," : "").append(Double.isFinite(parts[i]) ? Double.toString(parts[i]) : "null");
+        }
+        return sb.append(']').toString();
+      }
+      if (t.dtype() == DType.UINT64) {
+        StringBuilder sb = new StringBuilder("[");
+        long[] v = t.toLongArray();
+        for (int i = 0; i < v.length; i++) {
+          sb.append(i > 0 ? "," : "").append(Long.toUnsignedString(v[i]));
+        }
+        return sb.append(']').toString();
+      }
       StringBuilder sb = new StringBuilder("[");
       long n = t.numel();
       for (long i = 0; i < n; i++) {
@@ -505,20 +547,19 @@ public final class Main {
     }
 
     static String inspect(ExecuTorchModel model, List<MethodOperators> operators) {
-      return model.methodNames().stream().map(name -> {
-        MethodMeta m = model.methodMeta(name);
+      return inspect(model.methodNames().stream().map(model::methodMeta).toList(), operators);
+    }
+
+    /** Every method's declared signature, backends and operators. */
+    static String inspect(List<MethodMeta> methods, List<MethodOperators> operators) {
+      return methods.stream().map(m -> {
+        String name = m.name();
         MethodOperators ops = operators.stream().filter(x -> x.method().equals(name)).findFirst()
             .orElse(new MethodOperators(name, List.of(), List.of()));
         return "{\"name\":" + str(name) + ",\"inputs\":" + metas(m.inputs()) + ",\"outputs\":" + metas(m.outputs())
             + ",\"planned_bytes\":" + m.plannedBytes() + ",\"backends\":" + strs(m.backends())
             + ",\"operators\":" + strs(ops.operators()) + ",\"missing_operators\":" + strs(ops.missing()) + "}";
       }).collect(Collectors.joining(",", "{\"methods\":[", "]}"));
-    }
-
-    /** Methods of a program that cannot load: names and operators only. */
-    static String operators(List<MethodOperators> operators) {
-      return operators.stream().map(m -> "{\"name\":" + str(m.method()) + ",\"operators\":" + strs(m.operators())
-          + ",\"missing_operators\":" + strs(m.missing()) + "}").collect(Collectors.joining(",", "[", "]"));
     }
 
     static String strs(List<String> xs) {

@@ -178,11 +178,14 @@ final class Variants {
 
   static GType packedTypeOf(DType d) {
     return switch (d) {
-      case FLOAT32, FLOAT16, BFLOAT16 -> GType.PACKED_FLOAT32_ARRAY;
-      case FLOAT64 -> GType.PACKED_FLOAT64_ARRAY;
-      case INT64 -> GType.PACKED_INT64_ARRAY;
-      case INT32, INT16 -> GType.PACKED_INT32_ARRAY;
-      case INT8, UINT8, BOOL -> GType.PACKED_BYTE_ARRAY;
+      // Complex: interleaved (real, imaginary) pairs; uint16 in ints (0..65535), uint32 in int64s,
+      // uint64 as its 64 bits in int64s; raw storage (float8, quantized, bit-packed) as its bytes.
+      case FLOAT32, FLOAT16, BFLOAT16, COMPLEX32, COMPLEX64 -> GType.PACKED_FLOAT32_ARRAY;
+      case FLOAT64, COMPLEX128 -> GType.PACKED_FLOAT64_ARRAY;
+      case INT64, UINT32, UINT64 -> GType.PACKED_INT64_ARRAY;
+      case INT32, INT16, UINT16 -> GType.PACKED_INT32_ARRAY;
+      case INT8, UINT8, BOOL, QINT8, QUINT8, QINT32, QUINT4X2, QUINT2X4, BITS1X8, BITS2X4, BITS4X2, BITS8, BITS16,
+          FLOAT8_E5M2, FLOAT8_E4M3FN, FLOAT8_E5M2FNUZ, FLOAT8_E4M3FNUZ -> GType.PACKED_BYTE_ARRAY;
     };
   }
 
@@ -300,14 +303,16 @@ final class Variants {
   /** A tensor's data in the element type of its packed array (converted only when needed). */
   private static MemorySegment packedBytes(Tensor tensor, GType t) {
     DType d = tensor.dtype();
-    if ((t == GType.PACKED_FLOAT32_ARRAY && d == DType.FLOAT32) || (t == GType.PACKED_FLOAT64_ARRAY && d == DType.FLOAT64)
-        || (t == GType.PACKED_INT64_ARRAY && d == DType.INT64) || (t == GType.PACKED_INT32_ARRAY && d == DType.INT32)
-        || (t == GType.PACKED_BYTE_ARRAY && d.byteSize() == 1)) {
-      return tensor.segment();
+    if ((t == GType.PACKED_FLOAT32_ARRAY && (d == DType.FLOAT32 || d == DType.COMPLEX64))
+        || (t == GType.PACKED_FLOAT64_ARRAY && (d == DType.FLOAT64 || d == DType.COMPLEX128))
+        || (t == GType.PACKED_INT64_ARRAY && (d == DType.INT64 || d == DType.UINT64))
+        || (t == GType.PACKED_INT32_ARRAY && d == DType.INT32) || t == GType.PACKED_BYTE_ARRAY) {
+      return tensor.segment(); // bytes as they are (raw storage of any element size included)
     }
     return switch (t) {
       case PACKED_FLOAT32_ARRAY -> MemorySegment.ofArray(tensor.toFloatArray());
       case PACKED_INT32_ARRAY -> MemorySegment.ofArray(tensor.toIntArray());
+      case PACKED_INT64_ARRAY -> MemorySegment.ofArray(tensor.toLongArray());
       default -> throw new IllegalArgumentException("no packed array for " + d);
     };
   }
