@@ -8,12 +8,21 @@ import java.lang.foreign.MemorySegment;
 
 /** The one place facade status codes become exceptions. */
 public final class Native {
+  /** Why the natives could not be loaded, or null: kept so every call gets the typed exception. */
+  private static final ExecuTorchException LOAD_FAILURE;
+
   static {
-    NativeLoader.load();
-    int status = Et4j.et_runtime_init();
-    if (status != 0) {
-      throw error(status, "runtime init");
+    ExecuTorchException failure = null;
+    try {
+      NativeLoader.load();
+      int status = Et4j.et_runtime_init();
+      if (status != 0) {
+        failure = error(status, "runtime init");
+      }
+    } catch (ExecuTorchException e) {
+      failure = e;
     }
+    LOAD_FAILURE = failure;
   }
 
   /**
@@ -30,8 +39,17 @@ public final class Native {
     KERNEL_FAILURE.set(t);
   }
 
-  /** Loads the natives and initializes the runtime (idempotent). */
-  public static void init() {}
+  /**
+   * Loads the natives and initializes the runtime (idempotent). Every public entry point calls it
+   * first: on a platform without natives each call throws the same typed exception, never an
+   * ExceptionInInitializerError or a NoClassDefFoundError.
+   */
+  public static void init() {
+    if (LOAD_FAILURE != null) {
+      String text = LOAD_FAILURE.getMessage();
+      throw new ExecuTorchException(LOAD_FAILURE.errorCode(), text.substring(text.indexOf("] ") + 2), LOAD_FAILURE);
+    }
+  }
 
   /** Throws the ExecuTorchException for a failed status; returns for 0. */
   public static void check(int status) {
