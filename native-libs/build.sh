@@ -41,7 +41,8 @@ build_platform() {
     { tail -40 "$build.log" >&2; die "native build for $platform failed (${build#$ROOT/}.log)"; }
   # The index lists each staged file with its SHA-256; NativeLoader extracts them from the jar
   # into a checksum-verified cache folder. The facade comes first.
-  ( cd "$out" && sha256sum libet4j.* $(ls lib* | grep -v '^libet4j\.') | awk '{print $2, $1}' > index.txt )
+  # et4j-worker (Linux only) is the isolated-execution worker, listed after the facade.
+  ( cd "$out" && sha256sum libet4j.* $(ls et4j-worker 2>/dev/null) $(ls lib* | grep -v '^libet4j\.') | awk '{print $2, $1}' > index.txt )
   log "natives for $platform staged in ${out#$ROOT/} ($(du -sh "$out" | cut -f1))"
 }
 

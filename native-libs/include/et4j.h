@@ -41,6 +41,8 @@ enum {
   ET_ERR_UNSUPPORTED_VALUE = 0x106,  /* an input/output that is not a tensor */
   ET_ERR_KERNEL_FAILED = 0x10C,      /* a caller-registered kernel failed (see et_kernel_fn) */
   ET_ERR_LIBRARY_LOAD_FAILED = 0x10D,/* an operator library could not be loaded (dlopen) */
+  ET_ERR_WORKER_CRASHED = 0x10E,     /* the isolated worker process died (signal or exit) */
+  ET_ERR_TIMEOUT = 0x10F,            /* the isolated worker did not answer in time (it was killed) */
   ET_ERR_INTERNAL = 0x1FF            /* a C++ exception or an impossible state */
 };
 
@@ -423,6 +425,68 @@ ET4J_API et_status et_program_operator_count(const et_program *program, const ch
 ET4J_API et_status et_program_operator(const et_program *program, const char *method,
                                        int64_t index, char *buf, uint64_t buf_size,
                                        int64_t *out_length, int32_t *out_registered);
+
+/* ---- isolated execution (Linux) ----
+ * A program loaded into a worker process (the et4j-worker executable shipped beside this
+ * library), so that a crash or hang in ExecuTorch's kernels or a delegate kills the worker, not
+ * the caller. Inputs and outputs travel through memory shared with the worker (a memfd with one
+ * slot per input and output of every method); calls and replies over a socketpair. When the
+ * worker dies a call fails with ET_ERR_WORKER_CRASHED (the text names the signal), when it does
+ * not answer within the deadline it is killed and the call fails with ET_ERR_TIMEOUT; either way
+ * the worker handle is dead from then on (every call fails the same way) and is destroyed as usual.
+ * A worker serves one caller at a time (calls are serialized by a lock). */
+
+typedef struct et_worker et_worker; /* one worker process and the memory shared with it */
+
+typedef struct {
+  int64_t call_timeout_ms;    /* a load or forward that takes longer kills the worker; 0 = no deadline */
+  int64_t memory_limit_bytes; /* RLIMIT_AS of the worker, set before the program is read; 0 = none */
+  int64_t cpu_limit_seconds;  /* RLIMIT_CPU of the worker (SIGXCPU, then SIGKILL); 0 = none */
+  int32_t sandbox;            /* 1: after loading, no_new_privs + a seccomp-bpf allow-list (Linux) */
+  int32_t debug_hooks;        /* tests only: enables et_worker_debug_probe in the worker */
+} et_worker_config;
+
+/* Starts the worker executable at `worker_path` (socketpair on its fd 3, no other fd, an empty
+ * environment). Caller owns *out_worker (et_worker_destroy). */
+ET4J_API et_status et_worker_start(const char *worker_path, const et_worker_config *config,
+                                   et_worker **out_worker);
+
+/* Loads a program into the worker and every one of its methods (in program order), with
+ * `config`'s threads and XNNPACK options (memory policy AUTO; no profiling). `program` is copied
+ * into memory shared with the worker during the call. *out_num_methods (nullable) gets the count. */
+ET4J_API et_status et_worker_load(et_worker *worker, const void *program, uint64_t size,
+                                  int32_t verification, const et_method_config *config,
+                                  int64_t *out_num_methods);
+
+/* The dynamic-dimension mask of input `index` of method `method` (as et_method_input_dynamic_dims,
+ * probed by the worker at load). out_mask holds ET_MAX_RANK bytes. */
+ET4J_API et_status et_worker_input_dynamic_dims(const et_worker *worker, int64_t method, int64_t index,
+                                                uint8_t *out_mask);
+
+/* The shared slot of input `index` of `method`: *out_data (valid until et_worker_destroy) holds
+ * *out_capacity bytes. An input whose data pointer is its slot is not copied by et_worker_forward. */
+ET4J_API et_status et_worker_input_slot(et_worker *worker, int64_t method, int64_t index, void **out_data,
+                                        uint64_t *out_capacity);
+
+/* As et_method_forward, run by the worker: copies each input into its shared slot (unless it is
+ * there already), runs method number `method`, and describes the outputs as views of the shared
+ * memory, valid until the next call on this worker or its destruction. */
+ET4J_API et_status et_worker_forward(et_worker *worker, int64_t method, const et_tensor_input *inputs,
+                                     int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs,
+                                     int64_t *out_elapsed_ns, const void *keep0, const void *keep1,
+                                     const void *keep2, const void *keep3);
+
+/* The worker's process id (for diagnostics), 0 once it is gone. */
+ET4J_API int32_t et_worker_pid(const et_worker *worker);
+
+/* Tests only (config.debug_hooks = 1): the worker tries one forbidden or fatal thing (see
+ * et4j_ipc.h: 1 open, 2 socket, 3 execve, 4 ptrace, 5 SIGSEGV, 6 hang, 7 abort) and *out_errno
+ * gets the errno it saw (0 = it succeeded). */
+ET4J_API et_status et_worker_debug_probe(et_worker *worker, int32_t probe, int32_t *out_errno);
+
+/* Asks the worker to exit (kills it if it does not within a second), unmaps the shared memory
+ * and frees the handle. NULL ok. */
+ET4J_API void et_worker_destroy(et_worker *worker);
 
 #ifdef __cplusplus
 }

@@ -57,6 +57,19 @@ public enum ErrorCode {
   KERNEL_FAILED(0x10C),
   /** A native operator library could not be loaded (the message has the loader's reason). */
   LIBRARY_LOAD_FAILED(0x10D),
+  /**
+   * The worker process of an isolated model ({@link Isolation#PROCESS}) died: a crash inside
+   * ExecuTorch's kernels or a delegate, or a resource limit. The message names the signal
+   * (e.g. {@code signal 11 (SIGSEGV)}). This JVM and other models are unaffected; the model
+   * stays unusable (every call fails the same way) until it is loaded again.
+   */
+  WORKER_CRASHED(0x10E),
+  /**
+   * The worker process of an isolated model did not answer within the call deadline
+   * ({@link LoadOptions#withCallTimeout}) and was killed. As with {@link #WORKER_CRASHED}, load the
+   * model again to use it.
+   */
+  TIMEOUT(0x10F),
   /** An unexpected failure inside the native facade. */
   FACADE_INTERNAL(0x1FF);
 

@@ -57,6 +57,7 @@ public final class ExecuTorchModel implements AutoCloseable {
   private final Map<String, LoadedMethod> methods = new LinkedHashMap<>();
   private final MemorySegment pool; // et_pool* for STATIC, else NULL
   private final AllocatorBridge allocator; // for CUSTOM, else null
+  private final WorkerProcess worker; // Isolation.PROCESS, else null
   private final TimingStats timing = new TimingStats();
   private final AsyncQueue async = new AsyncQueue();
   private boolean profiling;
@@ -70,7 +71,18 @@ public final class ExecuTorchModel implements AutoCloseable {
     MemorySegment poolHandle = MemorySegment.NULL;
     AllocatorBridge bridge = null;
     ProgramLoader.Loaded loaded = null;
+    WorkerProcess proc = null;
     try {
+      if (options.isolation() == Isolation.PROCESS) {
+        requireIsolatable(options);
+        // The program is read here too, for its metadata only (verified; no method is loaded, no
+        // kernel runs in this process); the worker loads and runs it.
+        MemorySegment bytes = WorkerProcess.programBytes(source, arena);
+        source = ModelSource.memory(bytes);
+        loaded = ProgramLoader.load(source, options);
+        proc = WorkerProcess.start(options, false);
+        proc.load(bytes, options);
+      }
       if (options.memoryPolicy() == MemoryPolicy.STATIC) {
         // The one pool: allocated once, page-aligned so its layout is reproducible.
         MemorySegment memory = arena.allocate(options.poolBytes(), 4096);
@@ -79,22 +91,43 @@ public final class ExecuTorchModel implements AutoCloseable {
         poolHandle = out.get(ValueLayout.ADDRESS, 0);
       }
       bridge = options.allocator().map(AllocatorBridge::new).orElse(null);
-      loaded = ProgramLoader.load(source, options);
+      if (loaded == null) {
+        loaded = ProgramLoader.load(source, options);
+      }
       this.pool = poolHandle;
       this.allocator = bridge;
+      this.worker = proc;
       this.program = loaded;
       this.methodNames = ProgramMetadata.methodNames(loaded.program());
       this.segments = ProgramMetadata.segments(loaded.program());
       loadMethods();
     } catch (RuntimeException | Error e) {
       destroyMethods();
-      free(loaded, poolHandle, bridge, arena);
+      free(loaded, poolHandle, bridge, arena, proc);
       throw e;
+    }
+  }
+
+  private static void requireIsolatable(LoadOptions options) {
+    if (options.memoryPolicy() != MemoryPolicy.AUTO) {
+      throw new ExecuTorchException(ErrorCode.NOT_SUPPORTED,
+          "an isolated model uses AUTO memory (" + options.memoryPolicy() + " memory cannot be shared with its worker)");
+    }
+    if (options.profiling()) {
+      throw new ExecuTorchException(ErrorCode.NOT_SUPPORTED, "profiling is not available for an isolated model");
     }
   }
 
   /** Loads every method now, so a missing kernel or backend fails at load, naming it. */
   private void loadMethods() {
+    if (worker != null) {
+      for (int i = 0; i < methodNames.size(); i++) {
+        String name = methodNames.get(i);
+        MethodMeta meta = worker.withDynamicDims(ProgramMetadata.method(program.program(), name), i);
+        methods.put(name, LoadedMethod.isolated(meta, worker, i, arena, options.finiteCheck()));
+      }
+      return;
+    }
     for (String name : methodNames) {
       methods.put(name, MethodLoader.load(program.program(), name, options, pool, allocator, profiling, arena));
     }
@@ -360,11 +393,15 @@ public final class ExecuTorchModel implements AutoCloseable {
     }
     closed = true;
     destroyMethods();
-    free(program, pool, allocator, arena);
+    free(program, pool, allocator, arena, worker);
   }
 
-  /** After the methods: the program, the pool and the allocator they used; the arena (pool memory, scratch) last. */
-  private static void free(ProgramLoader.Loaded program, MemorySegment pool, AllocatorBridge allocator, Arena arena) {
+  /**
+   * After the methods: the program, the pool and the allocator they used; the arena (pool memory,
+   * scratch) last but for the worker, whose shared memory output views read until the arena closes.
+   */
+  private static void free(ProgramLoader.Loaded program, MemorySegment pool, AllocatorBridge allocator, Arena arena,
+      WorkerProcess worker) {
     if (program != null) {
       Et4j.et_program_destroy(program.program());
       program.release();
@@ -374,6 +411,20 @@ public final class ExecuTorchModel implements AutoCloseable {
       allocator.unregister();
     }
     arena.close();
+    if (worker != null) {
+      worker.close();
+    }
+  }
+
+  /** The isolated model's worker, or null (tests). */
+  WorkerProcess worker() {
+    return worker;
+  }
+
+  private void requireInProcess(String what) {
+    if (worker != null) {
+      throw new ExecuTorchException(ErrorCode.NOT_SUPPORTED, what + " is not available for an isolated model");
+    }
   }
 
   @Override

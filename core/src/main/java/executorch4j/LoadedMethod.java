@@ -31,8 +31,22 @@ final class LoadedMethod {
   private final MemorySegment elapsed;
   private final OutputMap[] outputMaps = new OutputMap[2];
   private int turn;
+  private final WorkerProcess worker; // isolated: the worker that runs it (handle is then NULL)
+  private final int workerIndex;
 
   LoadedMethod(MethodMeta meta, MemorySegment handle, Arena arena, boolean checkFinite) {
+    this(meta, handle, arena, checkFinite, null, -1);
+  }
+
+  /** Method number {@code index} of an isolated model, run by {@code worker}. */
+  static LoadedMethod isolated(MethodMeta meta, WorkerProcess worker, int index, Arena arena, boolean checkFinite) {
+    return new LoadedMethod(meta, MemorySegment.NULL, arena, checkFinite, worker, index);
+  }
+
+  private LoadedMethod(MethodMeta meta, MemorySegment handle, Arena arena, boolean checkFinite, WorkerProcess worker,
+      int workerIndex) {
+    this.worker = worker;
+    this.workerIndex = workerIndex;
     this.meta = meta;
     this.handle = handle;
     this.arena = arena;
@@ -106,7 +120,12 @@ final class LoadedMethod {
     }
     int status;
     try {
-      if (n <= 4) {
+      if (worker != null) {
+        // The worker copies each input into its shared slot during the call; the first four
+        // segments are kept alive as arguments, as in-process.
+        status = Et4j.et_worker_forward(worker.handle, workerIndex, inputDescs, n, outputViews, outputView.length,
+            elapsed, keep(inputs, 0), keep(inputs, 1), keep(inputs, 2), keep(inputs, 3));
+      } else if (n <= 4) {
         // Input data pointers sit inside structs, which FFM does not keep alive; passing the
         // segments as (unused) arguments too makes FFM hold their arenas open for the call,
         // and refuse a freed or foreign-thread segment before any native code runs.
@@ -253,8 +272,14 @@ final class LoadedMethod {
         t.name() + ": expected " + t.signature() + ", got " + x.dtype() + Tensor.shapeText(x.shape()) + why);
   }
 
-  /** Frees the native method (its memory goes with the model's arena). */
+  /** Frees the native method (its memory goes with the model's arena); an isolated one goes with its worker. */
   void destroy() {
-    Et4j.et_method_destroy(handle);
+    if (worker == null) {
+      Et4j.et_method_destroy(handle);
+    }
+  }
+
+  boolean isIsolated() {
+    return worker != null;
   }
 }

@@ -120,6 +120,24 @@ public class Et4j extends Et4j$shared {
     public static int ET_ERR_LIBRARY_LOAD_FAILED() {
         return ET_ERR_LIBRARY_LOAD_FAILED;
     }
+    private static final int ET_ERR_WORKER_CRASHED = (int)270L;
+    /**
+     * {@snippet lang=c :
+     * enum enum (unnamed at native-libs/include/et4j.h:34:1).ET_ERR_WORKER_CRASHED = 270
+     * }
+     */
+    public static int ET_ERR_WORKER_CRASHED() {
+        return ET_ERR_WORKER_CRASHED;
+    }
+    private static final int ET_ERR_TIMEOUT = (int)271L;
+    /**
+     * {@snippet lang=c :
+     * enum enum (unnamed at native-libs/include/et4j.h:34:1).ET_ERR_TIMEOUT = 271
+     * }
+     */
+    public static int ET_ERR_TIMEOUT() {
+        return ET_ERR_TIMEOUT;
+    }
     private static final int ET_ERR_INTERNAL = (int)511L;
     /**
      * {@snippet lang=c :
@@ -3034,6 +3052,511 @@ public class Et4j extends Et4j$shared {
                 traceDowncall("et_program_operator", program, method, index, buf, buf_size, out_length, out_registered);
             }
             return (int)mh$.invokeExact(program, method, index, buf, buf_size, out_length, out_registered);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_worker_start {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_worker_start").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_worker_start(const char *worker_path, const et_worker_config *config, et_worker **out_worker)
+     * }
+     */
+    public static FunctionDescriptor et_worker_start$descriptor() {
+        return et_worker_start.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_worker_start(const char *worker_path, const et_worker_config *config, et_worker **out_worker)
+     * }
+     */
+    public static MethodHandle et_worker_start$handle() {
+        return et_worker_start.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_worker_start(const char *worker_path, const et_worker_config *config, et_worker **out_worker)
+     * }
+     */
+    public static MemorySegment et_worker_start$address() {
+        return et_worker_start.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_worker_start(const char *worker_path, const et_worker_config *config, et_worker **out_worker)
+     * }
+     */
+    public static int et_worker_start(MemorySegment worker_path, MemorySegment config, MemorySegment out_worker) {
+        var mh$ = et_worker_start.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_worker_start", worker_path, config, out_worker);
+            }
+            return (int)mh$.invokeExact(worker_path, config, out_worker);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_worker_load {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER,
+            Et4j.C_LONG,
+            Et4j.C_INT,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_worker_load").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_worker_load(et_worker *worker, const void *program, uint64_t size, int32_t verification, const et_method_config *config, int64_t *out_num_methods)
+     * }
+     */
+    public static FunctionDescriptor et_worker_load$descriptor() {
+        return et_worker_load.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_worker_load(et_worker *worker, const void *program, uint64_t size, int32_t verification, const et_method_config *config, int64_t *out_num_methods)
+     * }
+     */
+    public static MethodHandle et_worker_load$handle() {
+        return et_worker_load.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_worker_load(et_worker *worker, const void *program, uint64_t size, int32_t verification, const et_method_config *config, int64_t *out_num_methods)
+     * }
+     */
+    public static MemorySegment et_worker_load$address() {
+        return et_worker_load.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_worker_load(et_worker *worker, const void *program, uint64_t size, int32_t verification, const et_method_config *config, int64_t *out_num_methods)
+     * }
+     */
+    public static int et_worker_load(MemorySegment worker, MemorySegment program, long size, int verification, MemorySegment config, MemorySegment out_num_methods) {
+        var mh$ = et_worker_load.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_worker_load", worker, program, size, verification, config, out_num_methods);
+            }
+            return (int)mh$.invokeExact(worker, program, size, verification, config, out_num_methods);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_worker_input_dynamic_dims {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER,
+            Et4j.C_LONG,
+            Et4j.C_LONG,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_worker_input_dynamic_dims").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_worker_input_dynamic_dims(const et_worker *worker, int64_t method, int64_t index, uint8_t *out_mask)
+     * }
+     */
+    public static FunctionDescriptor et_worker_input_dynamic_dims$descriptor() {
+        return et_worker_input_dynamic_dims.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_worker_input_dynamic_dims(const et_worker *worker, int64_t method, int64_t index, uint8_t *out_mask)
+     * }
+     */
+    public static MethodHandle et_worker_input_dynamic_dims$handle() {
+        return et_worker_input_dynamic_dims.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_worker_input_dynamic_dims(const et_worker *worker, int64_t method, int64_t index, uint8_t *out_mask)
+     * }
+     */
+    public static MemorySegment et_worker_input_dynamic_dims$address() {
+        return et_worker_input_dynamic_dims.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_worker_input_dynamic_dims(const et_worker *worker, int64_t method, int64_t index, uint8_t *out_mask)
+     * }
+     */
+    public static int et_worker_input_dynamic_dims(MemorySegment worker, long method, long index, MemorySegment out_mask) {
+        var mh$ = et_worker_input_dynamic_dims.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_worker_input_dynamic_dims", worker, method, index, out_mask);
+            }
+            return (int)mh$.invokeExact(worker, method, index, out_mask);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_worker_input_slot {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER,
+            Et4j.C_LONG,
+            Et4j.C_LONG,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_worker_input_slot").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_worker_input_slot(et_worker *worker, int64_t method, int64_t index, void **out_data, uint64_t *out_capacity)
+     * }
+     */
+    public static FunctionDescriptor et_worker_input_slot$descriptor() {
+        return et_worker_input_slot.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_worker_input_slot(et_worker *worker, int64_t method, int64_t index, void **out_data, uint64_t *out_capacity)
+     * }
+     */
+    public static MethodHandle et_worker_input_slot$handle() {
+        return et_worker_input_slot.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_worker_input_slot(et_worker *worker, int64_t method, int64_t index, void **out_data, uint64_t *out_capacity)
+     * }
+     */
+    public static MemorySegment et_worker_input_slot$address() {
+        return et_worker_input_slot.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_worker_input_slot(et_worker *worker, int64_t method, int64_t index, void **out_data, uint64_t *out_capacity)
+     * }
+     */
+    public static int et_worker_input_slot(MemorySegment worker, long method, long index, MemorySegment out_data, MemorySegment out_capacity) {
+        var mh$ = et_worker_input_slot.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_worker_input_slot", worker, method, index, out_data, out_capacity);
+            }
+            return (int)mh$.invokeExact(worker, method, index, out_data, out_capacity);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_worker_forward {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER,
+            Et4j.C_LONG,
+            Et4j.C_POINTER,
+            Et4j.C_LONG,
+            Et4j.C_POINTER,
+            Et4j.C_LONG,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_worker_forward").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_worker_forward(et_worker *worker, int64_t method, const et_tensor_input *inputs, int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns, const void *keep0, const void *keep1, const void *keep2, const void *keep3)
+     * }
+     */
+    public static FunctionDescriptor et_worker_forward$descriptor() {
+        return et_worker_forward.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_worker_forward(et_worker *worker, int64_t method, const et_tensor_input *inputs, int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns, const void *keep0, const void *keep1, const void *keep2, const void *keep3)
+     * }
+     */
+    public static MethodHandle et_worker_forward$handle() {
+        return et_worker_forward.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_worker_forward(et_worker *worker, int64_t method, const et_tensor_input *inputs, int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns, const void *keep0, const void *keep1, const void *keep2, const void *keep3)
+     * }
+     */
+    public static MemorySegment et_worker_forward$address() {
+        return et_worker_forward.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_worker_forward(et_worker *worker, int64_t method, const et_tensor_input *inputs, int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns, const void *keep0, const void *keep1, const void *keep2, const void *keep3)
+     * }
+     */
+    public static int et_worker_forward(MemorySegment worker, long method, MemorySegment inputs, long num_inputs, MemorySegment outputs, long num_outputs, MemorySegment out_elapsed_ns, MemorySegment keep0, MemorySegment keep1, MemorySegment keep2, MemorySegment keep3) {
+        var mh$ = et_worker_forward.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_worker_forward", worker, method, inputs, num_inputs, outputs, num_outputs, out_elapsed_ns, keep0, keep1, keep2, keep3);
+            }
+            return (int)mh$.invokeExact(worker, method, inputs, num_inputs, outputs, num_outputs, out_elapsed_ns, keep0, keep1, keep2, keep3);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_worker_pid {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_worker_pid").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t et_worker_pid(const et_worker *worker)
+     * }
+     */
+    public static FunctionDescriptor et_worker_pid$descriptor() {
+        return et_worker_pid.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t et_worker_pid(const et_worker *worker)
+     * }
+     */
+    public static MethodHandle et_worker_pid$handle() {
+        return et_worker_pid.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t et_worker_pid(const et_worker *worker)
+     * }
+     */
+    public static MemorySegment et_worker_pid$address() {
+        return et_worker_pid.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t et_worker_pid(const et_worker *worker)
+     * }
+     */
+    public static int et_worker_pid(MemorySegment worker) {
+        var mh$ = et_worker_pid.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_worker_pid", worker);
+            }
+            return (int)mh$.invokeExact(worker);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_worker_debug_probe {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER,
+            Et4j.C_INT,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_worker_debug_probe").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_worker_debug_probe(et_worker *worker, int32_t probe, int32_t *out_errno)
+     * }
+     */
+    public static FunctionDescriptor et_worker_debug_probe$descriptor() {
+        return et_worker_debug_probe.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_worker_debug_probe(et_worker *worker, int32_t probe, int32_t *out_errno)
+     * }
+     */
+    public static MethodHandle et_worker_debug_probe$handle() {
+        return et_worker_debug_probe.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_worker_debug_probe(et_worker *worker, int32_t probe, int32_t *out_errno)
+     * }
+     */
+    public static MemorySegment et_worker_debug_probe$address() {
+        return et_worker_debug_probe.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_worker_debug_probe(et_worker *worker, int32_t probe, int32_t *out_errno)
+     * }
+     */
+    public static int et_worker_debug_probe(MemorySegment worker, int probe, MemorySegment out_errno) {
+        var mh$ = et_worker_debug_probe.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_worker_debug_probe", worker, probe, out_errno);
+            }
+            return (int)mh$.invokeExact(worker, probe, out_errno);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_worker_destroy {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_worker_destroy").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void et_worker_destroy(et_worker *worker)
+     * }
+     */
+    public static FunctionDescriptor et_worker_destroy$descriptor() {
+        return et_worker_destroy.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void et_worker_destroy(et_worker *worker)
+     * }
+     */
+    public static MethodHandle et_worker_destroy$handle() {
+        return et_worker_destroy.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void et_worker_destroy(et_worker *worker)
+     * }
+     */
+    public static MemorySegment et_worker_destroy$address() {
+        return et_worker_destroy.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void et_worker_destroy(et_worker *worker)
+     * }
+     */
+    public static void et_worker_destroy(MemorySegment worker) {
+        var mh$ = et_worker_destroy.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_worker_destroy", worker);
+            }
+            mh$.invokeExact(worker);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

@@ -1,0 +1,88 @@
+/*
+ * et4j_ipc.h - the wire format between the facade (et_worker_* in et4j.cpp) and the
+ * isolated worker process (et4j_worker.cpp). Internal: not part of et4j.h.
+ *
+ * One SOCK_SEQPACKET socketpair carries requests and replies, one message each, in turn (the
+ * client never sends a second request before the reply). Tensor data never travels on it: the
+ * worker creates one memfd after loading, with a fixed slot per input and output of every
+ * method (its declared, upper-bound size), and passes the fd with SCM_RIGHTS; both sides map it.
+ * Messages are little structs of fixed-size fields written with IpcWriter / read with IpcReader.
+ */
+#ifndef ET4J_IPC_H
+#define ET4J_IPC_H
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace et4j_ipc {
+
+constexpr int kWorkerFd = 3;             // the worker's end of the socketpair
+constexpr size_t kMaxMessage = 1 << 18;  // bytes per message (SEQPACKET keeps boundaries)
+constexpr int64_t kMaxIo = 1024;         // inputs or outputs per method
+constexpr const char *kDebugEnv = "ET4J_WORKER_DEBUG_HOOKS";
+
+enum Type : int32_t {
+  kLoad = 1,     // -> LoadReply (+ the IO memfd)
+  kForward = 2,  // -> ForwardReply
+  kProbe = 3,    // debug hooks only -> ProbeReply
+  kQuit = 4      // no reply; the worker exits 0
+};
+
+// Debug probes (worker started with kDebugEnv=1 only): each tries one thing and reports errno.
+enum Probe : int32_t {
+  kProbeOpen = 1,     // openat("/etc/hostname", O_RDONLY)
+  kProbeSocket = 2,   // socket(AF_INET, SOCK_STREAM, 0)
+  kProbeExecve = 3,   // execve("/bin/true")
+  kProbePtrace = 4,   // ptrace(PTRACE_TRACEME)
+  kProbeCrash = 5,    // a write through a null pointer (SIGSEGV)
+  kProbeHang = 6,     // sleeps forever
+  kProbeAbort = 7     // abort() (SIGABRT)
+};
+
+struct Writer {
+  std::vector<uint8_t> buf;
+  template <typename T> void put(const T &v) {
+    const auto *p = reinterpret_cast<const uint8_t *>(&v);
+    buf.insert(buf.end(), p, p + sizeof(T));
+  }
+  void bytes(const void *p, size_t n) {
+    put<uint64_t>(n);
+    const auto *b = static_cast<const uint8_t *>(p);
+    buf.insert(buf.end(), b, b + n);
+  }
+  void str(const std::string &s) { bytes(s.data(), s.size()); }
+};
+
+struct Reader {
+  const uint8_t *p;
+  size_t left;
+  bool ok = true;
+  Reader(const void *data, size_t n) : p(static_cast<const uint8_t *>(data)), left(n) {}
+  template <typename T> T get() {
+    T v{};
+    if (left < sizeof(T)) {
+      ok = false;
+      return v;
+    }
+    std::memcpy(&v, p, sizeof(T));
+    p += sizeof(T);
+    left -= sizeof(T);
+    return v;
+  }
+  std::string str() {
+    uint64_t n = get<uint64_t>();
+    if (!ok || n > left) {
+      ok = false;
+      return {};
+    }
+    std::string s(reinterpret_cast<const char *>(p), n);
+    p += n;
+    left -= n;
+    return s;
+  }
+};
+
+}  // namespace et4j_ipc
+#endif
