@@ -5,7 +5,7 @@ import executorch4j.ExecuTorchException;
 import executorch4j.ExecuTorchModel;
 import executorch4j.ExecuTorchRuntime;
 import executorch4j.InferenceStats;
-import executorch4j.IsolatedCheck;
+import executorch4j.Isolation;
 import executorch4j.LoadOptions;
 import executorch4j.MemoryPolicy;
 import executorch4j.MethodOperators;
@@ -51,10 +51,11 @@ public final class Main {
             declared shape; --random fills every input with seeded values; --pool runs in
             one STATIC pool; --profile prints per-operator times, --trace writes a Chrome
             trace (Perfetto), --etdump an ETDump for ExecuTorch's devtools
-        --isolated  (untrusted models) first load and run the model once in a separate JVM;
-            a model that would crash the runtime is refused (UNSAFE_PROGRAM)
+        --isolated  (untrusted models) load and run the model in a sandboxed worker process:
+            a crash or hang in the runtime fails with WORKER_CRASHED / TIMEOUT (60 s per call)
         bench MODEL.pte [--method NAME] [--iterations N] [--warmup N] [--level L] [--threads T]
             time forward on seeded inputs: mean, p50, p90, p99
+      """ + GenerateCommand.USAGE + """
         demo
             run the bundled linear-regression model (y = 2x + 3) over the spec table
         version
@@ -90,6 +91,7 @@ public final class Main {
         case "inspect" -> inspect(rest);
         case "run" -> runModel(rest);
         case "bench" -> bench(rest);
+        case "generate" -> new GenerateCommand(out, err, System.in).run(rest);
         case "demo" -> demo();
         case "version" -> out.println(executorch4j.ExecuTorchRuntime.version());
         case "-h", "--help", "help" -> out.print(USAGE);
@@ -146,6 +148,9 @@ public final class Main {
       }
       if (extra.containsKey("--pool")) {
         o = o.withMemory(MemoryPolicy.STATIC, number("--pool", 0));
+      }
+      if (extra.containsKey("--isolated")) {
+        o = o.withIsolation(Isolation.PROCESS).withCallTimeout(java.time.Duration.ofSeconds(60));
       }
       return o.withProfiling(extra.containsKey("--profile") || extra.containsKey("--trace")
           || extra.containsKey("--etdump"));
@@ -212,9 +217,6 @@ public final class Main {
     if (random && !inputs.isEmpty()) {
       throw new UsageException("use either --input or --random, not both");
     }
-    if (extra.containsKey("--isolated") && model != null) {
-      IsolatedCheck.check(model, java.time.Duration.ofSeconds(60)); // throws UNSAFE_PROGRAM
-    }
     // Kernels must be registered before the model loads.
     for (String library : libraries) {
       ExecuTorchRuntime.loadOperatorLibrary(Path.of(library));
@@ -249,7 +251,7 @@ public final class Main {
     List<MethodOperators> operators = ExecuTorchRuntime.operators(o.model());
     ExecuTorchModel loaded;
     try {
-      loaded = ExecuTorchModel.load(o.model());
+      loaded = ExecuTorchModel.load(o.model(), o.loadOptions());
     } catch (ExecuTorchException e) {
       // What the program declares is still known: say it all, then the load error.
       ProgramInfo info = ExecuTorchRuntime.inspect(o.model());
