@@ -50,12 +50,12 @@ class MainTest {
   }
 
   @Test
-  void isolatedRunRefusesAModelThatWouldCrashTheRuntime() {
+  void isolatedRunReportsAModelThatCrashesTheRuntimeAsWorkerCrashed() {
     String crasher = Path.of("fuzz/crashers/crash-019b16337815f65949eea86cc80cea176a091914")
         .toAbsolutePath().toString();
     Result r = cli("run", crasher, "--random", "--isolated");
     assertEquals(1, r.code(), r.out());
-    assertTrue(r.err().contains("UNSAFE_PROGRAM") && r.err().contains("not loaded"), r.err());
+    assertTrue(r.err().contains("WORKER_CRASHED") && r.err().contains("signal"), r.err());
     Result ok = cli("run", fixture("linear_regression"), "--input", "0", "--isolated");
     assertEquals(0, ok.code(), ok.err());
     assertTrue(ok.out().contains("[3.0]"), ok.out());
