@@ -55,6 +55,7 @@ public final class Main {
             a crash or hang in the runtime fails with WORKER_CRASHED / TIMEOUT (60 s per call)
         bench MODEL.pte [--method NAME] [--iterations N] [--warmup N] [--level L] [--threads T]
             time forward on seeded inputs: mean, p50, p90, p99
+      """ + GenerateCommand.USAGE + """
         demo
             run the bundled linear-regression model (y = 2x + 3) over the spec table
         version
@@ -90,6 +91,7 @@ public final class Main {
         case "inspect" -> inspect(rest);
         case "run" -> runModel(rest);
         case "bench" -> bench(rest);
+        case "generate" -> new GenerateCommand(out, err, System.in).run(rest);
         case "demo" -> demo();
         case "version" -> out.println(executorch4j.ExecuTorchRuntime.version());
         case "-h", "--help", "help" -> out.print(USAGE);
