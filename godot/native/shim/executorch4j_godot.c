@@ -9,7 +9,9 @@
  *
  * Where things are found (first match wins):
  *   JVM:       $EXECUTORCH4J_JAVA_HOME, java_home= in executorch4j.cfg next to
- *              this library, <this dir>/jre, $JAVA_HOME
+ *              this library (both developer overrides), the runtime bundled with the
+ *              addon in <this dir>/jre/<platform> (godot/addon.sh puts it there),
+ *              <this dir>/jre, $JAVA_HOME
  *   classpath: $EXECUTORCH4J_CLASSPATH, classpath= in executorch4j.cfg,
  *              <this dir>/executorch4j.jar:<this dir>/executorch4j-godot.jar
  *   options:   jvm_options= in executorch4j.cfg (space separated), e.g. -Xmx256m
@@ -29,6 +31,16 @@
 #define LIBJVM "libjvm.dylib"
 #else
 #define LIBJVM "libjvm.so"
+#endif
+/* The bundled runtime's folder name: the platform names the jar's natives use. */
+#if defined(__APPLE__) && defined(__aarch64__)
+#define PLATFORM "macos-aarch64"
+#elif defined(__linux__) && defined(__aarch64__)
+#define PLATFORM "linux-aarch64"
+#elif defined(__linux__) && defined(__x86_64__)
+#define PLATFORM "linux-x86_64"
+#else
+#define PLATFORM "unsupported"
 #endif
 
 typedef void *(*get_proc_address_fn)(const char *name);
@@ -83,11 +95,12 @@ static void config_value(const char *dir, const char *key, char *out, size_t out
 static int find_libjvm(const char *dir, char *out, size_t out_size) {
   char home[4096];
   const char *env = getenv("EXECUTORCH4J_JAVA_HOME");
-  char candidates[4][4096];
+  char candidates[5][4096];
   int n = 0;
   if (env && *env) snprintf(candidates[n++], sizeof candidates[0], "%s", env);
   config_value(dir, "java_home", home, sizeof home);
   if (*home) snprintf(candidates[n++], sizeof candidates[0], "%s", home);
+  snprintf(candidates[n++], sizeof candidates[0], "%s/jre/" PLATFORM, dir);
   snprintf(candidates[n++], sizeof candidates[0], "%s/jre", dir);
   env = getenv("JAVA_HOME");
   if (env && *env) snprintf(candidates[n++], sizeof candidates[0], "%s", env);
@@ -113,10 +126,13 @@ __attribute__((visibility("default"))) uint8_t executorch4j_library_init(
 
   char libjvm[4096];
   if (!find_libjvm(dir, libjvm, sizeof libjvm)) {
-    report("executorch4j needs a Java 22+ runtime: put one in %s/jre, set java_home= in "
-           "%s/executorch4j.cfg, or set EXECUTORCH4J_JAVA_HOME", dir, dir);
+    report("executorch4j needs a Java 22+ runtime and this addon has none for " PLATFORM
+           " (%s/jre/" PLATFORM " is missing: build the addon with godot/addon.sh for this platform),"
+           " nor a java_home= in %s/executorch4j.cfg, EXECUTORCH4J_JAVA_HOME or JAVA_HOME", dir, dir);
     return 0;
   }
+  /* Which runtime a game started, for support and for the addon test. */
+  if (getenv("EXECUTORCH4J_VERBOSE") != NULL) fprintf(stderr, "executorch4j: Java runtime %s\n", libjvm);
   void *jvm_lib = dlopen(libjvm, RTLD_NOW | RTLD_GLOBAL);
   if (jvm_lib == NULL) {
     report("executorch4j: cannot load %s: %s", libjvm, dlerror());
