@@ -2129,7 +2129,14 @@ size_t worker_call(et_worker *w, const et4j_ipc::Writer &req, int send_fd, int *
     worker_reap(w, ET_ERR_WORKER_CRASHED, during);
     return 0;
   }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(w->timeout_ms);
+  auto start = std::chrono::steady_clock::now();
+  auto deadline = start + std::chrono::milliseconds(w->timeout_ms);
+  // Busy-poll briefly first: a fast call's reply then arrives without this thread sleeping.
+  for (;;) {
+    struct pollfd p = {w->sock, POLLIN, 0};
+    if (poll(&p, 1, 0) != 0) break;
+    if (std::chrono::steady_clock::now() - start > std::chrono::nanoseconds(et4j_ipc::kSpinNs)) break;
+  }
   for (;;) {
     int wait_ms = -1;
     if (w->timeout_ms > 0) {

@@ -21,6 +21,7 @@ namespace et4j_ipc {
 constexpr int kWorkerFd = 3;             // the worker's end of the socketpair
 constexpr size_t kMaxMessage = 1 << 18;  // bytes per message (SEQPACKET keeps boundaries)
 constexpr int64_t kMaxIo = 1024;         // inputs or outputs per method
+constexpr long long kSpinNs = 100000;   // both sides busy-poll this long for the next message
 constexpr const char *kDebugEnv = "ET4J_WORKER_DEBUG_HOOKS";
 
 enum Type : int32_t {

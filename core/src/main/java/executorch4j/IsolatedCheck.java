@@ -125,7 +125,15 @@ public final class IsolatedCheck {
    * Returns {@code "OK"} or {@code "REJECTED <ErrorCode>"}; anything else escapes.
    */
   public static String loadAndRunOnce(byte[] bytes) {
-    try (ExecuTorchModel model = ExecuTorchModel.load(ModelSource.bytes(bytes))) {
+    return loadAndRunOnce(bytes, LoadOptions.defaults());
+  }
+
+  /**
+   * As {@link #loadAndRunOnce(byte[])}, loaded with {@code options} (e.g. {@link Isolation#PROCESS}:
+   * a program that crashes the runtime then gives {@code "REJECTED WORKER_CRASHED"}).
+   */
+  public static String loadAndRunOnce(byte[] bytes, LoadOptions options) {
+    try (ExecuTorchModel model = ExecuTorchModel.load(ModelSource.bytes(bytes), options)) {
       for (String name : model.methodNames()) {
         MethodMeta meta = model.methodMeta(name);
         Tensor[] inputs = new Tensor[meta.inputs().size()];

@@ -110,7 +110,8 @@ public final class FuzzDriver {
   /** A JVM like this one (same classpath, native access), running FuzzWorker. */
   public static Process worker(String... args) throws IOException {
     List<String> cmd = ChildJvm.command(FuzzWorker.class, List.of("-XX:+UseSerialGC", "-Xshare:auto",
-        "-XX:ErrorFile=" + System.getProperty("java.io.tmpdir") + "/executorch4j-fuzz-hs_err_%p.log"), List.of(args));
+        "-XX:ErrorFile=" + System.getProperty("java.io.tmpdir") + "/executorch4j-fuzz-hs_err_%p.log",
+        "-Dexecutorch4j.fuzz.isolated=" + Boolean.getBoolean("executorch4j.fuzz.isolated")), List.of(args));
     return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
   }
 }

@@ -1,6 +1,9 @@
 package executorch4j.fuzz;
 
 import executorch4j.IsolatedCheck;
+import executorch4j.Isolation;
+import executorch4j.LoadOptions;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -33,8 +36,15 @@ public final class FuzzWorker {
     System.out.println("DONE");
   }
 
+  /** With {@code -Dexecutorch4j.fuzz.isolated=true} (fuzz/run.sh --isolated) cases run in a worker process. */
+  static final boolean ISOLATED = Boolean.getBoolean("executorch4j.fuzz.isolated");
+
+  private static final LoadOptions OPTIONS = ISOLATED
+      ? LoadOptions.defaults().withIsolation(Isolation.PROCESS).withCallTimeout(Duration.ofSeconds(60))
+      : LoadOptions.defaults();
+
   /** "OK" or "REJECTED CODE"; throws for anything that is not an ExecuTorchException. */
   static String runCase(byte[] bytes) {
-    return IsolatedCheck.loadAndRunOnce(bytes);
+    return IsolatedCheck.loadAndRunOnce(bytes, OPTIONS);
   }
 }
