@@ -6,12 +6,13 @@ run (macOS), and the portability facts of the Linux ones (glibc floor, architect
 
 NATIVES_DIR holds <platform>/ folders as native-libs/build.sh stages them; GODOT_NATIVE_DIR the
 shims godot/native/build.sh builds. Per platform it checks:
-  * index.txt: every staged library, its SHA-256, the facade first;
+  * index.txt: every staged file, its SHA-256, the facade first;
   * each file is machine code for the platform (ELF e_machine / Mach-O cputype);
   * the facade exports every function the Java bindings call (jextract/symbols.txt);
   * every library it needs is shipped beside it or is a system library;
   * every undefined symbol resolves: ExecuTorch symbols in a shipped library, on Linux the C and
-    C++ runtime no newer than glibc 2.28 and the libstdc++ the wheel's own libraries need; on
+    C++ runtime no newer than glibc 2.28 (the worker executable too) and the libstdc++ the
+    wheel's own libraries need; on
     macOS each symbol in the library its two-level binding names (a shipped dylib's exports,
     the libc++ symbols some dylib of the macOS wheel imports, zig's libSystem stub);
   * macOS: install names @rpath/<file>, an @loader_path rpath, an ad-hoc code signature.
@@ -28,8 +29,13 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GLIBC_FLOOR = (2, 28)
+# An executable's startup code (crt1.o of the build machine's glibc 2.36) calls
+# __libc_start_main@GLIBC_2.34, which no symbol binding in our sources can move: isolated
+# execution needs glibc 2.34 (README, Platforms), in-process execution 2.28.
+WORKER_GLIBC_FLOOR = (2, 34)
 ELF_MACHINE = {"linux-x86_64": 0x3E, "linux-aarch64": 0xB7}
 MACHO_ARM64 = 0x0100000C
+WORKER = "et4j-worker"  # the isolated-execution worker (Linux only)
 SHIMS = {
     "linux-x86_64": "libexecutorch4j_godot.so",
     "linux-aarch64": "libexecutorch4j_godot.linux.arm64.so",
@@ -82,8 +88,8 @@ def check_index(r, folder, facade):
         return
     entries = [line.split() for line in open(index) if line.strip()]
     names = [e[0] for e in entries]
-    libs = sorted(f for f in os.listdir(folder) if f.startswith("lib"))
-    r.check(sorted(names) == libs, "index.txt lists every staged library", f"{names} vs {libs}")
+    staged = sorted(f for f in os.listdir(folder) if f != "index.txt")
+    r.check(sorted(names) == staged, "index.txt lists every staged file", f"{names} vs {staged}")
     r.check(bool(names) and names[0] == facade, f"index.txt lists {facade} first", str(names[:1]))
     for name, digest in entries:
         path = os.path.join(folder, name)
@@ -166,6 +172,17 @@ def check_linux(r, folder, shim):
     foreign = [n for n in needed if n not in libs and not LINUX_SYSTEM_LIBS.match(n)]
     r.check(not foreign, f"{facade} needs only shipped and system libraries", ", ".join(foreign))
     r.check(runpath == ["$ORIGIN"], f"{facade} finds its libraries beside it (RUNPATH $ORIGIN)", str(runpath))
+    worker = os.path.join(folder, WORKER)
+    if os.path.isfile(worker):
+        r.check(elf_machine(worker) == machine, f"{WORKER}: ELF for {r.platform}")
+        _, undefined = elf_dynsyms(worker)
+        newer = sorted({f"{n}@{v}" for n, v, _ in undefined
+                        if v and v.startswith("GLIBC_") and version_tuple(v[6:]) > WORKER_GLIBC_FLOOR})
+        r.check(not newer, f"{WORKER} needs glibc <= {'.'.join(map(str, WORKER_GLIBC_FLOOR))}", ", ".join(newer))
+        needed, runpath = elf_dynamic(worker)
+        foreign = [n for n in needed if n not in libs and not LINUX_SYSTEM_LIBS.match(n)]
+        r.check(not foreign and runpath == ["$ORIGIN"],
+                f"{WORKER} needs only shipped and system libraries, found beside it", f"{foreign} {runpath}")
     if shim:
         r.check(elf_machine(shim) == machine, f"{os.path.basename(shim)}: ELF for {r.platform}")
         defined, undefined = elf_dynsyms(shim)

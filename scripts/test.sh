@@ -149,6 +149,27 @@ step_platforms() {
       { cat target/aarch64-cli.log; die "the CLI on linux-aarch64 did not print $1 -> $2"; }
   done
   sed -n '1,6p' target/aarch64-cli.log >&2
+
+  log "the Godot addon for every platform; on linux-aarch64 (qemu) the api scenario runs the aarch64 shim on its bundled runtime"
+  local addon="$ROOT/target/addon-all/addons/executorch4j"
+  rm -rf target/addon-all && mkdir -p target/addon-all/user
+  bash godot/addon.sh "$addon" --all-platforms >target/addon-all.log 2>&1 ||
+    { tail -20 target/addon-all.log; die "godot/addon.sh --all-platforms failed (target/addon-all.log)"; }
+  grep -E "jre/|addon ready" target/addon-all.log >&2
+  local cross=()
+  read -ra cross <<<"$(cmake_cross_args linux-aarch64)"
+  { cmake -S godot/native/host -B target/gdhost-aarch64 -DCMAKE_BUILD_TYPE=Release "${cross[@]}" &&
+    cmake --build target/gdhost-aarch64 -j"$(nproc)" --target gdhost; } >target/gdhost-aarch64.log 2>&1 ||
+    { tail -20 target/gdhost-aarch64.log; die "cross-building the host harness failed (target/gdhost-aarch64.log)"; }
+  sed -e "s#\${FIXTURES}#$ROOT/fixtures#g" -e "s#\${TMP}#$ROOT/target/addon-all#g" -e "s#\${ROOT}#$ROOT#g" \
+    godot/src/test/resources/godot/api.scn >target/addon-all/api.scn
+  env -u EXECUTORCH4J_CLASSPATH -u EXECUTORCH4J_JAVA_HOME -u JAVA_HOME -u JDK_JAVA_OPTIONS EXECUTORCH4J_VERBOSE=1 \
+    qemu-aarch64 target/gdhost-aarch64/gdhost "$addon/libexecutorch4j_godot.linux.arm64.so" executorch4j_library_init \
+    target/addon-all/api.scn >target/addon-aarch64.log 2>&1 ||
+    { tail -30 target/addon-aarch64.log; die "the aarch64 addon failed the api scenario under qemu (target/addon-aarch64.log)"; }
+  grep -q "executorch4j: Java runtime $addon/jre/linux-aarch64/lib/server/libjvm.so" target/addon-aarch64.log ||
+    { grep "Java runtime" target/addon-aarch64.log; die "the aarch64 addon did not run on its bundled runtime"; }
+  tail -1 target/addon-aarch64.log >&2
 }
 
 step_consumer() {
