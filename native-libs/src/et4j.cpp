@@ -2025,6 +2025,7 @@ et_status et_program_operator(const et_program *program, const char *method, int
 #include <cerrno>
 #include <csignal>
 #include <poll.h>
+#include <sched.h>
 #include <spawn.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -2136,6 +2137,7 @@ size_t worker_call(et_worker *w, const et4j_ipc::Writer &req, int send_fd, int *
     struct pollfd p = {w->sock, POLLIN, 0};
     if (poll(&p, 1, 0) != 0) break;
     if (std::chrono::steady_clock::now() - start > std::chrono::nanoseconds(et4j_ipc::kSpinNs)) break;
+    sched_yield();  // on a busy machine, the worker may need this CPU to answer
   }
   for (;;) {
     int wait_ms = -1;

@@ -104,6 +104,7 @@ ssize_t recv_msg(std::vector<uint8_t> &buf, int *out_fd) {
   for (;;) {
     n = recvmsg(kWorkerFd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
     if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) break;
+    sched_yield();  // on a busy machine, the client may need this CPU to send the request
     clock_gettime(CLOCK_MONOTONIC, &t);
     if ((t.tv_sec - t0.tv_sec) * 1000000000LL + (t.tv_nsec - t0.tv_nsec) > kSpinNs) {
       do {
