@@ -22,6 +22,7 @@ final class AsyncQueue {
   private final ArrayDeque<Call> queue = new ArrayDeque<>();
   private boolean running;
   private boolean closed;
+  private Thread working; // the thread inside a call's work and completion, or null
   private ExecutorService ownExecutor;
 
   CompletableFuture<Map<String, Tensor>> submit(Supplier<Map<String, Tensor>> work, Executor executor) {
@@ -43,7 +44,11 @@ final class AsyncQueue {
     return future;
   }
 
-  /** Refuses new calls, fails the queued ones with CLOSED and stops the own thread once idle. */
+  /**
+   * Refuses new calls, fails the queued ones with CLOSED, waits until a call already running has
+   * completed its future (so close() returning means that result is there), and stops the own
+   * thread once idle.
+   */
   void close() {
     List<Call> pending;
     ExecutorService own;
@@ -52,6 +57,15 @@ final class AsyncQueue {
       pending = new ArrayList<>(queue);
       queue.clear();
       own = ownExecutor;
+      // Not from the working thread itself (a completion callback that closes the model).
+      while (working != null && working != Thread.currentThread()) {
+        try {
+          wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
     }
     for (Call call : pending) {
       call.future().completeExceptionally(new ExecuTorchException(ErrorCode.CLOSED, "the model was closed first"));
@@ -82,6 +96,9 @@ final class AsyncQueue {
   }
 
   private void run(Call call) {
+    synchronized (this) {
+      working = Thread.currentThread();
+    }
     try {
       if (!call.future().isDone()) { // cancelled before it started: skip
         call.future().complete(call.work().get());
@@ -89,6 +106,10 @@ final class AsyncQueue {
     } catch (Throwable t) {
       call.future().completeExceptionally(t);
     } finally {
+      synchronized (this) {
+        working = null;
+        notifyAll();
+      }
       next();
     }
   }
