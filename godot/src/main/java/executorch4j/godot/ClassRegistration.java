@@ -42,6 +42,8 @@ final class ClassRegistration {
     }
     // Made here on the main thread, so forward_async's worker only reads them.
     gd.stringName("_deliver_async");
+    gd.stringName(Generation.DELIVER);
+    for (String name : new String[] {"text_generated", "generation_completed", "generation_failed"}) gd.stringName(name);
     gd.methodBind("Object", "call_deferred", Gd.HASH_CALL_DEFERRED);
     gd.handle("object_method_bind_call");
     gd.handle("variant_destroy");
@@ -54,6 +56,10 @@ final class ClassRegistration {
 
     signal("inference_completed", ClassMethod.arg("request_id", GType.INT), ClassMethod.arg("outputs", GType.DICTIONARY));
     signal("inference_failed", ClassMethod.arg("request_id", GType.INT), ClassMethod.arg("message", GType.STRING));
+    signal("text_generated", ClassMethod.arg("request_id", GType.INT), ClassMethod.arg("piece", GType.STRING));
+    signal("generation_completed", ClassMethod.arg("request_id", GType.INT), ClassMethod.arg("text", GType.STRING),
+        ClassMethod.arg("stop_reason", GType.STRING));
+    signal("generation_failed", ClassMethod.arg("request_id", GType.INT), ClassMethod.arg("message", GType.STRING));
 
     property(GType.PACKED_BYTE_ARRAY, "model_data", 0, "", PROPERTY_USAGE_STORAGE,
         "set_model_data", "get_model_data");

@@ -58,9 +58,28 @@ final class ResourceInstance {
   /** Finished async calls waiting for the main thread: id -> outputs (Map) or failure (Throwable). */
   private final Map<Long, Object> asyncResults = new java.util.concurrent.ConcurrentHashMap<>();
 
+  /**
+   * Text generation (executorch4j-llm) on this resource's model; made at the first generation
+   * call, so a class path without executorch4j-llm only fails those calls.
+   */
+  private Generation llm;
+
   ResourceInstance(Gd gd, MemorySegment object) {
     this.gd = gd;
     this.object = object;
+  }
+
+  /** The generation part, or null (and an error printed) without executorch4j-llm. */
+  private Generation llm(String where) {
+    if (llm == null) {
+      try {
+        llm = new Generation(gd, object);
+      } catch (NoClassDefFoundError e) {
+        fail(FAILED, where, "text generation needs the executorch4j-llm jar on the class path (" + e.getMessage() + ")");
+        return null;
+      }
+    }
+    return llm;
   }
 
   static List<ClassMethod> methods() {
@@ -76,6 +95,14 @@ final class ResourceInstance {
         of("forward_array", pf, (r, x) -> r.forwardArray((Variants.FloatView) x[0]), arg("input", pf)),
         of("forward_async", i, (r, x) -> r.forwardAsync((Map<?, ?>) x[0]), arg("inputs", d)),
         of("_deliver_async", null, (r, x) -> r.deliverAsync((Long) x[0]), arg("request_id", i)),
+        of("load_tokenizer", i, (r, x) -> r.llm("load_tokenizer") == null ? FAILED : r.llm.loadTokenizer((String) x[0]), arg("path", s)),
+        of("generate", i, (r, x) -> r.llm("generate") == null ? -1L
+            : r.llm.generate(r.model, r.model == null ? null : r.modelData(), (String) x[0], (Map<?, ?>) x[1]),
+            arg("prompt", s), arg("options", d)),
+        of("cancel_generation", b, (r, x) -> r.llm != null && r.llm.cancel()),
+        of("reset_context", null, (r, x) -> r.llm == null ? null : r.llm.resetContext()),
+        of("get_last_generation", d, (r, x) -> r.llm == null ? Map.of() : r.llm.last()),
+        of(Generation.DELIVER, null, (r, x) -> r.llm == null ? null : r.llm.deliver((Long) x[0]), arg("request_id", i)),
         of("get_method_names", ps, (r, x) -> r.model == null ? new String[0] : r.model.methodNames().toArray(String[]::new)),
         of("get_metadata", d, (r, x) -> ModelInfo.metadata(r.model, r.modelName(), r.sourcePath)),
         of("get_input_names", ps, (r, x) -> ModelInfo.names(r.model, true)),
@@ -213,6 +240,7 @@ final class ResourceInstance {
   }
 
   Object unload() {
+    if (llm != null) llm.forget();
     if (model != null) {
       model.close();
       model = null;

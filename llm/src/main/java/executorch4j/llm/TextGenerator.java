@@ -37,6 +37,7 @@ public final class TextGenerator implements AutoCloseable {
   private static final String FORWARD = "forward";
 
   private final ExecuTorchModel model;
+  private final boolean ownsModel;
   private final Tokenizer tokenizer;
   private final LlmMetadata metadata;
   private final Arena arena = Arena.ofShared();
@@ -51,8 +52,9 @@ public final class TextGenerator implements AutoCloseable {
   private volatile boolean generating;
   private volatile boolean cancelRequested;
 
-  private TextGenerator(ExecuTorchModel model, Tokenizer tokenizer, LlmMetadata metadata) {
+  private TextGenerator(ExecuTorchModel model, boolean ownsModel, Tokenizer tokenizer, LlmMetadata metadata) {
     this.model = model;
+    this.ownsModel = ownsModel;
     this.tokenizer = tokenizer;
     this.metadata = metadata;
     List<TensorMeta> inputs = model.methodMeta(FORWARD).inputs();
@@ -92,11 +94,31 @@ public final class TextGenerator implements AutoCloseable {
     }
     ExecuTorchModel model = ExecuTorchModel.load(pte, options);
     try {
-      return new TextGenerator(model, tokenizer, metadata);
+      return new TextGenerator(model, true, tokenizer, metadata);
     } catch (RuntimeException e) {
       model.close();
       throw e;
     }
+  }
+
+  /**
+   * A generator over a program loaded elsewhere (e.g. from a stream); {@link #close()} leaves the
+   * model open. The caller must not run {@code forward} on it while generating: the KV cache is
+   * the program's state.
+   *
+   * @param metadata the program's metadata, e.g. {@link LlmMetadata#read(java.nio.ByteBuffer)} of its bytes
+   * @throws ExecuTorchException {@code NOT_SUPPORTED} for programs without a KV cache
+   */
+  public static TextGenerator of(ExecuTorchModel model, LlmMetadata metadata, Tokenizer tokenizer) {
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(metadata, "metadata");
+    Objects.requireNonNull(tokenizer, "tokenizer");
+    if (!metadata.useKvCache()) {
+      throw new ExecuTorchException(ErrorCode.NOT_SUPPORTED,
+          "the program has no KV cache (metadata use_kv_cache is " + metadata.values().get("use_kv_cache")
+              + "): export it with model.use_kv_cache=True (--use_kv_cache)");
+    }
+    return new TextGenerator(model, false, tokenizer, metadata);
   }
 
   /** Custom LLM operators link libtorch: refuse them with the export flag to change. */
@@ -324,10 +346,10 @@ public final class TextGenerator implements AutoCloseable {
     }
   }
 
-  /** Closes the program; a running generation finishes first. */
+  /** Closes the program (unless it came through {@link #of}); a running generation finishes first. */
   @Override
   public synchronized void close() {
-    model.close();
+    if (ownsModel) model.close();
     if (arena.scope().isAlive()) arena.close();
   }
 }
