@@ -183,6 +183,36 @@ class IsolationTest {
     }
   }
 
+  /** Load, forward, close 50 times: every worker exits and is reaped, no fd or mapping is left behind. */
+  @Test
+  void closingAnIsolatedModelLeavesNoProcessFdOrMapping() throws IOException {
+    long fds = -1;
+    long maps = -1;
+    for (int i = 0; i <= 50; i++) {
+      try (var model = ExecuTorchModel.load(Fixtures.pte("add_mul"), ISOLATED)) {
+        Tensor a = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        assertEquals(36f, model.forward(a, a).get("output_1").toFloatArray()[5]); // 6 * 6
+      }
+      if (i == 0) { // after one cycle: the natives are loaded
+        fds = openFds();
+        maps = ioMappings();
+      }
+    }
+    assertEquals(0, ProcessHandle.current().children().count(), "no worker left");
+    assertEquals(fds, openFds(), "open file descriptors");
+    assertEquals(maps, ioMappings(), "shared IO mappings");
+  }
+
+  private static long openFds() throws IOException {
+    try (var s = Files.list(Path.of("/proc/self/fd"))) {
+      return s.count();
+    }
+  }
+
+  private static long ioMappings() throws IOException {
+    return Files.readAllLines(Path.of("/proc/self/maps")).stream().filter(l -> l.contains("memfd:et4j-io")).count();
+  }
+
   /** Loads isolated and runs every method once on zeros; the error code, or null when all ran. */
   static ErrorCode runIsolated(byte[] program) {
     try (var model = ExecuTorchModel.load(ModelSource.bytes(program), ISOLATED)) {
