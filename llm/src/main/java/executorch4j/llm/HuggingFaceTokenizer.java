@@ -43,6 +43,7 @@ public final class HuggingFaceTokenizer implements Tokenizer {
   private final boolean ignoreMerges;
   private final Integer unkId;
   private final List<AddedToken> added;
+  private final Map<Character, List<AddedToken>> addedByFirstChar = new HashMap<>();
   private final boolean[] special;
   private final List<String> normalizers;
   private final List<PreTokenizer> preTokenizers;
@@ -113,6 +114,7 @@ public final class HuggingFaceTokenizer implements Tokenizer {
       added.add(t);
       maxId = Math.max(maxId, t.id());
     }
+    for (AddedToken t : added) addedByFirstChar.computeIfAbsent(t.content().charAt(0), k -> new ArrayList<>()).add(t);
     idToToken = new String[maxId + 1];
     special = new boolean[maxId + 1];
     for (var e : vocab.entrySet()) idToToken[e.getValue()] = e.getKey();
@@ -267,7 +269,7 @@ public final class HuggingFaceTokenizer implements Tokenizer {
     int start = 0, i = 0;
     while (i < text.length()) {
       AddedToken best = null;
-      for (AddedToken t : added) {
+      for (AddedToken t : addedByFirstChar.getOrDefault(text.charAt(i), List.of())) {
         if (t.normalized() == normalized && text.startsWith(t.content(), i)
             && (best == null || t.content().length() > best.content().length())) {
           best = t;

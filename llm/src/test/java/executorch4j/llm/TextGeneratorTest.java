@@ -300,6 +300,31 @@ class TextGeneratorTest {
   }
 
   @Test
+  void aProgramThatIsNotAnLlmIsNotSupported() {
+    var e = assertThrows(ExecuTorchException.class,
+        () -> TextGenerator.load(java.nio.file.Path.of("fixtures", "linear_regression.pte"), tok));
+    assertEquals(ErrorCode.NOT_SUPPORTED, e.errorCode());
+    assertTrue(e.getMessage().contains("use_kv_cache"), e.getMessage());
+    assertTrue(LlmMetadata.read(java.nio.file.Path.of("fixtures", "linear_regression.pte")).values().isEmpty());
+  }
+
+  @Test
+  void bytesThatNeverFormACharacterStreamAsTheDecoderWouldDecodeThem() {
+    // A 3-byte lead followed by ASCII, a lone continuation byte, then a 2-byte character split.
+    byte[][] tokens = {{(byte) 0xE0}, {0x41, (byte) 0x80}, {(byte) 0xC3}, {(byte) 0xA9}};
+    java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+    Utf8Stream s = new Utf8Stream();
+    StringBuilder streamed = new StringBuilder();
+    for (byte[] t : tokens) {
+      all.writeBytes(t);
+      streamed.append(s.push(t));
+    }
+    streamed.append(s.flush());
+    assertEquals(all.toString(java.nio.charset.StandardCharsets.UTF_8), streamed.toString());
+    assertEquals("\uFFFDA\uFFFD\u00E9", streamed.toString());
+  }
+
+  @Test
   void aFileThatIsNotAProgramIsInvalidProgram() {
     var e = assertThrows(ExecuTorchException.class, () -> LlmMetadata.read(Goldens.TOKENIZER));
     assertEquals(ErrorCode.INVALID_PROGRAM, e.errorCode());
