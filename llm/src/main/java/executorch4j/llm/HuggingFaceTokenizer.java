@@ -26,6 +26,7 @@ import java.util.regex.PatternSyntaxException;
  * <p>Supported parts, each token-for-token identical to the reference {@code tokenizers} library
  * on the test corpus: normalizers {@code NFC NFD NFKC NFKD Lowercase Sequence}; pre-tokenizers
  * {@code Split} (regex or string, behavior {@code Isolated} or {@code Removed}, {@code invert}),
+ * {@code Digits},
  * {@code ByteLevel} (with its GPT-2 regex, {@code add_prefix_space}) and {@code Sequence}; the
  * {@code BPE} model (merges as strings or pairs, {@code ignore_merges}, {@code unk_token});
  * added and special tokens (leftmost-longest, {@code lstrip}/{@code rstrip}); post-processors
@@ -194,6 +195,8 @@ public final class HuggingFaceTokenizer implements Tokenizer {
         else throw unsupported("Split behavior " + behavior);
         out.add(new Split(pattern, removed, Boolean.TRUE.equals(m.get("invert"))));
       }
+      case "Digits" -> out.add(new Split(regex(Boolean.TRUE.equals(m.get("individual_digits")) ? "\\p{N}" : "\\p{N}+"),
+          false, false));
       case "ByteLevel" -> out.add(new ByteLevelPre(Boolean.TRUE.equals(m.get("add_prefix_space")),
           Boolean.FALSE.equals(m.get("use_regex")) ? null : regex(GPT2_PATTERN)));
       default -> throw unsupported("pre_tokenizer " + t);

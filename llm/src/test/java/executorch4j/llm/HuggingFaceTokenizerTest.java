@@ -15,6 +15,8 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The Java tokenizer against the reference library's encodings (tokenizer.golden.json). */
 class HuggingFaceTokenizerTest {
@@ -28,10 +30,44 @@ class HuggingFaceTokenizerTest {
   }
 
   private static List<JsonObject> cases() {
+    return cases(golden);
+  }
+
+  private static List<JsonObject> cases(JsonObject golden) {
     List<JsonObject> out = new ArrayList<>();
     for (JsonElement e : golden.getAsJsonArray("cases")) out.add(e.getAsJsonObject());
     assertTrue(out.size() >= 30, "the corpus has all its cases");
     return out;
+  }
+
+  /**
+   * tokenizer.json: NFC, the Llama 3 Split regex + ByteLevel without its regex, TemplateProcessing.
+   * tokenizer_variant.json: NFKC + Lowercase, Digits, ByteLevel with its GPT-2 regex and
+   * add_prefix_space, ignore_merges, a ByteLevel post-processor, an added token matched after
+   * normalization.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"tokenizer", "tokenizer_variant"})
+  void encodesAndDecodesEveryCorpusCaseLikeTheReference(String name) {
+    HuggingFaceTokenizer t = HuggingFaceTokenizer.load(Goldens.DIR.resolve(name + ".json"));
+    JsonObject g = Goldens.read(name + ".golden.json");
+    assertEquals(g.get("vocab_size").getAsInt(), t.vocabSize());
+    List<String> mismatches = new ArrayList<>();
+    for (JsonObject c : cases(g)) {
+      String text = c.get("text").getAsString();
+      int[] ids = Goldens.ints(c.getAsJsonArray("ids"));
+      check(mismatches, text + " (ids)", ids, t.encode(text, false));
+      check(mismatches, text + " (with special)", Goldens.ints(c.getAsJsonArray("ids_with_special")), t.encode(text, true));
+      if (!c.get("decoded").getAsString().equals(t.decode(ids, false))) mismatches.add(text + " (decoded)");
+      if (!c.get("decoded_skip_special").getAsString().equals(t.decode(ids, true))) mismatches.add(text + " (decoded, skip special)");
+    }
+    assertEquals(List.of(), mismatches);
+  }
+
+  private static void check(List<String> mismatches, String what, int[] expected, int[] actual) {
+    if (!java.util.Arrays.equals(expected, actual)) {
+      mismatches.add(what + "\n  expected " + java.util.Arrays.toString(expected) + "\n  actual   " + java.util.Arrays.toString(actual));
+    }
   }
 
   @Test
