@@ -272,7 +272,10 @@ void handle_load(Reader &r, int program_fd) {
         (io == 0 ? lm.inputs : lm.outputs).push_back(s);
         if (io == 0) {
           std::vector<uint8_t> mask(ET_MAX_RANK, 0);
-          if (ti.kind == 1) et_method_input_dynamic_dims(lm.method, i, mask.data());
+          if ((st = et_method_input_dynamic_dims(lm.method, i, mask.data()))) {
+            reply_status(st, et_last_error());  // as the in-process load reports it
+            return;
+          }
           masks.push_back(mask);
         }
       }

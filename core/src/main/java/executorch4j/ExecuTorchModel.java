@@ -54,6 +54,7 @@ public final class ExecuTorchModel implements AutoCloseable {
   private final ProgramLoader.Loaded program;
   private final List<String> methodNames;
   private final List<Segment> segments;
+  private final List<MethodMeta> declared; // as the program declares them, in program order
   private final Map<String, LoadedMethod> methods = new LinkedHashMap<>();
   private final MemorySegment pool; // et_pool* for STATIC, else NULL
   private final AllocatorBridge allocator; // for CUSTOM, else null
@@ -80,6 +81,12 @@ public final class ExecuTorchModel implements AutoCloseable {
         MemorySegment bytes = WorkerProcess.programBytes(source, arena);
         source = ModelSource.memory(bytes);
         loaded = ProgramLoader.load(source, options);
+        // What the in-process load reads before any method loads, in the same order, so a
+        // program that fails there fails with the same error.
+        for (String name : ProgramMetadata.methodNames(loaded.program())) {
+          ProgramMetadata.method(loaded.program(), name);
+        }
+        ProgramMetadata.segments(loaded.program());
         proc = WorkerProcess.start(options, false);
         proc.load(bytes, options);
       }
@@ -100,6 +107,13 @@ public final class ExecuTorchModel implements AutoCloseable {
       this.program = loaded;
       this.methodNames = ProgramMetadata.methodNames(loaded.program());
       this.segments = ProgramMetadata.segments(loaded.program());
+      // Every method's declared metadata first, then the methods: the order an isolated load
+      // (metadata here, methods in the worker) has too.
+      List<MethodMeta> metas = new java.util.ArrayList<>();
+      for (String name : methodNames) {
+        metas.add(ProgramMetadata.method(loaded.program(), name));
+      }
+      this.declared = List.copyOf(metas);
       loadMethods();
     } catch (RuntimeException | Error e) {
       destroyMethods();
@@ -122,14 +136,13 @@ public final class ExecuTorchModel implements AutoCloseable {
   private void loadMethods() {
     if (worker != null) {
       for (int i = 0; i < methodNames.size(); i++) {
-        String name = methodNames.get(i);
-        MethodMeta meta = worker.withDynamicDims(ProgramMetadata.method(program.program(), name), i);
-        methods.put(name, LoadedMethod.isolated(meta, worker, i, arena, options.finiteCheck()));
+        MethodMeta meta = worker.withDynamicDims(declared.get(i), i);
+        methods.put(meta.name(), LoadedMethod.isolated(meta, worker, i, arena, options.finiteCheck()));
       }
       return;
     }
-    for (String name : methodNames) {
-      methods.put(name, MethodLoader.load(program.program(), name, options, pool, allocator, profiling, arena));
+    for (MethodMeta meta : declared) {
+      methods.put(meta.name(), MethodLoader.load(program.program(), meta, options, pool, allocator, profiling, arena));
     }
   }
 

@@ -16,9 +16,9 @@ final class MethodLoader {
    * @param allocator the CUSTOM allocator's bridge, or null
    * @param arena the model's arena, which holds the method's scratch memory
    */
-  static LoadedMethod load(MemorySegment program, String name, LoadOptions options, MemorySegment pool,
+  static LoadedMethod load(MemorySegment program, MethodMeta declared, LoadOptions options, MemorySegment pool,
       AllocatorBridge allocator, boolean profiling, Arena arena) {
-    MethodMeta declared = ProgramMetadata.method(program, name);
+    String name = declared.name();
     OptimizationLevel level = options.optimization();
     try (Arena tmp = Arena.ofConfined()) {
       MemorySegment cfg = Et4j.et_method_config_default(tmp);
