@@ -36,7 +36,11 @@ public enum ErrorCode {
   CALLBACK_FAILED(0x105),
   /** An input or output is not a tensor (scalars and lists are not supported). */
   UNSUPPORTED_VALUE(0x106),
-  /** A dtype the library does not map (complex, quantized storage types). */
+  /**
+   * A conversion a dtype cannot represent, e.g. {@code toIntArray()} of uint32, {@code toFloatArray()}
+   * of raw float8 or quantized storage; the message names the dtype (see {@link DType}). Also a
+   * ScalarType code outside ExecuTorch 1.5.1's 0..29.
+   */
   UNSUPPORTED_DTYPE(0x107),
   /** The model (or tensor) was closed. */
   CLOSED(0x108),
