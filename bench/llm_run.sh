@@ -37,6 +37,11 @@ print(f"| 32-token prefill + argmax (`rawPrefill32`) | {j('rawPrefill32')} | {py
 print(f"| prefill 32 + 64 greedy decode steps, generator loop (`generate32Then64`) | {j('generate32Then64')} | {py['generate32Then64']:.0f} |")
 print(f"| TextGenerator prefill only (`generatePrefillOnly`) | {j('generatePrefillOnly')} | |")
 g, p, d = java["generate32Then64"]["score"], java["rawPrefill32"]["score"], java["rawDecodeStep"]["score"]
+sec = {b["benchmark"].rsplit(".", 1)[1]: b.get("secondaryMetrics", {}) for b in json.load(open(f"{out}/llm-jmh.json"))}
+aux = sec.get("generate32Then64", {})
+if "overheadNanos" in aux and aux.get("overheadTokens", {}).get("score"):
+    print(f"| TextGenerator's own time per decoded token outside forward (`overheadNanos / overheadTokens`) "
+          f"| {aux['overheadNanos']['score'] / aux['overheadTokens']['score'] / 1000:.1f} | |")
 print()
 print(f"Java: prefill {32e6 / p:.0f} tok/s, decode {1e6 / d:.0f} tok/s (raw calls); "
       f"TextGenerator {65e6 / (g - p):.0f} tok/s after the prefill; "

@@ -127,10 +127,10 @@ final class GenerateCommand {
       out.println(String.format(Locale.ROOT,
           "{\"text\":%s,\"token_ids\":[%s],\"stop_reason\":\"%s\",\"stats\":{\"prompt_tokens\":%d,"
               + "\"generated_tokens\":%d,\"time_to_first_token_ms\":%.3f,\"prefill_tokens_per_s\":%.1f,"
-              + "\"decode_tokens_per_s\":%.1f,\"total_ms\":%.3f}}",
+              + "\"decode_tokens_per_s\":%.1f,\"overhead_us_per_token\":%.1f,\"total_ms\":%.3f}}",
           quote(r.text()), ids, r.stopReason().name().toLowerCase(Locale.ROOT), s.promptTokens(),
           s.generatedTokens(), s.timeToFirstTokenMillis(), s.prefillTokensPerSecond(), s.decodeTokensPerSecond(),
-          s.totalMillis()));
+          s.overheadMicrosPerToken(), s.totalMillis()));
     } else {
       out.println();
       out.flush();

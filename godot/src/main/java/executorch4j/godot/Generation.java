@@ -140,6 +140,7 @@ final class Generation {
     m.put("time_to_first_token_ms", r.stats().timeToFirstTokenMillis());
     m.put("prefill_tokens_per_second", r.stats().prefillTokensPerSecond());
     m.put("decode_tokens_per_second", r.stats().decodeTokensPerSecond());
+    m.put("overhead_us_per_token", r.stats().overheadMicrosPerToken());
     return m;
   }
 

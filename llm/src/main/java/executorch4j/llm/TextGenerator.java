@@ -235,7 +235,7 @@ public final class TextGenerator implements AutoCloseable {
 
     HuggingFaceTokenizer.IntList generated = new HuggingFaceTokenizer.IntList();
     int count = 0;
-    long firstToken = 0, lastToken = 0;
+    long firstToken = 0, lastToken = 0, decodeForwardNanos = 0;
     StopReason reason = StopReason.MAX_TOKENS;
     while (count < config.maxNewTokens()) {
       int t = sampler.sample(logits, logits.length);
@@ -261,13 +261,16 @@ public final class TextGenerator implements AutoCloseable {
         reason = StopReason.CONTEXT_FULL;
         break;
       }
+      long f0 = System.nanoTime();
       forward(new int[] {t}, 0, 1);
+      decodeForwardNanos += System.nanoTime() - f0;
       pendingToken = -1;
     }
     if (reason != StopReason.STOP_STRING) out.flush();
     long end = System.nanoTime();
     GenerationStats stats = new GenerationStats(f.length, count, (prefillEnd - prefillStart) / 1e6,
-        count > 0 ? (firstToken - start) / 1e6 : 0, count > 1 ? (lastToken - firstToken) / 1e6 : 0, (end - start) / 1e6);
+        count > 0 ? (firstToken - start) / 1e6 : 0, count > 1 ? (lastToken - firstToken) / 1e6 : 0,
+        decodeForwardNanos / 1e6, (end - start) / 1e6);
     return new GenerationResult(out.text(), generated.toArray(), reason, stats);
   }
 

@@ -282,6 +282,8 @@ class TextGeneratorTest {
     assertEquals(10, s.generatedTokens());
     assertTrue(s.timeToFirstTokenMillis() > 0 && s.timeToFirstTokenMillis() <= s.totalMillis());
     assertTrue(s.prefillTokensPerSecond() > 0 && s.decodeTokensPerSecond() > 0);
+    assertTrue(s.decodeForwardMillis() > 0 && s.decodeForwardMillis() <= s.decodeMillis(), s.toString());
+    assertTrue(s.overheadMicrosPerToken() >= 0);
   }
 
   @Test
