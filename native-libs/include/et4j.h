@@ -480,7 +480,7 @@ ET4J_API et_status et_worker_forward(et_worker *worker, int64_t method, const et
 ET4J_API int32_t et_worker_pid(const et_worker *worker);
 
 /* Tests only (config.debug_hooks = 1): the worker tries one forbidden or fatal thing (see
- * et4j_ipc.h: 1 open, 2 socket, 3 execve, 4 ptrace, 5 SIGSEGV, 6 hang, 7 abort) and *out_errno
+ * et4j_ipc.h: 1 open, 2 socket, 3 execve, 4 ptrace, 5 SIGSEGV, 6 hang, 7 abort, 8 spin) and *out_errno
  * gets the errno it saw (0 = it succeeded). */
 ET4J_API et_status et_worker_debug_probe(et_worker *worker, int32_t probe, int32_t *out_errno);
 

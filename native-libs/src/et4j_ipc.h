@@ -39,7 +39,8 @@ enum Probe : int32_t {
   kProbePtrace = 4,   // ptrace(PTRACE_TRACEME)
   kProbeCrash = 5,    // a write through a null pointer (SIGSEGV)
   kProbeHang = 6,     // sleeps forever
-  kProbeAbort = 7     // abort() (SIGABRT)
+  kProbeAbort = 7,    // abort() (SIGABRT)
+  kProbeSpin = 8      // burns CPU forever (for RLIMIT_CPU)
 };
 
 struct Writer {

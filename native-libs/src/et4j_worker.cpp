@@ -397,6 +397,9 @@ void handle_probe(Reader &r) {
     case kProbeCrash: *static_cast<volatile int *>(nullptr) = 1; break;
     case kProbeHang: for (;;) pause(); break;
     case kProbeAbort: abort();
+    case kProbeSpin:
+      for (volatile uint64_t i = 0;; i++) {
+      }
     default: break;
   }
   int err = rc < 0 ? errno : 0;

@@ -26,7 +26,7 @@ class IsolationTest {
   static final LoadOptions ISOLATED = LoadOptions.defaults().withIsolation(Isolation.PROCESS);
 
   // Probe numbers of et_worker_debug_probe (native-libs/src/et4j_ipc.h).
-  static final int OPEN = 1, SOCKET = 2, EXECVE = 3, PTRACE = 4, CRASH = 5, HANG = 6, ABORT = 7;
+  static final int OPEN = 1, SOCKET = 2, EXECVE = 3, PTRACE = 4, CRASH = 5, HANG = 6, ABORT = 7, SPIN = 8;
   static final int EPERM = 1; // Linux errno
 
   static List<String> fixtures() {
@@ -118,6 +118,16 @@ class IsolationTest {
       assertEquals(ErrorCode.TIMEOUT, e.errorCode());
       assertTrue(e.getMessage().contains("within 300 ms"), e.getMessage());
       assertTrue(ProcessHandle.of(pid).isEmpty(), "the hung worker was killed and reaped");
+    }
+  }
+
+  /** RLIMIT_CPU: a worker that burns more CPU seconds than its limit is killed by SIGXCPU. */
+  @Test
+  void aCpuLimitKillsAWorkerThatSpins() {
+    try (var worker = debugWorker("linear_regression", LoadOptions.defaults().withWorkerLimits(0, 1))) {
+      var e = assertThrows(ExecuTorchException.class, () -> worker.debugProbe(SPIN));
+      assertEquals(ErrorCode.WORKER_CRASHED, e.errorCode());
+      assertTrue(e.getMessage().contains("(SIGXCPU)"), e.getMessage());
     }
   }
 
