@@ -50,6 +50,22 @@ class SamplerTest {
   }
 
   @Test
+  void topKOnALargeVocabularyDrawsOnlyTheKBestAndBreaksTiesByIndex() {
+    java.util.Random r = new java.util.Random(11);
+    float[] logits = new float[5000];
+    for (int i = 0; i < logits.length; i++) logits[i] = (float) r.nextGaussian();
+    Integer[] order = new Integer[logits.length];
+    for (int i = 0; i < order.length; i++) order[i] = i;
+    java.util.Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
+    Set<Integer> best = Set.of(order[0], order[1], order[2], order[3], order[4]);
+    int[] c = counts(GenerationConfig.sampling(1e6, 8).withTopK(5), logits, 5000);
+    for (int i = 0; i < c.length; i++) if (c[i] > 0) assertTrue(best.contains(i), "index " + i + " is not among the 5 best");
+    for (int b : best) assertTrue(c[b] > 800, "a near-uniform draw over the 5 best: " + c[b]);
+    int[] ties = counts(GenerationConfig.sampling(1.0, 9).withTopK(3), new float[] {2f, 2f, 2f, 2f, 2f}, 3000);
+    assertEquals(0, ties[3] + ties[4]);
+  }
+
+  @Test
   void greedyTakesTheFirstMaximum() {
     Sampler s = new Sampler(GenerationConfig.greedy());
     assertEquals(1, s.sample(new float[] {1f, 3f, 3f, 2f}, 4));
