@@ -287,6 +287,18 @@ class TextGeneratorTest {
   }
 
   @Test
+  void aListenerThatThrowsEndsTheGenerationAndTheGeneratorStaysUsable() {
+    var boom = new IllegalStateException("listener failed");
+    var e = assertThrows(IllegalStateException.class, () -> gen.generate("The little robot", exact(10), p -> {
+      throw boom;
+    }));
+    assertSame(boom, e);
+    gen.resetContext();
+    int[] expected = Goldens.ints(first().getAsJsonArray("generated_ids"));
+    assertArrayEquals(expected, gen.generate(first().get("prompt").getAsString(), exact(expected.length), TokenListener.none()).tokenIds());
+  }
+
+  @Test
   void aPromptIdOutsideTheVocabularyIsATypedError() {
     var e = assertThrows(ExecuTorchException.class, () -> gen.generate(new int[] {1, 9999}, exact(1), TokenListener.none()));
     assertEquals(ErrorCode.INVALID_ARGUMENT, e.errorCode());
