@@ -29,10 +29,6 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GLIBC_FLOOR = (2, 28)
-# An executable's startup code (crt1.o of the build machine's glibc 2.36) calls
-# __libc_start_main@GLIBC_2.34, which no symbol binding in our sources can move: isolated
-# execution needs glibc 2.34 (README, Platforms), in-process execution 2.28.
-WORKER_GLIBC_FLOOR = (2, 34)
 ELF_MACHINE = {"linux-x86_64": 0x3E, "linux-aarch64": 0xB7}
 MACHO_ARM64 = 0x0100000C
 WORKER = "et4j-worker"  # the isolated-execution worker (Linux only)
@@ -177,8 +173,8 @@ def check_linux(r, folder, shim):
         r.check(elf_machine(worker) == machine, f"{WORKER}: ELF for {r.platform}")
         _, undefined = elf_dynsyms(worker)
         newer = sorted({f"{n}@{v}" for n, v, _ in undefined
-                        if v and v.startswith("GLIBC_") and version_tuple(v[6:]) > WORKER_GLIBC_FLOOR})
-        r.check(not newer, f"{WORKER} needs glibc <= {'.'.join(map(str, WORKER_GLIBC_FLOOR))}", ", ".join(newer))
+                        if v and v.startswith("GLIBC_") and version_tuple(v[6:]) > GLIBC_FLOOR})
+        r.check(not newer, f"{WORKER} needs glibc <= 2.28 (native-libs/src/glibc_start.cpp)", ", ".join(newer))
         needed, runpath = elf_dynamic(worker)
         foreign = [n for n in needed if n not in libs and not LINUX_SYSTEM_LIBS.match(n)]
         r.check(not foreign and runpath == ["$ORIGIN"],
