@@ -72,7 +72,7 @@ final class Generation {
    * {@code top_p}, {@code seed}, {@code stop} (Array of Strings), {@code stream} (default true),
    * {@code reset_context} (default false). Returns the request id, or -1 (and prints why).
    */
-  long generate(ExecuTorchModel model, byte[] programBytes, String prompt, Map<?, ?> options) {
+  long generate(ExecuTorchModel model, java.util.function.Supplier<Object> program, String prompt, Map<?, ?> options) {
     if (model == null) return error(-1, "generate", "no model loaded: call load_from_file first");
     if (tokenizer == null) return error(-1, "generate", "no tokenizer: call load_tokenizer first");
     GenerationConfig config;
@@ -82,7 +82,9 @@ final class Generation {
       stream = !Boolean.FALSE.equals(options.get("stream"));
       reset = Boolean.TRUE.equals(options.get("reset_context"));
       if (generator == null || generatorModel != model) {
-        generator = TextGenerator.of(model, LlmMetadata.read(ByteBuffer.wrap(programBytes)), tokenizer);
+        Object source = program.get(); // an OS path (memory-mapped) or the program's bytes (res://, buffers)
+        LlmMetadata metadata = source instanceof Path p ? LlmMetadata.read(p) : LlmMetadata.read(ByteBuffer.wrap((byte[]) source));
+        generator = TextGenerator.of(model, metadata, tokenizer);
         generatorModel = model;
       }
     } catch (ExecuTorchException | IllegalArgumentException | ClassCastException e) {

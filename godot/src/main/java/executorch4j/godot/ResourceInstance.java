@@ -97,7 +97,7 @@ final class ResourceInstance {
         of("_deliver_async", null, (r, x) -> r.deliverAsync((Long) x[0]), arg("request_id", i)),
         of("load_tokenizer", i, (r, x) -> r.llm("load_tokenizer") == null ? FAILED : r.llm.loadTokenizer((String) x[0]), arg("path", s)),
         of("generate", i, (r, x) -> r.llm("generate") == null ? -1L
-            : r.llm.generate(r.model, r.model == null ? null : r.modelData(), (String) x[0], (Map<?, ?>) x[1]),
+            : r.llm.generate(r.model, r.model == null ? null : r::programMetadataSource, (String) x[0], (Map<?, ?>) x[1]),
             arg("prompt", s), arg("options", d)),
         of("cancel_generation", b, (r, x) -> r.llm != null && r.llm.cancel()),
         of("reset_context", null, (r, x) -> r.llm == null ? null : r.llm.resetContext()),
@@ -207,6 +207,11 @@ final class ResourceInstance {
     } catch (ExecuTorchException e) {
       return fail(errorOf(e.errorCode()), where, e.getMessage());
     }
+  }
+
+  /** Where LLM metadata is read from: the OS file itself (memory-mapped), else the model's bytes. */
+  Object programMetadataSource() {
+    return !sourcePath.isEmpty() && !isGodotPath(sourcePath) ? Path.of(sourcePath) : modelData();
   }
 
   /** The model's bytes: kept for buffers, read back from the source for files. */
