@@ -78,17 +78,19 @@ public final class ExecuTorchModel implements AutoCloseable {
         requireIsolatable(options);
         // The program is read here too, for its metadata only (verified; no method is loaded, no
         // kernel runs in this process); the worker loads and runs it.
-        MemorySegment bytes = WorkerProcess.programBytes(source, arena);
-        source = ModelSource.memory(bytes);
-        loaded = ProgramLoader.load(source, options);
-        // What the in-process load reads before any method loads, in the same order, so a
-        // program that fails there fails with the same error.
-        for (String name : ProgramMetadata.methodNames(loaded.program())) {
-          ProgramMetadata.method(loaded.program(), name);
+        // The bytes (a file is mapped) are needed only while both sides load: each copies them.
+        try (Arena read = Arena.ofConfined()) {
+          MemorySegment bytes = WorkerProcess.programBytes(source, read);
+          loaded = ProgramLoader.load(ModelSource.memory(bytes), options);
+          // What the in-process load reads before any method loads, in the same order, so a
+          // program that fails there fails with the same error.
+          for (String name : ProgramMetadata.methodNames(loaded.program())) {
+            ProgramMetadata.method(loaded.program(), name);
+          }
+          ProgramMetadata.segments(loaded.program());
+          proc = WorkerProcess.start(options, false);
+          proc.load(bytes, options);
         }
-        ProgramMetadata.segments(loaded.program());
-        proc = WorkerProcess.start(options, false);
-        proc.load(bytes, options);
       }
       if (options.memoryPolicy() == MemoryPolicy.STATIC) {
         // The one pool: allocated once, page-aligned so its layout is reproducible.

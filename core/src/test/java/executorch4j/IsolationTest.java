@@ -63,6 +63,24 @@ class IsolationTest {
     assertEquals(GoldenFixturesTest.EXPECTED_CASES.get(name), checked);
   }
 
+  /** Every ModelSource reaches the worker: bytes, memory, stream, channel. */
+  @Test
+  void everyModelSourceLoadsIsolated() throws IOException {
+    Path path = Fixtures.pte("linear_regression");
+    byte[] bytes = Files.readAllBytes(path);
+    var arena = java.lang.foreign.Arena.ofAuto();
+    var native_ = arena.allocate(bytes.length).copyFrom(java.lang.foreign.MemorySegment.ofArray(bytes));
+    List<ModelSource> sources = List.of(ModelSource.bytes(bytes), ModelSource.memory(native_),
+        ModelSource.stream(new java.io.ByteArrayInputStream(bytes)),
+        ModelSource.channel(java.nio.channels.FileChannel.open(path)));
+    for (ModelSource source : sources) {
+      try (var model = ExecuTorchModel.load(source, ISOLATED)) {
+        assertEquals(bytes.length, model.sourceBytes(), source.getClass().getSimpleName());
+        assertEquals(7f, model.forward(Map.of("input_0", new float[] {2f})).get("output_0").toFloatArray()[0]);
+      }
+    }
+  }
+
   @Test
   void isolatedErrorsAreTheInProcessOnes() {
     for (String name : List.of("unknown_backend", "custom_op")) {
