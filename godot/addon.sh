@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Assembles a self-contained Godot addon into ADDON_DIR (default godot/demo/addons/executorch4j):
 # the GDExtension shim(s), the executorch4j jar (natives inside) and the Godot glue jar under the
-# names the shim puts on its default classpath (<addon dir>/executorch4j.jar:<addon
-# dir>/executorch4j-godot.jar), and a Java runtime per platform in jre/<platform>/, which the shim
+# names the shim puts on its default classpath (<addon dir>/executorch4j.jar, executorch4j-godot.jar
+# and executorch4j-llm.jar for text generation), and a Java runtime per platform in jre/<platform>/, which the shim
 # finds beside itself, so players need no Java installed: for this machine's platform one jlinked
 # from the build JDK with only the modules the library needs (java.base); with --all-platforms also
 # linux-aarch64 and macos-aarch64 (their natives and shims from scripts/build-all-platforms.sh),
@@ -23,21 +23,22 @@ for arg in "$@"; do
 done
 JAR="$ROOT/core/target/executorch4j-0.1.0-SNAPSHOT.jar"
 GODOT_JAR="$ROOT/godot/target/executorch4j-godot-0.1.0-SNAPSHOT.jar"
+LLM_JAR="$ROOT/llm/target/executorch4j-llm-0.1.0-SNAPSHOT.jar"
 SHIM="$ROOT/godot/target/native/libexecutorch4j_godot.so"
 stale() {
   local f
-  for f in "$JAR" "$GODOT_JAR" "$SHIM"; do
+  for f in "$JAR" "$GODOT_JAR" "$LLM_JAR" "$SHIM"; do
     [ -f "$f" ] || return 0
   done
   # Newer sources than the oldest artifact mean a rebuild.
-  [ -n "$(find "$ROOT/core/src/main" "$ROOT/native-libs" "$ROOT/godot/src/main" "$ROOT/godot/native" \
-    -type f \( -newer "$JAR" -o -newer "$GODOT_JAR" -o -newer "$SHIM" \) 2>/dev/null | head -1)" ]
+  [ -n "$(find "$ROOT/core/src/main" "$ROOT/native-libs" "$ROOT/godot/src/main" "$ROOT/godot/native" "$ROOT/llm/src/main" \
+    -type f \( -newer "$JAR" -o -newer "$GODOT_JAR" -o -newer "$LLM_JAR" -o -newer "$SHIM" \) 2>/dev/null | head -1)" ]
 }
 if stale; then
   log "building executorch4j and the Godot glue"
-  (cd "$ROOT" && mvn -q -B -ntp install -DskipTests -pl godot -am) || die "build failed"
+  (cd "$ROOT" && mvn -q -B -ntp install -DskipTests -pl godot,llm -am) || die "build failed"
 fi
-for f in "$JAR" "$GODOT_JAR" "$SHIM"; do
+for f in "$JAR" "$GODOT_JAR" "$LLM_JAR" "$SHIM"; do
   [ -f "$f" ] || die "the build did not produce ${f#$ROOT/}"
 done
 mkdir -p "$ADDON"
@@ -48,6 +49,7 @@ for other in libexecutorch4j_godot.linux.arm64.so libexecutorch4j_godot.macos.ar
 done
 cp "$JAR" "$ADDON/executorch4j.jar"
 cp "$GODOT_JAR" "$ADDON/executorch4j-godot.jar"
+cp "$LLM_JAR" "$ADDON/executorch4j-llm.jar"
 # An executorch4j.cfg this script used to write (one java_home= line) would override the bundled
 # runtime; a developer's own settings stay.
 if [ -f "$ADDON/executorch4j.cfg" ] && [ "$(grep -cv '^java_home=' "$ADDON/executorch4j.cfg")" = 0 ]; then
@@ -60,7 +62,7 @@ RUNTIME="$ROOT/godot/target/jre/$HOST"
 if [ ! -x "$RUNTIME/bin/java" ] || [ "$(cat "$RUNTIME.from" 2>/dev/null)" != "$JAVA_HOME" ]; then
   log "jlinking a Java runtime for $HOST (java.base) from $JAVA_HOME"
   rm -rf "$RUNTIME" && mkdir -p "$(dirname "$RUNTIME")"
-  modules=$("$JAVA_HOME/bin/jdeps" --print-module-deps --ignore-missing-deps "$JAR" "$GODOT_JAR")
+  modules=$("$JAVA_HOME/bin/jdeps" --print-module-deps --ignore-missing-deps "$JAR" "$GODOT_JAR" "$LLM_JAR")
   "$JAVA_HOME/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files \
     --compress=zip-9 --output "$RUNTIME" >&2 || die "jlink failed (a JDK with jlink is needed: $JAVA_HOME)"
   echo "$JAVA_HOME" > "$RUNTIME.from"

@@ -13,7 +13,8 @@
  *              addon in <this dir>/jre/<platform> (godot/addon.sh puts it there),
  *              <this dir>/jre, $JAVA_HOME
  *   classpath: $EXECUTORCH4J_CLASSPATH, classpath= in executorch4j.cfg,
- *              <this dir>/executorch4j.jar:<this dir>/executorch4j-godot.jar
+ *              <this dir>/executorch4j.jar:<this dir>/executorch4j-godot.jar:
+ *              <this dir>/executorch4j-llm.jar (text generation; optional)
  *   options:   jvm_options= in executorch4j.cfg (space separated), e.g. -Xmx256m
  */
 #define _GNU_SOURCE
@@ -161,7 +162,8 @@ __attribute__((visibility("default"))) uint8_t executorch4j_library_init(
     } else {
       config_value(dir, "classpath", classpath, sizeof classpath);
       if (!*classpath)
-        snprintf(classpath, sizeof classpath, "%s/executorch4j.jar:%s/executorch4j-godot.jar", dir, dir);
+        snprintf(classpath, sizeof classpath, "%s/executorch4j.jar:%s/executorch4j-godot.jar:%s/executorch4j-llm.jar",
+                 dir, dir, dir);
     }
     snprintf(cp_option, sizeof cp_option, "-Djava.class.path=%s", classpath);
     JavaVMOption options[32];
