@@ -1,0 +1,113 @@
+package executorch4j.spark;
+
+import executorch4j.ErrorCode;
+import executorch4j.ExecuTorchException;
+import executorch4j.ExecuTorchModel;
+import executorch4j.ModelSource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.SparkFiles;
+
+/**
+ * The models of one JVM (driver or executor), keyed by the SHA-256 of their bytes: each program
+ * is loaded once per JVM and shared by every task of that JVM; all are closed at JVM shutdown.
+ *
+ * <p>Executors find a program's file through {@link SparkFiles#get} (the driver shipped it with
+ * {@code SparkContext.addFile} under the name {@code <sha256>.pte}); the file's hash is checked
+ * before loading. A JVM that staged the file itself (the driver, or local mode) uses its own copy.
+ *
+ * <p>Thread-safety: {@link #get} may be called from any task thread. An {@link ExecuTorchModel}
+ * serializes its own calls; callers that read outputs hold the model's monitor from the call
+ * until the outputs are copied (outputs are views valid until the next call).
+ */
+public final class ExecutorModels {
+  private static final Map<String, ExecuTorchModel> MODELS = new ConcurrentHashMap<>();
+  private static final Map<String, Path> LOCAL_FILES = new ConcurrentHashMap<>();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(ExecutorModels::closeAll, "executorch4j-spark-close"));
+  }
+
+  private ExecutorModels() {}
+
+  /** Records that this JVM holds the program with {@code sha256} at {@code file}. */
+  static void registerLocalFile(String sha256, Path file) {
+    LOCAL_FILES.putIfAbsent(sha256, file);
+  }
+
+  /**
+   * The loaded program whose bytes hash to {@code sha256}, loading it on first use.
+   *
+   * @throws ExecuTorchException if the file is missing, its hash differs, or the runtime refuses
+   *     the program (the runtime's own code and message)
+   */
+  static ExecuTorchModel get(String sha256) {
+    ExecuTorchModel model = MODELS.get(sha256);
+    if (model != null) {
+      return model;
+    }
+    synchronized (ExecutorModels.class) {
+      return MODELS.computeIfAbsent(sha256, ExecutorModels::load);
+    }
+  }
+
+  /** How many programs this JVM holds loaded (for tests and monitoring). */
+  public static int loadedCount() {
+    return MODELS.size();
+  }
+
+  private static ExecuTorchModel load(String sha256) {
+    Path file = LOCAL_FILES.get(sha256);
+    if (file == null) {
+      file = Path.of(SparkFiles.get(fileName(sha256)));
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new ExecuTorchException(ErrorCode.FILE_NOT_FOUND,
+          "model file " + fileName(sha256) + " was not shipped to this executor (" + file + ")");
+    }
+    String actual = sha256(file);
+    if (!actual.equals(sha256)) {
+      throw new ExecuTorchException(ErrorCode.IO_ERROR,
+          "model file " + file + " has SHA-256 " + actual + ", expected " + sha256);
+    }
+    return ExecuTorchModel.load(ModelSource.file(file));
+  }
+
+  /** The name a program is shipped under. */
+  static String fileName(String sha256) {
+    return sha256 + ".pte";
+  }
+
+  static String sha256(Path file) {
+    try (InputStream in = Files.newInputStream(file)) {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (IOException e) {
+      throw new ExecuTorchException(ErrorCode.IO_ERROR, "cannot read model file " + file + ": " + e, e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void closeAll() {
+    for (ExecuTorchModel m : MODELS.values()) {
+      try {
+        m.close();
+      } catch (RuntimeException ignored) {
+        // shutting down: nothing left to report to
+      }
+    }
+    MODELS.clear();
+  }
+}
