@@ -25,7 +25,7 @@ final class BatchScorer {
 
   BatchScorer(ScoringPlan plan) {
     this.plan = plan;
-    this.model = ExecutorModels.get(plan.sha256());
+    this.model = ExecutorModels.get(plan.sha256(), plan.bytes() == null ? null : () -> plan.bytes().value());
   }
 
   /** A row that cannot be scored, with why. */

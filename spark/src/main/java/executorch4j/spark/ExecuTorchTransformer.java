@@ -5,6 +5,7 @@ import executorch4j.MethodMeta;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
@@ -39,8 +40,8 @@ import org.apache.spark.sql.types.StructType;
  * program's dynamic leading dimension), {@code errorPolicy} ({@code fail} or {@code null}, see
  * {@link ErrorPolicy}).
  *
- * <p>The driver reads the model, ships it with {@code SparkContext.addFile} under its SHA-256,
- * and loads it once to read the method's metadata, so a model the runtime refuses fails
+ * <p>The driver reads the model, ships its bytes to the executors as a broadcast variable keyed
+ * by their SHA-256, and loads it once to read the method's metadata, so a model the runtime refuses fails
  * {@code transform} (and {@code transformSchema}) with the runtime's
  * {@link ExecuTorchException}, before any job runs. Each executor JVM loads it once, shared by all
  * its tasks ({@link ExecutorModels}). When every input's leading dimension is dynamic (e.g.
@@ -176,8 +177,8 @@ public final class ExecuTorchTransformer extends Transformer implements DefaultP
   public Dataset<Row> transform(Dataset<?> dataset) {
     StructType schema = dataset.schema();
     SparkSession spark = dataset.sparkSession();
-    String sha = ModelStaging.ship(spark.sparkContext(), required(modelPath));
-    ScoringPlan plan = plan(sha);
+    ModelStaging.Shipped shipped = ModelStaging.ship(spark.sparkContext(), required(modelPath));
+    ScoringPlan plan = plan(shipped.sha256(), shipped.bytes());
     int[] indices = plan.inputIndices(schema);
     StructType out = plan.outputSchema(schema);
     return dataset.toDF().mapPartitions(new PartitionScorer(plan, indices), Encoders.row(out));
@@ -186,15 +187,15 @@ public final class ExecuTorchTransformer extends Transformer implements DefaultP
   @Override
   public StructType transformSchema(StructType schema) {
     String sha = ModelStaging.stage(SparkSession.active().sparkContext(), required(modelPath));
-    ScoringPlan plan = plan(sha);
+    ScoringPlan plan = plan(sha, null);
     plan.inputIndices(schema);
     return plan.outputSchema(schema);
   }
 
-  private ScoringPlan plan(String sha) {
+  private ScoringPlan plan(String sha, Broadcast<byte[]> bytes) {
     MethodMeta meta = ExecutorModels.get(sha).methodMeta(getMethod());
     List<String> ins = Arrays.asList(required(inputCols));
-    return ScoringPlan.create(sha, meta, ins, Arrays.asList(getOutputCols()), getBatchSize(), getErrorPolicy());
+    return ScoringPlan.create(sha, bytes, meta, ins, Arrays.asList(getOutputCols()), getBatchSize(), getErrorPolicy());
   }
 
   private <T> T required(Param<T> p) {

@@ -51,14 +51,14 @@ public final class ExecuTorchUdf {
    * @throws IllegalArgumentException if the method takes no input or more than 3
    */
   public static UserDefinedFunction create(SparkSession spark, String modelPath, String method, ErrorPolicy policy) {
-    String sha = ModelStaging.ship(spark.sparkContext(), modelPath);
-    MethodMeta meta = ExecutorModels.get(sha).methodMeta(method);
+    ModelStaging.Shipped shipped = ModelStaging.ship(spark.sparkContext(), modelPath);
+    MethodMeta meta = ExecutorModels.get(shipped.sha256()).methodMeta(method);
     int arity = meta.inputs().size();
     if (arity < 1 || arity > 3) {
       throw new IllegalArgumentException("method '" + method + "' takes " + arity
           + " inputs; ExecuTorchUdf supports 1 to 3, use ExecuTorchTransformer");
     }
-    ScoringPlan plan = ScoringPlan.create(sha, meta, Collections.nCopies(arity, null), List.of(), 1, policy);
+    ScoringPlan plan = ScoringPlan.create(shipped.sha256(), shipped.bytes(), meta, Collections.nCopies(arity, null), List.of(), 1, policy);
     List<StructField> fields = plan.outputFields();
     DataType type = fields.size() == 1 ? fields.get(0).dataType() : DataTypes.createStructType(fields);
     Fn fn = new Fn(plan);

@@ -13,15 +13,15 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.spark.SparkFiles;
+import java.util.function.Supplier;
 
 /**
  * The models of one JVM (driver or executor), keyed by the SHA-256 of their bytes: each program
  * is loaded once per JVM and shared by every task of that JVM; all are closed at JVM shutdown.
  *
- * <p>Executors find a program's file through {@link SparkFiles#get} (the driver shipped it with
- * {@code SparkContext.addFile} under the name {@code <sha256>.pte}); the file's hash is checked
- * before loading. A JVM that staged the file itself (the driver, or local mode) uses its own copy.
+ * <p>Executors get a program's bytes from a Spark broadcast variable the driver made (read once
+ * per JVM, when the program is first needed there); their hash is checked before loading. A JVM
+ * that staged the file itself (the driver, or local mode) loads its own copy.
  *
  * <p>Thread-safety: {@link #get} may be called from any task thread. An {@link ExecuTorchModel}
  * serializes its own calls; callers that read outputs hold the model's monitor from the call
@@ -48,14 +48,19 @@ public final class ExecutorModels {
    * @throws ExecuTorchException if the file is missing, its hash differs, or the runtime refuses
    *     the program (the runtime's own code and message)
    */
-  static ExecuTorchModel get(String sha256) {
+  static ExecuTorchModel get(String sha256, Supplier<byte[]> shipped) {
     ExecuTorchModel model = MODELS.get(sha256);
     if (model != null) {
       return model;
     }
     synchronized (ExecutorModels.class) {
-      return MODELS.computeIfAbsent(sha256, ExecutorModels::load);
+      return MODELS.computeIfAbsent(sha256, h -> load(h, shipped));
     }
+  }
+
+  /** The program staged in this JVM (driver side). */
+  static ExecuTorchModel get(String sha256) {
+    return get(sha256, null);
   }
 
   /** How many programs this JVM holds loaded (for tests and monitoring). */
@@ -63,21 +68,22 @@ public final class ExecutorModels {
     return MODELS.size();
   }
 
-  private static ExecuTorchModel load(String sha256) {
+  private static ExecuTorchModel load(String sha256, Supplier<byte[]> shipped) {
     Path file = LOCAL_FILES.get(sha256);
-    if (file == null) {
-      file = Path.of(SparkFiles.get(fileName(sha256)));
+    if (file != null) {
+      return ExecuTorchModel.load(ModelSource.file(file));
     }
-    if (!Files.isRegularFile(file)) {
+    if (shipped == null) {
       throw new ExecuTorchException(ErrorCode.FILE_NOT_FOUND,
-          "model file " + fileName(sha256) + " was not shipped to this executor (" + file + ")");
+          "model " + fileName(sha256) + " was neither staged in this JVM nor shipped to it");
     }
-    String actual = sha256(file);
+    byte[] bytes = shipped.get();
+    String actual = sha256(bytes);
     if (!actual.equals(sha256)) {
       throw new ExecuTorchException(ErrorCode.IO_ERROR,
-          "model file " + file + " has SHA-256 " + actual + ", expected " + sha256);
+          "the model shipped to this executor has SHA-256 " + actual + ", expected " + sha256);
     }
-    return ExecuTorchModel.load(ModelSource.file(file));
+    return ExecuTorchModel.load(ModelSource.bytes(bytes));
   }
 
   /** The name a program is shipped under. */
@@ -95,6 +101,14 @@ public final class ExecutorModels {
       return HexFormat.of().formatHex(md.digest());
     } catch (IOException e) {
       throw new ExecuTorchException(ErrorCode.IO_ERROR, "cannot read model file " + file + ": " + e, e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

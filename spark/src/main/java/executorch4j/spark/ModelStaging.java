@@ -8,19 +8,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 
 /**
  * Driver side: copies a model (any path Hadoop reads: local, {@code file:}, {@code hdfs:},
- * {@code s3a:} ...) into a local staging folder under its content hash and ships it to the
- * executors once per {@link SparkContext} with {@code addFile}.
+ * {@code s3a:} ...) into a local staging folder under its content hash, and ships its bytes to
+ * the executors as a broadcast variable, made once per {@link SparkContext} and program.
+ *
+ * <p>Why a broadcast and not {@code SparkContext.addFile}: on a Spark 4.2 standalone cluster
+ * (StandaloneClusterTest), a file this library added with {@code addFile} while the application
+ * was running was never fetched by the executors of the Dataset jobs that followed (we attribute
+ * it to Spark 4's per-session artifact sets); broadcasts reach every job.
  */
 final class ModelStaging {
   private static final Map<String, String> HASH_BY_KEY = new ConcurrentHashMap<>();
-  private static final Set<String> SHIPPED = ConcurrentHashMap.newKeySet();
+  private static final Map<String, Broadcast<byte[]>> SHIPPED = new ConcurrentHashMap<>();
   private static volatile Path stageDir;
 
   private ModelStaging() {}
@@ -58,13 +64,25 @@ final class ModelStaging {
     }
   }
 
-  /** Stages the model and makes sure {@code sc}'s executors can fetch it. */
-  static String ship(SparkContext sc, String modelPath) {
+  /** A staged program and the broadcast of its bytes. */
+  record Shipped(String sha256, Broadcast<byte[]> bytes) {}
+
+  /** Stages the model and broadcasts its bytes to {@code sc}'s executors (once per context). */
+  static Shipped ship(SparkContext sc, String modelPath) {
     String sha = stage(sc, modelPath);
-    if (SHIPPED.add(sc.applicationId() + "/" + sha)) {
-      sc.addFile(stageDir().resolve(ExecutorModels.fileName(sha)).toUri().toString());
-    }
-    return sha;
+    Broadcast<byte[]> b = SHIPPED.computeIfAbsent(sc.applicationId() + "/" + sha, k -> {
+      Path file = stageDir().resolve(ExecutorModels.fileName(sha));
+      try {
+        if (Files.size(file) > Integer.MAX_VALUE - 16) {
+          throw new ExecuTorchException(ErrorCode.NOT_SUPPORTED, "model " + modelPath + " is "
+              + Files.size(file) + " bytes; executorch4j-spark ships models up to 2 GiB");
+        }
+        return new JavaSparkContext(sc).broadcast(Files.readAllBytes(file));
+      } catch (IOException e) {
+        throw new ExecuTorchException(ErrorCode.IO_ERROR, "cannot read staged model " + file + ": " + e, e);
+      }
+    });
+    return new Shipped(sha, b);
   }
 
   private static Path stageDir() {

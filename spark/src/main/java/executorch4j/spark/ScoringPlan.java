@@ -9,6 +9,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.BooleanType;
@@ -24,6 +25,7 @@ import org.apache.spark.sql.types.StructType;
  * rows are batched into the program's dynamic leading dimension.
  *
  * @param sha256 the program's content hash ({@link ExecutorModels})
+ * @param bytes the broadcast of the program's bytes (null when only the schema is planned)
  * @param method the method to run
  * @param inputs one entry per method input, in order
  * @param outputs one entry per method output, in order
@@ -34,7 +36,7 @@ import org.apache.spark.sql.types.StructType;
  * @param policy what a row that cannot be scored becomes
  */
 record ScoringPlan(
-    String sha256, String method, List<Input> inputs, List<Output> outputs, int batchSize,
+    String sha256, Broadcast<byte[]> bytes, String method, List<Input> inputs, List<Output> outputs, int batchSize,
     boolean batched, ErrorPolicy policy) implements Serializable {
 
   /**
@@ -78,7 +80,7 @@ record ScoringPlan(
    * @throws ExecuTorchException for a method with non-tensor values or unsupported dtypes
    * @throws IllegalArgumentException for a column count or batch size that does not fit the method
    */
-  static ScoringPlan create(String sha256, MethodMeta meta, List<String> inputColumns,
+  static ScoringPlan create(String sha256, Broadcast<byte[]> bytes, MethodMeta meta, List<String> inputColumns,
       List<String> outputColumns, int batchSizeParam, ErrorPolicy policy) {
     List<TensorMeta> ins = meta.inputs();
     List<TensorMeta> outs = meta.outputs();
@@ -132,7 +134,7 @@ record ScoringPlan(
       SparkTypes.elementType(t.dtype(), "method '" + meta.name() + "' " + t.name());
       outputs.add(new Output(t.name(), outputColumns.isEmpty() ? t.name() : outputColumns.get(i), t.dtype()));
     }
-    return new ScoringPlan(sha256, meta.name(), List.copyOf(inputs), List.copyOf(outputs), batchSize, batched, policy);
+    return new ScoringPlan(sha256, bytes, meta.name(), List.copyOf(inputs), List.copyOf(outputs), batchSize, batched, policy);
   }
 
   /** Checks the input columns' types against {@code schema}; returns their indices. */

@@ -9,7 +9,7 @@ final class SparkTestSession {
   private SparkTestSession() {}
 
   static synchronized SparkSession get() {
-    if (spark == null) {
+    if (spark == null || spark.sparkContext().isStopped()) {
       spark = SparkSession.builder()
           .master("local[2]")
           .appName("executorch4j-spark-test")
@@ -19,8 +19,17 @@ final class SparkTestSession {
           .config("spark.driver.bindAddress", "127.0.0.1")
           .getOrCreate();
       spark.sparkContext().setLogLevel("ERROR");
-      Runtime.getRuntime().addShutdownHook(new Thread(spark::stop));
+      SparkSession started = spark;
+      Runtime.getRuntime().addShutdownHook(new Thread(started::stop));
     }
     return spark;
+  }
+
+  /** Stops the local session (a JVM holds one SparkContext; the cluster test needs its own). */
+  static synchronized void stop() {
+    if (spark != null) {
+      spark.stop();
+      spark = null;
+    }
   }
 }
