@@ -35,7 +35,7 @@ show_sanitizer_reports() {
 }
 
 step_asan() {
-  log "facade under AddressSanitizer + UBSan: lifecycle, errors, memory policies, close racing forward"
+  log "facade under AddressSanitizer + UBSan: lifecycle, errors, memory policies, close racing forward, Java kernels, every dtype"
   [ -d core/target/test-classes ] || die "core is not built: run 'mvn -B install' (or scripts/test.sh build) first"
   local SDK="$CACHE/executorch-sdk-$EXECUTORCH_VERSION/executorch"
   # ASAN_NATIVES may name another facade build (to check that this step fails without ASan).
@@ -57,7 +57,7 @@ step_asan() {
   LD_PRELOAD="$(gcc -print-file-name=libasan.so)" \
   JDK_JAVA_OPTIONS="-Dexecutorch4j.natives.dir=$natives -Dexecutorch4j.expect.sanitized=true" \
     mvn -B -pl core surefire:test \
-    -Dtest='NativeBuildTest,ConcurrencyTest,LifecycleTest,ErrorsTest,MemoryPolicyTest,ProfilingTest,LinearRegressionTest' \
+    -Dtest='NativeBuildTest,ConcurrencyTest,LifecycleTest,ErrorsTest,MemoryPolicyTest,ProfilingTest,LinearRegressionTest,CustomOperatorTest,DTypeTest' \
     -Dsurefire.reportsDirectory="$ROOT/target/asan-reports" >target/asan-tests.log 2>&1 ||
     { show_sanitizer_reports; die "tests under ASan failed (target/asan-tests.log, target/asan-reports)"; }
   grep -m1 "facade loaded:.*/natives-asan/libet4j\.so (.* +asan)" target/asan-tests.log >&2 ||
