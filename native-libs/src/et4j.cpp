@@ -2108,25 +2108,7 @@ et_status worker_gone(const et_worker *w) {
 // One request and its reply. *out_fd (nullable) gets an fd the reply passed. Returns the reply's
 // size, or 0 after recording the worker's death (the status is then w->death_status).
 size_t worker_call(et_worker *w, const et4j_ipc::Writer &req, int send_fd, int *out_fd, const char *during) {
-  struct iovec iov = {const_cast<uint8_t *>(req.buf.data()), req.buf.size()};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  if (send_fd >= 0) {
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &send_fd, sizeof(int));
-  }
-  ssize_t n;
-  do {
-    n = sendmsg(w->sock, &msg, MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
-  if (n != static_cast<ssize_t>(req.buf.size())) {
+  if (!et4j_ipc::send_message(w->sock, req, send_fd)) {
     worker_reap(w, ET_ERR_WORKER_CRASHED, during);
     return 0;
   }
@@ -2162,6 +2144,7 @@ size_t worker_call(et_worker *w, const et4j_ipc::Writer &req, int send_fd, int *
   alignas(struct cmsghdr) char control_in[CMSG_SPACE(sizeof(int))];
   in.msg_control = control_in;
   in.msg_controllen = sizeof control_in;
+  ssize_t n;
   do {
     n = recvmsg(w->sock, &in, MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);

@@ -11,6 +11,10 @@
 #ifndef ET4J_IPC_H
 #define ET4J_IPC_H
 
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -85,6 +89,30 @@ struct Reader {
     return s;
   }
 };
+
+// Sends one message on `sock`, passing `fd` with SCM_RIGHTS when it is >= 0 (retries EINTR).
+// Both sides use it; returns whether the whole message went out.
+inline bool send_message(int sock, const Writer &w, int fd = -1) {
+  struct iovec iov = {const_cast<uint8_t *>(w.buf.data()), w.buf.size()};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  if (fd >= 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  }
+  ssize_t n;
+  do {
+    n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  return n == static_cast<ssize_t>(w.buf.size());
+}
 
 }  // namespace et4j_ipc
 #endif

@@ -65,27 +65,7 @@ void close_inherited_fds() {
   for (long fd = kWorkerFd + 1; fd < (max > 0 && max < 65536 ? max : 65536); fd++) close(static_cast<int>(fd));
 }
 
-bool send_msg(const Writer &w, int fd_to_pass = -1) {
-  struct iovec iov = {const_cast<uint8_t *>(w.buf.data()), w.buf.size()};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  if (fd_to_pass >= 0) {
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fd_to_pass, sizeof(int));
-  }
-  ssize_t n;
-  do {
-    n = sendmsg(kWorkerFd, &msg, MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
-  return n == static_cast<ssize_t>(w.buf.size());
-}
+bool send_msg(const Writer &w, int fd_to_pass = -1) { return send_message(kWorkerFd, w, fd_to_pass); }
 
 // Receives one message; *out_fd gets a passed fd or -1. Returns its size, or -1 when the client is gone.
 ssize_t recv_msg(std::vector<uint8_t> &buf, int *out_fd) {
