@@ -645,6 +645,11 @@ std::string check_program_indexes(const FreeableBuffer &buf) {
     for (uint32_t o = 0; o < ops.second; o++)
       if (fb.str(fb.vec_table(ops, o), 0).empty())
         return "method '" + method + "': operator " + std::to_string(o) + " has no name";
+    // MethodMeta::get_backend_name reads BackendDelegate.id without a null check (fuzzing:
+    // SIGSEGV at load, reading the metadata).
+    for (uint32_t d = 0; d < delegates.second; d++)
+      if (fb.str(fb.vec_table(delegates, d), 0).empty())
+        return "method '" + method + "': delegate " + std::to_string(d) + " names no backend";
     for (uint32_t v = 0; v < values.second; v++) {
       size_t ev = fb.vec_table(values, v);
       uint8_t type = fb.field_u8(ev, 0);
