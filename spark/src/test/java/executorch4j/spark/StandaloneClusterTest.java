@@ -167,7 +167,7 @@ class StandaloneClusterTest {
     List<String> out = new ArrayList<>();
     for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
       if (a.startsWith("--add-opens") || a.startsWith("--add-modules") || a.startsWith("--enable-native-access")
-          || a.startsWith("-Djdk.reflect") || a.startsWith("-Dio.netty") || a.startsWith("-XX:+IgnoreUnrecognized")) {
+          || a.startsWith("--sun-misc") || a.startsWith("-Dio.netty") || a.startsWith("-XX:+IgnoreUnrecognized")) {
         out.add(a);
       }
     }
