@@ -25,7 +25,8 @@ final class BatchScorer {
 
   BatchScorer(ScoringPlan plan) {
     this.plan = plan;
-    this.model = ExecutorModels.get(plan.sha256(), plan.bytes() == null ? null : () -> plan.bytes().value());
+    this.model = ExecutorModels.get(plan.sha256(), plan.isolation(),
+        plan.bytes() == null ? null : () -> plan.bytes().value());
   }
 
   /** A row that cannot be scored, with why. */

@@ -1,6 +1,7 @@
 package executorch4j.spark;
 
 import executorch4j.ExecuTorchException;
+import executorch4j.Isolation;
 import executorch4j.MethodMeta;
 import java.util.Arrays;
 import java.util.List;
@@ -38,7 +39,8 @@ import org.apache.spark.sql.types.StructType;
  * <p>Params: {@code modelPath} (any path Hadoop reads), {@code inputCols} (one per method input),
  * {@code outputCols}, {@code method} ({@code forward}), {@code batchSize} (0: the bound of the
  * program's dynamic leading dimension), {@code errorPolicy} ({@code fail} or {@code null}, see
- * {@link ErrorPolicy}).
+ * {@link ErrorPolicy}), {@code isolation} ({@code none} or {@code process}: see
+ * {@link Isolation}; for programs from untrusted sources).
  *
  * <p>The driver reads the model, ships its bytes to the executors as a broadcast variable keyed
  * by their SHA-256, and loads it once to read the method's metadata, so a model the runtime refuses fails
@@ -61,6 +63,7 @@ public final class ExecuTorchTransformer extends Transformer implements DefaultP
   private final Param<String> method;
   private final IntParam batchSize;
   private final Param<String> errorPolicy;
+  private final Param<String> isolation;
 
   public ExecuTorchTransformer() {
     this("executorch_" + UUID.randomUUID().toString().substring(24));
@@ -79,6 +82,11 @@ public final class ExecuTorchTransformer extends Transformer implements DefaultP
     errorPolicy = new Param<>(this, "errorPolicy",
         "what a row that cannot be scored becomes: fail (the task fails naming the row) or null",
         ParamValidators.inArray(new String[] {"fail", "null"}));
+    isolation = new Param<>(this, "isolation",
+        "where the program runs in each JVM: none (in process) or process (a sandboxed worker process, "
+            + "so a program that crashes the runtime fails with WORKER_CRASHED instead of killing the JVM)",
+        ParamValidators.inArray(new String[] {"none", "process"}));
+    setDefault(isolation, "none");
     setDefault(outputCols, new String[0]);
     setDefault(method, "forward");
     setDefault(batchSize, 0);
@@ -149,6 +157,20 @@ public final class ExecuTorchTransformer extends Transformer implements DefaultP
     return this;
   }
 
+  public Param<String> isolation() {
+    return isolation;
+  }
+
+  /** {@link Isolation#PROCESS} runs the program in a worker process on the driver and every executor. */
+  public ExecuTorchTransformer setIsolation(Isolation value) {
+    set(isolation, value.name().toLowerCase(java.util.Locale.ROOT));
+    return this;
+  }
+
+  public Isolation getIsolation() {
+    return Isolation.valueOf(getOrDefault(isolation).toUpperCase(java.util.Locale.ROOT));
+  }
+
   public String getModelPath() {
     return getOrDefault(modelPath);
   }
@@ -193,9 +215,10 @@ public final class ExecuTorchTransformer extends Transformer implements DefaultP
   }
 
   private ScoringPlan plan(String sha, Broadcast<byte[]> bytes) {
-    MethodMeta meta = ExecutorModels.get(sha).methodMeta(getMethod());
+    MethodMeta meta = ExecutorModels.get(sha, getIsolation()).methodMeta(getMethod());
     List<String> ins = Arrays.asList(required(inputCols));
-    return ScoringPlan.create(sha, bytes, meta, ins, Arrays.asList(getOutputCols()), getBatchSize(), getErrorPolicy());
+    return ScoringPlan.create(sha, bytes, meta, ins, Arrays.asList(getOutputCols()), getBatchSize(), getErrorPolicy(),
+        getIsolation());
   }
 
   private <T> T required(Param<T> p) {

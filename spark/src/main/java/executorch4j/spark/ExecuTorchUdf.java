@@ -1,6 +1,7 @@
 package executorch4j.spark;
 
 import executorch4j.ExecuTorchException;
+import executorch4j.Isolation;
 import executorch4j.MethodMeta;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -51,14 +52,24 @@ public final class ExecuTorchUdf {
    * @throws IllegalArgumentException if the method takes no input or more than 3
    */
   public static UserDefinedFunction create(SparkSession spark, String modelPath, String method, ErrorPolicy policy) {
+    return create(spark, modelPath, method, policy, Isolation.NONE);
+  }
+
+  /**
+   * As {@link #create(SparkSession, String, String, ErrorPolicy)}, running the program as
+   * {@code isolation} says on the driver and every executor.
+   */
+  public static UserDefinedFunction create(
+      SparkSession spark, String modelPath, String method, ErrorPolicy policy, Isolation isolation) {
     ModelStaging.Shipped shipped = ModelStaging.ship(spark.sparkContext(), modelPath);
-    MethodMeta meta = ExecutorModels.get(shipped.sha256()).methodMeta(method);
+    MethodMeta meta = ExecutorModels.get(shipped.sha256(), isolation).methodMeta(method);
     int arity = meta.inputs().size();
     if (arity < 1 || arity > 3) {
       throw new IllegalArgumentException("method '" + method + "' takes " + arity
           + " inputs; ExecuTorchUdf supports 1 to 3, use ExecuTorchTransformer");
     }
-    ScoringPlan plan = ScoringPlan.create(shipped.sha256(), shipped.bytes(), meta, Collections.nCopies(arity, null), List.of(), 1, policy);
+    ScoringPlan plan = ScoringPlan.create(shipped.sha256(), shipped.bytes(), meta, Collections.nCopies(arity, null), List.of(), 1, policy,
+        isolation);
     List<StructField> fields = plan.outputFields();
     DataType type = fields.size() == 1 ? fields.get(0).dataType() : DataTypes.createStructType(fields);
     Fn fn = new Fn(plan);

@@ -3,6 +3,8 @@ package executorch4j.spark;
 import executorch4j.ErrorCode;
 import executorch4j.ExecuTorchException;
 import executorch4j.ExecuTorchModel;
+import executorch4j.Isolation;
+import executorch4j.LoadOptions;
 import executorch4j.ModelSource;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,8 +18,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * The models of one JVM (driver or executor), keyed by the SHA-256 of their bytes: each program
- * is loaded once per JVM and shared by every task of that JVM; all are closed at JVM shutdown.
+ * The models of one JVM (driver or executor), keyed by the SHA-256 of their bytes (and the
+ * {@link Isolation} they run with): each program is loaded once per JVM and shared by every task
+ * of that JVM; all are closed at JVM shutdown.
  *
  * <p>Executors get a program's bytes from a Spark broadcast variable the driver made (read once
  * per JVM, when the program is first needed there); their hash is checked before loading. A JVM
@@ -48,19 +51,20 @@ public final class ExecutorModels {
    * @throws ExecuTorchException if the file is missing, its hash differs, or the runtime refuses
    *     the program (the runtime's own code and message)
    */
-  static ExecuTorchModel get(String sha256, Supplier<byte[]> shipped) {
-    ExecuTorchModel model = MODELS.get(sha256);
+  static ExecuTorchModel get(String sha256, Isolation isolation, Supplier<byte[]> shipped) {
+    String key = sha256 + "/" + isolation;
+    ExecuTorchModel model = MODELS.get(key);
     if (model != null) {
       return model;
     }
     synchronized (ExecutorModels.class) {
-      return MODELS.computeIfAbsent(sha256, h -> load(h, shipped));
+      return MODELS.computeIfAbsent(key, k -> load(sha256, isolation, shipped));
     }
   }
 
   /** The program staged in this JVM (driver side). */
-  static ExecuTorchModel get(String sha256) {
-    return get(sha256, null);
+  static ExecuTorchModel get(String sha256, Isolation isolation) {
+    return get(sha256, isolation, null);
   }
 
   /** How many programs this JVM holds loaded (for tests and monitoring). */
@@ -68,10 +72,11 @@ public final class ExecutorModels {
     return MODELS.size();
   }
 
-  private static ExecuTorchModel load(String sha256, Supplier<byte[]> shipped) {
+  private static ExecuTorchModel load(String sha256, Isolation isolation, Supplier<byte[]> shipped) {
+    LoadOptions options = LoadOptions.defaults().withIsolation(isolation);
     Path file = LOCAL_FILES.get(sha256);
     if (file != null) {
-      return ExecuTorchModel.load(ModelSource.file(file));
+      return ExecuTorchModel.load(ModelSource.file(file), options);
     }
     if (shipped == null) {
       throw new ExecuTorchException(ErrorCode.FILE_NOT_FOUND,
@@ -83,7 +88,7 @@ public final class ExecutorModels {
       throw new ExecuTorchException(ErrorCode.IO_ERROR,
           "the model shipped to this executor has SHA-256 " + actual + ", expected " + sha256);
     }
-    return ExecuTorchModel.load(ModelSource.bytes(bytes));
+    return ExecuTorchModel.load(ModelSource.bytes(bytes), options);
   }
 
   /** The name a program is shipped under. */

@@ -3,6 +3,7 @@ package executorch4j.spark;
 import executorch4j.DType;
 import executorch4j.ErrorCode;
 import executorch4j.ExecuTorchException;
+import executorch4j.Isolation;
 import executorch4j.MethodMeta;
 import executorch4j.TensorMeta;
 import java.io.Serializable;
@@ -34,10 +35,11 @@ import org.apache.spark.sql.types.StructType;
  * @param batched true when every input's leading dimension is dynamic and the rows are stacked
  *     along it
  * @param policy what a row that cannot be scored becomes
+ * @param isolation where the program runs on each JVM ({@link Isolation#PROCESS}: a worker process)
  */
 record ScoringPlan(
     String sha256, Broadcast<byte[]> bytes, String method, List<Input> inputs, List<Output> outputs, int batchSize,
-    boolean batched, ErrorPolicy policy) implements Serializable {
+    boolean batched, ErrorPolicy policy, Isolation isolation) implements Serializable {
 
   /**
    * One method input.
@@ -81,7 +83,7 @@ record ScoringPlan(
    * @throws IllegalArgumentException for a column count or batch size that does not fit the method
    */
   static ScoringPlan create(String sha256, Broadcast<byte[]> bytes, MethodMeta meta, List<String> inputColumns,
-      List<String> outputColumns, int batchSizeParam, ErrorPolicy policy) {
+      List<String> outputColumns, int batchSizeParam, ErrorPolicy policy, Isolation isolation) {
     List<TensorMeta> ins = meta.inputs();
     List<TensorMeta> outs = meta.outputs();
     if (inputColumns.size() != ins.size()) {
@@ -134,7 +136,7 @@ record ScoringPlan(
       SparkTypes.elementType(t.dtype(), "method '" + meta.name() + "' " + t.name());
       outputs.add(new Output(t.name(), outputColumns.isEmpty() ? t.name() : outputColumns.get(i), t.dtype()));
     }
-    return new ScoringPlan(sha256, bytes, meta.name(), List.copyOf(inputs), List.copyOf(outputs), batchSize, batched, policy);
+    return new ScoringPlan(sha256, bytes, meta.name(), List.copyOf(inputs), List.copyOf(outputs), batchSize, batched, policy, isolation);
   }
 
   /** Checks the input columns' types against {@code schema}; returns their indices. */

@@ -140,7 +140,7 @@ class ExecuTorchTransformerTest {
     Dataset<Row> df = spark.createDataFrame(rows, schema("id", DataTypes.IntegerType, "x", FLOATS)).coalesce(1);
     ExecuTorchTransformer t = new ExecuTorchTransformer().setModelPath(pte.toString()).setInputCols("x");
     t.transformSchema(df.schema()); // loads the model in this JVM (local mode: the executors' JVM too)
-    ExecuTorchModel shared = ExecutorModels.get(ExecutorModels.sha256(pte));
+    ExecuTorchModel shared = ExecutorModels.get(ExecutorModels.sha256(pte), executorch4j.Isolation.NONE);
 
     for (int batch : new int[] {0, 5, 1}) {
       long before = shared.inferenceStats().count();

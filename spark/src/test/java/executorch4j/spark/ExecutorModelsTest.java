@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import executorch4j.ErrorCode;
 import executorch4j.ExecuTorchException;
 import executorch4j.ExecuTorchModel;
+import executorch4j.Isolation;
 import executorch4j.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,11 +26,11 @@ class ExecutorModelsTest {
     String sha = HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
     AtomicInteger reads = new AtomicInteger();
 
-    ExecuTorchModel first = ExecutorModels.get(sha, () -> {
+    ExecuTorchModel first = ExecutorModels.get(sha, Isolation.NONE, () -> {
       reads.incrementAndGet();
       return bytes;
     });
-    ExecuTorchModel second = ExecutorModels.get(sha, () -> {
+    ExecuTorchModel second = ExecutorModels.get(sha, Isolation.NONE, () -> {
       reads.incrementAndGet();
       return bytes;
     });
@@ -50,11 +51,11 @@ class ExecutorModelsTest {
   void bytesWhoseHashDiffersAreRefused() throws Exception {
     byte[] bytes = Files.readAllBytes(Path.of(Goldens.pte("add_mul")));
     String wrong = "0".repeat(64);
-    ExecuTorchException e = assertThrows(ExecuTorchException.class, () -> ExecutorModels.get(wrong, () -> bytes));
+    ExecuTorchException e = assertThrows(ExecuTorchException.class, () -> ExecutorModels.get(wrong, Isolation.NONE, () -> bytes));
     assertEquals(ErrorCode.IO_ERROR, e.errorCode());
     assertTrue(e.getMessage().endsWith("expected " + wrong), e.getMessage());
 
-    ExecuTorchException none = assertThrows(ExecuTorchException.class, () -> ExecutorModels.get("1".repeat(64)));
+    ExecuTorchException none = assertThrows(ExecuTorchException.class, () -> ExecutorModels.get("1".repeat(64), Isolation.NONE));
     assertEquals(ErrorCode.FILE_NOT_FOUND, none.errorCode());
   }
 }

@@ -55,7 +55,7 @@ class PipelineRoundTripTest {
     Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {
         new VectorAssembler().setInputCols(features).setOutputCol("vec"),
         new ExecuTorchTransformer().setModelPath(Goldens.pte("mlp_xnnpack")).setInputCols("vec")
-            .setOutputCols("scores").setErrorPolicy("null")});
+            .setOutputCols("scores").setErrorPolicy("null").setIsolation(executorch4j.Isolation.PROCESS)});
     PipelineModel fitted = pipeline.fit(df);
     String path = dir.resolve("pipeline").toUri().toString();
     fitted.write().overwrite().save(path);
@@ -70,6 +70,7 @@ class PipelineRoundTripTest {
     assertArrayEquals(new String[] {"scores"}, stage.getOutputCols());
     assertEquals(ErrorPolicy.NULL, stage.getErrorPolicy());
     assertEquals("forward", stage.getMethod());
+    assertEquals(executorch4j.Isolation.PROCESS, stage.getIsolation());
 
     List<Row> out = loaded.transform(df).select("id", "scores").orderBy("id").collectAsList();
     assertEquals(g.cases().size(), out.size());
@@ -88,6 +89,7 @@ class PipelineRoundTripTest {
     ExecuTorchTransformer back = ExecuTorchTransformer.load(path);
     assertEquals(t.uid(), back.uid());
     assertEquals(3, back.getBatchSize());
+    assertEquals(executorch4j.Isolation.NONE, back.getIsolation());
     assertEquals(ErrorPolicy.FAIL, back.getErrorPolicy());
     assertArrayEquals(new String[0], back.getOutputCols());
   }
