@@ -282,6 +282,17 @@ class ExecuTorchTransformerTest {
   }
 
   @Test
+  void paramsRefuseValuesOutsideTheirDomain() {
+    ExecuTorchTransformer t = new ExecuTorchTransformer();
+    IllegalArgumentException policy = assertThrows(IllegalArgumentException.class, () -> t.setErrorPolicy("skip"));
+    assertEquals("errorPolicy must be 'fail' or 'null', got 'skip'", policy.getMessage());
+    assertEquals(ErrorPolicy.NULL, t.setErrorPolicy("NULL").getErrorPolicy());
+    assertThrows(IllegalArgumentException.class, () -> t.setBatchSize(-1));
+    assertThrows(IllegalArgumentException.class, () -> t.set(t.isolation(), "thread"));
+    assertEquals(executorch4j.Isolation.NONE, t.getIsolation());
+  }
+
+  @Test
   void columnsOfAWrongTypeOrCountFailOnTheDriver() {
     Dataset<Row> df = spark.createDataFrame(List.of(RowFactory.create("a", 1.0)),
         schema("s", DataTypes.StringType, "x", DataTypes.DoubleType));
