@@ -101,7 +101,7 @@ step_addon() {
     target/addon-check.log || { grep "Java runtime" target/addon-check.log; die "the addon did not run on its bundled Java runtime"; }
   grep "addon ready\|jre/" target/addon-check.log >&2
   tail -1 target/addon-check.log >&2
-  sed -e "s#\${FIXTURES}#$ROOT/fixtures#g" godot/src/test/resources/godot/addon_generate.scn >target/addon-check/generate.scn
+  sed -e "s#\${FIXTURES}#$ROOT/fixtures#g" godot/src/test/resources/addon/generate.scn >target/addon-check/generate.scn
   env -u EXECUTORCH4J_CLASSPATH -u EXECUTORCH4J_JAVA_HOME -u JAVA_HOME -u JDK_JAVA_OPTIONS PATH=/usr/bin/no-java \
     "$ROOT/godot/target/native/gdhost" "$ROOT/target/addon-check/addons/executorch4j/libexecutorch4j_godot.so" \
     executorch4j_library_init target/addon-check/generate.scn >target/addon-generate.log 2>&1 ||
