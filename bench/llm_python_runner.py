@@ -7,9 +7,10 @@ thread (XNNPACK threadpool reset to 1, like LlmBench's threads=1).
   rawPrefill32       forward(32 tokens, pos 0) + argmax
   generate32Then64   prefill 32 tokens, then 64 greedy decode steps (a Python generation loop)
 
-Prints one JSON line per benchmark: mean microseconds per call over the timed calls.
+Prints one JSON line per benchmark: mean microseconds per call over the timed calls (at least
+one). Warm-up: the given number of calls, cut short after --warmup-seconds (a large model).
 
-    python bench/llm_python_runner.py [--seconds S]
+    python bench/llm_python_runner.py [--seconds S] [--pte PATH]   # default fixtures/llm/tiny_llama.pte
 """
 
 import argparse
@@ -25,11 +26,14 @@ ROOT = Path(__file__).resolve().parent.parent
 PROMPT, DECODE, DECODE_POS = 32, 64, 64
 
 
-def timed(fn, seconds, warmup):
+def timed(fn, seconds, warmup, warmup_seconds):
+    start = time.perf_counter_ns()
     for _ in range(warmup):
         fn()
+        if time.perf_counter_ns() - start > warmup_seconds * 1e9:
+            break
     n, start = 0, time.perf_counter_ns()
-    while time.perf_counter_ns() - start < seconds * 1e9:
+    while n == 0 or time.perf_counter_ns() - start < seconds * 1e9:
         fn()
         n += 1
     return (time.perf_counter_ns() - start) / 1e3 / n, n
@@ -38,11 +42,13 @@ def timed(fn, seconds, warmup):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--warmup-seconds", type=float, default=6)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--pte", default=str(ROOT / "fixtures/llm/tiny_llama.pte"))
     args = ap.parse_args()
     portable_lib._unsafe_reset_threadpool(args.threads)
     torch.set_num_threads(1)
-    program = Runtime.get().load_program(str(ROOT / "fixtures/llm/tiny_llama.pte"))
+    program = Runtime.get().load_program(args.pte)
     forward = program.load_method("forward")
     ids = [5 + (i * 37) % 390 for i in range(PROMPT)]
     prompt = torch.tensor([ids], dtype=torch.long)
@@ -70,7 +76,7 @@ def main():
 
     for name, fn, warmup in [("rawDecodeStep", raw_decode, 2000), ("rawPrefill32", raw_prefill, 500),
                              ("generate32Then64", generate, 20)]:
-        us, n = timed(fn, args.seconds, warmup)
+        us, n = timed(fn, args.seconds, warmup, args.warmup_seconds)
         print(json.dumps({"peer": "python", "benchmark": name, "us_per_op": round(us, 2), "calls": n,
                           "threads": portable_lib._threadpool_get_thread_count()}))
 

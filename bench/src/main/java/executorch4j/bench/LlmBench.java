@@ -31,7 +31,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * Text generation on {@code fixtures/llm/tiny_llama.pte} (issue 19): the raw forward calls a
  * generator makes (one decode step, one 32-token prefill) next to the same work through
  * {@link TextGenerator} (tokens, argmax, streaming decode, stop checks). {@code
- * llm_python_runner.py} times the same calls with ExecuTorch's Python runtime.
+ * llm_python_runner.py} times the same calls with ExecuTorch's Python runtime. {@code -p
+ * pte=PATH} runs another model of the same tokenizer (e.g. the ~100M-parameter {@code
+ * llama_100m.pte} of {@code export_llm.py --size 100m}, which {@code llm_run.sh} passes with
+ * {@code BENCH_LLM_MODEL=100m}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -47,6 +50,10 @@ public class LlmBench {
   @Param({"1"})
   public int threads;
 
+  /** The program: relative to {@code fixtures/}, or an absolute path. */
+  @Param({"llm/tiny_llama.pte"})
+  public String pte;
+
   private Arena arena;
   private ExecuTorchModel raw;
   private TextGenerator gen;
@@ -57,10 +64,10 @@ public class LlmBench {
   @Setup(Level.Trial)
   public void setup() {
     arena = Arena.ofShared();
-    var pte = Fixtures.file("llm/tiny_llama.pte");
+    var program = Fixtures.file(pte);
     var options = LoadOptions.defaults().withThreads(threads);
-    raw = ExecuTorchModel.load(pte, options);
-    gen = TextGenerator.load(pte, HuggingFaceTokenizer.load(Fixtures.dir().resolve("llm/tokenizer.json")), options);
+    raw = ExecuTorchModel.load(program, options);
+    gen = TextGenerator.load(program, HuggingFaceTokenizer.load(Fixtures.dir().resolve("llm/tokenizer.json")), options);
     MemorySegment tok = arena.allocate(ValueLayout.JAVA_LONG, PROMPT);
     promptIds = new int[PROMPT];
     for (int i = 0; i < PROMPT; i++) {
