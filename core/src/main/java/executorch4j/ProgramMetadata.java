@@ -90,13 +90,7 @@ final class ProgramMetadata {
       for (int i = 0; i < meta.inputs().size(); i++) {
         TensorMeta t = meta.inputs().get(i);
         check(Et4j.et_method_input_dynamic_dims(method, i, mask));
-        List<Integer> dims = new ArrayList<>();
-        for (int d = 0; d < t.rank(); d++) {
-          if (mask.get(ValueLayout.JAVA_BYTE, d) != 0) {
-            dims.add(d);
-          }
-        }
-        inputs.add(t.withDynamicDims(dims));
+        inputs.add(withDynamicMask(t, mask));
       }
     }
     return new MethodMeta(meta.name(), inputs, meta.outputs(), meta.plannedBufferSizes(), meta.backends());
@@ -122,5 +116,16 @@ final class ProgramMetadata {
     }
     return new TensorMeta(name, isTensor, dtype, shape, order, et_tensor_info.nbytes(ti),
         et_tensor_info.memory_planned(ti) != 0, List.of());
+  }
+
+  /** {@code t} with the dimensions the facade's byte mask (one byte per dimension) marks dynamic. */
+  static TensorMeta withDynamicMask(TensorMeta t, MemorySegment mask) {
+    List<Integer> dims = new ArrayList<>();
+    for (int d = 0; d < t.rank(); d++) {
+      if (mask.get(ValueLayout.JAVA_BYTE, d) != 0) {
+        dims.add(d);
+      }
+    }
+    return t.withDynamicDims(dims);
   }
 }

@@ -71,13 +71,7 @@ final class WorkerProcess implements AutoCloseable {
       for (int i = 0; i < meta.inputs().size(); i++) {
         TensorMeta t = meta.inputs().get(i);
         check(Et4j.et_worker_input_dynamic_dims(handle, methodIndex, i, mask));
-        List<Integer> dims = new ArrayList<>();
-        for (int d = 0; d < t.rank(); d++) {
-          if (mask.get(ValueLayout.JAVA_BYTE, d) != 0) {
-            dims.add(d);
-          }
-        }
-        inputs.add(t.withDynamicDims(dims));
+        inputs.add(ProgramMetadata.withDynamicMask(t, mask));
       }
     }
     return new MethodMeta(meta.name(), inputs, meta.outputs(), meta.plannedBufferSizes(), meta.backends());
