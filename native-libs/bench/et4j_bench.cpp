@@ -3,7 +3,8 @@
 // library calls, with no JVM in between.
 //
 //   et4j_bench MODEL.pte [--iterations N] [--warmup W] [--load-repeats R]
-//              [--max-seconds S] [--threads T]
+//              [--max-seconds S] [--threads T] [--inputs F1,F2,...]
+//              [--golden G1,G2,... [--atol A] [--rtol R]]
 //
 // --max-seconds stops the timed loop early (after at least one iteration) so
 // slow models fit a time budget; "iterations" in the output is the count run.
@@ -12,8 +13,18 @@
 // One timed iteration = what ExecuTorchModel.forward(Tensor...) does natively:
 // et_method_set_input for every input (preallocated, seeded values of the
 // declared dtype/shape), et_method_execute, et_method_output for every output.
+// --inputs reads input i from file i instead (raw little-endian C-order data of
+// the method's declared dtype and shape; the size must match). --golden compares
+// output j, after the first run, with file j (raw, the output's dtype): output j
+// passes iff max|out - golden| <= atol + rtol * max|golden| (default atol = rtol
+// = 1e-3); "ok" is true iff every output passes, "max_abs_err" is the largest
+// difference over all outputs (the model zoo, bench/zoo.sh; issue 17).
 // Prints one JSON line:
-//   {"model":..,"mean_us":..,"p50_us":..,"p90_us":..,"p99_us":..,"load_ms":..,...}
+//   {"model":..,"mean_us":..,"p50_us":..,"p90_us":..,"p99_us":..,"load_ms":..,
+//    "peak_rss_mb":..,"max_abs_err":..,"ok":..,"runtime":"cpp",...}
+// peak_rss_mb is getrusage(RUSAGE_SELF).ru_maxrss at the end (all loads and
+// runs); max_abs_err and ok are null without --golden. Exit status 3 (after the
+// line) when an output fails the check.
 // load_ms = et_program_load_file (mmap, full InternalConsistency verification,
 // as the Java default) + et_method_load("forward"), median of R loads (the first
 // load, which may include page faults of a cold file, is first_load_ms).
@@ -27,6 +38,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <sys/resource.h>
 #include <vector>
 #include <time.h>
 
@@ -51,7 +63,8 @@ void check(et_status s, const std::string &what) {
 [[noreturn]] void usage(const char *msg) {
   std::fprintf(stderr,
                "et4j_bench: %s\nusage: et4j_bench MODEL.pte [--iterations N] [--warmup W] "
-               "[--load-repeats R] [--max-seconds S] [--threads T]\n",
+               "[--load-repeats R] [--max-seconds S] [--threads T]\n"
+               "       [--inputs F1,F2,...] [--golden G1,G2,... [--atol A] [--rtol R]]\n",
                msg);
   std::exit(2);
 }
@@ -114,6 +127,62 @@ double percentile(const std::vector<double> &sorted, double p) {  // nearest ran
   return sorted[std::min(idx, n - 1)];
 }
 
+std::vector<std::string> split_commas(const std::string &s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t comma = s.find(',', start);
+    if (comma == std::string::npos) comma = s.size();
+    if (comma > start) out.push_back(s.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+// The whole file, or exit(1) with a message.
+std::vector<unsigned char> read_file(const std::string &path) {
+  FILE *f = std::fopen(path.c_str(), "rb");
+  if (!f) {
+    std::fprintf(stderr, "et4j_bench: cannot open %s\n", path.c_str());
+    std::exit(1);
+  }
+  std::vector<unsigned char> data;
+  unsigned char buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.insert(data.end(), buf, buf + n);
+  bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) {
+    std::fprintf(stderr, "et4j_bench: cannot read %s\n", path.c_str());
+    std::exit(1);
+  }
+  return data;
+}
+
+// Element i of raw data of a dtype (c10 ScalarType code) as a double; false if the
+// dtype is not one the check reads.
+bool element(const unsigned char *p, int32_t dtype, int64_t i, double &out) {
+  switch (dtype) {
+    case 6: { float f; std::memcpy(&f, p + 4 * i, 4); out = f; return true; }
+    case 7: std::memcpy(&out, p + 8 * i, 8); return true;
+    case 4: { int64_t x; std::memcpy(&x, p + 8 * i, 8); out = (double)x; return true; }
+    case 3: { int32_t x; std::memcpy(&x, p + 4 * i, 4); out = x; return true; }
+    case 2: { int16_t x; std::memcpy(&x, p + 2 * i, 2); out = x; return true; }
+    case 1: out = (signed char)p[i]; return true;
+    case 0: case 11: out = p[i]; return true;
+    default: return false;
+  }
+}
+
+int32_t element_size(int32_t dtype) {
+  switch (dtype) {
+    case 7: case 4: return 8;
+    case 6: case 3: return 4;
+    case 5: case 2: case 15: return 2;
+    default: return 1;
+  }
+}
+
 std::string json_escape(const std::string &s) {
   std::string o;
   for (char c : s) {
@@ -128,6 +197,8 @@ std::string json_escape(const std::string &s) {
 int main(int argc, char **argv) {
   const char *path = nullptr;
   long iterations = 1000, warmup = 100, load_repeats = 10, max_seconds = 0, threads = -1;
+  std::vector<std::string> input_files, golden_files;
+  double atol = 1e-3, rtol = 1e-3;
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
     auto num = [&](long &dst) {
@@ -141,6 +212,16 @@ int main(int argc, char **argv) {
     else if (a == "--load-repeats") num(load_repeats);
     else if (a == "--max-seconds") num(max_seconds);
     else if (a == "--threads") num(threads);
+    else if (a == "--inputs" || a == "--golden") {
+      if (i + 1 >= argc) usage(("missing value for " + a).c_str());
+      (a == "--inputs" ? input_files : golden_files) = split_commas(argv[++i]);
+    } else if (a == "--atol" || a == "--rtol") {
+      if (i + 1 >= argc) usage(("missing value for " + a).c_str());
+      char *end = nullptr;
+      double v = std::strtod(argv[++i], &end);
+      if (*end || !(v >= 0)) usage(("bad value for " + a).c_str());
+      (a == "--atol" ? atol : rtol) = v;
+    }
     else if (a == "-h" || a == "--help") usage("help");
     else if (!a.empty() && a[0] == '-') usage(("unknown option " + a).c_str());
     else if (!path) path = argv[i];
@@ -182,6 +263,11 @@ int main(int argc, char **argv) {
   check(et_program_method_info(program, "forward", &info), "et_program_method_info");
   std::vector<Input> inputs((size_t)info.num_inputs);
   std::mt19937_64 rng(42);
+  if (!input_files.empty() && (int64_t)input_files.size() != info.num_inputs) {
+    std::fprintf(stderr, "et4j_bench: --inputs gives %zu files, forward takes %lld inputs\n",
+                 input_files.size(), (long long)info.num_inputs);
+    return 1;
+  }
   for (int64_t i = 0; i < info.num_inputs; i++) {
     et_tensor_info ti;
     check(et_program_tensor_info(program, "forward", 0, i, &ti), "et_program_tensor_info");
@@ -197,8 +283,19 @@ int main(int argc, char **argv) {
       in.sizes[d] = ti.sizes[d];
       numel *= ti.sizes[d];
     }
-    in.data.assign((size_t)ti.nbytes, 0);
-    fill(in, numel, rng);
+    if (!input_files.empty()) {
+      const std::string &f = input_files[(size_t)i];
+      in.data = read_file(f);
+      if ((int64_t)in.data.size() != ti.nbytes) {
+        std::fprintf(stderr,
+                     "et4j_bench: %s holds %zu bytes, input %lld (dtype %d) needs %lld\n",
+                     f.c_str(), in.data.size(), (long long)i, ti.dtype, (long long)ti.nbytes);
+        return 1;
+      }
+    } else {
+      in.data.assign((size_t)ti.nbytes, 0);
+      fill(in, numel, rng);
+    }
   }
 
   et_tensor_view view;
@@ -219,6 +316,49 @@ int main(int argc, char **argv) {
     }
     if (view.data && view.nbytes >= 4 && view.dtype == 6) sink = *(const float *)view.data;
   };
+
+  // The correctness check, on the first run's outputs.
+  bool checked = !golden_files.empty(), ok = true;
+  double max_abs_err = 0;
+  if (checked) {
+    if ((int64_t)golden_files.size() != info.num_outputs) {
+      std::fprintf(stderr, "et4j_bench: --golden gives %zu files, forward has %lld outputs\n",
+                   golden_files.size(), (long long)info.num_outputs);
+      return 1;
+    }
+    run_once();
+    for (int64_t j = 0; j < info.num_outputs; j++) {
+      check(et_method_output(method, j, &view), "et_method_output");
+      std::vector<unsigned char> golden = read_file(golden_files[(size_t)j]);
+      if ((int64_t)golden.size() != view.nbytes) {
+        std::fprintf(stderr, "et4j_bench: output %lld has %lld bytes, golden %s has %zu\n",
+                     (long long)j, (long long)view.nbytes, golden_files[(size_t)j].c_str(),
+                     golden.size());
+        ok = false;
+        max_abs_err = INFINITY;
+        continue;
+      }
+      int64_t n = view.nbytes / element_size(view.dtype);
+      double err = 0, scale = 0, a = 0, b = 0;
+      for (int64_t k = 0; k < n; k++) {
+        if (!element((const unsigned char *)view.data, view.dtype, k, a) ||
+            !element(golden.data(), view.dtype, k, b)) {
+          std::fprintf(stderr, "et4j_bench: cannot compare outputs of dtype %d\n", view.dtype);
+          return 1;
+        }
+        double d = std::fabs(a - b);
+        if (!(d <= err)) err = d;  // NaN wins
+        scale = std::max(scale, std::fabs(b));
+      }
+      if (!(err <= atol + rtol * scale)) {
+        ok = false;
+        std::fprintf(stderr,
+                     "et4j_bench: output %lld differs from %s: max |out - golden| = %g > %g + %g * %g\n",
+                     (long long)j, golden_files[(size_t)j].c_str(), err, atol, rtol, scale);
+      }
+      if (!(err <= max_abs_err)) max_abs_err = err;
+    }
+  }
 
   double deadline = max_seconds > 0 ? now_us() + 1e6 * (double)max_seconds : 0;
   for (long w = 0; w < warmup; w++) {
@@ -247,16 +387,25 @@ int main(int argc, char **argv) {
   if (model.size() > 4 && model.compare(model.size() - 4, 4, ".pte") == 0)
     model = model.substr(0, model.size() - 4);
 
+  rusage usage;
+  getrusage(RUSAGE_SELF, &usage);  // ru_maxrss: KiB on Linux
+  char err_text[32] = "null", ok_text[8] = "null";
+  if (checked) {
+    if (std::isfinite(max_abs_err)) std::snprintf(err_text, sizeof err_text, "%.6g", max_abs_err);
+    else std::snprintf(err_text, sizeof err_text, "%s", "1e308");  // JSON has no inf/NaN
+    std::snprintf(ok_text, sizeof ok_text, "%s", ok ? "true" : "false");
+  }
   std::printf(
-      "{\"model\":\"%s\",\"mean_us\":%.3f,\"p50_us\":%.3f,\"p90_us\":%.3f,\"p99_us\":%.3f,"
-      "\"load_ms\":%.3f,\"first_load_ms\":%.3f,\"iterations\":%ld,\"warmup\":%ld,"
-      "\"threads\":%ld,\"runtime\":\"%s\"}\n",
+      "{\"runtime\":\"cpp\",\"model\":\"%s\",\"mean_us\":%.3f,\"p50_us\":%.3f,\"p90_us\":%.3f,"
+      "\"p99_us\":%.3f,\"min_us\":%.3f,\"load_ms\":%.3f,\"first_load_ms\":%.3f,"
+      "\"iterations\":%ld,\"warmup\":%ld,\"threads\":%ld,\"peak_rss_mb\":%.1f,"
+      "\"max_abs_err\":%s,\"ok\":%s,\"version\":\"%s\"}\n",
       json_escape(model).c_str(), sum / (double)iterations, percentile(times, 0.5),
-      percentile(times, 0.9), percentile(times, 0.99), load_ms, first_load_ms, iterations, warmup,
-      threads,
+      percentile(times, 0.9), percentile(times, 0.99), times.front(), load_ms, first_load_ms,
+      iterations, warmup, threads, (double)usage.ru_maxrss / 1024.0, err_text, ok_text,
       json_escape(et_version()).c_str());
 
   et_method_destroy(method);
   et_program_destroy(program);
-  return 0;
+  return checked && !ok ? 3 : 0;  // the line is printed either way
 }

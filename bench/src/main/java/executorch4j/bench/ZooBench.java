@@ -1,0 +1,70 @@
+package executorch4j.bench;
+
+import executorch4j.ExecuTorchModel;
+import executorch4j.LoadOptions;
+import executorch4j.Tensor;
+import java.lang.foreign.Arena;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * The model zoo (issue 17, {@code bench/zoo.sh}): one {@code forward} of a real architecture
+ * ({@code bench/target/zoo/NAME.pte}, exported by {@code bench/zoo/export_zoo.py}) with the
+ * library's defaults and only the thread count set, on the manifest's inputs as preallocated
+ * native tensors. Setup checks the output against the PyTorch golden and fails the trial if it
+ * does not match. The zoo folder: {@code -Dexecutorch4j.zoo=DIR} (see {@link Zoo#dir()}).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
+public class ZooBench {
+  @Param({"mobilenet_v2", "resnet18", "efficientnet_b0", "vit_tiny", "bert_mini", "whisper_tiny_encoder",
+      "mobilenet_v2_int8"})
+  public String model;
+
+  /** XNNPACK / optimized-kernel threads ({@link LoadOptions#withThreads}), the same for every peer. */
+  @Param({"1", "2"})
+  public int threads;
+
+  private Arena arena;
+  private ExecuTorchModel loaded;
+  private Tensor[] inputs;
+
+  @Setup(Level.Trial)
+  public void setup() {
+    Zoo.Manifest m = Zoo.manifest(model);
+    arena = Arena.ofShared();
+    loaded = ExecuTorchModel.load(m.pte(), LoadOptions.defaults().withThreads(threads));
+    inputs = Zoo.inputs(m, arena);
+    Zoo.requireOk(m, Zoo.values(loaded.forward(inputs)), "Java");
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    loaded.close();
+    arena.close();
+  }
+
+  @Benchmark
+  public void forward(Blackhole bh) {
+    Map<String, Tensor> out = loaded.forward(inputs);
+    bh.consume(out);
+  }
+}
