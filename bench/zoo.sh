@@ -220,6 +220,6 @@ README_ARG=()
 python3 "$BENCH/zoo_report.py" table --results "$RESULTS" --zoo "$ZOO" --out "$BENCH/results/zoo.md" "${README_ARG[@]}" \
   --title "executorch4j model zoo ($MODE run, $(date -u +%Y-%m-%dT%H:%MZ), $ROUNDS round(s)): $(nproc) cores, ${CPU:-unknown CPU}; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; $JV; JMH $JMH_ARGS" \
   --note "Java / ORT: JMH AverageTime (µs/op, ± 99.9% CI); C++ / Python: mean of up to $ITER timed iterations (max ${MAXS}s) after up to $WARM warm-up calls. Ratios within a round; with several rounds the median (min–max)." \
-  --note "Load: Java / ORT from ZooProbe (fresh JVM, runtime initialized untimed, median of $LOADR loads), C++ median of $LOADR (program + method), Python one load. Peak RSS: the whole process (VmHWM / ru_maxrss), so a JVM or the Python interpreter with torch count in it." \
+  --note "Load: Java / ORT from ZooProbe (fresh JVM, runtime initialized untimed, median of $LOADR loads; Java's includes the default BASIC level's one warm-up execute), C++ median of $LOADR (program + method), Python one load. Peak RSS: the whole process (VmHWM / ru_maxrss), so a JVM or the Python interpreter with torch count in it." \
   --note "Threads: the same N for every peer (Java/C++ LoadOptions/et_method_config threads, Python _unsafe_reset_threadpool(N), ORT intraOpNumThreads = N, interOpNumThreads = 1)."
 zlog "raw results in ${OUT#$ROOT/}/results.jsonl (logs in logs/); table in bench/results/zoo.md"
