@@ -177,6 +177,24 @@ static const char *jar_problem(const char *path) {
   return problem;
 }
 
+/* Adds the execute bits (where there are read bits) to a file that lacks them. Godot's exporter
+ * copies shared objects with DirAccess::copy, which does not carry permission bits over, so in an
+ * exported game the runtime's launcher and spawn helper may not be executable; the library needs
+ * them to start a child JVM (ExecuTorchResource.check_isolated). Best effort: silent on failure. */
+static void ensure_executable(const char *path) {
+#ifdef __linux__
+  struct statx st;
+  if (statx(AT_FDCWD, path, 0, STATX_TYPE | STATX_MODE, &st) != 0 || !S_ISREG(st.stx_mode)) return;
+  mode_t mode = st.stx_mode & 07777;
+#else
+  struct stat st;
+  if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return;
+  mode_t mode = st.st_mode & 07777;
+#endif
+  mode_t want = mode | ((mode & 0444) >> 2);
+  if (want != mode) (void)chmod(path, want);
+}
+
 static int find_libjvm(const char *dir, const char *bundle, char *out, size_t out_size) {
   char home[4096];
   const char *env = getenv("EXECUTORCH4J_JAVA_HOME");
@@ -244,6 +262,18 @@ __attribute__((visibility("default"))) uint8_t executorch4j_library_init(
         return 0;
       }
     }
+  }
+  {
+    char home[4096], tool[4200];
+    snprintf(home, sizeof home, "%s", libjvm); /* <home>/lib/server/libjvm.* */
+    for (int up = 0; up < 3; up++) {
+      char *slash = strrchr(home, '/');
+      if (slash != NULL) *slash = '\0';
+    }
+    snprintf(tool, sizeof tool, "%s/bin/java", home);
+    ensure_executable(tool);
+    snprintf(tool, sizeof tool, "%s/lib/jspawnhelper", home);
+    ensure_executable(tool);
   }
   void *jvm_lib = dlopen(libjvm, RTLD_NOW | RTLD_GLOBAL);
   if (jvm_lib == NULL) {

@@ -185,11 +185,14 @@ class GodotExportTest {
 
     Files.createDirectories(tmp.resolve("res/models"));
     Files.copy(Path.of("fixtures/linear_regression.pte"), tmp.resolve("res/models/linear_regression.pte"));
+    Path java = game.resolve("executorch4j/jre/linux-x86_64/bin/java");
+    assertFalse(Files.isExecutable(java), "copied without its execute bits, as DirAccess::copy does");
     Run played = gdhost(game.resolve("libexecutorch4j_godot.so"), SCENARIOS.resolve("play_exported.scn"), null, null, null, 2);
     assertEquals(0, played.code(), played.out());
     assertTrue(played.out().contains("minimum level SCENE, up to SCENE"), played.out());
     assertTrue(played.out().contains("executorch4j: Java runtime " + game + "/executorch4j/jre/linux-x86_64/lib/server/libjvm.so"),
         played.out());
+    assertTrue(Files.isExecutable(java), "the shim made the exported runtime's launcher executable again");
   }
 
   /** An exported game folder with this build's shim and the given extras. */
