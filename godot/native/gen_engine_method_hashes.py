@@ -26,6 +26,8 @@ USED = [
     ("RefCounted", "unreference"),
     ("ResourceLoader", "add_resource_format_loader"), ("ResourceLoader", "remove_resource_format_loader"),
     ("ResourceSaver", "add_resource_format_saver"), ("ResourceSaver", "remove_resource_format_saver"),
+    ("EditorPlugin", "add_export_plugin"), ("EditorPlugin", "remove_export_plugin"),
+    ("EditorExportPlugin", "add_shared_object"), ("EditorExportPlatform", "get_os_name"),
 ]
 VERSIONS = ["4.3", "4.4", "4.5", "4.6", "4.7"]
 

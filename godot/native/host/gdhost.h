@@ -219,6 +219,7 @@ typedef struct HObj {
     Binding *bindings; int nbindings;
     int64_t refcount;    /* RefCounted count of host-made RefCounted objects (FileAccess) */
     struct HFile *file;  /* FileAccess state (gdhost_res.c); NULL for every other object */
+    char *os_name;       /* EditorExportPlatform objects the host makes: get_os_name() */
     struct HObj *next;
 } HObj;
 
@@ -247,6 +248,23 @@ extern HObj *gd_format_loaders[GD_MAX_FORMATS];
 extern int gd_nformat_loaders;
 extern HObj *gd_format_savers[GD_MAX_FORMATS];
 extern int gd_nformat_savers;
+
+/* The editor: plugin classes handed over with editor_add_plugin, export plugins added with
+ * EditorPlugin.add_export_plugin, and the shared objects / files export plugins asked for. */
+extern char *gd_editor_plugins[GD_MAX_FORMATS];
+extern int gd_neditor_plugins;
+extern HObj *gd_export_plugins[GD_MAX_FORMATS];
+extern int gd_nexport_plugins;
+typedef struct {
+    HObj *owner;
+    char *path, *target;   /* add_file: path only */
+    unsigned char tags[16]; /* PackedStringArray (add_shared_object) */
+    int64_t size;          /* add_file: the byte count */
+    int is_file;
+} GdExported;
+#define GD_MAX_EXPORTED 256
+extern GdExported gd_exported[GD_MAX_EXPORTED];
+extern int gd_nexported;
 
 /* Godot 4.3 Error values used by the host. */
 enum {

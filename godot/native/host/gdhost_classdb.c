@@ -23,6 +23,10 @@ static HClass native_classes[] = {
     { .name = "ResourceFormatSaver", .parent = "RefCounted", .native = 1 },
     { .name = "ResourceSaver", .parent = "Object", .native = 1 },
     { .name = "FileAccess", .parent = "RefCounted", .native = 1 },
+    { .name = "Node", .parent = "Object", .native = 1 },
+    { .name = "EditorPlugin", .parent = "Node", .native = 1 },
+    { .name = "EditorExportPlugin", .parent = "RefCounted", .native = 1 },
+    { .name = "EditorExportPlatform", .parent = "RefCounted", .native = 1 },
 };
 #define NNATIVE ((int)(sizeof native_classes / sizeof native_classes[0]))
 
@@ -347,8 +351,10 @@ static void *gdi_classdb_construct_object(const void *class_name) {
         /* An extension class: Godot's ClassDB::instantiate calls its creation function. */
         return c->info.create_instance_func(c->info.class_userdata);
     }
-    /* FileAccess is abstract (FileAccess.open makes them); the loader/saver are singletons. */
-    if (!c || !c->native || !strcmp(name, "FileAccess") || !strcmp(name, "ResourceLoader") || !strcmp(name, "ResourceSaver"))
+    /* FileAccess is abstract (FileAccess.open makes them); the loader/saver are singletons;
+     * export platforms are the editor's (the export command makes one); Node is not needed. */
+    if (!c || !c->native || !strcmp(name, "FileAccess") || !strcmp(name, "ResourceLoader") || !strcmp(name, "ResourceSaver") ||
+        !strcmp(name, "EditorExportPlatform") || !strcmp(name, "Node"))
         gd_die_unimplemented("UNIMPLEMENTED: classdb_construct_object(%s)", name);
     return gd_obj_new_native(name);
 }
@@ -406,6 +412,7 @@ void gd_obj_delete(HObj *o) {
         if (o->bindings[i].cb.free_callback) o->bindings[i].cb.free_callback(o->bindings[i].token, o, o->bindings[i].binding);
     free(o->bindings);
     if (o->file) gd_file_free(o);
+    free(o->os_name);
     pthread_mutex_lock(&g_objects_lock);
     for (HObj **pp = &objects; *pp; pp = &(*pp)->next)
         if (*pp == o) { *pp = o->next; break; }
@@ -516,7 +523,7 @@ enum {
     MB_EMIT_SIGNAL, MB_CALL_DEFERRED, MB_ADD_LOADER, MB_REMOVE_LOADER, MB_ADD_SAVER, MB_REMOVE_SAVER,
     MB_FILE_AS_BYTES, MB_FILE_OPEN, MB_FILE_EXISTS, MB_FILE_OPEN_ERROR, MB_FILE_GET_LENGTH, MB_FILE_GET_POSITION,
     MB_FILE_SEEK, MB_FILE_GET_BUFFER, MB_FILE_STORE_BUFFER, MB_FILE_CLOSE, MB_FILE_GET_ERROR, MB_REFERENCE,
-    MB_UNREFERENCE
+    MB_UNREFERENCE, MB_ADD_EXPORT_PLUGIN, MB_REMOVE_EXPORT_PLUGIN, MB_ADD_SHARED_OBJECT, MB_ADD_FILE, MB_GET_OS_NAME
 };
 typedef struct {
     int id;
@@ -544,6 +551,11 @@ static const BindDef g_binds[] = {
     { MB_FILE_GET_ERROR, "FileAccess", "get_error", 3185525595LL, 1 },
     { MB_REFERENCE, "RefCounted", "reference", 2240911060LL, 1 }, /* same hash in 4.3, */
     { MB_UNREFERENCE, "RefCounted", "unreference", 2240911060LL, 1 }, /* different binds */
+    { MB_ADD_EXPORT_PLUGIN, "EditorPlugin", "add_export_plugin", 4095952207LL, 0 },
+    { MB_REMOVE_EXPORT_PLUGIN, "EditorPlugin", "remove_export_plugin", 4095952207LL, 0 },
+    { MB_ADD_SHARED_OBJECT, "EditorExportPlugin", "add_shared_object", 3098291045LL, 0 },
+    { MB_ADD_FILE, "EditorExportPlugin", "add_file", 527928637LL, 0 },
+    { MB_GET_OS_NAME, "EditorExportPlatform", "get_os_name", 201670096LL, 1 },
 };
 #define NBINDS ((int)(sizeof g_binds / sizeof g_binds[0]))
 
@@ -657,6 +669,106 @@ static void format_bind_call(int id, HObj *o, const void *const *args, gd_int ar
     else format_list_remove(list, n, fmt, fn);
 }
 
+
+/* ---- the editor's side: editor_add_plugin, EditorPlugin.add/remove_export_plugin,
+ * EditorExportPlugin.add_shared_object/add_file (Godot 4.3's GDExtensionEditorPlugins,
+ * EditorNode::add_extension_editor_plugin and EditorExport). */
+char *gd_editor_plugins[GD_MAX_FORMATS];
+int gd_neditor_plugins;
+HObj *gd_export_plugins[GD_MAX_FORMATS];
+int gd_nexport_plugins;
+GdExported gd_exported[GD_MAX_EXPORTED];
+int gd_nexported;
+
+static void gdi_editor_add_plugin(const void *class_name) {
+    const char *name = gd_sn(class_name);
+    HClass *c = gd_find_class(name);
+    if (!c) { gd_host_error("add_extension_editor_plugin", "No such editor plugin registered: %s", name); return; }
+    int is_plugin = 0;
+    for (HClass *k = c; k; k = k->parent ? gd_find_class(k->parent) : NULL)
+        if (!strcmp(k->name, "EditorPlugin")) is_plugin = 1;
+    if (!is_plugin) { gd_host_error("add_extension_editor_plugin", "Class is not an editor plugin: %s", name); return; }
+    for (int i = 0; i < gd_neditor_plugins; i++)
+        if (!strcmp(gd_editor_plugins[i], name)) {
+            gd_host_error("add_extension_editor_plugin", "Editor plugin already added for class: %s", name);
+            return;
+        }
+    if (gd_neditor_plugins == GD_MAX_FORMATS) { gd_host_error("editor_add_plugin", "too many editor plugins"); return; }
+    gd_editor_plugins[gd_neditor_plugins++] = gd_xstrdup(name);
+}
+
+static void gdi_editor_remove_plugin(const void *class_name) {
+    const char *name = gd_sn(class_name);
+    for (int i = 0; i < gd_neditor_plugins; i++)
+        if (!strcmp(gd_editor_plugins[i], name)) {
+            free(gd_editor_plugins[i]);
+            memmove(&gd_editor_plugins[i], &gd_editor_plugins[i + 1], (size_t)(gd_neditor_plugins - i - 1) * sizeof(char *));
+            gd_neditor_plugins--;
+            return;
+        }
+    gd_host_error("remove_extension_editor_plugin", "No editor plugin registered for class: %s", name);
+}
+
+static int arg_type(const void *const *args, gd_int i, int type, GDCallError *r_error) {
+    const HVariant *v = gd_var_check(args[i]);
+    if (v->type == type) return 1;
+    r_error->error = CALL_ERROR_INVALID_ARGUMENT;
+    r_error->argument = (int32_t)i;
+    r_error->expected = type;
+    return 0;
+}
+
+static int argc_is(gd_int argc, gd_int want, GDCallError *r_error) {
+    if (argc == want) return 1;
+    r_error->error = argc < want ? CALL_ERROR_TOO_FEW_ARGUMENTS : CALL_ERROR_TOO_MANY_ARGUMENTS;
+    r_error->expected = (int32_t)want;
+    return 0;
+}
+
+static void editor_bind_call(int id, HObj *o, const void *const *args, gd_int argc, GDCallError *r_error) {
+    if (id == MB_ADD_EXPORT_PLUGIN || id == MB_REMOVE_EXPORT_PLUGIN) {
+        const char *fn = id == MB_ADD_EXPORT_PLUGIN ? "add_export_plugin" : "remove_export_plugin";
+        if (!gd_class_inherits(o, "EditorPlugin")) gd_fatal("EditorPlugin.%s called on a %s", fn, gd_obj_class_name(o));
+        if (!argc_is(argc, 1, r_error) || !arg_type(args, 0, VT_OBJECT, r_error)) return;
+        const HVariant *v = gd_var_check(args[0]);
+        HObj *p = v->u.p ? gd_obj_check(v->u.p) : NULL;
+        if (!p || !gd_class_inherits(p, "EditorExportPlugin")) { /* Ref<EditorExportPlugin> conversion gives null */
+            gd_host_error(fn, "Parameter \"p_plugin\" is null (not an EditorExportPlugin).");
+            return;
+        }
+        int at = -1;
+        for (int i = 0; i < gd_nexport_plugins; i++)
+            if (gd_export_plugins[i] == p) at = i;
+        if (id == MB_ADD_EXPORT_PLUGIN) {
+            if (at < 0 && gd_nexport_plugins < GD_MAX_FORMATS) gd_export_plugins[gd_nexport_plugins++] = p;
+        } else if (at >= 0) {
+            memmove(&gd_export_plugins[at], &gd_export_plugins[at + 1], (size_t)(gd_nexport_plugins - at - 1) * sizeof(HObj *));
+            gd_nexport_plugins--;
+        }
+        return;
+    }
+    /* add_shared_object(path, tags, target) / add_file(path, file, remap) */
+    const char *fn = id == MB_ADD_SHARED_OBJECT ? "add_shared_object" : "add_file";
+    if (!gd_class_inherits(o, "EditorExportPlugin")) gd_fatal("EditorExportPlugin.%s called on a %s", fn, gd_obj_class_name(o));
+    if (!argc_is(argc, 3, r_error) || !arg_type(args, 0, VT_STRING, r_error)) return;
+    if (id == MB_ADD_SHARED_OBJECT && (!arg_type(args, 1, VT_PACKED_STRING_ARRAY, r_error) || !arg_type(args, 2, VT_STRING, r_error))) return;
+    if (id == MB_ADD_FILE && (!arg_type(args, 1, VT_PACKED_BYTE_ARRAY, r_error) || !arg_type(args, 2, VT_BOOL, r_error))) return;
+    if (gd_nexported == GD_MAX_EXPORTED) { gd_host_error(fn, "too many exported files"); return; }
+    GdExported *e = &gd_exported[gd_nexported++];
+    memset(e, 0, sizeof *e);
+    e->owner = o;
+    e->path = gd_xstrdup(gd_s(gd_var_check(args[0])->u.raw));
+    if (id == MB_ADD_SHARED_OBJECT) {
+        gd_val_copy(VT_PACKED_STRING_ARRAY, e->tags, gd_var_check(args[1])->u.raw);
+        e->target = gd_xstrdup(gd_s(gd_var_check(args[2])->u.raw));
+    } else {
+        HPacked *b = gd_packed_get(gd_var_check(args[1])->u.raw, VT_PACKED_BYTE_ARRAY);
+        e->size = b ? gd_packed_len(b) : 0;
+        e->is_file = 1;
+        gd_val_default(VT_PACKED_STRING_ARRAY, e->tags);
+    }
+}
+
 static void gdi_object_method_bind_call(void *mb, void *obj, const void *const *args, gd_int argc, void *r_ret,
                                         GDCallError *r_error) {
     const BindDef *b = bind_check(mb, "object_method_bind_call");
@@ -665,6 +777,11 @@ static void gdi_object_method_bind_call(void *mb, void *obj, const void *const *
     r_error->error = 0;
     if (b->id == MB_ADD_LOADER || b->id == MB_REMOVE_LOADER || b->id == MB_ADD_SAVER || b->id == MB_REMOVE_SAVER) {
         format_bind_call(b->id, o, args, argc, r_error);
+        gd_var_nil((HVariant *)r_ret);
+        return;
+    }
+    if (b->id == MB_ADD_EXPORT_PLUGIN || b->id == MB_REMOVE_EXPORT_PLUGIN || b->id == MB_ADD_SHARED_OBJECT || b->id == MB_ADD_FILE) {
+        editor_bind_call(b->id, o, args, argc, r_error);
         gd_var_nil((HVariant *)r_ret);
         return;
     }
@@ -778,6 +895,14 @@ static void gdi_object_method_bind_ptrcall(void *mb, void *obj, const void *cons
     case MB_FILE_OPEN_ERROR: *(int64_t *)r_ret = g_last_open_error; return;
     default: break;
     }
+    if (b->id == MB_GET_OS_NAME) {
+        HObj *p = gd_obj_check(obj);
+        if (!p->os_name) gd_fatal("EditorExportPlatform.get_os_name called on a %s", gd_obj_class_name(p));
+        need_ret(b, r_ret);
+        gd_val_destroy(VT_STRING, r_ret); /* an initialized String, as PtrToArg<String>::encode replaces it */
+        *(HStr **)r_ret = gd_str_new(VT_STRING, p->os_name, strlen(p->os_name));
+        return;
+    }
     HObj *o = file_instance(b, obj);
     switch (b->id) {
     case MB_FILE_GET_LENGTH: need_ret(b, r_ret); *(int64_t *)r_ret = (int64_t)gd_file_get_length(o); return;
@@ -828,6 +953,7 @@ static const struct {
     F(object_set_instance) F(object_get_instance_binding) F(object_set_instance_binding) F(object_destroy)
     F(object_get_instance_id) F(object_get_instance_from_id) F(object_get_class_name)
     F(classdb_get_method_bind) F(object_method_bind_call) F(object_method_bind_ptrcall) F(global_get_singleton)
+    F(editor_add_plugin) F(editor_remove_plugin)
 };
 
 GDAnyFunc gd_classdb_proc(const char *name) {

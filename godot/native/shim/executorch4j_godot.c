@@ -7,15 +7,24 @@
  * Godot's three pointers to executorch4j.godot.Bootstrap.init, which talks to
  * Godot's GDExtension interface through FFM downcalls and upcall stubs.
  *
+ * The bundle: the folder holding the jars and jre/. In the editor it is this library's
+ * folder (addons/executorch4j); in an exported game Godot 4.3 puts this library beside the
+ * executable and the export plugin (EditorPlugins.java) the jars and jre/<platform> in
+ * <executable dir>/executorch4j, so it is <this dir>/executorch4j when that has the jar.
+ *
  * Where things are found (first match wins):
  *   JVM:       $EXECUTORCH4J_JAVA_HOME, java_home= in executorch4j.cfg next to
- *              this library (both developer overrides), the runtime bundled with the
- *              addon in <this dir>/jre/<platform> (godot/addon.sh puts it there),
- *              <this dir>/jre, $JAVA_HOME
+ *              this library (both developer overrides), the runtime bundled in
+ *              <bundle>/jre/<platform> (godot/addon.sh puts it there), <bundle>/jre,
+ *              $JAVA_HOME
  *   classpath: $EXECUTORCH4J_CLASSPATH, classpath= in executorch4j.cfg,
- *              <this dir>/executorch4j.jar:<this dir>/executorch4j-godot.jar:
- *              <this dir>/executorch4j-llm.jar (text generation; optional)
+ *              <bundle>/executorch4j.jar:<bundle>/executorch4j-godot.jar:
+ *              <bundle>/executorch4j-llm.jar (text generation; optional)
  *   options:   jvm_options= in executorch4j.cfg (space separated), e.g. -Xmx256m
+ *
+ * A missing runtime, a runtime built for another platform, and a missing or corrupted jar are
+ * reported through Godot's print_error before any JVM is started; the entry then returns false
+ * (Godot goes on without the extension) instead of crashing the game.
  */
 #define _GNU_SOURCE
 #include "glibc_floor.h" /* first: binds glibc symbols to versions the wheels' floor has */
@@ -93,7 +102,100 @@ static void config_value(const char *dir, const char *key, char *out, size_t out
   fclose(f);
 }
 
-static int find_libjvm(const char *dir, char *out, size_t out_size) {
+static int is_dir(const char *path) {
+#ifdef __linux__
+  struct statx st;
+  return statx(AT_FDCWD, path, 0, STATX_TYPE, &st) == 0 && S_ISDIR(st.stx_mode);
+#else
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+#endif
+}
+
+/* The folder with the jars and jre/: dir (the addon) or dir/executorch4j (an exported game). */
+static void bundle_dir(const char *dir, char *out, size_t out_size) {
+  char probe[4200];
+  snprintf(probe, sizeof probe, "%s/executorch4j.jar", dir);
+  if (!is_file(probe)) {
+    snprintf(probe, sizeof probe, "%s/executorch4j", dir);
+    if (is_dir(probe)) {
+      snprintf(out, out_size, "%s", probe);
+      return;
+    }
+  }
+  snprintf(out, out_size, "%s", dir);
+}
+
+/* The platform a shared library is built for, from its header ("?" if unknown). */
+static const char *binary_platform(const char *path) {
+  unsigned char h[20];
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) return "?";
+  size_t n = fread(h, 1, sizeof h, f);
+  fclose(f);
+  if (n < sizeof h) return "? (a truncated file)";
+  if (h[0] == 0x7f && h[1] == 'E' && h[2] == 'L' && h[3] == 'F') {
+    unsigned machine = h[18] | (unsigned)h[19] << 8;
+    if (h[4] != 2) return "a 32-bit platform";
+    return machine == 62 ? "linux-x86_64" : machine == 183 ? "linux-aarch64" : "another Linux architecture";
+  }
+  uint32_t magic = h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+  uint32_t cpu = h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 24;
+  if (magic == 0xfeedfacfu) return cpu == 0x0100000cu ? "macos-aarch64" : "macos-x86_64";
+  if (magic == 0xbebafecau) return "a universal macOS binary";
+  return "? (not a shared library)";
+}
+
+/* NULL if path is a complete jar (zip: a local header first, the end record near the end),
+ * else what is wrong with it. */
+static const char *jar_problem(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) return "is missing";
+  static unsigned char tail[65557]; /* the end record and its longest comment */
+  unsigned char head[4];
+  const char *problem = NULL;
+  if (fread(head, 1, 4, f) != 4 || memcmp(head, "PK\x03\x04", 4) != 0) {
+    problem = "is corrupted (not a jar)";
+  } else if (fseek(f, 0, SEEK_END) != 0) {
+    problem = "cannot be read";
+  } else {
+    long size = ftell(f);
+    long n = size < (long)sizeof tail ? size : (long)sizeof tail;
+    if (n < 22 || fseek(f, size - n, SEEK_SET) != 0 || fread(tail, 1, (size_t)n, f) != (size_t)n) {
+      problem = "is corrupted (truncated)";
+    } else {
+      problem = "is corrupted (truncated: no end of central directory)";
+      for (long i = n - 22; i >= 0; i--) {
+        if (memcmp(tail + i, "PK\x05\x06", 4) == 0) {
+          problem = NULL;
+          break;
+        }
+      }
+    }
+  }
+  fclose(f);
+  return problem;
+}
+
+/* Adds the execute bits (where there are read bits) to a file that lacks them. Godot's exporter
+ * copies shared objects with DirAccess::copy, which does not carry permission bits over, so in an
+ * exported game the runtime's launcher and spawn helper may not be executable; the library needs
+ * them to start a child JVM (ExecuTorchResource.check_isolated). Best effort: silent on failure. */
+static void ensure_executable(const char *path) {
+#ifdef __linux__
+  struct statx st;
+  if (statx(AT_FDCWD, path, 0, STATX_TYPE | STATX_MODE, &st) != 0 || !S_ISREG(st.stx_mode)) return;
+  mode_t mode = st.stx_mode & 07777;
+#else
+  struct stat st;
+  if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return;
+  mode_t mode = st.st_mode & 07777;
+#endif
+  mode_t want = mode | ((mode & 0444) >> 2);
+  if (want != mode) (void)chmod(path, want);
+}
+
+static int find_libjvm(const char *dir, const char *bundle, char *out, size_t out_size) {
   char home[4096];
   const char *env = getenv("EXECUTORCH4J_JAVA_HOME");
   char candidates[5][4096];
@@ -101,8 +203,8 @@ static int find_libjvm(const char *dir, char *out, size_t out_size) {
   if (env && *env) snprintf(candidates[n++], sizeof candidates[0], "%s", env);
   config_value(dir, "java_home", home, sizeof home);
   if (*home) snprintf(candidates[n++], sizeof candidates[0], "%s", home);
-  snprintf(candidates[n++], sizeof candidates[0], "%s/jre/" PLATFORM, dir);
-  snprintf(candidates[n++], sizeof candidates[0], "%s/jre", dir);
+  snprintf(candidates[n++], sizeof candidates[0], "%s/jre/" PLATFORM, bundle);
+  snprintf(candidates[n++], sizeof candidates[0], "%s/jre", bundle);
   env = getenv("JAVA_HOME");
   if (env && *env) snprintf(candidates[n++], sizeof candidates[0], "%s", env);
   for (int i = 0; i < n; i++) {
@@ -125,15 +227,54 @@ __attribute__((visibility("default"))) uint8_t executorch4j_library_init(
     if (slash != NULL) *slash = '\0';
   }
 
+  char bundle[4096];
+  bundle_dir(dir, bundle, sizeof bundle);
   char libjvm[4096];
-  if (!find_libjvm(dir, libjvm, sizeof libjvm)) {
-    report("executorch4j needs a Java 22+ runtime and this addon has none for " PLATFORM
-           " (%s/jre/" PLATFORM " is missing: build the addon with godot/addon.sh for this platform),"
-           " nor a java_home= in %s/executorch4j.cfg, EXECUTORCH4J_JAVA_HOME or JAVA_HOME", dir, dir);
+  if (!find_libjvm(dir, bundle, libjvm, sizeof libjvm)) {
+    report("executorch4j needs a Java 22+ runtime and this game has none for " PLATFORM
+           " (%s/jre/" PLATFORM " is missing: the addon or the export was made without this platform's"
+           " runtime; godot/addon.sh bundles it), nor JAVA_HOME; .pte models cannot be loaded.%s", bundle, NULL);
     return 0;
   }
   /* Which runtime a game started, for support and for the addon test. */
   if (getenv("EXECUTORCH4J_VERBOSE") != NULL) fprintf(stderr, "executorch4j: Java runtime %s\n", libjvm);
+  const char *built_for = binary_platform(libjvm);
+  int universal_ok = strncmp(PLATFORM, "macos", 5) == 0 && strcmp(built_for, "a universal macOS binary") == 0;
+  if (strcmp(built_for, PLATFORM) != 0 && !universal_ok) {
+    report("executorch4j: the Java runtime %s is for %s, not " PLATFORM
+           " (this game was exported with another platform's runtime); .pte models cannot be loaded.",
+           libjvm, built_for);
+    return 0;
+  }
+  const char *cp_env = getenv("EXECUTORCH4J_CLASSPATH");
+  char cp_cfg[4096];
+  config_value(dir, "classpath", cp_cfg, sizeof cp_cfg);
+  if (!(cp_env && *cp_env) && !*cp_cfg) {
+    /* The default classpath: its two jars must be whole before a JVM is started on them. */
+    static const char *const required[] = {"executorch4j.jar", "executorch4j-godot.jar"};
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
+      char jar[4200];
+      snprintf(jar, sizeof jar, "%s/%s", bundle, required[i]);
+      const char *problem = jar_problem(jar);
+      if (problem != NULL) {
+        report("executorch4j: %s %s (reinstall the game, or rebuild the addon with godot/addon.sh);"
+               " .pte models cannot be loaded.", jar, problem);
+        return 0;
+      }
+    }
+  }
+  {
+    char home[4096], tool[4200];
+    snprintf(home, sizeof home, "%s", libjvm); /* <home>/lib/server/libjvm.* */
+    for (int up = 0; up < 3; up++) {
+      char *slash = strrchr(home, '/');
+      if (slash != NULL) *slash = '\0';
+    }
+    snprintf(tool, sizeof tool, "%s/bin/java", home);
+    ensure_executable(tool);
+    snprintf(tool, sizeof tool, "%s/lib/jspawnhelper", home);
+    ensure_executable(tool);
+  }
   void *jvm_lib = dlopen(libjvm, RTLD_NOW | RTLD_GLOBAL);
   if (jvm_lib == NULL) {
     report("executorch4j: cannot load %s: %s", libjvm, dlerror());
@@ -155,15 +296,14 @@ __attribute__((visibility("default"))) uint8_t executorch4j_library_init(
       return 0;
     }
   } else {
-    char classpath[4096], cp_option[4200], extra[4096];
-    const char *cp_env = getenv("EXECUTORCH4J_CLASSPATH");
+    char classpath[16384], cp_option[16500], extra[4096];
     if (cp_env && *cp_env) {
       snprintf(classpath, sizeof classpath, "%s", cp_env);
+    } else if (*cp_cfg) {
+      snprintf(classpath, sizeof classpath, "%s", cp_cfg);
     } else {
-      config_value(dir, "classpath", classpath, sizeof classpath);
-      if (!*classpath)
-        snprintf(classpath, sizeof classpath, "%s/executorch4j.jar:%s/executorch4j-godot.jar:%s/executorch4j-llm.jar",
-                 dir, dir, dir);
+      snprintf(classpath, sizeof classpath, "%s/executorch4j.jar:%s/executorch4j-godot.jar:%s/executorch4j-llm.jar",
+               bundle, bundle, bundle);
     }
     snprintf(cp_option, sizeof cp_option, "-Djava.class.path=%s", classpath);
     JavaVMOption options[32];
@@ -192,7 +332,7 @@ __attribute__((visibility("default"))) uint8_t executorch4j_library_init(
   if (bootstrap == NULL) {
     (*env)->ExceptionDescribe(env);
     (*env)->ExceptionClear(env);
-    report("executorch4j: executorch4j.godot.Bootstrap not on the classpath (%s)%s", dir, NULL);
+    report("executorch4j: executorch4j.godot.Bootstrap not on the classpath (%s)%s", bundle, NULL);
     return 0;
   }
   jmethodID init = (*env)->GetStaticMethodID(env, bootstrap, "init", "(JJJ)Z");

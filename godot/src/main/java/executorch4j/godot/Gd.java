@@ -39,6 +39,9 @@ final class Gd {
       Map.entry("array_operator_index_const", GDExtensionInterfaceArrayOperatorIndexConst.descriptor()),
       Map.entry("classdb_construct_object", GDExtensionInterfaceClassdbConstructObject.descriptor()),
       Map.entry("classdb_get_method_bind", GDExtensionInterfaceClassdbGetMethodBind.descriptor()),
+      Map.entry("editor_add_plugin", GDExtensionInterfaceEditorAddPlugin.descriptor()),
+      Map.entry("editor_remove_plugin", GDExtensionInterfaceEditorRemovePlugin.descriptor()),
+      Map.entry("get_library_path", GDExtensionInterfaceGetLibraryPath.descriptor()),
       Map.entry("classdb_register_extension_class3", GDExtensionInterfaceClassdbRegisterExtensionClass3.descriptor()),
       Map.entry("classdb_register_extension_class_integer_constant", GDExtensionInterfaceClassdbRegisterExtensionClassIntegerConstant.descriptor()),
       Map.entry("classdb_register_extension_class_method", GDExtensionInterfaceClassdbRegisterExtensionClassMethod.descriptor()),
@@ -173,6 +176,19 @@ final class Gd {
       return new String(buf.asSlice(0, Math.min(len, got)).toArray(U8), StandardCharsets.UTF_8);
     } catch (Throwable t) {
       throw rethrow(t);
+    }
+  }
+
+  /** get_library_path: where Godot loaded this extension's shared library from (an OS path). */
+  String libraryPath() {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment str = a.allocate(GType.STRING.size, 8);
+      call("get_library_path", library, str);
+      try {
+        return readString(str);
+      } finally {
+        destroy(GType.STRING, str);
+      }
     }
   }
 
@@ -313,6 +329,10 @@ final class Gd {
   static final long HASH_FILE_STORE_BUFFER = 2971499966L;
   static final long HASH_FILE_CLOSE = 3218959716L;
   static final long HASH_UNREFERENCE = 2240911060L;
+  static final long HASH_ADD_EXPORT_PLUGIN = 4095952207L;
+  static final long HASH_REMOVE_EXPORT_PLUGIN = 4095952207L;
+  static final long HASH_ADD_SHARED_OBJECT = 3098291045L;
+  static final long HASH_GET_OS_NAME = 201670096L;
   private final Map<String, MemorySegment> binds = new ConcurrentHashMap<>();
 
   /**

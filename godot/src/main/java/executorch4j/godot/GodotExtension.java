@@ -4,6 +4,7 @@ import static executorch4j.godot.ffi.GDExtensionInterface.GDEXTENSION_CALL_ERROR
 import static executorch4j.godot.ffi.GDExtensionInterface.GDEXTENSION_CALL_ERROR_INVALID_ARGUMENT;
 import static executorch4j.godot.ffi.GDExtensionInterface.GDEXTENSION_CALL_ERROR_TOO_FEW_ARGUMENTS;
 import static executorch4j.godot.ffi.GDExtensionInterface.GDEXTENSION_CALL_ERROR_TOO_MANY_ARGUMENTS;
+import static executorch4j.godot.ffi.GDExtensionInterface.GDEXTENSION_INITIALIZATION_EDITOR;
 import static executorch4j.godot.ffi.GDExtensionInterface.GDEXTENSION_INITIALIZATION_SCENE;
 
 import executorch4j.godot.ffi.GDExtensionCallError;
@@ -24,7 +25,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The GDExtension itself: fills Godot's initialization struct, registers {@code
  * ExecuTorchResource} (see {@link ClassRegistration}) and its loader and saver ({@link
- * ResourceFormats}) at the SCENE level and unregisters them at deinit, and dispatches Godot's
+ * ResourceFormats}) at the SCENE level, the editor and export plugins ({@link EditorPlugins}) at
+ * the EDITOR level (which an exported game never reaches), and unregisters them at deinit, and dispatches Godot's
  * calls into {@link ResourceInstance}. Every callback is one process-wide upcall stub (they live
  * as long as the library) made from the jextract-generated callback types, whose body catches
  * everything: an exception escaping an upcall would terminate the JVM and the game with it.
@@ -84,9 +86,23 @@ final class GodotExtension {
     } catch (Throwable t) {
       report("registering " + CLASS + " failed", t);
     }
+    try {
+      if (level == GDEXTENSION_INITIALIZATION_EDITOR()) {
+        EditorPlugins.register();
+      }
+    } catch (Throwable t) {
+      report("registering the editor plugins failed", t);
+    }
   }
 
   private static void deinitialize(MemorySegment userdata, int level) {
+    try {
+      if (level == GDEXTENSION_INITIALIZATION_EDITOR()) {
+        EditorPlugins.unregister();
+      }
+    } catch (Throwable t) {
+      report("unregistering the editor plugins failed", t);
+    }
     try {
       if (level == GDEXTENSION_INITIALIZATION_SCENE() && registered) {
         ResourceFormats.unregister();

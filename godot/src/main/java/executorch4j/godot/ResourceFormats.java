@@ -134,7 +134,8 @@ final class ResourceFormats {
     return args.reinterpret(8L * (i + 1)).getAtIndex(ValueLayout.ADDRESS, i).reinterpret(size);
   }
 
-  private static void replace(GType t, MemorySegment ret, Object value) {
+  /** Replaces the typed (or, for NIL, Variant) return value at ret. */
+  static void replace(GType t, MemorySegment ret, Object value) {
     MemorySegment r = ret.reinterpret(t == GType.NIL ? GType.VARIANT_SIZE : Math.max(8, t.size));
     if (t == GType.NIL) {
       gd.call("variant_destroy", r);
@@ -193,7 +194,7 @@ final class ResourceFormats {
     try {
       String path = (String) variants.readValue(GType.STRING, arg(args, 0, 8));
       if (!GodotFile.exists(path)) {
-        gd.printError("ExecuTorchResource: no such file " + path, "_load");
+        gd.printError(missingModel(path), "_load");
         replace(GType.NIL, ret, ResourceInstance.ERR_FILE_NOT_FOUND);
         return;
       }
@@ -231,6 +232,19 @@ final class ResourceFormats {
     } catch (Throwable t) {
       report("_load", t);
     }
+  }
+
+  /**
+   * The error for a model that is not there. A res:// model that loads in the editor but not in
+   * the exported game was left out of the export: Godot 4.3 exports a file with a non-imported
+   * extension only when the preset's include filter names it.
+   */
+  static String missingModel(String path) {
+    String msg = "ExecuTorchResource: no such file " + path;
+    return path.startsWith("res://")
+        ? msg + " (if this is an exported game, the model was not exported: add \"*.pte, *.pte.cfg\" to the"
+            + " export preset's include filter, Resources > Filters to export non-resource files/folders)"
+        : msg;
   }
 
   // ------------------------------------------------------------- the saver

@@ -37,7 +37,11 @@ class EngineMethodHashesTest {
       Map.entry("HASH_ADD_FORMAT_LOADER", "ResourceLoader.add_resource_format_loader"),
       Map.entry("HASH_REMOVE_FORMAT_LOADER", "ResourceLoader.remove_resource_format_loader"),
       Map.entry("HASH_ADD_FORMAT_SAVER", "ResourceSaver.add_resource_format_saver"),
-      Map.entry("HASH_REMOVE_FORMAT_SAVER", "ResourceSaver.remove_resource_format_saver"));
+      Map.entry("HASH_REMOVE_FORMAT_SAVER", "ResourceSaver.remove_resource_format_saver"),
+      Map.entry("HASH_ADD_EXPORT_PLUGIN", "EditorPlugin.add_export_plugin"),
+      Map.entry("HASH_REMOVE_EXPORT_PLUGIN", "EditorPlugin.remove_export_plugin"),
+      Map.entry("HASH_ADD_SHARED_OBJECT", "EditorExportPlugin.add_shared_object"),
+      Map.entry("HASH_GET_OS_NAME", "EditorExportPlatform.get_os_name"));
   /** Builtin-type method hashes (Array/Dictionary/Packed*), not engine classes. */
   static final Set<String> BUILTIN = Set.of("HASH_SIZE", "HASH_RESIZE", "HASH_KEYS");
 

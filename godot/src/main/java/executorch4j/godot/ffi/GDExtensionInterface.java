@@ -87,5 +87,14 @@ public class GDExtensionInterface extends GDExtensionInterface$shared {
     public static int GDEXTENSION_INITIALIZATION_SCENE() {
         return GDEXTENSION_INITIALIZATION_SCENE;
     }
+    private static final int GDEXTENSION_INITIALIZATION_EDITOR = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * enum GDExtensionInitializationLevel.GDEXTENSION_INITIALIZATION_EDITOR = 3
+     * }
+     */
+    public static int GDEXTENSION_INITIALIZATION_EDITOR() {
+        return GDEXTENSION_INITIALIZATION_EDITOR;
+    }
 }
 
