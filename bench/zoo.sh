@@ -140,6 +140,7 @@ fi
 RESULTS="$OUT/results.jsonl"
 [ -f "$RESULTS" ] && mv "$RESULTS" "$OUT/results.previous.jsonl"
 : >"$RESULTS"
+touch "$OUT/.started"  # a zoo file newer than this was rewritten during the run (see the table's notes)
 JAVA=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED)
 
 # run_peer PEER MODEL THREADS ROUND SEQ: one peer's run, recorded as one JSON line
@@ -215,9 +216,14 @@ done
 # ---- 4. one table
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 JV=$("$JAVA_HOME/bin/java" -version 2>&1 | head -1)
-README_ARG=()
-[ "${BENCH_UPDATE_README:-0}" = 1 ] && README_ARG=(--readme "$BENCH/README.md")
-python3 "$BENCH/zoo_report.py" table --results "$RESULTS" --zoo "$ZOO" --out "$BENCH/results/zoo.md" "${README_ARG[@]}" \
+TABLE_ARGS=()
+[ "${BENCH_UPDATE_README:-0}" = 1 ] && TABLE_ARGS=(--readme "$BENCH/README.md")
+changed=$(find "$ZOO" -maxdepth 1 -type f -newer "$OUT/.started" -printf '%f ' 2>/dev/null || true)
+if [ -n "$changed" ]; then
+  zlog "WARNING: zoo files were rewritten during the run: $changed"
+  TABLE_ARGS+=(--note "**WARNING: zoo files were rewritten during this run** (an export running beside it?): $changed- peers may have read different versions; re-run.")
+fi
+python3 "$BENCH/zoo_report.py" table --results "$RESULTS" --zoo "$ZOO" --out "$BENCH/results/zoo.md" "${TABLE_ARGS[@]}" \
   --title "executorch4j model zoo ($MODE run, $(date -u +%Y-%m-%dT%H:%MZ), $ROUNDS round(s)): $(nproc) cores, ${CPU:-unknown CPU}; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; $JV; JMH $JMH_ARGS" \
   --note "Java / ORT: JMH AverageTime (µs/op, ± 99.9% CI); C++ / Python: mean of up to $ITER timed iterations (max ${MAXS}s) after up to $WARM warm-up calls. Ratios within a round; with several rounds the median (min–max)." \
   --note "Load: Java / ORT from ZooProbe (fresh JVM, runtime initialized untimed, median of $LOADR loads; Java's includes the default BASIC level's one warm-up execute), C++ median of $LOADR (program + method), Python one load. Peak RSS: the whole process (VmHWM / ru_maxrss), so a JVM or the Python interpreter with torch count in it." \
