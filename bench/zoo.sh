@@ -25,7 +25,8 @@
 #                          (default 100000 / 10 / 10 s / 10; --quick: 1000 / 3 / 2 s / 3)
 #   ZOO_SKIP=python,ort    leave peers out (java, cpp, python, ort, probe)
 #   BENCH_PYTHON=/path/to/python   interpreter for the export and the Python peer (else
-#                          .cache/venv-export, created and given bench/zoo/requirements.txt if needed)
+#                          .cache/venv-export, created if missing and given fixtures/requirements-export.txt
+#                          + bench/zoo/requirements.txt if it lacks a package)
 #   BENCH_SKIP_INSTALL=1   don't run `mvn install` in the root (use the installed jar)
 #   ZOO_DIR=DIR            the zoo folder (default bench/target/zoo)
 #   BENCH_UPDATE_README=1  also replace the <!-- zoo:begin --> block of bench/README.md
@@ -100,8 +101,8 @@ if [ ${#missing[@]} -gt 0 ] || ! skipped python; then
         python3 -m venv "$CACHE/venv-export"
         "$PY" -m pip install --quiet --upgrade pip
       fi
-      zlog "pip install -r bench/zoo/requirements.txt into .cache/venv-export (large download)"
-      "$PY" -m pip install -r "$BENCH/zoo/requirements.txt"
+      zlog "pip install -r fixtures/requirements-export.txt -r bench/zoo/requirements.txt into .cache/venv-export (large download)"
+      "$PY" -m pip install -r "$ROOT/fixtures/requirements-export.txt" -r "$BENCH/zoo/requirements.txt"
       $check "$PY" || die "$PY still cannot import the zoo's packages"
     fi
   fi
