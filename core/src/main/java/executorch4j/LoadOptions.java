@@ -49,9 +49,9 @@ public final class LoadOptions {
     this.iso = iso;
   }
 
-  /** AUTO memory, BASIC optimization (mmap), full verification, no profiling, finite check on. */
+  /** AUTO memory, BASIC optimization (mmap), full verification, no profiling, no finite check. */
   public static LoadOptions defaults() {
-    return new LoadOptions(null, true, MemoryPolicy.AUTO, 0, null, OptimizationLevel.BASIC, false, 0, true);
+    return new LoadOptions(null, true, MemoryPolicy.AUTO, 0, null, OptimizationLevel.BASIC, false, 0, false);
   }
 
   /** How a file is read; empty = as the optimization level says (see {@link #effectiveLoadMode()}). */
@@ -122,6 +122,12 @@ public final class LoadOptions {
     return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, optimization, profiling, n, finiteCheck, iso);
   }
 
+  /**
+   * Refuse floating-point inputs holding NaN or infinity ({@code INPUT_MISMATCH} naming the input
+   * and element). Off by default: infinity is a legitimate input (additive attention masks use
+   * -inf), and the scan reads every input element on every call, which C++ and Python callers
+   * of the same runtime do not pay.
+   */
   public LoadOptions withFiniteCheck(boolean on) {
     return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, optimization, profiling, threads, on, iso);
   }

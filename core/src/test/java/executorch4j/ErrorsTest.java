@@ -141,8 +141,8 @@ class ErrorsTest {
   }
 
   @Test
-  void nanAndInfinityAreRejectedNamingTheInput() {
-    try (var model = ExecuTorchModel.load(Fixtures.pte("add_mul"))) {
+  void withFiniteCheckNanAndInfinityAreRejectedNamingTheInput() {
+    try (var model = ExecuTorchModel.load(Fixtures.pte("add_mul"), LoadOptions.defaults().withFiniteCheck(true))) {
       float[] ok = new float[6];
       float[] nan = {0, 0, Float.NaN, 0, 0, 0};
       var e = fails(ErrorCode.INPUT_MISMATCH, () -> model.forward(Map.of("input_0", ok, "input_1", nan)));
@@ -153,6 +153,33 @@ class ErrorsTest {
     try (var lenient = ExecuTorchModel.load(Fixtures.pte("linear_regression"),
         LoadOptions.defaults().withFiniteCheck(false))) {
       assertTrue(Float.isNaN(lenient.forward(Tensor.of(new float[] {Float.NaN}, 1, 1)).get("output_0").toFloatArray()[0]));
+    }
+  }
+
+  /** The scan runs in 4096-element chunks: the first NaN or infinity is found wherever it is. */
+  @Test
+  void theFiniteCheckFindsTheFirstNonFiniteElementAnywhereInALargeInput() {
+    float[] a = new float[20_000];
+    java.util.Arrays.fill(a, Float.MAX_VALUE);
+    a[7] = -Float.MAX_VALUE;
+    a[8] = Float.MIN_VALUE; // subnormal: finite
+    var segment = java.lang.foreign.MemorySegment.ofArray(a);
+    assertEquals(-1, Elements.firstNonFinite(segment, DType.FLOAT32));
+    for (int at : new int[] {0, 4095, 4096, 19_999}) {
+      a[at] = Float.NaN;
+      assertEquals(at, Elements.firstNonFinite(segment, DType.FLOAT32));
+      a[at] = Float.NEGATIVE_INFINITY;
+      assertEquals(at, Elements.firstNonFinite(segment, DType.FLOAT32));
+      a[at] = 1f;
+    }
+  }
+
+  /** By default infinity is an input like any other: additive attention masks hold -inf. */
+  @Test
+  void byDefaultInfinityIsAValidInput() {
+    try (var model = ExecuTorchModel.load(Fixtures.pte("linear_regression"))) {
+      float y = model.forward(Tensor.of(new float[] {Float.NEGATIVE_INFINITY}, 1, 1)).get("output_0").toFloatArray()[0];
+      assertTrue(Float.isInfinite(y), "output " + y);
     }
   }
 
