@@ -1,8 +1,8 @@
 """Export a PyTorch model to an ExecuTorch program that XNNPACK runs in as few pieces as possible.
 
 ExecuTorch's plain XNNPACK lowering (``to_edge_transform_and_lower`` + ``XnnpackPartitioner``)
-leaves two things of every transformer layer outside XNNPACK in 1.5.1, and each one splits the
-graph into another delegate call with a portable kernel between:
+leaves parts of every transformer layer outside XNNPACK in 1.5.1, and each one splits the graph
+into another delegate call with a portable kernel between:
 
 * ``aten.native_layer_norm``: the partitioner has no LayerNorm config. ``xnnpack_friendly``
   rewrites ``nn.LayerNorm`` over the last dimension with operators it does lower: the two means
@@ -12,8 +12,11 @@ graph into another delegate call with a portable kernel between:
 * ``aten.expand_copy`` that changes nothing, left by ``matmul`` on 4-D attention tensors:
   ExecuTorch's own ``RemoveNoopExpandCopyPass`` (``get_transform_passes``) drops them, but the
   XNNPACK recipe does not run it by default.
+* ``scaled_dot_product_attention``'s safe softmax, and the ``select``/``squeeze``/``unsqueeze``
+  with which ``nn.MultiheadAttention`` splits q, k and v: see ``attention_as_matmul_softmax``
+  and ``_shape_ops_as_view``.
 
-On a 4-layer BERT this takes the program from 17 XNNPACK partitions to 1 (bench/README.md,
+A 12-layer ViT goes from 86 XNNPACK partitions to 1, a 4-layer BERT from 17 to 1 (bench/README.md,
 "Model zoo", has the measured effect). Usage::
 
     from export_xnnpack import lower_to_pte
@@ -25,6 +28,7 @@ or ``python tools/export_xnnpack.py --help`` for the torchvision/Hugging Face de
 from __future__ import annotations
 
 import collections
+import math
 
 import torch
 
@@ -61,13 +65,69 @@ def xnnpack_friendly(model: torch.nn.Module) -> int:
     return replaced
 
 
+def attention_as_matmul_softmax(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
+                                enable_gqa=False):
+    """``scaled_dot_product_attention`` (inference) as matmul, softmax, matmul.
+
+    ExecuTorch 1.5.1 otherwise decomposes it with torch's "safe softmax" (``any``/``eq``/``where``
+    to give fully masked rows 0 instead of NaN), which XNNPACK does not take: every attention
+    then runs in three pieces. The one difference: a row whose keys are all masked gives NaN.
+    """
+    if enable_gqa and q.shape[-3] != k.shape[-3]:
+        groups = q.shape[-3] // k.shape[-3]
+        k, v = k.repeat_interleave(groups, -3), v.repeat_interleave(groups, -3)
+    s = scale if scale is not None else 1.0 / math.sqrt(q.shape[-1])
+    scores = torch.matmul(q * s, k.transpose(-2, -1))
+    if is_causal:
+        scores = scores + torch.full((q.shape[-2], k.shape[-2]), float("-inf")).triu(1)
+    if attn_mask is not None:
+        if attn_mask.dtype == torch.bool:
+            # Additive, and computed from the mask alone: it stays outside the activation path,
+            # so the attention itself is not cut by a non-delegated where.
+            attn_mask = torch.zeros(attn_mask.shape, dtype=scores.dtype).masked_fill(
+                attn_mask.logical_not(), float("-inf"))
+        scores = scores + attn_mask
+    return torch.matmul(torch.softmax(scores, dim=-1), v)
+
+
+def _shape_ops_as_view():
+    """An edge pass: ``select_copy`` as ``slice_copy`` + ``view_copy``, ``squeeze``/``unsqueeze``
+    as ``view_copy``. XNNPACK takes slices and views, not these (torch's MultiheadAttention
+    splits its packed q/k/v projection with them, three pieces more per layer)."""
+    from executorch.exir.dialects._ops import ops as exir_ops
+    from executorch.exir.pass_base import ExportPass
+
+    edge = exir_ops.edge.aten
+    reshapes = (edge.squeeze_copy.dims, edge.squeeze_copy.dim, edge.squeeze_copy.default, edge.unsqueeze_copy.default)
+
+    class ShapeOpsAsView(ExportPass):
+        def call_operator(self, op, args, kwargs, meta):
+            if op in reshapes:
+                return super().call_operator(edge.view_copy.default, (args[0], list(meta["val"].shape)), {}, meta)
+            if op == edge.select_copy.int:
+                x, dim, index = args
+                size = x.to_tensor().shape
+                dim %= len(size)
+                index %= size[dim]
+                sliced = super().call_operator(edge.slice_copy.Tensor, (x, dim, index, index + 1), {}, meta)
+                return super().call_operator(edge.view_copy.default, (sliced, list(meta["val"].shape)), {}, meta)
+            return super().call_operator(op, args, kwargs, meta)
+
+    return ShapeOpsAsView()
+
+
 def lower(exported: torch.export.ExportedProgram, *, tuned: bool = True):
-    """ExecuTorch's XNNPACK lowering; ``tuned`` adds ExecuTorch's no-op expand removal."""
+    """ExecuTorch's XNNPACK lowering; ``tuned`` adds attention as matmul/softmax, ExecuTorch's
+    no-op expand removal and shape ops as views."""
     from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
     from executorch.backends.xnnpack.utils.configs import get_transform_passes
     from executorch.exir import to_edge_transform_and_lower
 
-    extra = {"transform_passes": get_transform_passes()} if tuned else {}
+    extra = {}
+    if tuned:
+        exported = exported.run_decompositions(
+            {torch.ops.aten.scaled_dot_product_attention.default: attention_as_matmul_softmax})
+        extra = {"transform_passes": get_transform_passes([_shape_ops_as_view()])}
     return to_edge_transform_and_lower(exported, partitioner=[XnnpackPartitioner()], **extra)
 
 

@@ -60,6 +60,9 @@ class Spec:
     atol: float
     rtol: float
     quantized_from: str | None = None       # int8: the fp32 model it is quantized from
+    # "tuned": tools/export_xnnpack.py's recipe (one XNNPACK partition for transformers) on the
+    # same module, inputs and goldens as the model named by tuned_from (whose ONNX file it shares).
+    tuned_from: str | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -229,6 +232,11 @@ SPECS = [
          tv("mobilenet_v2"), image_input, ["x"], ["input"], atol=0.0, rtol=0.5,
          quantized_from="mobilenet_v2"),
 ]
+SPECS += [
+    Spec(f"{s.name}_tuned", s.kind + "; tools/export_xnnpack.py recipe", s.build, s.make_inputs,
+         s.input_names, s.onnx_input_names, atol=s.atol, rtol=s.rtol, tuned_from=s.name)
+    for s in list(SPECS) if s.name in ("vit_tiny", "bert_mini", "whisper_tiny_encoder")
+]
 SPEC_BY_NAME = {s.name: s for s in SPECS}
 
 
@@ -301,12 +309,19 @@ def count_delegation(edge) -> dict:
     return {"partitions": partitions, "non_delegated_ops": dict(sorted(others.items()))}
 
 
-def export_pte(module: nn.Module, inputs: tuple) -> tuple[bytes, dict]:
+def export_pte(module: nn.Module, inputs: tuple, tuned: bool = False) -> tuple[bytes, dict]:
     from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
     from executorch.exir import to_edge_transform_and_lower
 
-    ep = torch.export.export(module, inputs, strict=False)
-    edge = to_edge_transform_and_lower(ep, partitioner=[XnnpackPartitioner()])
+    if tuned:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+        import export_xnnpack
+
+        export_xnnpack.xnnpack_friendly(module)
+        edge = export_xnnpack.lower(torch.export.export(module, inputs, strict=False))
+    else:
+        ep = torch.export.export(module, inputs, strict=False)
+        edge = to_edge_transform_and_lower(ep, partitioner=[XnnpackPartitioner()])
     delegation = count_delegation(edge)
     return edge.to_executorch().buffer, delegation
 
@@ -380,10 +395,13 @@ def onnx_input_names(path: Path) -> list[str]:
 
 
 def files_of(out: Path, name: str) -> list[Path]:
-    return [out / f"{name}.json", out / f"{name}.pte", out / f"{name}.onnx"]
+    onnx = SPEC_BY_NAME[name].tuned_from or name if name in SPEC_BY_NAME else name
+    return [out / f"{name}.json", out / f"{name}.pte", out / f"{onnx}.onnx"]
 
 
 def export_model(spec: Spec, out: Path) -> dict:
+    if spec.tuned_from and not (out / f"{spec.tuned_from}.onnx").is_file():
+        export_model(SPEC_BY_NAME[spec.tuned_from], out)  # its ONNX file is shared
     t_start = time.perf_counter()
     inputs = spec.make_inputs()
     torch.manual_seed(0)
@@ -397,13 +415,15 @@ def export_model(spec: Spec, out: Path) -> dict:
         goldens = tuple(t.detach().clone() for t in as_tuple(module(*inputs)))
 
     t0 = time.perf_counter()
-    pte, delegation = export_pte(module, inputs)
+    pte, delegation = export_pte(module, inputs, tuned=spec.tuned_from is not None)
     t_pte = time.perf_counter() - t0
     (out / f"{spec.name}.pte").write_bytes(pte)
 
     t0 = time.perf_counter()
-    onnx_path = out / f"{spec.name}.onnx"
-    if spec.quantized_from:
+    onnx_path = out / f"{spec.tuned_from or spec.name}.onnx"
+    if spec.tuned_from and onnx_path.is_file():
+        pass  # the same module as its default-recipe twin: one ONNX file for both
+    elif spec.quantized_from:
         fp32_onnx = out / f"{spec.quantized_from}.onnx"
         if not fp32_onnx.is_file():  # export the fp32 peer's ONNX (same seed -> same weights)
             fp32_onnx = out / f"{spec.name}.fp32.onnx"
@@ -440,7 +460,7 @@ def export_model(spec: Spec, out: Path) -> dict:
         "name": spec.name,
         "kind": spec.kind,
         "pte": f"{spec.name}.pte",
-        "onnx": f"{spec.name}.onnx",
+        "onnx": onnx_path.name,
         "inputs": manifest_inputs,
         "outputs": manifest_outputs,
         "tolerance": {"atol": spec.atol, "rtol": spec.rtol},
