@@ -69,6 +69,8 @@ def main() -> int:
     ap.add_argument("--iterations", type=int, default=1000)
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--load-repeats", type=int, default=10)
+    ap.add_argument("--threads", type=int, default=0,
+                    help="resize ExecuTorch's thread pool first (0 = its default, one per core)")
     ap.add_argument("--max-seconds", type=float, default=0,
                     help="stop warmup, then the timed loop, after S seconds each (0 = no limit)")
     args = ap.parse_args()
@@ -77,6 +79,11 @@ def main() -> int:
     if not args.model.is_file():
         ap.error(f"no such file: {args.model}")
 
+    if args.threads > 0:
+        # The pybindings' one thread setting; before the load, which binds XNNPACK to the pool.
+        from executorch.extension.pybindings import portable_lib
+
+        portable_lib._unsafe_reset_threadpool(args.threads)
     runtime = Runtime.get()
     loads = []
     program = method = None

@@ -110,7 +110,7 @@ for m in "${MODELS[@]}"; do
   fi
   if [ -n "$PY" ]; then
     blog "Python $m"
-    "$PY" "$BENCH/python_runner.py" "$FIXTURES/$m.pte" --iterations "$ITER" --warmup "$WARM" \
+    "$PY" "$BENCH/python_runner.py" "$FIXTURES/$m.pte" --threads "${ORT_THREADS%%,*}" --iterations "$ITER" --warmup "$WARM" \
       --max-seconds "$MAXS" 2>"$OUT/python-$m.log" | tee -a "$OUT/python.jsonl" >&2 ||
       { cat "$OUT/python-$m.log" >&2; blog "Python runner failed on $m"; }
   fi
@@ -125,5 +125,5 @@ python3 "$BENCH/report.py" --jmh "$JMH_JSON" --cpp "$OUT/cpp.jsonl" --python "$O
   --out "$BENCH/results/latest.md" "${README_ARG[@]}" \
   --title "executorch4j benchmarks ($MODE run, $(date -u +%Y-%m-%dT%H:%MZ)): $(nproc) cores, ${CPU:-unknown CPU}; $JV; JMH $JMH_ARGS" \
   --note "Java/ONNX RT: JMH AverageTime (us/op, ± 99.9% CI); C++ / Python: mean of up to $ITER timed iterations (max ${MAXS}s) after $WARM warmup." \
-  --note "Threads: Java, C++ and ONNX Runtime use the same count ($ORT_THREADS, BENCH_ORT_THREADS); ExecuTorch's Python runtime has no thread setting and runs on its default pool (all cores)."
+  --note "Threads: every peer uses the same count ($ORT_THREADS, BENCH_ORT_THREADS; ExecuTorch's Python runtime through portable_lib._unsafe_reset_threadpool)."
 blog "raw results in ${OUT#$ROOT/}/ (jmh.json, cpp.jsonl, python.jsonl); table in bench/results/latest.md"

@@ -35,7 +35,7 @@ source "$(dirname "$0")/../scripts/common.sh"
 BENCH="$ROOT/bench"
 ZOO="${ZOO_DIR:-$BENCH/target/zoo}"
 OUT="$BENCH/target/zoo-results"
-ALL_MODELS=mobilenet_v2,resnet18,efficientnet_b0,vit_tiny,bert_mini,whisper_tiny_encoder,mobilenet_v2_int8
+ALL_MODELS=mobilenet_v2,resnet18,efficientnet_b0,vit_tiny,vit_tiny_tuned,bert_mini,bert_mini_tuned,whisper_tiny_encoder,whisper_tiny_encoder_tuned,mobilenet_v2_int8
 
 zlog() { printf '\033[1m[zoo]\033[0m %s\n' "$*" >&2; }
 usage() {

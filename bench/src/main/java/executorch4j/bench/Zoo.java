@@ -31,8 +31,8 @@ import java.util.stream.Stream;
  */
 final class Zoo {
   /** The zoo's models, the default of every zoo benchmark's {@code model} parameter. */
-  static final List<String> MODELS = List.of("mobilenet_v2", "resnet18", "efficientnet_b0", "vit_tiny",
-      "bert_mini", "whisper_tiny_encoder", "mobilenet_v2_int8");
+  static final List<String> MODELS = List.of("mobilenet_v2", "resnet18", "efficientnet_b0", "vit_tiny", "vit_tiny_tuned",
+      "bert_mini", "bert_mini_tuned", "whisper_tiny_encoder", "whisper_tiny_encoder_tuned", "mobilenet_v2_int8");
 
   private Zoo() {}
 

@@ -35,7 +35,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 public class ZooBench {
-  @Param({"mobilenet_v2", "resnet18", "efficientnet_b0", "vit_tiny", "bert_mini", "whisper_tiny_encoder",
+  @Param({"mobilenet_v2", "resnet18", "efficientnet_b0", "vit_tiny", "vit_tiny_tuned", "bert_mini", "bert_mini_tuned", "whisper_tiny_encoder", "whisper_tiny_encoder_tuned",
       "mobilenet_v2_int8"})
   public String model;
 
