@@ -1516,24 +1516,27 @@ Error run_method(et_method *method, int64_t *out_elapsed_ns) {
 }
 
 // Runs the method on zero inputs of the declared shapes so first-call setup
-// (XNNPACK packing, page faults, caches) happens at load.
+// (XNNPACK packing, page faults, caches) happens at load. The inputs are set again
+// before every run: planned input buffers are reused for intermediates, so after one
+// run they hold garbage (an embedding's indices would then be out of range).
 et_status warm_up(et_method *m, int32_t runs) {
   auto meta = m->method->method_meta();
-  std::vector<std::vector<uint8_t>> zeros;
-  for (size_t i = 0; i < m->num_inputs; i++) {
-    auto tag = meta.input_tag(i);
-    if (!tag.ok() || tag.get() != Tag::Tensor) return ET_OK;  // nothing to fake
-    auto ti = meta.input_tensor_meta(i);
-    if (!ti.ok()) return fail_runtime(ti.error(), "warm-up");
-    zeros.emplace_back(ti->nbytes() == 0 ? 1 : ti->nbytes(), 0);
-    auto sizes = ti->sizes();
-    int64_t sz[ET_MAX_RANK];
-    for (size_t d = 0; d < sizes.size() && d < ET_MAX_RANK; d++) sz[d] = sizes[d];
-    if (et_status st = et_method_set_input(m, static_cast<int64_t>(i), static_cast<int32_t>(ti->scalar_type()), sz,
-                                           static_cast<int32_t>(sizes.size()), zeros.back().data(), ti->nbytes()))
-      return st;
-  }
   for (int32_t k = 0; k < runs; k++) {
+    std::vector<std::vector<uint8_t>> zeros;
+    for (size_t i = 0; i < m->num_inputs; i++) {
+      auto tag = meta.input_tag(i);
+      if (!tag.ok() || tag.get() != Tag::Tensor) return ET_OK;  // nothing to fake
+      auto ti = meta.input_tensor_meta(i);
+      if (!ti.ok()) return fail_runtime(ti.error(), "warm-up");
+      zeros.emplace_back(ti->nbytes() == 0 ? 1 : ti->nbytes(), 0);
+      auto sizes = ti->sizes();
+      int64_t sz[ET_MAX_RANK];
+      for (size_t d = 0; d < sizes.size() && d < ET_MAX_RANK; d++) sz[d] = sizes[d];
+      if (et_status st = et_method_set_input(m, static_cast<int64_t>(i), static_cast<int32_t>(ti->scalar_type()),
+                                             sz, static_cast<int32_t>(sizes.size()), zeros.back().data(),
+                                             ti->nbytes()))
+        return st;
+    }
     Error e = run_method(m, nullptr);
     if (e != Error::Ok) return execution_failed(e, "warm-up execution failed");
   }

@@ -22,7 +22,8 @@ class GoldenFixturesTest {
       Map.entry("add_mul", 2), Map.entry("cnn_portable", 2), Map.entry("cnn_xnnpack", 2),
       Map.entry("dtypes", 2), Map.entry("dynamic_batch", 3), Map.entry("linear_regression", 4),
       Map.entry("mlp_fp16", 3), Map.entry("mlp_int8_xnnpack", 3), Map.entry("mlp_portable", 3),
-      Map.entry("mlp_xnnpack", 3), Map.entry("two_methods", 4), Map.entry("unsigned", 2));
+      Map.entry("mlp_xnnpack", 3), Map.entry("token_embedding", 2), Map.entry("two_methods", 4),
+      Map.entry("unsigned", 2));
 
   /**
    * Cases the Map interface cannot express: it reshapes plain arrays to the declared (upper

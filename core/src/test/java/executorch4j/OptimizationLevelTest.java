@@ -54,6 +54,9 @@ class OptimizationLevelTest {
     assertEquals(Runtime.getRuntime().availableProcessors(), OptimizationLevel.AGGRESSIVE.threads());
     assertEquals(LoadMode.MMAP_MLOCK, OptimizationLevel.AGGRESSIVE.loadMode());
     assertTrue(OptimizationLevel.AGGRESSIVE.xnnpackWeightCache());
+    // Per model, so calls on different models never wait on one shared workspace's lock.
+    assertEquals(1, OptimizationLevel.BASIC.xnnpackWorkspaceSharing());
+    assertEquals(1, OptimizationLevel.AGGRESSIVE.xnnpackWorkspaceSharing());
     assertEquals(LoadMode.MMAP, LoadOptions.defaults().effectiveLoadMode());
     assertEquals(LoadMode.FILE, LoadOptions.defaults().withOptimization(OptimizationLevel.AGGRESSIVE)
         .withLoadMode(LoadMode.FILE).effectiveLoadMode(), "an explicit load mode wins");
