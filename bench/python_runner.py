@@ -63,6 +63,30 @@ def percentile(sorted_values, p: float) -> float:  # nearest rank, as the C++ ru
     return sorted_values[min(idx, n - 1)]
 
 
+def timed_loop(execute, inputs, warmup: int, iterations: int, max_seconds: float) -> list:
+    """Sorted per-call times (µs) of up to `iterations` calls after up to `warmup` calls, each
+    phase stopping after max_seconds (0 = no limit); shared with bench/zoo/python_runner.py."""
+    clock = time.perf_counter_ns
+    budget = int(max_seconds * 1e9)
+    deadline = clock() + budget
+    for _ in range(warmup):
+        execute(inputs)
+        if budget and clock() > deadline:
+            break
+    deadline = clock() + budget
+    times = []
+    for _ in range(iterations):
+        t0 = clock()
+        out = execute(inputs)
+        t1 = clock()
+        times.append((t1 - t0) / 1e3)
+        if budget and t1 > deadline:
+            break
+    del out
+    times.sort()
+    return times
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model", type=Path)
@@ -104,24 +128,7 @@ def main() -> int:
         inputs.append(seeded(t.sizes(), t.dtype(), gen))
 
     execute = method.execute
-    clock = time.perf_counter_ns
-    budget = int(args.max_seconds * 1e9)
-    deadline = clock() + budget
-    for _ in range(args.warmup):
-        execute(inputs)
-        if budget and clock() > deadline:
-            break
-    deadline = clock() + budget
-    times = []
-    for _ in range(args.iterations):
-        t0 = clock()
-        out = execute(inputs)
-        t1 = clock()
-        times.append((t1 - t0) / 1e3)
-        if budget and t1 > deadline:
-            break
-    del out
-    times.sort()
+    times = timed_loop(execute, inputs, args.warmup, args.iterations, args.max_seconds)
 
     print(json.dumps({
         "model": args.model.stem,

@@ -39,7 +39,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from python_runner import percentile  # noqa: E402  (bench/python_runner.py, nearest rank)
+from python_runner import percentile, timed_loop  # noqa: E402  (bench/python_runner.py)
 
 NP_DTYPES = {"float32": np.float32, "int64": np.int64}
 
@@ -96,24 +96,7 @@ def main() -> int:
         ok = ok and err <= tol["atol"] + tol["rtol"] * float(gold.abs().max())
     del outs
 
-    clock = time.perf_counter_ns
-    budget = int(args.max_seconds * 1e9)
-    deadline = clock() + budget
-    for _ in range(args.warmup):
-        execute(inputs)
-        if budget and clock() > deadline:
-            break
-    deadline = clock() + budget
-    times = []
-    for _ in range(args.iterations):
-        t0 = clock()
-        out = execute(inputs)
-        t1 = clock()
-        times.append((t1 - t0) / 1e3)
-        if budget and t1 > deadline:
-            break
-    del out
-    times.sort()
+    times = timed_loop(execute, inputs, args.warmup, args.iterations, args.max_seconds)
 
     print(json.dumps({
         "runtime": "python",

@@ -1,6 +1,8 @@
 package executorch4j.bench;
 
 import executorch4j.DType;
+import executorch4j.ExecuTorchModel;
+import executorch4j.LoadOptions;
 import executorch4j.Tensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -176,6 +178,27 @@ final class Zoo {
       throw new IllegalStateException(file + " holds " + bytes.length + " bytes, expected " + expected);
     }
     return ByteBuffer.allocateDirect(bytes.length).order(ByteOrder.LITTLE_ENDIAN).put(bytes).flip();
+  }
+
+  /** A zoo model loaded with some options, its inputs in their own arena, output checked. */
+  static final class Loaded implements AutoCloseable {
+    final ExecuTorchModel model;
+    final Tensor[] inputs;
+    private final Arena arena = Arena.ofShared();
+
+    /** Loads {@code name}'s program, reads its inputs, and throws unless one forward matches the golden. */
+    Loaded(String name, LoadOptions options, String runtime) {
+      Manifest m = manifest(name);
+      model = ExecuTorchModel.load(m.pte(), options);
+      inputs = inputs(m, arena);
+      requireOk(m, values(model.forward(inputs)), runtime);
+    }
+
+    @Override
+    public void close() {
+      model.close();
+      arena.close();
+    }
   }
 
   /** The manifest's inputs as native tensors (read once into {@code arena}). */

@@ -1,10 +1,6 @@
 package executorch4j.bench;
 
-import executorch4j.ExecuTorchModel;
 import executorch4j.LoadOptions;
-import executorch4j.Tensor;
-import java.lang.foreign.Arena;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -43,28 +39,20 @@ public class ZooBench {
   @Param({"1", "2"})
   public int threads;
 
-  private Arena arena;
-  private ExecuTorchModel loaded;
-  private Tensor[] inputs;
+  private Zoo.Loaded loaded;
 
   @Setup(Level.Trial)
   public void setup() {
-    Zoo.Manifest m = Zoo.manifest(model);
-    arena = Arena.ofShared();
-    loaded = ExecuTorchModel.load(m.pte(), LoadOptions.defaults().withThreads(threads));
-    inputs = Zoo.inputs(m, arena);
-    Zoo.requireOk(m, Zoo.values(loaded.forward(inputs)), "Java");
+    loaded = new Zoo.Loaded(model, LoadOptions.defaults().withThreads(threads), "Java");
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
     loaded.close();
-    arena.close();
   }
 
   @Benchmark
   public void forward(Blackhole bh) {
-    Map<String, Tensor> out = loaded.forward(inputs);
-    bh.consume(out);
+    bh.consume(loaded.model.forward(loaded.inputs));
   }
 }

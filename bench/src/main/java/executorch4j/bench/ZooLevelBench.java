@@ -1,10 +1,7 @@
 package executorch4j.bench;
 
-import executorch4j.ExecuTorchModel;
 import executorch4j.LoadOptions;
 import executorch4j.OptimizationLevel;
-import executorch4j.Tensor;
-import java.lang.foreign.Arena;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -40,27 +37,20 @@ public class ZooLevelBench {
   @Param({"NONE", "BASIC", "AGGRESSIVE"})
   public OptimizationLevel level;
 
-  private Arena arena;
-  private ExecuTorchModel loaded;
-  private Tensor[] inputs;
+  private Zoo.Loaded loaded;
 
   @Setup(Level.Trial)
   public void setup() {
-    Zoo.Manifest m = Zoo.manifest(model);
-    arena = Arena.ofShared();
-    loaded = ExecuTorchModel.load(m.pte(), LoadOptions.defaults().withOptimization(level));
-    inputs = Zoo.inputs(m, arena);
-    Zoo.requireOk(m, Zoo.values(loaded.forward(inputs)), "Java " + level);
+    loaded = new Zoo.Loaded(model, LoadOptions.defaults().withOptimization(level), "Java " + level);
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
     loaded.close();
-    arena.close();
   }
 
   @Benchmark
   public void forward(Blackhole bh) {
-    bh.consume(loaded.forward(inputs));
+    bh.consume(loaded.model.forward(loaded.inputs));
   }
 }

@@ -4,10 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import executorch4j.ExecuTorchModel;
 import executorch4j.LoadOptions;
-import executorch4j.Tensor;
-import java.lang.foreign.Arena;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -59,21 +56,14 @@ public class ZooThroughputBench {
 
   /** One loaded ExecuTorch model with its inputs. */
   public abstract static class ModelState {
-    private Arena arena;
-    ExecuTorchModel loaded;
-    Tensor[] inputs;
+    Zoo.Loaded loaded;
 
     void open(Config c) {
-      Zoo.Manifest m = Zoo.manifest(c.model);
-      arena = Arena.ofShared();
-      loaded = ExecuTorchModel.load(m.pte(), LoadOptions.defaults().withThreads(c.threads));
-      inputs = Zoo.inputs(m, arena);
-      Zoo.requireOk(m, Zoo.values(loaded.forward(inputs)), "Java");
+      loaded = new Zoo.Loaded(c.model, LoadOptions.defaults().withThreads(c.threads), "Java");
     }
 
     void close() {
       loaded.close();
-      arena.close();
     }
   }
 
@@ -157,12 +147,12 @@ public class ZooThroughputBench {
 
   @Benchmark
   public void separateModels(OwnModel s, Blackhole bh) {
-    bh.consume(s.loaded.forward(s.inputs));
+    bh.consume(s.loaded.model.forward(s.loaded.inputs));
   }
 
   @Benchmark
   public void sharedModel(SharedModel s, Blackhole bh) {
-    bh.consume(s.loaded.forward(s.inputs));
+    bh.consume(s.loaded.model.forward(s.loaded.inputs));
   }
 
   @Benchmark
