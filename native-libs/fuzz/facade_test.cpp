@@ -160,6 +160,8 @@ void run_method(et_program *p, const char *name, const et_method_config &cfg, co
   if (set_zero_inputs(p, name, m, info.num_inputs, buffers)) {
     t.methods_run++;
     for (int k = 0; k < kRuns; k++) {
+      // Inputs again before every execute: planned input buffers may hold intermediates now.
+      if (k > 0 && !set_zero_inputs(p, name, m, info.num_inputs, buffers)) break;
       st = et_method_execute(m, nullptr);
       CHECK(st == ET_OK, "%s: execute #%d -> 0x%x", what.c_str(), k, st);
       if (st != ET_OK) break;

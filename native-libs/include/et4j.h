@@ -284,7 +284,9 @@ ET4J_API et_status et_method_set_input(et_method *method, int64_t index, int32_t
  * (it leaves the input at its declared shape). out_mask holds ET_MAX_RANK bytes. */
 ET4J_API et_status et_method_input_dynamic_dims(et_method *method, int64_t index, uint8_t *out_mask);
 
-/* Runs the method on the inputs set so far. *out_elapsed_ns (nullable) gets the
+/* Runs the method on the inputs set so far. Set them again before the next execute:
+ * memory planning may reuse an input's buffer for intermediates, so after an execute
+ * it need not hold that input any more. *out_elapsed_ns (nullable) gets the
  * execute's duration on a monotonic clock. */
 ET4J_API et_status et_method_execute(et_method *method, int64_t *out_elapsed_ns);
 
