@@ -1,5 +1,7 @@
 package executorch4j;
 
+import executorch4j.internal.Native;
+
 /**
  * Runtime presets. ExecuTorch optimizes at export time and has no runtime graph passes, so each
  * level is an honest set of real runtime knobs:
@@ -8,7 +10,7 @@ package executorch4j;
  *   <caption>What each level sets</caption>
  *   <tr><th>knob</th><th>NONE</th><th>BASIC (default)</th><th>AGGRESSIVE</th></tr>
  *   <tr><td>threads (XNNPACK, optimized kernels)</td><td>1, the calling thread</td>
- *       <td>runtime default (performance cores)</td><td>all logical CPUs</td></tr>
+ *       <td>runtime default (performance cores), at most the CPUs the process may use</td><td>all logical CPUs</td></tr>
  *   <tr><td>file loading</td><td>read()</td><td>mmap</td><td>mmap + mlock</td></tr>
  *   <tr><td>warm-up executes at load</td><td>0</td><td>1</td><td>3</td></tr>
  *   <tr><td>XNNPACK weight cache</td><td>off</td><td>off</td><td>on</td></tr>
@@ -40,9 +42,19 @@ public enum OptimizationLevel {
     this.xnnpackWorkspaceSharing = sharing;
   }
 
-  /** Threads for the runtime's pool: 1 = calling thread only, 0 = runtime default. */
+  /**
+   * Threads for the runtime's pool (1 = the calling thread only). BASIC takes the runtime's
+   * default but never more than {@code availableProcessors()}: the runtime counts the machine's
+   * cores, so under {@code taskset} or a container CPU quota its pool would oversubscribe the
+   * CPUs the process has (measured: one allowed CPU, a 2-thread pool, slower than NONE).
+   */
   public int threads() {
-    return threads < 0 ? Runtime.getRuntime().availableProcessors() : threads;
+    int cpus = Runtime.getRuntime().availableProcessors();
+    return switch (threads) {
+      case -1 -> cpus;
+      case 0 -> Math.min(cpus, Native.defaultPoolThreads());
+      default -> threads;
+    };
   }
 
   /** How files are read at this level. */

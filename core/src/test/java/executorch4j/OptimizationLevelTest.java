@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import executorch4j.internal.ffi.Et4j;
 import java.lang.foreign.Arena;
 import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -83,6 +86,39 @@ class OptimizationLevelTest {
     try (var aggressive = ExecuTorchModel.load(Fixtures.pte("cnn_xnnpack"), LoadOptions.defaults().withOptimization(OptimizationLevel.AGGRESSIVE))) {
       assertEquals(Runtime.getRuntime().availableProcessors(), poolThreads());
     }
+  }
+
+  /** Child JVM: BASIC's thread count and one golden forward at BASIC, as this process sees its CPUs. */
+  public static void main(String[] args) {
+    System.out.println("basic threads " + OptimizationLevel.BASIC.threads());
+    System.out.println("runtime default " + executorch4j.internal.Native.defaultPoolThreads());
+    Fixtures.Golden golden = Fixtures.golden("cnn_xnnpack");
+    var kase = golden.methods().get("forward").cases().getFirst();
+    try (var model = ExecuTorchModel.load(Fixtures.pte("cnn_xnnpack"))) {
+      Fixtures.assertMatches(kase.outputs().getFirst(), model.forward(kase.inputs().getFirst().toTensor()).get("output_0"),
+          golden.tolerance(), "BASIC on one CPU");
+    }
+    System.out.println("golden ok");
+  }
+
+  @Test
+  void basicNeverUsesMoreThreadsThanTheProcessMayUse() throws Exception {
+    // One CPU as the JVM sees it under taskset or a container quota; the runtime still counts the
+    // machine's cores (ExecuTorch's default pool ignores both).
+    Process p = executorch4j.internal.ChildJvm.start(OptimizationLevelTest.class,
+        List.of("-XX:ActiveProcessorCount=1", "-Dexecutorch4j.fixtures=" + Fixtures.DIR), List.of());
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), out);
+    assertEquals(0, p.exitValue(), out);
+    assertTrue(out.contains("basic threads 1\n"), out);
+    assertTrue(out.contains("golden ok"), out);
+    // The runtime's own default in this process, for contrast: what BASIC used before the cap.
+    assertEquals(poolThreadsBeforeAnyResize(out), executorch4j.internal.Native.defaultPoolThreads(), out);
+  }
+
+  private static int poolThreadsBeforeAnyResize(String childOut) {
+    return childOut.lines().filter(l -> l.startsWith("runtime default ")).mapToInt(l -> Integer.parseInt(l.substring(16)))
+        .findFirst().orElseThrow(() -> new AssertionError("no runtime default line:\n" + childOut));
   }
 
   @Test

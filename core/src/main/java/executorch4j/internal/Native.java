@@ -10,19 +10,41 @@ import java.lang.foreign.MemorySegment;
 public final class Native {
   /** Why the natives could not be loaded, or null: kept so every call gets the typed exception. */
   private static final ExecuTorchException LOAD_FAILURE;
+  /** The runtime's own pool size, read before any load could resize it; 0 without natives. */
+  private static final int DEFAULT_POOL_THREADS;
 
   static {
     ExecuTorchException failure = null;
+    int poolThreads = 0;
     try {
       NativeLoader.load();
       int status = Et4j.et_runtime_init();
       if (status != 0) {
         failure = error(status, "runtime init");
+      } else {
+        poolThreads = readPoolThreads();
       }
     } catch (ExecuTorchException e) {
       failure = e;
     }
     LOAD_FAILURE = failure;
+    DEFAULT_POOL_THREADS = poolThreads;
+  }
+
+  private static int readPoolThreads() {
+    try (Arena a = Arena.ofConfined()) {
+      var out = a.allocate(java.lang.foreign.ValueLayout.JAVA_INT);
+      return Et4j.et_runtime_thread_count(out) == 0 ? out.get(java.lang.foreign.ValueLayout.JAVA_INT, 0) : 0;
+    }
+  }
+
+  /**
+   * The thread pool size ExecuTorch picks by itself (its count of performance cores), or 0 when
+   * the natives could not be loaded. It counts the machine's cores, not the CPUs this process may
+   * use (affinity, container quota): callers cap it.
+   */
+  public static int defaultPoolThreads() {
+    return DEFAULT_POOL_THREADS;
   }
 
   /**
