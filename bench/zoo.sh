@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The model zoo (issue 17): real architectures, four peers on the same inputs, one table.
 #
-#   bench/zoo.sh [--models a,b] [--threads 1,2] [--quick]
+#   bench/zoo.sh [--models a,b] [--threads 1,2] [--quick] [--parity]
 #
 # Exports the zoo into bench/target/zoo if a model is missing (bench/zoo/export_zoo.py: NAME.pte,
 # NAME.onnx, inputs, PyTorch goldens, NAME.json), builds like run.sh, then for each model and
@@ -12,6 +12,9 @@
 #   ORT Java  JMH ZooOnnxBench   (NAME.onnx, intraOpNumThreads = N, ORT_ENABLE_ALL)
 # and then ZooProbe --runtime java / ort in a fresh JVM each (load time, peak RSS, correctness).
 # Every peer checks its output against the golden; a peer that fails is a loud row, not a gap.
+# --parity runs bench/zoo/parity.py instead of the four peers: Java, C++ and Python served side by
+# side and timed in interleaved blocks (ZOO_PARITY_ROUNDS, default 20), the question being whether
+# Java is within 2% of the others on the same .pte; table: bench/results/parity.md.
 # Raw JSON lines: bench/target/zoo-results/results.jsonl (logs beside it); table:
 # bench/results/zoo.md (bench/zoo_report.py).
 #
@@ -43,7 +46,7 @@ usage() {
   exit "${1:-2}"
 }
 
-MODELS_ARG=$ALL_MODELS THREADS_ARG=1,2 QUICK=0
+MODELS_ARG=$ALL_MODELS THREADS_ARG=1,2 QUICK=0 PARITY=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --models) MODELS_ARG=${2:?--models needs a list}; shift 2 ;;
@@ -51,6 +54,7 @@ while [ $# -gt 0 ]; do
     --threads) THREADS_ARG=${2:?--threads needs a list}; shift 2 ;;
     --threads=*) THREADS_ARG=${1#*=}; shift ;;
     --quick) QUICK=1; shift ;;
+    --parity) PARITY=1; shift ;;
     -h | --help) usage 0 ;;
     *) zlog "unknown argument $1"; usage 2 ;;
   esac
@@ -135,6 +139,19 @@ if ! skipped cpp; then
   { cmake -S "$ROOT/native-libs/bench" -B "$BENCH/target/native" -DCMAKE_BUILD_TYPE=Release &&
     cmake --build "$BENCH/target/native"; } >"$OUT/logs/cmake.log" 2>&1 ||
     { cat "$OUT/logs/cmake.log" >&2; die "C++ runner build failed"; }
+fi
+
+# ---- 3a. parity: Java against C++ and Python, interleaved
+if [ "$PARITY" = 1 ]; then
+  [ -n "$PY" ] || die "--parity needs the Python peer (drop python from ZOO_SKIP)"
+  skipped cpp && die "--parity needs the C++ runner (drop cpp from ZOO_SKIP)"
+  zlog "parity: ${MODELS_ARG} x threads ${THREADS_ARG}, ${ZOO_PARITY_ROUNDS:-20} interleaved rounds"
+  python3 "$BENCH/zoo/parity.py" --zoo "$ZOO" --jar "$JAR" --runner "$RUNNER" --python "$PY" --java "$JAVA_HOME/bin/java" \
+    --models "$MODELS_ARG" --threads "$THREADS_ARG" --rounds "${ZOO_PARITY_ROUNDS:-20}" \
+    --out "$OUT/parity.jsonl" --table "$BENCH/results/parity.md" \
+    --title "Java against C++ and Python on the same .pte, interleaved ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"
+  zlog "table in bench/results/parity.md (rows also in ${OUT#$ROOT/}/parity.jsonl)"
+  exit 0
 fi
 
 # ---- 3. the peers

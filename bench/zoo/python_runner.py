@@ -4,7 +4,7 @@
 the NAME.pte of a manifest written by bench/zoo/export_zoo.py.
 
     python bench/zoo/python_runner.py bench/target/zoo/NAME.json --threads N \
-        [--iterations I] [--warmup W] [--max-seconds S]
+        [--iterations I] [--warmup W] [--max-seconds S] [--serve]
 
 Threads: the pybindings' one setting, portable_lib._unsafe_reset_threadpool(N), resizes
 ExecuTorch's global threadpool (the pthreadpool that XNNPACK and the optimized CPU kernels
@@ -18,6 +18,10 @@ Prints ONE JSON line:
 
   {"runtime":"python","model":..,"threads":N,"mean_us":..,"p50_us":..,"p90_us":..,"min_us":..,
    "iterations":..,"load_ms":..,"peak_rss_mb":..,"max_abs_err":..,"ok":true/false}
+
+--serve (bench/zoo/parity.py): after the check, warm up for --max-seconds, print the JSON line
+{"runtime":"python","serving":true,...}, then answer each stdin line "N" with one line of N
+per-call times in microseconds, until "q" or end of input.
 
 load_ms = Runtime.load_program(path) + Program.load_method("forward") (one load);
 peak_rss_mb = the process's ru_maxrss at the end; it includes the Python interpreter, torch and
@@ -58,6 +62,8 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--max-seconds", type=float, default=0,
                     help="stop warmup, then the timed loop, after S seconds each (0 = no limit)")
+    ap.add_argument("--serve", action="store_true",
+                    help="time blocks on request (stdin) instead of one loop")
     args = ap.parse_args()
     if args.iterations < 1 or args.threads < 1:
         ap.error("--iterations and --threads must be >= 1")
@@ -96,6 +102,9 @@ def main() -> int:
         ok = ok and err <= tol["atol"] + tol["rtol"] * float(gold.abs().max())
     del outs
 
+    if args.serve:
+        return serve(execute, inputs, args.threads, args.max_seconds, ok)
+
     times = timed_loop(execute, inputs, args.warmup, args.iterations, args.max_seconds)
 
     print(json.dumps({
@@ -113,6 +122,25 @@ def main() -> int:
         "ok": bool(ok),
         "rss_before_load_mb": round(rss_before_mb, 1),
     }))
+    return 0 if ok else 1
+
+
+def serve(execute, inputs, threads: int, warmup_seconds: float, ok: bool) -> int:
+    clock = time.perf_counter_ns
+    end = clock() + int(warmup_seconds * 1e9)
+    while clock() < end:
+        execute(inputs)
+    print(json.dumps({"runtime": "python", "serving": True, "threads": threads, "ok": bool(ok)}), flush=True)
+    for request in sys.stdin:
+        if request.startswith("q"):
+            break
+        times = []
+        for _ in range(int(request)):
+            t0 = clock()
+            out = execute(inputs)
+            times.append((clock() - t0) / 1e3)
+            del out
+        print(" ".join(f"{t:.3f}" for t in times), flush=True)
     return 0 if ok else 1
 
 

@@ -5,6 +5,7 @@
 //   et4j_bench MODEL.pte [--iterations N] [--warmup W] [--load-repeats R]
 //              [--max-seconds S] [--threads T] [--inputs F1,F2,...]
 //              [--golden G1,G2,... [--atol A] [--rtol R]]
+//              [--workspace-sharing M] [--serve]
 //
 // --max-seconds stops the timed loop early (after at least one iteration) so
 // slow models fit a time budget; "iterations" in the output is the count run.
@@ -28,6 +29,11 @@
 // load_ms = et_program_load_file (mmap, full InternalConsistency verification,
 // as the Java default) + et_method_load("forward"), median of R loads (the first
 // load, which may include page faults of a cold file, is first_load_ms).
+// --workspace-sharing sets et_method_config.xnnpack_workspace_sharing (-1 the
+// wheel's default, 0 off, 1 per model as the Java library's levels, 2 global).
+// --serve (bench/zoo/parity.py): after the check and the warm-up, prints the JSON
+// line with "serving":true instead of timing, then answers each stdin line "N"
+// with one line of N per-iteration times in microseconds, until "q" or EOF.
 #include "et4j.h"
 
 #include <algorithm>
@@ -197,6 +203,8 @@ std::string json_escape(const std::string &s) {
 int main(int argc, char **argv) {
   const char *path = nullptr;
   long iterations = 1000, warmup = 100, load_repeats = 10, max_seconds = 0, threads = -1;
+  long workspace_sharing = -1;
+  bool serve = false;
   std::vector<std::string> input_files, golden_files;
   double atol = 1e-3, rtol = 1e-3;
   for (int i = 1; i < argc; i++) {
@@ -212,6 +220,8 @@ int main(int argc, char **argv) {
     else if (a == "--load-repeats") num(load_repeats);
     else if (a == "--max-seconds") num(max_seconds);
     else if (a == "--threads") num(threads);
+    else if (a == "--workspace-sharing") num(workspace_sharing);
+    else if (a == "--serve") serve = true;
     else if (a == "--inputs" || a == "--golden") {
       if (i + 1 >= argc) usage(("missing value for " + a).c_str());
       (a == "--inputs" ? input_files : golden_files) = split_commas(argv[++i]);
@@ -236,6 +246,10 @@ int main(int argc, char **argv) {
   const et_method_config *config_ptr = nullptr;
   if (threads >= 0) {
     config.threads = (int32_t)threads;
+    config_ptr = &config;
+  }
+  if (workspace_sharing >= 0) {
+    config.xnnpack_workspace_sharing = (int32_t)workspace_sharing;
     config_ptr = &config;
   }
 
@@ -364,6 +378,28 @@ int main(int argc, char **argv) {
   for (long w = 0; w < warmup; w++) {
     run_once();
     if (deadline && now_us() > deadline) break;  // warmup gets the first part of the budget
+  }
+  if (serve) {
+    std::printf("{\"runtime\":\"cpp\",\"serving\":true,\"threads\":%ld,\"ok\":%s}\n", threads,
+                checked ? (ok ? "true" : "false") : "null");
+    std::fflush(stdout);
+    char line[64];
+    std::vector<double> block;
+    while (std::fgets(line, sizeof line, stdin) && line[0] != 'q') {
+      long n = std::strtol(line, nullptr, 10);
+      block.clear();
+      for (long k = 0; k < n; k++) {
+        double t0 = now_us();
+        run_once();
+        block.push_back(now_us() - t0);
+      }
+      for (size_t k = 0; k < block.size(); k++) std::printf(k ? " %.3f" : "%.3f", block[k]);
+      std::printf("\n");
+      std::fflush(stdout);
+    }
+    et_method_destroy(method);
+    et_program_destroy(program);
+    return checked && !ok ? 3 : 0;
   }
   if (deadline) deadline = now_us() + 1e6 * (double)max_seconds;
   std::vector<double> times;
