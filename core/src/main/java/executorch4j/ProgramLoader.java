@@ -21,7 +21,14 @@ import java.nio.file.Files;
 final class ProgramLoader {
   /** Channels being streamed, found by the read upcall through its userdata. */
   private static final Registry<SeekableByteChannel> CHANNELS = new Registry<>();
-  private static final MemorySegment READ = et_read_fn.allocate(ProgramLoader::readUpcall, Arena.global());
+
+  /**
+   * The read upcall stub, made at the first streamed load: making one costs 50-120 ms in a fresh
+   * JVM, which loading from a file, bytes or memory never needs.
+   */
+  private static final class Read {
+    static final MemorySegment STUB = et_read_fn.allocate(ProgramLoader::readUpcall, Arena.global());
+  }
 
   private ProgramLoader() {}
 
@@ -93,7 +100,7 @@ final class ProgramLoader {
     }
     MemorySegment id = CHANNELS.add(channel);
     try {
-      check(Et4j.et_program_load_stream(READ, id, size, verify, out));
+      check(Et4j.et_program_load_stream(Read.STUB, id, size, verify, out));
       return new Loaded(out.get(ValueLayout.ADDRESS, 0), size, id);
     } catch (RuntimeException | Error e) {
       CHANNELS.remove(id);
