@@ -59,7 +59,9 @@ public final class NativeLoader {
       String base = "/natives/" + platform + "/";
       List<String[]> index = readIndex(base + "index.txt");
       if (index != null) {
-        loadFrom(extract(base, index).resolve(library), platform);
+        String root = System.getProperty("executorch4j.cache.dir",
+            Path.of(System.getProperty("user.home"), ".cache", "executorch4j").toString());
+        loadFrom(extract(base, index, Path.of(root)).resolve(library), platform);
       } else {
         try {
           System.loadLibrary("et4j");
@@ -192,7 +194,7 @@ public final class NativeLoader {
         .toList();
   }
 
-  private static List<String[]> readIndex(String resource) {
+  static List<String[]> readIndex(String resource) {
     try (InputStream in = NativeLoader.class.getResourceAsStream(resource)) {
       if (in == null) {
         return null;
@@ -211,19 +213,18 @@ public final class NativeLoader {
     }
   }
 
-  /** Extracts every indexed file into a folder named by the index's own hash. */
-  private static Path extract(String base, List<String[]> index) {
-    String key = sha256(String.join(";", index.stream().map(e -> e[0] + "=" + e[1]).toList())
-        .getBytes(StandardCharsets.UTF_8)).substring(0, 16);
-    String root = System.getProperty("executorch4j.cache.dir",
-        Path.of(System.getProperty("user.home"), ".cache", "executorch4j").toString());
-    Path dir = Path.of(root, key);
+  /** Extracts every indexed file into a folder of {@code root} named by the index's own hash. */
+  static Path extract(String base, List<String[]> index, Path root) {
+    String indexText = String.join(";", index.stream().map(e -> e[0] + "=" + e[1]).toList());
+    // A plain 64-bit hash names the folder: SHA-256's first use costs 35-65 ms of a fresh JVM's
+    // start, and the marker below, not the name, is what vouches for the folder's contents.
+    Path dir = root.resolve(HexFormat.of().toHexDigits(fnv1a64(indexText)));
     try {
       Files.createDirectories(dir);
       // Hashing ~14 MB costs tens of ms per JVM start: after one full verification a marker
-      // records each file's size, and later starts check sizes only.
+      // records the index and each file's size, and later starts compare those only.
       Path marker = dir.resolve(".verified");
-      if (Files.isRegularFile(marker) && Files.readString(marker).equals(sizes(dir, index))) {
+      if (Files.isRegularFile(marker) && Files.readString(marker).equals(markerText(indexText, dir, index))) {
         return dir;
       }
       for (String[] entry : index) {
@@ -245,7 +246,7 @@ public final class NativeLoader {
         }
       }
       Path tmp = Files.createTempFile(dir, ".verified", ".tmp");
-      Files.writeString(tmp, sizes(dir, index));
+      Files.writeString(tmp, markerText(indexText, dir, index));
       Files.move(tmp, marker, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       return dir;
     } catch (IOException e) {
@@ -257,14 +258,22 @@ public final class NativeLoader {
     }
   }
 
-  /** "name=size;..." of the extracted files (size -1 when missing). */
-  private static String sizes(Path dir, List<String[]> index) throws IOException {
-    StringBuilder sb = new StringBuilder();
+  /** The index, then "name=size;..." of the extracted files (size -1 when missing). */
+  private static String markerText(String indexText, Path dir, List<String[]> index) throws IOException {
+    StringBuilder sb = new StringBuilder(indexText).append('\n');
     for (String[] entry : index) {
       Path f = dir.resolve(entry[0]);
       sb.append(entry[0]).append('=').append(Files.isRegularFile(f) ? Files.size(f) : -1).append(';');
     }
     return sb.toString();
+  }
+
+  private static long fnv1a64(String text) {
+    long h = 0xcbf29ce484222325L;
+    for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+      h = (h ^ (b & 0xff)) * 0x100000001b3L;
+    }
+    return h;
   }
 
   private static String sha256(byte[] bytes) {

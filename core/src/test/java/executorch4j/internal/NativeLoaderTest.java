@@ -5,8 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Which natives a JVM gets, and what an unsupported platform is told. */
 class NativeLoaderTest {
@@ -76,5 +81,37 @@ class NativeLoaderTest {
     String v = NativeLoader.glibcVersion();
     assertNotNull(v, "glibc on this Linux test machine");
     assertTrue(v.matches("\\d+\\.\\d+.*"), v);
+  }
+
+  @Test
+  void aVerifiedCacheFolderIsReusedAndAnyOtherOneRepaired(@TempDir Path root) throws Exception {
+    String base = "/natives/" + NativeLoader.platform(System.getProperty("os.name"), System.getProperty("os.arch")) + "/";
+    List<String[]> index = NativeLoader.readIndex(base + "index.txt");
+    assertNotNull(index, "the test classpath carries this platform's natives");
+    Path dir = NativeLoader.extract(base, index, root);
+    assertIntact(dir, index);
+    assertEquals(dir, NativeLoader.extract(base, index, root), "a second start finds the same folder");
+
+    // A truncated file changes its size: the next start re-verifies and replaces it.
+    Path lib = dir.resolve(index.get(0)[0]);
+    Files.write(lib, new byte[10]);
+    NativeLoader.extract(base, index, root);
+    assertIntact(dir, index);
+
+    // A marker that does not name this index (an older format, another index hashing to the
+    // same folder) vouches for nothing: even a same-size replacement is found and repaired.
+    Files.write(lib, new byte[(int) Files.size(lib)]);
+    Path marker = dir.resolve(".verified");
+    String text = Files.readString(marker);
+    Files.writeString(marker, text.substring(text.indexOf('\n') + 1));
+    NativeLoader.extract(base, index, root);
+    assertIntact(dir, index);
+  }
+
+  private static void assertIntact(Path dir, List<String[]> index) throws Exception {
+    for (String[] entry : index) {
+      byte[] bytes = Files.readAllBytes(dir.resolve(entry[0]));
+      assertEquals(entry[1], HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)), entry[0]);
+    }
   }
 }
