@@ -26,8 +26,15 @@ final class LoadedMethod {
   private final boolean[][] inputDynamic;
   private final MemorySegment inputDescs; // et_tensor_input[n]
   private final MemorySegment[] inputDesc;
+  // The descriptors as written, and which Tensor each slot last described: a Tensor is
+  // immutable, so passing the same one again needs no check and no write.
+  private final long[] inputWords;
+  private final Tensor[] described;
   private final MemorySegment outputViews; // et_tensor_view[m]
   private final MemorySegment[] outputView;
+  // This call's views and the previous call's, read with one bulk copy each call.
+  private long[] viewWords;
+  private long[] previousViewWords;
   private final MemorySegment elapsed;
   private final OutputMap[] outputMaps = new OutputMap[2];
   private int turn;
@@ -66,6 +73,10 @@ final class LoadedMethod {
     for (int i = 0; i < n; i++) {
       inputDesc[i] = et_tensor_input.asSlice(inputDescs, i);
     }
+    this.inputWords = new long[Math.max(1, n) * TensorWords.WORDS];
+    this.described = new Tensor[n];
+    this.viewWords = new long[m * TensorWords.WORDS];
+    this.previousViewWords = new long[m * TensorWords.WORDS];
     this.outputViews = et_tensor_view.allocateArray(Math.max(1, m), arena);
     this.outputView = new MemorySegment[m];
     for (int j = 0; j < m; j++) {
@@ -115,8 +126,21 @@ final class LoadedMethod {
       throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH, meta.name() + ": expected " + n + " inputs, got "
           + inputs.length);
     }
-    for (int i = 0; i < n; i++) {
-      describeInput(i, inputs[i]);
+    boolean changed = false;
+    for (int i = 0; i < n && !changed; i++) {
+      changed = inputs[i] == null || inputs[i] != described[i];
+    }
+    if (changed) {
+      java.util.Arrays.fill(described, null); // a refused input leaves the words half written
+      for (int i = 0; i < n; i++) {
+        describeInput(i, inputs[i]);
+      }
+      MemorySegment.copy(inputWords, 0, inputDescs, ValueLayout.JAVA_LONG, 0, n * TensorWords.WORDS);
+      System.arraycopy(inputs, 0, described, 0, n);
+    } else if (checkFinite) {
+      for (int i = 0; i < n; i++) {
+        checkFinite(i, inputs[i]);
+      }
     }
     int status;
     try {
@@ -145,8 +169,12 @@ final class LoadedMethod {
     OutputMap out = outputMaps[turn];
     Tensor[] tensors = out.tensors();
     Tensor[] last = previous.tensors();
+    long[] words = previousViewWords;
+    previousViewWords = viewWords;
+    viewWords = words;
+    MemorySegment.copy(outputViews, ValueLayout.JAVA_LONG, 0, words, 0, words.length);
     for (int j = 0; j < tensors.length; j++) {
-      tensors[j] = outputTensor(outputView[j], last[j]);
+      tensors[j] = last[j] != null && TensorWords.same(words, previousViewWords, j) ? last[j] : outputTensor(words, j);
     }
     previous.setCurrent(false);
     out.setCurrent(true);
@@ -188,51 +216,36 @@ final class LoadedMethod {
     if (!fits) {
       throw mismatch(t, x, "");
     }
-    MemorySegment data = x.segment();
+    if (checkFinite) {
+      checkFinite(i, x);
+    }
     // A freed or foreign-thread segment is refused by FFM itself when it is passed to the
     // downcall (see run); unusableInput then names the input.
-    if (checkFinite && x.dtype().isFloatingPoint() && data.scope().isAlive()
-        && data.isAccessibleBy(Thread.currentThread())) {
+    TensorWords.putInput(inputWords, i, x.dtype().code(), shape, x.segment().address(), x.byteSize());
+  }
+
+  private void checkFinite(int i, Tensor x) {
+    MemorySegment data = x.segment();
+    if (x.dtype().isFloatingPoint() && data.scope().isAlive() && data.isAccessibleBy(Thread.currentThread())) {
       long bad = Elements.firstNonFinite(data, x.dtype());
       if (bad >= 0) {
-        throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH, t.name() + ": element " + bad + " is "
-            + Elements.getDouble(data, x.dtype(), bad) + " (NaN and infinity are rejected;"
+        throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH, meta.inputs().get(i).name() + ": element " + bad
+            + " is " + Elements.getDouble(data, x.dtype(), bad) + " (NaN and infinity are rejected;"
             + " LoadOptions.withFiniteCheck(false) allows them)");
       }
     }
-    MemorySegment desc = inputDesc[i];
-    et_tensor_input.dtype(desc, x.dtype().code());
-    et_tensor_input.rank(desc, shape.length);
-    for (int d = 0; d < shape.length; d++) {
-      et_tensor_input.sizes(desc, d, shape[d]);
-    }
-    et_tensor_input.data(desc, data);
-    et_tensor_input.nbytes(desc, x.byteSize());
   }
 
-  /** The output as a Tensor: the previous object if the runtime gave the same view again. */
-  private Tensor outputTensor(MemorySegment view, Tensor previous) {
-    int rank = et_tensor_view.rank(view);
-    long nbytes = et_tensor_view.nbytes(view);
-    long address = et_tensor_view.data(view).address();
-    int dtype = et_tensor_view.dtype(view);
-    if (previous != null && previous.segment().address() == address && previous.byteSize() == nbytes
-        && previous.dtype().code() == dtype && previous.shapeRef().length == rank) {
-      long[] shape = previous.shapeRef();
-      boolean same = true;
-      for (int d = 0; same && d < rank; d++) {
-        same = shape[d] == et_tensor_view.sizes(view, d);
-      }
-      if (same) {
-        return previous;
-      }
-    }
+  /** Output {@code j} as a new Tensor over the view in {@code words} (the runtime gave another view). */
+  private Tensor outputTensor(long[] words, int j) {
+    int rank = TensorWords.rank(words, j);
     long[] shape = new long[rank];
     for (int d = 0; d < rank; d++) {
-      shape[d] = et_tensor_view.sizes(view, d);
+      shape[d] = TensorWords.size(words, j, d);
     }
-    MemorySegment data = MemorySegment.ofAddress(address).reinterpret(nbytes, arena, null);
-    return Tensor.wrap(data, DType.fromCode(dtype), shape);
+    long nbytes = TensorWords.nbytes(words, j);
+    MemorySegment data = MemorySegment.ofAddress(TensorWords.address(words, j)).reinterpret(nbytes, arena, null);
+    return Tensor.wrap(data, DType.fromCode(TensorWords.dtype(words, j)), shape);
   }
 
   /** The input whose memory FFM refused: freed, or confined to another thread. */
