@@ -18,7 +18,10 @@ Then R rounds; in each, every peer runs one block of K calls (K sized so a block
 --block-seconds), the order rotated from round to round, one peer at a time (the others wait on
 stdin). Per block: the median call time, and the CPU time the peer's process spent per call (all
 its threads, from /proc/PID/stat), which shows work a peer does beside the call (JIT, GC, spinning
-pool threads).
+pool threads). Java and C++ also report, per call, the runtime's execute inside it (the facade's
+clock): the call minus the execute is what each wrapper adds (inputs in, outputs out), and
+Java/C++ on the execute alone says whether a gap is in our Java layer or in the same native code
+running slower.
 
 Per row: each peer's median over all calls, and for Java/C++ and Java/Python the median of the
 per-round ratios of block medians with a bootstrap 95% interval over rounds. The verdict: "<= 1.02"
@@ -70,10 +73,10 @@ class Peer:
         self.proc.stdin.flush()
         line = self.proc.stdout.readline()
         cpu = self.cpu_seconds() - c0
-        times = [float(x) for x in line.split()]
-        if len(times) != n:
+        calls = [tuple(float(v) for v in x.split(":")) for x in line.split()]
+        if len(calls) != n:
             raise RuntimeError(f"{self.name}: asked for {n} calls, got {line.strip()[:200]!r}")
-        return times, cpu
+        return calls, cpu
 
     def close(self):
         try:
@@ -122,15 +125,20 @@ def run_row(args, model: str, threads: int, rng: random.Random) -> dict:
             if name in args.peers:
                 print(f"[parity] {model} t={threads}: starting {name}", file=sys.stderr, flush=True)
                 peers[name] = Peer(name, cmd)
-        probe = [statistics.median(p.block(3)[0]) for p in peers.values()]
+        probe = [statistics.median(c[0] for c in p.block(3)[0]) for p in peers.values()]
         k = max(3, min(5000, round(args.block_seconds * 1e6 / statistics.median(probe))))
         blocks = {name: [] for name in peers}
         order = list(peers)
         for r in range(args.rounds):
             for name in order[r % len(order):] + order[:r % len(order)]:
-                times, cpu = peers[name].block(k)
-                blocks[name].append({"median_us": statistics.median(times), "mean_us": statistics.fmean(times),
-                                     "cpu_us_per_call": cpu * 1e6 / k, "times": times})
+                calls, cpu = peers[name].block(k)
+                times = [c[0] for c in calls]
+                block = {"median_us": statistics.median(times), "mean_us": statistics.fmean(times),
+                         "cpu_us_per_call": cpu * 1e6 / k, "times": times}
+                if all(len(c) == 2 for c in calls):
+                    block["execute_median_us"] = statistics.median(c[1] for c in calls)
+                    block["outside_median_us"] = statistics.median(c[0] - c[1] for c in calls)
+                blocks[name].append(block)
                 time.sleep(args.pause)
         row = {"model": model, "threads": threads, "rounds": args.rounds, "block_calls": k, "peers": {}}
         for name, bl in blocks.items():
@@ -141,12 +149,20 @@ def run_row(args, model: str, threads: int, rng: random.Random) -> dict:
                 "cpu_us_per_call": round(statistics.median(b["cpu_us_per_call"] for b in bl), 1),
                 "block_medians_us": [round(b["median_us"], 3) for b in bl],
             }
+            if all("outside_median_us" in b for b in bl):
+                row["peers"][name]["execute_median_us"] = round(statistics.median(b["execute_median_us"] for b in bl), 3)
+                row["peers"][name]["outside_execute_us"] = round(statistics.median(b["outside_median_us"] for b in bl), 3)
         for other in ("cpp", "python"):
             if "java" in blocks and other in blocks:
                 ratios = [j["median_us"] / o["median_us"] for j, o in zip(blocks["java"], blocks[other])]
                 lo, hi = bootstrap_median(ratios, rng)
                 row[f"java/{other}"] = {"median": round(statistics.median(ratios), 4), "ci95": [round(lo, 4), round(hi, 4)],
                                         "verdict": verdict(lo, hi)}
+        if all("execute_median_us" in b for n in ("java", "cpp") if n in blocks for b in blocks[n]) \
+                and "java" in blocks and "cpp" in blocks:
+            ratios = [j["execute_median_us"] / c["execute_median_us"] for j, c in zip(blocks["java"], blocks["cpp"])]
+            lo, hi = bootstrap_median(ratios, rng)
+            row["java/cpp execute"] = {"median": round(statistics.median(ratios), 4), "ci95": [round(lo, 4), round(hi, 4)]}
         return row
     except RuntimeError as e:
         return {"model": model, "threads": threads, "error": str(e)}
@@ -158,11 +174,11 @@ def run_row(args, model: str, threads: int, rng: random.Random) -> dict:
 def table(rows: list[dict], title: str) -> str:
     out = [f"### {title}", "",
            "| model | threads | Java µs | C++ µs | Python µs | Java/C++ (95% CI) | Java/Python (95% CI) "
-           "| CPU µs per call: Java / C++ / Python |",
-           "|---|---:|---:|---:|---:|---|---|---|"]
+           "| outside execute µs: Java / C++ | CPU µs per call: Java / C++ / Python |",
+           "|---|---:|---:|---:|---:|---|---|---|---|"]
     for r in rows:
         if "error" in r:
-            out.append(f"| {r['model']} | {r['threads']} | failed: {r['error'].splitlines()[0][:120]} |||||")
+            out.append(f"| {r['model']} | {r['threads']} | failed: {r['error'].splitlines()[0][:120]} ||||||")
             continue
         p = r["peers"]
 
@@ -177,8 +193,10 @@ def table(rows: list[dict], title: str) -> str:
             return f"{bold}{x['median']:.3f}{bold} ({x['ci95'][0]:.3f}–{x['ci95'][1]:.3f}) {x['verdict']}"
 
         cpu = " / ".join(cell(n, "cpu_us_per_call") for n in PEERS)
+        outside = " / ".join(f"{p[n]['outside_execute_us']:.1f}" if "outside_execute_us" in p.get(n, {}) else "–"
+                             for n in ("java", "cpp"))
         out.append(f"| {r['model']} | {r['threads']} | {cell('java')} | {cell('cpp')} | {cell('python')} "
-                   f"| {ratio('cpp')} | {ratio('python')} | {cpu} |")
+                   f"| {ratio('cpp')} | {ratio('python')} | {outside} | {cpu} |")
     return "\n".join(out) + "\n"
 
 

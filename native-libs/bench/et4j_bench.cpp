@@ -33,7 +33,8 @@
 // wheel's default, 0 off, 1 per model as the Java library's levels, 2 global).
 // --serve (bench/zoo/parity.py): after the check and the warm-up, prints the JSON
 // line with "serving":true instead of timing, then answers each stdin line "N"
-// with one line of N per-iteration times in microseconds, until "q" or EOF.
+// with one line of N per-iteration times "TOTAL:EXECUTE" in microseconds (EXECUTE
+// = et_method_execute's elapsed_ns), until "q" or EOF.
 #include "et4j.h"
 
 #include <algorithm>
@@ -384,16 +385,19 @@ int main(int argc, char **argv) {
                 checked ? (ok ? "true" : "false") : "null");
     std::fflush(stdout);
     char line[64];
-    std::vector<double> block;
+    std::vector<double> block, executes;
     while (std::fgets(line, sizeof line, stdin) && line[0] != 'q') {
       long n = std::strtol(line, nullptr, 10);
       block.clear();
+      executes.clear();
       for (long k = 0; k < n; k++) {
         double t0 = now_us();
         run_once();
         block.push_back(now_us() - t0);
+        executes.push_back(elapsed_ns / 1e3);
       }
-      for (size_t k = 0; k < block.size(); k++) std::printf(k ? " %.3f" : "%.3f", block[k]);
+      for (size_t k = 0; k < block.size(); k++)
+        std::printf(k ? " %.3f:%.3f" : "%.3f:%.3f", block[k], executes[k]);
       std::printf("\n");
       std::fflush(stdout);
     }

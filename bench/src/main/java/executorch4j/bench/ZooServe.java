@@ -18,8 +18,9 @@ import java.util.Map;
  * </pre>
  *
  * <p>Prints {@code {"runtime":"java","serving":true,...}} when ready, then answers each stdin line
- * {@code N} with one line of N per-call times in microseconds (a call = {@code forward} on the
- * preallocated native inputs, as in ZooBench), until {@code q} or end of input. Interleaving is
+ * {@code N} with one line of N per-call times {@code TOTAL:EXECUTE} in microseconds (a call =
+ * {@code forward} on the preallocated native inputs, as in ZooBench; EXECUTE = the runtime's
+ * execute inside it, {@code inferenceStats().lastNanos()}), until {@code q} or end of input. Interleaving is
  * what JMH cannot do across processes: on a shared 2-core VM, the machine's drift then falls on
  * every peer alike.
  */
@@ -45,20 +46,24 @@ public final class ZooServe {
       System.out.flush();
       var in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
       long[] times = new long[0];
+      long[] executes = new long[0];
       StringBuilder line = new StringBuilder();
       for (String request; (request = in.readLine()) != null && !request.startsWith("q"); ) {
         int n = Integer.parseInt(request.trim());
         if (times.length < n) {
           times = new long[n];
+          executes = new long[n];
         }
         for (int k = 0; k < n; k++) {
           long t0 = System.nanoTime();
           call(loaded);
           times[k] = System.nanoTime() - t0;
+          executes[k] = loaded.model.inferenceStats().lastNanos();
         }
         line.setLength(0);
         for (int k = 0; k < n; k++) {
-          line.append(k == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.3f", times[k] / 1e3));
+          line.append(k == 0 ? "" : " ")
+              .append(String.format(Locale.ROOT, "%.3f:%.3f", times[k] / 1e3, executes[k] / 1e3));
         }
         System.out.println(line);
         System.out.flush();
