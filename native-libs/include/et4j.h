@@ -303,6 +303,13 @@ ET4J_API et_status et_method_forward(et_method *method, const et_tensor_input *i
                                      const void *keep0, const void *keep1, const void *keep2,
                                      const void *keep3);
 
+/* Dry-run mode for et_method_forward (off at load). While on, et_method_forward checks
+ * its counts and describes the outputs as usual but neither reads the inputs nor
+ * executes, and *out_elapsed_ns gets 0: a binding can run its own call path many
+ * times at load, cheaply, so its JIT compiles that path before the first real call.
+ * Other functions ignore it. */
+ET4J_API et_status et_method_set_dry_run(et_method *method, int32_t dry_run);
+
 /* Number of events the tracer recorded in the last execute (0 without profiling). */
 ET4J_API et_status et_method_profile_count(const et_method *method, int64_t *out_count);
 

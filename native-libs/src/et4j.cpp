@@ -998,6 +998,7 @@ struct et_method {
     if (pool != &scratch_pool && --pool->users == 0) pool->low = pool->high = 0;
   }
   size_t num_inputs = 0, num_outputs = 0;
+  bool dry_run = false;  // et_method_set_dry_run
 };
 
 namespace {
@@ -1566,15 +1567,27 @@ et_status et_method_forward(et_method *method, const et_tensor_input *inputs, in
                method->num_outputs, (long long)num_outputs);
   ET4J_REQUIRE(num_inputs == 0 || inputs != nullptr, "inputs must not be NULL");
   ET4J_REQUIRE(num_outputs == 0 || outputs != nullptr, "outputs must not be NULL");
-  for (int64_t i = 0; i < num_inputs; i++) {
-    const et_tensor_input &in = inputs[i];
-    if (et_status st = et_method_set_input(method, i, in.dtype, in.sizes, in.rank, in.data, in.nbytes)) return st;
+  if (method->dry_run) {
+    if (out_elapsed_ns) *out_elapsed_ns = 0;
+  } else {
+    for (int64_t i = 0; i < num_inputs; i++) {
+      const et_tensor_input &in = inputs[i];
+      if (et_status st = et_method_set_input(method, i, in.dtype, in.sizes, in.rank, in.data, in.nbytes)) return st;
+    }
+    Error e = run_method(method, out_elapsed_ns);
+    if (e != Error::Ok) return execution_failed(e, "execution failed");
   }
-  Error e = run_method(method, out_elapsed_ns);
-  if (e != Error::Ok) return execution_failed(e, "execution failed");
   for (int64_t j = 0; j < num_outputs; j++) {
     if (et_status st = et_method_output(method, j, &outputs[j])) return st;
   }
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+et_status et_method_set_dry_run(et_method *method, int32_t dry_run) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(method != nullptr, "method must not be NULL");
+  method->dry_run = dry_run != 0;
   return ET_OK;
   ET4J_GUARD_END
 }

@@ -375,6 +375,11 @@ public final class ExecuTorchModel implements AutoCloseable {
 
   // ------------------------------------------------------------------ closing
 
+  /** The loaded method {@code name} (tests reach the hot path through it). */
+  LoadedMethod loadedMethod(String name) {
+    return method(name);
+  }
+
   private LoadedMethod method(String name) {
     Objects.requireNonNull(name, "method");
     ensureOpen();

@@ -181,6 +181,51 @@ final class LoadedMethod {
     return out;
   }
 
+  /**
+   * Runs this call path {@code calls} times with the facade in dry-run mode (no input is read,
+   * nothing executes), so that the JIT compiles it before the first real call. Why: a model that
+   * takes 10-40 ms per call makes only a few hundred calls in its first seconds, and the JIT
+   * compiles fully after about 5,000; until then the path costs 100-300 µs per call more than
+   * compiled (measured on bert_mini and mobilenet_v2), 1-3% of the call. The inputs are zeros of
+   * the declared shapes (never read), two sets so that both the same-Tensor and the new-Tensor
+   * branches are taken. Nothing to do for an isolated method, a method with more than four inputs
+   * (its path has no dry run), or one whose inputs would need more than {@link #PRIME_MAX_BYTES}.
+   */
+  void primeJit(int calls) {
+    int n = inputDesc.length;
+    long bytes = 0;
+    for (TensorMeta t : meta.inputs()) {
+      bytes = Math.max(bytes, t.numel() * t.dtype().byteSize());
+    }
+    if (worker != null || n > 4 || calls <= 0 || bytes > PRIME_MAX_BYTES) {
+      return;
+    }
+    try (Arena tmp = Arena.ofConfined()) {
+      MemorySegment zeros = tmp.allocate(Math.max(1, bytes), 64);
+      Tensor[][] sets = new Tensor[2][n];
+      for (int i = 0; i < n; i++) {
+        TensorMeta t = meta.inputs().get(i);
+        for (Tensor[] set : sets) {
+          set[i] = Tensor.wrap(zeros.asSlice(0, t.numel() * t.dtype().byteSize()), t.dtype(), t.shape());
+        }
+      }
+      Native.check(Et4j.et_method_set_dry_run(handle, 1));
+      try {
+        for (int k = 0; k < calls; k++) {
+          run(sets[(k >> 4) & 1], null);
+        }
+      } finally {
+        Native.check(Et4j.et_method_set_dry_run(handle, 0));
+        java.util.Arrays.fill(described, null); // their memory goes with tmp
+      }
+    } catch (ExecuTorchException e) {
+      // An output the facade cannot describe (not a tensor): the first real call reports it.
+    }
+  }
+
+  /** Inputs larger than this are not allocated for {@link #primeJit}. */
+  static final long PRIME_MAX_BYTES = 16L << 20;
+
   private static MemorySegment keep(Tensor[] inputs, int i) {
     return i < inputs.length ? inputs[i].segment() : MemorySegment.NULL;
   }

@@ -16,6 +16,14 @@ final class MethodLoader {
    * @param allocator the CUSTOM allocator's bridge, or null
    * @param arena the model's arena, which holds the method's scratch memory
    */
+  /**
+   * Dry calls that warm a method's Java call path at load, at the levels that warm up. The JIT
+   * compiles a method fully after about 5,000 calls. Measured on bert_mini, 10,000 primed calls
+   * left the path at 80-110 µs outside the execute in its first 300 real calls, against 180-240
+   * unprimed (C++: 20); they cost 60-140 ms in a fresh JVM and 2-20 ms once the path is compiled.
+   */
+  static final int PRIME_CALLS = 5_000;
+
   static LoadedMethod load(MemorySegment program, MethodMeta declared, LoadOptions options, MemorySegment pool,
       AllocatorBridge allocator, boolean profiling, Arena arena) {
     String name = declared.name();
@@ -42,7 +50,12 @@ final class MethodLoader {
       Native.check(status);
       MemorySegment handle = out.get(ValueLayout.ADDRESS, 0);
       try {
-        return new LoadedMethod(ProgramMetadata.withDynamicDims(declared, handle), handle, arena, options.finiteCheck());
+        LoadedMethod method = new LoadedMethod(ProgramMetadata.withDynamicDims(declared, handle), handle, arena,
+            options.finiteCheck());
+        if (level.warmupRuns() > 0) {
+          method.primeJit(PRIME_CALLS);
+        }
+        return method;
       } catch (RuntimeException | Error e) {
         Et4j.et_method_destroy(handle);
         throw e;

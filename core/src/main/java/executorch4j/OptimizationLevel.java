@@ -13,6 +13,7 @@ import executorch4j.internal.Native;
  *       <td>runtime default (performance cores), at most the CPUs the process may use</td><td>all logical CPUs</td></tr>
  *   <tr><td>file loading</td><td>read()</td><td>mmap</td><td>mmap + mlock</td></tr>
  *   <tr><td>warm-up executes at load</td><td>0</td><td>1</td><td>3</td></tr>
+ *   <tr><td>Java call path compiled at load (dry calls, nothing executes)</td><td>no</td><td>yes</td><td>yes</td></tr>
  *   <tr><td>XNNPACK weight cache</td><td>off</td><td>off</td><td>on</td></tr>
  *   <tr><td>XNNPACK workspace sharing</td><td>disabled</td><td>per model</td><td>per model</td></tr>
  * </table>

@@ -71,6 +71,36 @@ class HotPathTest {
     }
   }
 
+  @Test
+  void aDryRunReadsNoInputAndExecutesNothing() {
+    // The facade mode the load-time JIT priming uses: the outputs stay those of the last real run.
+    try (var model = ExecuTorchModel.load(Fixtures.pte("linear_regression"),
+        LoadOptions.defaults().withOptimization(OptimizationLevel.NONE)); Arena arena = Arena.ofConfined()) {
+      assertEquals(7f, model.forward(tensor(arena, new float[] {2}, 1, 1)).get("output_0").toFloatArray()[0], 1e-6);
+      LoadedMethod method = model.loadedMethod("forward");
+      executorch4j.internal.Native.check(executorch4j.internal.ffi.Et4j.et_method_set_dry_run(method.handle, 1));
+      Map<String, Tensor> dry = method.run(new Tensor[] {tensor(arena, new float[] {100}, 1, 1)}, null);
+      assertEquals(7f, dry.get("output_0").toFloatArray()[0], 1e-6, "nothing executed");
+      assertEquals(0, method.lastNanos());
+      executorch4j.internal.Native.check(executorch4j.internal.ffi.Et4j.et_method_set_dry_run(method.handle, 0));
+      assertEquals(203f, model.forward(tensor(arena, new float[] {100}, 1, 1)).get("output_0").toFloatArray()[0], 1e-4);
+    }
+  }
+
+  @Test
+  void primingAtLoadLeavesTheFirstCallItsOwnInputsAndOutputs() {
+    try (var model = ExecuTorchModel.load(Fixtures.pte("add_mul")); Arena arena = Arena.ofConfined()) {
+      float[] a = {1, 2, 3, 4, 5, 6};
+      float[] b = {-1, 0.5f, 2, 3, -4, 7};
+      Map<String, Tensor> out = model.forward(tensor(arena, a, 2, 3), tensor(arena, b, 2, 3));
+      for (int i = 0; i < 6; i++) {
+        assertEquals(a[i] + b[i], out.get("output_0").toFloatArray()[i], 1e-6);
+        assertEquals(a[i] * b[i], out.get("output_1").toFloatArray()[i], 1e-6);
+      }
+      assertEquals(1, model.inferenceStats().count(), "primed calls are not inferences");
+    }
+  }
+
   private static Tensor tensor(Arena arena, float[] values, long... shape) {
     var seg = arena.allocate(ValueLayout.JAVA_FLOAT, values.length);
     seg.copyFrom(java.lang.foreign.MemorySegment.ofArray(values));

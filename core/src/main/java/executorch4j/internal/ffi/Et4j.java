@@ -1863,6 +1863,67 @@ public class Et4j extends Et4j$shared {
         }
     }
 
+    private static class et_method_set_dry_run {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER,
+            Et4j.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_method_set_dry_run").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_method_set_dry_run(et_method *method, int32_t dry_run)
+     * }
+     */
+    public static FunctionDescriptor et_method_set_dry_run$descriptor() {
+        return et_method_set_dry_run.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_method_set_dry_run(et_method *method, int32_t dry_run)
+     * }
+     */
+    public static MethodHandle et_method_set_dry_run$handle() {
+        return et_method_set_dry_run.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_method_set_dry_run(et_method *method, int32_t dry_run)
+     * }
+     */
+    public static MemorySegment et_method_set_dry_run$address() {
+        return et_method_set_dry_run.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_method_set_dry_run(et_method *method, int32_t dry_run)
+     * }
+     */
+    public static int et_method_set_dry_run(MemorySegment method, int dry_run) {
+        var mh$ = et_method_set_dry_run.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_method_set_dry_run", method, dry_run);
+            }
+            return (int)mh$.invokeExact(method, dry_run);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class et_method_profile_count {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Et4j.C_INT,
