@@ -23,6 +23,9 @@ clock): the call minus the execute is what each wrapper adds (inputs in, outputs
 Java/C++ on the execute alone says whether a gap is in our Java layer or in the same native code
 running slower.
 
+With --peers ...,cpp-control a second C++ process runs the same program beside the first: the
+C++/C++ ratio is the control, what two identical peers differ by on this machine.
+
 Per row: each peer's median over all calls, and for Java/C++ and Java/Python the median of the
 per-round ratios of block medians with a bootstrap 95% interval over rounds. The verdict: "<= 1.02"
 when the interval's upper end is at most 1.02, "> 1.02" when its lower end is above, else
@@ -100,6 +103,9 @@ def commands(args, model: str, threads: int) -> dict[str, list[str]]:
         "cpp": [str(args.runner), str(zoo / f"{model}.pte"), "--threads", str(threads), "--workspace-sharing", "1",
                 *cpp_args, "--load-repeats", "1", "--warmup", "100000000",
                 "--max-seconds", str(max(1, round(args.warmup_seconds))), "--serve"],
+        "cpp-control": [str(args.runner), str(zoo / f"{model}.pte"), "--threads", str(threads), "--workspace-sharing",
+                        "1", *cpp_args, "--load-repeats", "1", "--warmup", "100000000",
+                        "--max-seconds", str(max(1, round(args.warmup_seconds))), "--serve"],
         "python": [str(args.python), str(Path(__file__).resolve().parent / "python_runner.py"), str(manifest),
                    "--threads", str(threads), "--max-seconds", warm, "--serve"],
     }
@@ -158,6 +164,10 @@ def run_row(args, model: str, threads: int, rng: random.Random) -> dict:
                 lo, hi = bootstrap_median(ratios, rng)
                 row[f"java/{other}"] = {"median": round(statistics.median(ratios), 4), "ci95": [round(lo, 4), round(hi, 4)],
                                         "verdict": verdict(lo, hi)}
+        if "cpp-control" in blocks and "cpp" in blocks:
+            ratios = [c2["median_us"] / c["median_us"] for c2, c in zip(blocks["cpp-control"], blocks["cpp"])]
+            lo, hi = bootstrap_median(ratios, rng)
+            row["cpp-control/cpp"] = {"median": round(statistics.median(ratios), 4), "ci95": [round(lo, 4), round(hi, 4)]}
         if all("execute_median_us" in b for n in ("java", "cpp") if n in blocks for b in blocks[n]) \
                 and "java" in blocks and "cpp" in blocks:
             ratios = [j["execute_median_us"] / c["execute_median_us"] for j, c in zip(blocks["java"], blocks["cpp"])]
@@ -174,11 +184,12 @@ def run_row(args, model: str, threads: int, rng: random.Random) -> dict:
 def table(rows: list[dict], title: str) -> str:
     out = [f"### {title}", "",
            "| model | threads | Java µs | C++ µs | Python µs | Java/C++ (95% CI) | Java/Python (95% CI) "
-           "| outside execute µs: Java / C++ | CPU µs per call: Java / C++ / Python |",
-           "|---|---:|---:|---:|---:|---|---|---|---|"]
+           "| Java/C++, execute only | outside execute µs: Java / C++ | Java layer's extra, % of the call "
+           "| CPU µs per call: Java / C++ / Python | control: C++/C++ (95% CI) |",
+           "|---|---:|---:|---:|---:|---|---|---|---|---|---|---|"]
     for r in rows:
         if "error" in r:
-            out.append(f"| {r['model']} | {r['threads']} | failed: {r['error'].splitlines()[0][:120]} ||||||")
+            out.append(f"| {r['model']} | {r['threads']} | failed: {r['error'].splitlines()[0][:120]} |||||||||")
             continue
         p = r["peers"]
 
@@ -195,22 +206,31 @@ def table(rows: list[dict], title: str) -> str:
         cpu = " / ".join(cell(n, "cpu_us_per_call") for n in PEERS)
         outside = " / ".join(f"{p[n]['outside_execute_us']:.1f}" if "outside_execute_us" in p.get(n, {}) else "–"
                              for n in ("java", "cpp"))
+        ex = r.get("java/cpp execute")
+        execute = f"{ex['median']:.3f} ({ex['ci95'][0]:.3f}–{ex['ci95'][1]:.3f})" if ex else "–"
+        layer = "–"
+        if "outside_execute_us" in p.get("java", {}) and "outside_execute_us" in p.get("cpp", {}):
+            layer = f"{100 * (p['java']['outside_execute_us'] - p['cpp']['outside_execute_us']) / p['cpp']['median_us']:.2f}%"
+        ctl = r.get("cpp-control/cpp")
+        control = f"{ctl['median']:.3f} ({ctl['ci95'][0]:.3f}–{ctl['ci95'][1]:.3f})" if ctl else "–"
         out.append(f"| {r['model']} | {r['threads']} | {cell('java')} | {cell('cpp')} | {cell('python')} "
-                   f"| {ratio('cpp')} | {ratio('python')} | {outside} | {cpu} |")
+                   f"| {ratio('cpp')} | {ratio('python')} | {execute} | {outside} | {layer} | {cpu} | {control} |")
     return "\n".join(out) + "\n"
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--zoo", type=Path, required=True)
-    ap.add_argument("--jar", type=Path, required=True)
-    ap.add_argument("--runner", type=Path, required=True)
-    ap.add_argument("--python", type=Path, required=True)
+    ap.add_argument("--zoo", type=Path)
+    ap.add_argument("--jar", type=Path)
+    ap.add_argument("--runner", type=Path)
+    ap.add_argument("--python", type=Path)
     ap.add_argument("--java", help="java executable (default $JAVA_HOME/bin/java)")
     ap.add_argument("--models", default="mobilenet_v2,resnet18,efficientnet_b0,vit_tiny,vit_tiny_tuned,bert_mini,"
                     "bert_mini_tuned,whisper_tiny_encoder,whisper_tiny_encoder_tuned,mobilenet_v2_int8")
     ap.add_argument("--threads", default="1,2")
-    ap.add_argument("--peers", default=",".join(PEERS))
+    ap.add_argument("--peers", default=",".join(PEERS),
+                    help="of java, cpp, python and cpp-control: a second C++ process on the same program, "
+                         "whose ratio to the first shows what two identical peers differ by on this machine")
     ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--block-seconds", type=float, default=0.5)
     ap.add_argument("--warmup-seconds", type=float, default=4)
@@ -219,8 +239,18 @@ def main() -> int:
     ap.add_argument("--out", type=Path, help="append one JSON line per row")
     ap.add_argument("--table", type=Path, help="write the markdown table here")
     ap.add_argument("--title", default="Java against C++ and Python on the same .pte, interleaved")
+    ap.add_argument("--from-jsonl", type=Path, help="only render the table from rows a run appended (--out)")
     args = ap.parse_args()
+    if args.from_jsonl:
+        rows = [json.loads(line) for line in args.from_jsonl.read_text().splitlines() if line.strip()]
+        text = table(rows, args.title)
+        print(text)
+        if args.table:
+            args.table.write_text(text)
+        return 0
     args.peers = set(args.peers.split(","))
+    if not (args.zoo and args.jar and args.runner and args.python):
+        ap.error("--zoo, --jar, --runner and --python are required to run")
     if args.rounds < 3:
         ap.error("--rounds must be >= 3")
     rng = random.Random(args.seed)
