@@ -5,7 +5,6 @@ import executorch4j.Tensor;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -62,13 +61,30 @@ public final class ZooServe {
         }
         line.setLength(0);
         for (int k = 0; k < n; k++) {
-          line.append(k == 0 ? "" : " ")
-              .append(String.format(Locale.ROOT, "%.3f:%.3f", times[k] / 1e3, executes[k] / 1e3));
+          if (k > 0) {
+            line.append(' ');
+          }
+          micros(line, times[k]).append(':');
+          micros(line, executes[k]);
         }
         System.out.println(line);
         System.out.flush();
       }
     }
+  }
+
+  /**
+   * Appends nanoseconds as microseconds with three decimals. Plain integer arithmetic: the
+   * harness's own code must not keep the JIT busy (String.format did, for seconds, on the cores
+   * the model's threads run on).
+   */
+  private static StringBuilder micros(StringBuilder sb, long nanos) {
+    long frac = nanos % 1000;
+    sb.append(nanos / 1000).append('.');
+    if (frac < 100) {
+      sb.append(frac < 10 ? "00" : "0");
+    }
+    return sb.append(frac);
   }
 
   private static void call(Zoo.Loaded loaded) {
