@@ -14,7 +14,8 @@
 # Every peer checks its output against the golden; a peer that fails is a loud row, not a gap.
 # --parity runs bench/zoo/parity.py instead of the four peers: Java, C++ and Python served side by
 # side and timed in interleaved blocks (ZOO_PARITY_ROUNDS, default 20), the question being whether
-# Java is within 2% of the others on the same .pte; table: bench/results/parity.md.
+# Java is within 2% of the others on the same .pte, with a second C++ process as the control
+# (ZOO_PARITY_PEERS, default java,cpp,python,cpp-control); table: bench/results/parity.md.
 # Raw JSON lines: bench/target/zoo-results/results.jsonl (logs beside it); table:
 # bench/results/zoo.md (bench/zoo_report.py).
 #
@@ -148,6 +149,7 @@ if [ "$PARITY" = 1 ]; then
   zlog "parity: ${MODELS_ARG} x threads ${THREADS_ARG}, ${ZOO_PARITY_ROUNDS:-20} interleaved rounds"
   python3 "$BENCH/zoo/parity.py" --zoo "$ZOO" --jar "$JAR" --runner "$RUNNER" --python "$PY" --java "$JAVA_HOME/bin/java" \
     --models "$MODELS_ARG" --threads "$THREADS_ARG" --rounds "${ZOO_PARITY_ROUNDS:-20}" \
+    --peers "${ZOO_PARITY_PEERS:-java,cpp,python,cpp-control}" \
     --out "$OUT/parity.jsonl" --table "$BENCH/results/parity.md" \
     --title "Java against C++ and Python on the same .pte, interleaved ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"
   zlog "table in bench/results/parity.md (rows also in ${OUT#$ROOT/}/parity.jsonl)"

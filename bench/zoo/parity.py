@@ -5,7 +5,8 @@ machine falls on every peer alike.
 
     python3 bench/zoo/parity.py --zoo bench/target/zoo --jar bench/target/benchmarks.jar \
         --runner bench/target/native/et4j_bench --python .cache/venv-export/bin/python \
-        [--models a,b] [--threads 1,2] [--rounds 20] [--block-seconds 0.5] [--warmup-seconds 4] \
+        [--models a,b] [--threads 1,2] [--rounds 20] [--block-seconds 0.5] [--warmup-seconds 8] \
+        [--peers java,cpp,python,cpp-control] \
         [--out bench/target/zoo-results/parity.jsonl] [--table bench/results/parity.md]
 
 For each model x threads it starts the three peers one after another, each loading the same
@@ -233,7 +234,7 @@ def main() -> int:
                          "whose ratio to the first shows what two identical peers differ by on this machine")
     ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--block-seconds", type=float, default=0.5)
-    ap.add_argument("--warmup-seconds", type=float, default=4)
+    ap.add_argument("--warmup-seconds", type=float, default=8)
     ap.add_argument("--pause", type=float, default=0.05, help="seconds between blocks (idle pool threads park)")
     ap.add_argument("--seed", type=int, default=17)
     ap.add_argument("--out", type=Path, help="append one JSON line per row")

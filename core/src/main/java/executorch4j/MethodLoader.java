@@ -18,9 +18,10 @@ final class MethodLoader {
    */
   /**
    * Dry calls that warm a method's Java call path at load, at the levels that warm up. The JIT
-   * compiles a method fully after about 5,000 calls. Measured on bert_mini, 10,000 primed calls
-   * left the path at 80-110 µs outside the execute in its first 300 real calls, against 180-240
-   * unprimed (C++: 20); they cost 60-140 ms in a fresh JVM and 2-20 ms once the path is compiled.
+   * compiles a method fully after about 5,000 calls. Measured on bert_mini: 180-240 µs per call
+   * outside the execute in the first 300 real calls without them, 80-110 with them (C++: 20).
+   * They cost 90-140 ms on a fresh JVM's first load (30-45 of it one-time linking that the first
+   * real call would pay anyway) and 1-20 ms on later loads.
    */
   static final int PRIME_CALLS = 5_000;
 
