@@ -98,18 +98,17 @@ def commands(args, model: str, threads: int) -> dict[str, list[str]]:
     cpp_args = subprocess.run([sys.executable, str(Path(__file__).resolve().parent.parent / "zoo_report.py"),
                                "cpp-args", str(manifest)], check=True, capture_output=True, text=True).stdout.split()
     java = args.java or os.path.join(os.environ.get("JAVA_HOME", ""), "bin", "java")
-    return {
+    cmds = {
         "java": [java, "--enable-native-access=ALL-UNNAMED", f"-Dexecutorch4j.zoo={zoo}", "-cp", str(args.jar),
                  "executorch4j.bench.ZooServe", model, str(threads), warm],
         "cpp": [str(args.runner), str(zoo / f"{model}.pte"), "--threads", str(threads), "--workspace-sharing", "1",
                 *cpp_args, "--load-repeats", "1", "--warmup", "100000000",
                 "--max-seconds", str(max(1, round(args.warmup_seconds))), "--serve"],
-        "cpp-control": [str(args.runner), str(zoo / f"{model}.pte"), "--threads", str(threads), "--workspace-sharing",
-                        "1", *cpp_args, "--load-repeats", "1", "--warmup", "100000000",
-                        "--max-seconds", str(max(1, round(args.warmup_seconds))), "--serve"],
         "python": [str(args.python), str(Path(__file__).resolve().parent / "python_runner.py"), str(manifest),
                    "--threads", str(threads), "--max-seconds", warm, "--serve"],
     }
+    cmds["cpp-control"] = list(cmds["cpp"])  # the same C++ peer again: the control
+    return cmds
 
 
 def bootstrap_median(values: list[float], rng: random.Random, n: int = 4000) -> tuple[float, float]:
