@@ -10,8 +10,12 @@ final class TimingStats {
   private long totalNanos;
   private long minNanos = Long.MAX_VALUE;
   private long maxNanos;
+  // The last snapshot, until the next record or reset: per-frame readers (Godot's
+  // get_last_inference_time and get_average_inference_time) then sort the window once per run.
+  private InferenceStats snapshot;
 
   void record(long nanos) {
+    snapshot = null;
     window[(int) (runs % window.length)] = nanos;
     runs++;
     lastNanos = nanos;
@@ -21,6 +25,13 @@ final class TimingStats {
   }
 
   InferenceStats snapshot() {
+    if (snapshot == null) {
+      snapshot = compute();
+    }
+    return snapshot;
+  }
+
+  private InferenceStats compute() {
     if (runs == 0) {
       return new InferenceStats(0, 0, 0, 0, 0, 0, 0);
     }
@@ -31,6 +42,7 @@ final class TimingStats {
   }
 
   void reset() {
+    snapshot = null;
     runs = 0;
     lastNanos = 0;
     totalNanos = 0;

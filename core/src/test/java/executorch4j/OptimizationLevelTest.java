@@ -154,6 +154,12 @@ class OptimizationLevelTest {
       assertTrue(s.minNanos() <= s.meanNanos() && s.meanNanos() <= s.maxNanos(), s.toString());
       model.resetStats();
       assertEquals(0, model.inferenceStats().count());
+      model.forward(Map.of("input_0", new float[16]));
+      InferenceStats once = model.inferenceStats();
+      assertEquals(1, once.count(), "a reset, then one run");
+      org.junit.jupiter.api.Assertions.assertSame(once, model.inferenceStats(), "no run in between: read again, not recomputed");
+      model.forward(Map.of("input_0", new float[16]));
+      assertEquals(2, model.inferenceStats().count(), "a new run is seen");
     }
   }
 }
