@@ -7,6 +7,7 @@ import executorch4j.internal.ffi.et_tensor_view;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -131,7 +132,7 @@ final class LoadedMethod {
       changed = inputs[i] == null || inputs[i] != described[i];
     }
     if (changed) {
-      java.util.Arrays.fill(described, null); // a refused input leaves the words half written
+      Arrays.fill(described, null); // a refused input leaves the words half written
       for (int i = 0; i < n; i++) {
         describeInput(i, inputs[i]);
       }
@@ -216,7 +217,7 @@ final class LoadedMethod {
         }
       } finally {
         Native.check(Et4j.et_method_set_dry_run(handle, 0));
-        java.util.Arrays.fill(described, null); // their memory goes with tmp
+        Arrays.fill(described, null); // their memory goes with tmp
       }
     } catch (ExecuTorchException e) {
       // An output the facade cannot describe (not a tensor): the first real call reports it.

@@ -16,15 +16,6 @@ final class MethodLoader {
    * @param allocator the CUSTOM allocator's bridge, or null
    * @param arena the model's arena, which holds the method's scratch memory
    */
-  /**
-   * Dry calls that warm a method's Java call path at load, at the levels that warm up. The JIT
-   * compiles a method fully after about 5,000 calls. Measured on bert_mini: 180-240 µs per call
-   * outside the execute in the first 300 real calls without them, 80-110 with them (C++: 20).
-   * They cost 90-140 ms on a fresh JVM's first load (30-45 of it one-time linking that the first
-   * real call would pay anyway) and 1-20 ms on later loads.
-   */
-  static final int PRIME_CALLS = 5_000;
-
   static LoadedMethod load(MemorySegment program, MethodMeta declared, LoadOptions options, MemorySegment pool,
       AllocatorBridge allocator, boolean profiling, Arena arena) {
     String name = declared.name();
@@ -53,9 +44,7 @@ final class MethodLoader {
       try {
         LoadedMethod method = new LoadedMethod(ProgramMetadata.withDynamicDims(declared, handle), handle, arena,
             options.finiteCheck());
-        if (level.warmupRuns() > 0) {
-          method.primeJit(PRIME_CALLS);
-        }
+        method.primeJit(level.jitPrimeCalls());
         return method;
       } catch (RuntimeException | Error e) {
         Et4j.et_method_destroy(handle);

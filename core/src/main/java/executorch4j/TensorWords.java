@@ -1,10 +1,12 @@
 package executorch4j;
 
+import executorch4j.internal.ffi.Et4j;
 import executorch4j.internal.ffi.et_tensor_input;
 import executorch4j.internal.ffi.et_tensor_view;
 import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemoryLayout.PathElement;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * The facade's {@code et_tensor_input} and {@code et_tensor_view} as runs of 64-bit words, so the
@@ -37,7 +39,7 @@ final class TensorWords {
           && g.byteOffset(PathElement.groupElement("sizes")) == 8L * SIZES
           && g.byteOffset(PathElement.groupElement("data")) == 8L * DATA
           && g.byteOffset(PathElement.groupElement("nbytes")) == 8L * NBYTES
-          && DATA - SIZES == executorch4j.internal.ffi.Et4j.ET_MAX_RANK();
+          && DATA - SIZES == Et4j.ET_MAX_RANK();
       // dtype in the low half of word 0 and rank in the high half holds on little-endian only
       // (every platform with natives).
       if (!same || ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
@@ -80,6 +82,6 @@ final class TensorWords {
   /** Whether struct {@code index} holds the same words in {@code a} and {@code b}. */
   static boolean same(long[] a, long[] b, int index) {
     int from = index * WORDS;
-    return java.util.Arrays.equals(a, from, from + WORDS, b, from, from + WORDS);
+    return Arrays.equals(a, from, from + WORDS, b, from, from + WORDS);
   }
 }

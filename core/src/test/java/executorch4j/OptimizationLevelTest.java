@@ -3,9 +3,6 @@ package executorch4j;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import executorch4j.internal.ffi.Et4j;
-import java.lang.foreign.Arena;
-import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -41,19 +38,13 @@ class OptimizationLevelTest {
     }
   }
 
-  static int poolThreads() {
-    try (Arena a = Arena.ofConfined()) {
-      var out = a.allocate(ValueLayout.JAVA_INT);
-      executorch4j.internal.Native.check(Et4j.et_runtime_thread_count(out));
-      return out.get(ValueLayout.JAVA_INT, 0);
-    }
-  }
-
   @Test
   void levelsMapToRealKnobs() {
     assertEquals(1, OptimizationLevel.NONE.threads());
     assertEquals(LoadMode.FILE, OptimizationLevel.NONE.loadMode());
     assertEquals(0, OptimizationLevel.NONE.warmupRuns());
+    assertEquals(0, OptimizationLevel.NONE.jitPrimeCalls(), "NONE loads fastest: no dry calls");
+    assertTrue(OptimizationLevel.BASIC.jitPrimeCalls() > 0 && OptimizationLevel.AGGRESSIVE.jitPrimeCalls() > 0);
     assertEquals(Runtime.getRuntime().availableProcessors(), OptimizationLevel.AGGRESSIVE.threads());
     assertEquals(LoadMode.MMAP_MLOCK, OptimizationLevel.AGGRESSIVE.loadMode());
     assertTrue(OptimizationLevel.AGGRESSIVE.xnnpackWeightCache());
@@ -69,7 +60,7 @@ class OptimizationLevelTest {
   void aggressiveSizesTheProcessWidePool() {
     try (var model = ExecuTorchModel.load(Fixtures.pte("cnn_xnnpack"),
         LoadOptions.defaults().withOptimization(OptimizationLevel.AGGRESSIVE))) {
-      assertEquals(Runtime.getRuntime().availableProcessors(), poolThreads());
+      assertEquals(Runtime.getRuntime().availableProcessors(), executorch4j.internal.Native.poolThreads());
     }
   }
 
@@ -84,7 +75,7 @@ class OptimizationLevelTest {
     }
     // The process-wide pool, read straight from the runtime (not from the options).
     try (var aggressive = ExecuTorchModel.load(Fixtures.pte("cnn_xnnpack"), LoadOptions.defaults().withOptimization(OptimizationLevel.AGGRESSIVE))) {
-      assertEquals(Runtime.getRuntime().availableProcessors(), poolThreads());
+      assertEquals(Runtime.getRuntime().availableProcessors(), executorch4j.internal.Native.poolThreads());
     }
   }
 

@@ -5,6 +5,7 @@ import executorch4j.ExecuTorchException;
 import executorch4j.internal.ffi.Et4j;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /** The one place facade status codes become exceptions. */
 public final class Native {
@@ -22,7 +23,7 @@ public final class Native {
       if (status != 0) {
         failure = error(status, "runtime init");
       } else {
-        poolThreads = readPoolThreads();
+        poolThreads = poolThreads();
       }
     } catch (ExecuTorchException e) {
       failure = e;
@@ -31,10 +32,11 @@ public final class Native {
     DEFAULT_POOL_THREADS = poolThreads;
   }
 
-  private static int readPoolThreads() {
+  /** The process-wide pool's current size, as the runtime reports it; 0 if it cannot say. */
+  public static int poolThreads() {
     try (Arena a = Arena.ofConfined()) {
-      var out = a.allocate(java.lang.foreign.ValueLayout.JAVA_INT);
-      return Et4j.et_runtime_thread_count(out) == 0 ? out.get(java.lang.foreign.ValueLayout.JAVA_INT, 0) : 0;
+      MemorySegment out = a.allocate(ValueLayout.JAVA_INT);
+      return Et4j.et_runtime_thread_count(out) == 0 ? out.get(ValueLayout.JAVA_INT, 0) : 0;
     }
   }
 
