@@ -1,12 +1,6 @@
 package executorch4j;
 
-import static executorch4j.internal.Native.check;
-
 import executorch4j.internal.Native;
-import executorch4j.internal.ffi.Et4j;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -46,19 +40,8 @@ import java.util.concurrent.Executor;
  * {@link ErrorCode#CLOSED}.
  */
 public final class ExecuTorchModel implements AutoCloseable {
-  /** Executes whose times feed the percentiles of {@link #inferenceStats()}. */
-  public static final int STATS_WINDOW = 1024;
-
-  private final Arena arena = Arena.ofShared();
   private final LoadOptions options;
-  private final ProgramLoader.Loaded program;
-  private final List<String> methodNames;
-  private final List<Segment> segments;
-  private final List<MethodMeta> declared; // as the program declares them, in program order
-  private final Map<String, LoadedMethod> methods = new LinkedHashMap<>();
-  private final MemorySegment pool; // et_pool* for STATIC, else NULL
-  private final AllocatorBridge allocator; // for CUSTOM, else null
-  private final WorkerProcess worker; // Isolation.PROCESS, else null
+  private final MethodRunner runner; // owns the program, the methods and their native memory
   private final TimingStats timing = new TimingStats();
   private final AsyncQueue async = new AsyncQueue();
   private boolean profiling;
@@ -69,89 +52,13 @@ public final class ExecuTorchModel implements AutoCloseable {
     Native.init();
     this.options = options;
     this.profiling = options.profiling();
-    MemorySegment poolHandle = MemorySegment.NULL;
-    AllocatorBridge bridge = null;
-    ProgramLoader.Loaded loaded = null;
-    WorkerProcess proc = null;
+    this.runner = MethodRunner.open(source, options);
     try {
-      if (options.isolation() == Isolation.PROCESS) {
-        requireIsolatable(options);
-        // The program is read here too, for its metadata only (verified; no method is loaded, no
-        // kernel runs in this process); the worker loads and runs it.
-        // The bytes (a file is mapped) are needed only while both sides load: each copies them.
-        try (Arena read = Arena.ofConfined()) {
-          MemorySegment bytes = WorkerProcess.programBytes(source, read);
-          loaded = ProgramLoader.load(ModelSource.memory(bytes), options);
-          // What the in-process load reads before any method loads, in the same order, so a
-          // program that fails there fails with the same error.
-          for (String name : ProgramMetadata.methodNames(loaded.program())) {
-            ProgramMetadata.method(loaded.program(), name);
-          }
-          ProgramMetadata.segments(loaded.program());
-          proc = WorkerProcess.start(options, false);
-          proc.load(bytes, options);
-        }
-      }
-      if (options.memoryPolicy() == MemoryPolicy.STATIC) {
-        // The one pool: allocated once, page-aligned so its layout is reproducible.
-        MemorySegment memory = arena.allocate(options.poolBytes(), 4096);
-        MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
-        check(Et4j.et_pool_create(memory, memory.byteSize(), out));
-        poolHandle = out.get(ValueLayout.ADDRESS, 0);
-      }
-      bridge = options.allocator().map(AllocatorBridge::new).orElse(null);
-      if (loaded == null) {
-        loaded = ProgramLoader.load(source, options);
-      }
-      this.pool = poolHandle;
-      this.allocator = bridge;
-      this.worker = proc;
-      this.program = loaded;
-      this.methodNames = ProgramMetadata.methodNames(loaded.program());
-      this.segments = ProgramMetadata.segments(loaded.program());
-      // Every method's declared metadata first, then the methods: the order an isolated load
-      // (metadata here, methods in the worker) has too.
-      List<MethodMeta> metas = new java.util.ArrayList<>();
-      for (String name : methodNames) {
-        metas.add(ProgramMetadata.method(loaded.program(), name));
-      }
-      this.declared = List.copyOf(metas);
-      loadMethods();
+      runner.loadMethods(profiling);
     } catch (RuntimeException | Error e) {
-      destroyMethods();
-      free(loaded, poolHandle, bridge, arena, proc);
+      runner.close();
       throw e;
     }
-  }
-
-  private static void requireIsolatable(LoadOptions options) {
-    if (options.memoryPolicy() != MemoryPolicy.AUTO) {
-      throw new ExecuTorchException(ErrorCode.NOT_SUPPORTED,
-          "an isolated model uses AUTO memory (" + options.memoryPolicy() + " memory cannot be shared with its worker)");
-    }
-    if (options.profiling()) {
-      throw new ExecuTorchException(ErrorCode.NOT_SUPPORTED, "profiling is not available for an isolated model");
-    }
-  }
-
-  /** Loads every method now, so a missing kernel or backend fails at load, naming it. */
-  private void loadMethods() {
-    if (worker != null) {
-      for (int i = 0; i < methodNames.size(); i++) {
-        MethodMeta meta = worker.withDynamicDims(declared.get(i), i);
-        methods.put(meta.name(), LoadedMethod.isolated(meta, worker, i, arena, options.finiteCheck()));
-      }
-      return;
-    }
-    for (MethodMeta meta : declared) {
-      methods.put(meta.name(), MethodLoader.load(program.program(), meta, options, pool, allocator, profiling, arena));
-    }
-  }
-
-  private void destroyMethods() {
-    methods.values().forEach(LoadedMethod::destroy);
-    methods.clear();
-    lastRun = null;
   }
 
   // ------------------------------------------------------------------ loading
@@ -186,7 +93,7 @@ public final class ExecuTorchModel implements AutoCloseable {
   /** Names of the program's methods, in program order. */
   public synchronized List<String> methodNames() {
     ensureOpen();
-    return methodNames;
+    return runner.program().methodNames();
   }
 
   /** Metadata of {@code method}. */
@@ -197,12 +104,12 @@ public final class ExecuTorchModel implements AutoCloseable {
   /** The program's data segments (constants, delegate blobs), in file order of the program's table. */
   public synchronized List<Segment> segments() {
     ensureOpen();
-    return segments;
+    return runner.program().segments();
   }
 
   /** Size of the program as loaded (file or buffer bytes). */
   public long sourceBytes() {
-    return program.sourceBytes();
+    return runner.program().sourceBytes();
   }
 
   /** The options this model was loaded with. */
@@ -241,7 +148,7 @@ public final class ExecuTorchModel implements AutoCloseable {
 
   private Map<String, Tensor> run(LoadedMethod m, Tensor[] inputs) {
     lastRun = m;
-    Map<String, Tensor> out = m.run(inputs, allocator);
+    Map<String, Tensor> out = m.run(inputs);
     timing.record(m.lastNanos());
     return out;
   }
@@ -305,12 +212,12 @@ public final class ExecuTorchModel implements AutoCloseable {
   /** Where this model's native memory is and how much of it there is. */
   public synchronized MemoryInfo memoryInfo() {
     ensureOpen();
-    return MemoryAccounting.info(methods.values(), pool, options, program.sourceBytes());
+    return runner.memoryInfo();
   }
 
   synchronized long allocationCount() {
     ensureOpen();
-    return MemoryAccounting.allocationCount(methods.values());
+    return runner.allocationCount();
   }
 
   /**
@@ -331,9 +238,12 @@ public final class ExecuTorchModel implements AutoCloseable {
     if (on == profiling) {
       return;
     }
-    destroyMethods();
+    if (on) {
+      runner.requireProfiling();
+    }
+    lastRun = null;
     profiling = on;
-    loadMethods();
+    runner.loadMethods(on);
   }
 
   /** Whether the profiler is attached. */
@@ -348,7 +258,7 @@ public final class ExecuTorchModel implements AutoCloseable {
    *     ran since it was turned on
    */
   public synchronized ProfileReport profile() {
-    return Profiling.report(profiledRun());
+    return profiledRun().profile();
   }
 
   /**
@@ -358,7 +268,7 @@ public final class ExecuTorchModel implements AutoCloseable {
    * @throws ExecuTorchException {@link ErrorCode#INVALID_STATE} as {@link #profile()}
    */
   public synchronized byte[] etdump() {
-    return Profiling.etdump(profiledRun());
+    return profiledRun().etdump();
   }
 
   private LoadedMethod profiledRun() {
@@ -383,10 +293,10 @@ public final class ExecuTorchModel implements AutoCloseable {
   private LoadedMethod method(String name) {
     Objects.requireNonNull(name, "method");
     ensureOpen();
-    LoadedMethod m = methods.get(name);
+    LoadedMethod m = runner.method(name);
     if (m == null) {
-      throw new ExecuTorchException(ErrorCode.NOT_FOUND,
-          "no method named '" + name + "' (methods: " + String.join(", ", methodNames) + ")");
+      throw new ExecuTorchException(ErrorCode.NOT_FOUND, "no method named '" + name + "' (methods: "
+          + String.join(", ", runner.program().methodNames()) + ")");
     }
     return m;
   }
@@ -412,43 +322,12 @@ public final class ExecuTorchModel implements AutoCloseable {
       return;
     }
     closed = true;
-    destroyMethods();
-    free(program, pool, allocator, arena, worker);
-  }
-
-  /**
-   * After the methods: the program, the pool and the allocator they used; the arena (pool memory,
-   * scratch) last but for the worker, whose shared memory output views read until the arena closes.
-   */
-  private static void free(ProgramLoader.Loaded program, MemorySegment pool, AllocatorBridge allocator, Arena arena,
-      WorkerProcess worker) {
-    if (program != null) {
-      Et4j.et_program_destroy(program.program());
-      program.release();
-    }
-    Et4j.et_pool_destroy(pool);
-    if (allocator != null) {
-      allocator.unregister();
-    }
-    arena.close();
-    if (worker != null) {
-      worker.close();
-    }
-  }
-
-  /** The isolated model's worker, or null (tests). */
-  WorkerProcess worker() {
-    return worker;
-  }
-
-  private void requireInProcess(String what) {
-    if (worker != null) {
-      throw new ExecuTorchException(ErrorCode.NOT_SUPPORTED, what + " is not available for an isolated model");
-    }
+    lastRun = null;
+    runner.close();
   }
 
   @Override
   public String toString() {
-    return closed ? "ExecuTorchModel[closed]" : "ExecuTorchModel" + methodNames;
+    return closed ? "ExecuTorchModel[closed]" : "ExecuTorchModel" + runner.program().methodNames();
   }
 }

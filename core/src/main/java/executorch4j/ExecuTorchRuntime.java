@@ -146,16 +146,8 @@ public final class ExecuTorchRuntime {
   public static ProgramInfo inspect(ModelSource source) {
     Objects.requireNonNull(source, "source");
     Native.init();
-    ProgramLoader.Loaded loaded = ProgramLoader.load(source, LoadOptions.defaults().withLoadMode(LoadMode.MMAP));
-    try {
-      List<MethodMeta> methods = new ArrayList<>();
-      for (String method : ProgramMetadata.methodNames(loaded.program())) {
-        methods.add(ProgramMetadata.method(loaded.program(), method));
-      }
-      return new ProgramInfo(methods, ProgramMetadata.segments(loaded.program()), loaded.sourceBytes());
-    } finally {
-      Et4j.et_program_destroy(loaded.program());
-      loaded.release();
+    try (Program program = Program.forMetadata(source)) {
+      return program.info();
     }
   }
 
@@ -176,31 +168,8 @@ public final class ExecuTorchRuntime {
   public static List<MethodOperators> operators(ModelSource source) {
     Objects.requireNonNull(source, "source");
     Native.init();
-    ProgramLoader.Loaded loaded = ProgramLoader.load(source, LoadOptions.defaults().withLoadMode(LoadMode.MMAP));
-    try (Arena tmp = Arena.ofConfined()) {
-      List<MethodOperators> out = new ArrayList<>();
-      MemorySegment count = tmp.allocate(ValueLayout.JAVA_LONG);
-      MemorySegment registered = tmp.allocate(ValueLayout.JAVA_INT);
-      MemorySegment buf = tmp.allocate(256);
-      for (String method : ProgramMetadata.methodNames(loaded.program())) {
-        MemorySegment cname = tmp.allocateFrom(method);
-        check(Et4j.et_program_operator_count(loaded.program(), cname, count));
-        List<String> ops = new ArrayList<>();
-        List<String> missing = new ArrayList<>();
-        for (long i = 0; i < count.get(ValueLayout.JAVA_LONG, 0); i++) {
-          check(Et4j.et_program_operator(loaded.program(), cname, i, buf, buf.byteSize(), MemorySegment.NULL, registered));
-          String name = buf.getString(0);
-          ops.add(name);
-          if (registered.get(ValueLayout.JAVA_INT, 0) == 0 && !missing.contains(name)) {
-            missing.add(name);
-          }
-        }
-        out.add(new MethodOperators(method, ops, missing));
-      }
-      return List.copyOf(out);
-    } finally {
-      Et4j.et_program_destroy(loaded.program());
-      loaded.release();
+    try (Program program = Program.forMetadata(source)) {
+      return program.operators();
     }
   }
 }

@@ -41,7 +41,7 @@ public final class IsolatedCheck {
     Path errors = null;
     try {
       errors = Files.createTempDirectory("executorch4j-check");
-      Process p = ChildJvm.start(IsolatedCheck.class, List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+      Process p = ChildJvm.start(IsolatedCheckChild.class, List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
           "-XX:-CreateCoredumpOnCrash", "-XX:ErrorFile=" + errors.resolve("hs_err_%p.log")),
           List.of(model.toAbsolutePath().toString()));
       byte[] out;
@@ -118,44 +118,5 @@ public final class IsolatedCheck {
     } catch (IOException ignored) {
       // a temp directory left behind is harmless
     }
-  }
-
-  /**
-   * Loads {@code bytes} with full verification and runs every method once on zero inputs.
-   * Returns {@code "OK"} or {@code "REJECTED <ErrorCode>"}; anything else escapes.
-   */
-  public static String loadAndRunOnce(byte[] bytes) {
-    return loadAndRunOnce(bytes, LoadOptions.defaults());
-  }
-
-  /**
-   * As {@link #loadAndRunOnce(byte[])}, loaded with {@code options} (e.g. {@link Isolation#PROCESS}:
-   * a program that crashes the runtime then gives {@code "REJECTED WORKER_CRASHED"}).
-   */
-  public static String loadAndRunOnce(byte[] bytes, LoadOptions options) {
-    try (ExecuTorchModel model = ExecuTorchModel.load(ModelSource.bytes(bytes), options)) {
-      for (String name : model.methodNames()) {
-        MethodMeta meta = model.methodMeta(name);
-        Tensor[] inputs = new Tensor[meta.inputs().size()];
-        for (int i = 0; i < inputs.length; i++) {
-          TensorMeta t = meta.inputs().get(i);
-          if (!t.isTensor() || t.numel() > (1 << 24)) {
-            return "REJECTED " + ErrorCode.UNSUPPORTED_VALUE;
-          }
-          inputs[i] = Tensor.zeros(t.dtype(), t.shape());
-        }
-        model.execute(name, inputs);
-      }
-      return "OK";
-    } catch (ExecuTorchException e) {
-      return "REJECTED " + e.errorCode();
-    }
-  }
-
-  /** The child process: {@code IsolatedCheck MODEL.pte}; prints the outcome, then DONE. */
-  public static void main(String[] args) throws IOException {
-    System.out.println(loadAndRunOnce(Files.readAllBytes(Path.of(args[0]))));
-    System.out.println("DONE");
-    System.out.flush();
   }
 }

@@ -1,7 +1,6 @@
 package executorch4j;
 
 import executorch4j.internal.Native;
-import executorch4j.internal.ffi.Et4j;
 import executorch4j.internal.ffi.et_tensor_input;
 import executorch4j.internal.ffi.et_tensor_view;
 import java.lang.foreign.Arena;
@@ -13,50 +12,36 @@ import java.util.Map;
 
 /**
  * One loaded method and its hot path: check the inputs against the declared signature, one
- * {@code et_method_forward} downcall, wrap the outputs. The native scratch (input descriptors,
- * output views, the elapsed-time slot) is allocated once in the model's arena, and output tensors
+ * downcall ({@link #invoke}: in this process or in the worker), wrap the outputs. The native
+ * scratch (input descriptors, output views, the elapsed-time slot) is allocated once in the
+ * model's arena, and output tensors
  * are reused while the runtime hands back the same memory and shape, so a steady forward
  * allocates nothing on the Java heap. Not thread-safe: the model serializes calls.
  */
-final class LoadedMethod {
+abstract sealed class LoadedMethod permits InProcessMethod, IsolatedMethod {
   final MethodMeta meta;
-  final MemorySegment handle;
   private final Arena arena;
   private final boolean checkFinite;
   private final long[][] inputShapes;
   private final boolean[][] inputDynamic;
-  private final MemorySegment inputDescs; // et_tensor_input[n]
-  private final MemorySegment[] inputDesc;
+  final MemorySegment inputDescs; // et_tensor_input[n]
+  final MemorySegment[] inputDesc;
   // The descriptors as written, and which Tensor each slot last described: a Tensor is
   // immutable, so passing the same one again needs no check and no write.
   private final long[] inputWords;
-  private final Tensor[] described;
-  private final MemorySegment outputViews; // et_tensor_view[m]
-  private final MemorySegment[] outputView;
+  final Tensor[] described;
+  final MemorySegment outputViews; // et_tensor_view[m]
+  final MemorySegment[] outputView;
   // This call's views and the previous call's, read with one bulk copy each call.
   private long[] viewWords;
   private long[] previousViewWords;
-  private final MemorySegment elapsed;
+  final MemorySegment elapsed;
   private final OutputMap[] outputMaps = new OutputMap[2];
   private int turn;
-  private final WorkerProcess worker; // isolated: the worker that runs it (handle is then NULL)
-  private final int workerIndex;
 
-  LoadedMethod(MethodMeta meta, MemorySegment handle, Arena arena, boolean checkFinite) {
-    this(meta, handle, arena, checkFinite, null, -1);
-  }
-
-  /** Method number {@code index} of an isolated model, run by {@code worker}. */
-  static LoadedMethod isolated(MethodMeta meta, WorkerProcess worker, int index, Arena arena, boolean checkFinite) {
-    return new LoadedMethod(meta, MemorySegment.NULL, arena, checkFinite, worker, index);
-  }
-
-  private LoadedMethod(MethodMeta meta, MemorySegment handle, Arena arena, boolean checkFinite, WorkerProcess worker,
-      int workerIndex) {
-    this.worker = worker;
-    this.workerIndex = workerIndex;
+  /** @param arena the model's arena: scratch lives in it, and output views die with it */
+  LoadedMethod(MethodMeta meta, Arena arena, boolean checkFinite) {
     this.meta = meta;
-    this.handle = handle;
     this.arena = arena;
     this.checkFinite = checkFinite;
     int n = meta.inputs().size();
@@ -116,12 +101,8 @@ final class LoadedMethod {
     return tensors;
   }
 
-  /**
-   * Runs the method on positional inputs and returns its outputs (views of the runtime's memory).
-   *
-   * @param allocator the CUSTOM allocator, whose failure becomes the cause of a failed call; or null
-   */
-  Map<String, Tensor> run(Tensor[] inputs, AllocatorBridge allocator) {
+  /** Runs the method on positional inputs and returns its outputs (views of the runtime's memory). */
+  final Map<String, Tensor> run(Tensor[] inputs) {
     int n = inputDesc.length;
     if (inputs.length != n) {
       throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH, meta.name() + ": expected " + n + " inputs, got "
@@ -145,25 +126,12 @@ final class LoadedMethod {
     }
     int status;
     try {
-      if (worker != null) {
-        // The worker copies each input into its shared slot during the call; the first four
-        // segments are kept alive as arguments, as in-process.
-        status = Et4j.et_worker_forward(worker.handle, workerIndex, inputDescs, n, outputViews, outputView.length,
-            elapsed, keep(inputs, 0), keep(inputs, 1), keep(inputs, 2), keep(inputs, 3));
-      } else if (n <= 4) {
-        // Input data pointers sit inside structs, which FFM does not keep alive; passing the
-        // segments as (unused) arguments too makes FFM hold their arenas open for the call,
-        // and refuse a freed or foreign-thread segment before any native code runs.
-        status = Et4j.et_method_forward(handle, inputDescs, n, outputViews, outputView.length, elapsed,
-            keep(inputs, 0), keep(inputs, 1), keep(inputs, 2), keep(inputs, 3));
-      } else {
-        status = forwardInputByInput(inputs);
-      }
+      status = invoke(inputs);
     } catch (IllegalStateException | WrongThreadException e) {
       throw unusableInput(inputs, e);
     }
     if (status != 0) {
-      throw forwardError(inputs, status, allocator);
+      throw forwardError(inputs, status);
     }
     OutputMap previous = outputMaps[turn];
     turn ^= 1;
@@ -183,70 +151,32 @@ final class LoadedMethod {
   }
 
   /**
-   * Runs this call path {@code calls} times with the facade in dry-run mode (no input is read,
-   * nothing executes), so that the JIT compiles it before the first real call. Why: a model that
-   * takes 10-40 ms per call makes only a few hundred calls in its first seconds, and the JIT
-   * compiles fully after about 5,000; until then the path costs 100-300 µs per call more than
-   * compiled (measured on bert_mini and mobilenet_v2), 1-3% of the call. The inputs are zeros of
-   * the declared shapes (never read), two sets so that both the same-Tensor and the new-Tensor
-   * branches are taken. Nothing to do for an isolated method, a method with more than four inputs
-   * (its path has no dry run), or one whose inputs would need more than {@link #PRIME_MAX_BYTES}.
+   * The call itself, on the input descriptors already written: set the inputs, execute, describe
+   * the outputs into {@link #outputViews} and the execute's time into {@link #elapsed}. The
+   * input segments are passed too, so that FFM keeps their memory alive for the call and refuses
+   * a freed or foreign-thread one (IllegalStateException, WrongThreadException) before any
+   * native code runs. Returns the facade's status.
    */
-  void primeJit(int calls) {
-    int n = inputDesc.length;
-    long bytes = 0;
-    for (TensorMeta t : meta.inputs()) {
-      bytes = Math.max(bytes, t.numel() * t.dtype().byteSize());
-    }
-    if (worker != null || n > 4 || calls <= 0 || bytes > PRIME_MAX_BYTES) {
-      return;
-    }
-    try (Arena tmp = Arena.ofConfined()) {
-      MemorySegment zeros = tmp.allocate(Math.max(1, bytes), 64);
-      Tensor[][] sets = new Tensor[2][n];
-      for (int i = 0; i < n; i++) {
-        TensorMeta t = meta.inputs().get(i);
-        for (Tensor[] set : sets) {
-          set[i] = Tensor.wrap(zeros.asSlice(0, t.numel() * t.dtype().byteSize()), t.dtype(), t.shape());
-        }
-      }
-      Native.check(Et4j.et_method_set_dry_run(handle, 1));
-      try {
-        for (int k = 0; k < calls; k++) {
-          run(sets[(k >> 4) & 1], null);
-        }
-      } finally {
-        Native.check(Et4j.et_method_set_dry_run(handle, 0));
-        Arrays.fill(described, null); // their memory goes with tmp
-      }
-    } catch (ExecuTorchException e) {
-      // An output the facade cannot describe (not a tensor): the first real call reports it.
-    }
-  }
+  abstract int invoke(Tensor[] inputs);
 
-  /** Inputs larger than this are not allocated for {@link #primeJit}. */
-  static final long PRIME_MAX_BYTES = 16L << 20;
-
-  private static MemorySegment keep(Tensor[] inputs, int i) {
+  /** The first four inputs' segments (NULL past the last input): the keep-alive arguments of {@link #invoke}. */
+  static MemorySegment keep(Tensor[] inputs, int i) {
     return i < inputs.length ? inputs[i].segment() : MemorySegment.NULL;
   }
 
-  /** More than four inputs: one set_input downcall each (data passed as an argument). */
-  private int forwardInputByInput(Tensor[] inputs) {
-    for (int i = 0; i < inputs.length; i++) {
-      MemorySegment desc = inputDesc[i];
-      int status = Et4j.et_method_set_input(handle, i, et_tensor_input.dtype(desc),
-          et_tensor_input.sizes(desc), et_tensor_input.rank(desc), inputs[i].segment(), inputs[i].byteSize());
-      if (status != 0) {
-        return status;
-      }
-    }
-    int status = Et4j.et_method_execute(handle, elapsed);
-    for (int j = 0; status == 0 && j < outputView.length; j++) {
-      status = Et4j.et_method_output(handle, j, outputView[j]);
-    }
-    return status;
+  /** A failed call's exception when its cause is known beyond the status (a CUSTOM allocator's failure), else null. */
+  ExecuTorchException knownFailure(int status) {
+    return null;
   }
+
+  /** The per-operator profile of the last execute. */
+  abstract ProfileReport profile();
+
+  /** Every execute since the tracer was attached, in ExecuTorch's ETDump format. */
+  abstract byte[] etdump();
+
+  /** Frees the native method; its scratch memory goes with the model's arena. */
+  abstract void destroy();
 
   private void describeInput(int i, Tensor x) {
     TensorMeta t = meta.inputs().get(i);
@@ -311,9 +241,10 @@ final class LoadedMethod {
     return new ExecuTorchException(ErrorCode.INPUT_MISMATCH, "an input's memory cannot be used: " + cause, cause);
   }
 
-  private ExecuTorchException forwardError(Tensor[] inputs, int status, AllocatorBridge allocator) {
-    if (allocator != null && allocator.failed()) {
-      return allocator.withFailure(Native.error(status, "custom allocator failed during execute"));
+  private ExecuTorchException forwardError(Tensor[] inputs, int status) {
+    ExecuTorchException known = knownFailure(status);
+    if (known != null) {
+      return known;
     }
     if (status == ErrorCode.INPUT_MISMATCH.code()) {
       String text = Native.lastError();
@@ -329,16 +260,5 @@ final class LoadedMethod {
   private static ExecuTorchException mismatch(TensorMeta t, Tensor x, String why) {
     return new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
         t.name() + ": expected " + t.signature() + ", got " + x.dtype() + Tensor.shapeText(x.shape()) + why);
-  }
-
-  /** Frees the native method (its memory goes with the model's arena); an isolated one goes with its worker. */
-  void destroy() {
-    if (worker == null) {
-      Et4j.et_method_destroy(handle);
-    }
-  }
-
-  boolean isIsolated() {
-    return worker != null;
   }
 }

@@ -16,7 +16,7 @@ final class MethodLoader {
    * @param allocator the CUSTOM allocator's bridge, or null
    * @param arena the model's arena, which holds the method's scratch memory
    */
-  static LoadedMethod load(MemorySegment program, MethodMeta declared, LoadOptions options, MemorySegment pool,
+  static InProcessMethod load(MemorySegment program, MethodMeta declared, LoadOptions options, MemorySegment pool,
       AllocatorBridge allocator, boolean profiling, Arena arena) {
     String name = declared.name();
     OptimizationLevel level = options.optimization();
@@ -42,8 +42,8 @@ final class MethodLoader {
       Native.check(status);
       MemorySegment handle = out.get(ValueLayout.ADDRESS, 0);
       try {
-        LoadedMethod method = new LoadedMethod(ProgramMetadata.withDynamicDims(declared, handle), handle, arena,
-            options.finiteCheck());
+        InProcessMethod method = new InProcessMethod(ProgramMetadata.withDynamicDims(declared, handle), handle, arena,
+            options.finiteCheck(), allocator);
         method.primeJit(level.jitPrimeCalls());
         return method;
       } catch (RuntimeException | Error e) {

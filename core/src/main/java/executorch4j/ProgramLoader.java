@@ -14,8 +14,8 @@ import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 
 /**
- * Turns a {@link ModelSource} into a native program ({@code et_program*}). A streamed channel
- * stays registered for the read upcall until {@link Loaded#release()}: the runtime reads data
+ * Turns a {@link ModelSource} into a {@link Program}. A streamed channel stays registered for
+ * the read upcall until {@link #release}: the runtime reads data
  * segments from it lazily, for as long as the program lives.
  */
 final class ProgramLoader {
@@ -32,17 +32,14 @@ final class ProgramLoader {
 
   private ProgramLoader() {}
 
-  /** A loaded program: its handle, how many bytes it was loaded from, and its channel if streamed. */
-  record Loaded(MemorySegment program, long sourceBytes, MemorySegment channel) {
-    /** Forgets the streamed channel (after the program is destroyed). */
-    void release() {
-      if (!channel.equals(MemorySegment.NULL)) {
-        CHANNELS.remove(channel);
-      }
+  /** Forgets a streamed channel after its program is destroyed (NULL: nothing was streamed). */
+  static void release(MemorySegment channel) {
+    if (!channel.equals(MemorySegment.NULL)) {
+      CHANNELS.remove(channel);
     }
   }
 
-  static Loaded load(ModelSource source, LoadOptions options) {
+  static Program load(ModelSource source, LoadOptions options) {
     int verify = options.verify() ? Et4j.ET_VERIFY_INTERNAL_CONSISTENCY() : Et4j.ET_VERIFY_MINIMAL();
     try (Arena tmp = Arena.ofConfined()) {
       MemorySegment out = tmp.allocate(ValueLayout.ADDRESS);
@@ -55,7 +52,7 @@ final class ProgramLoader {
           };
           long size = Files.isRegularFile(f.path()) ? f.path().toFile().length() : 0;
           check(Et4j.et_program_load_file(tmp.allocateFrom(f.path().toAbsolutePath().toString()), mode, verify, out));
-          return new Loaded(out.get(ValueLayout.ADDRESS, 0), size, MemorySegment.NULL);
+          return new Program(out.get(ValueLayout.ADDRESS, 0), size, MemorySegment.NULL);
         }
         case ModelSource.Bytes b -> {
           return fromCopy(MemorySegment.ofArray(b.bytes()), verify, tmp, out);
@@ -65,7 +62,7 @@ final class ProgramLoader {
         }
         case ModelSource.Memory m -> {
           check(Et4j.et_program_load_buffer(m.data(), m.data().byteSize(), verify, out));
-          return new Loaded(out.get(ValueLayout.ADDRESS, 0), m.data().byteSize(), MemorySegment.NULL);
+          return new Program(out.get(ValueLayout.ADDRESS, 0), m.data().byteSize(), MemorySegment.NULL);
         }
         case ModelSource.Stream s -> {
           byte[] bytes;
@@ -84,14 +81,14 @@ final class ProgramLoader {
   }
 
   /** Heap bytes: one copy into native memory for the duration of the load (the runtime copies what it keeps). */
-  private static Loaded fromCopy(MemorySegment heap, int verify, Arena tmp, MemorySegment out) {
+  private static Program fromCopy(MemorySegment heap, int verify, Arena tmp, MemorySegment out) {
     long size = heap.byteSize();
     MemorySegment seg = tmp.allocate(Math.max(1, size)).asSlice(0, size).copyFrom(heap);
     check(Et4j.et_program_load_buffer(seg, size, verify, out));
-    return new Loaded(out.get(ValueLayout.ADDRESS, 0), size, MemorySegment.NULL);
+    return new Program(out.get(ValueLayout.ADDRESS, 0), size, MemorySegment.NULL);
   }
 
-  private static Loaded fromChannel(SeekableByteChannel channel, int verify, MemorySegment out) {
+  private static Program fromChannel(SeekableByteChannel channel, int verify, MemorySegment out) {
     long size;
     try {
       size = channel.size();
@@ -101,11 +98,11 @@ final class ProgramLoader {
     MemorySegment id = CHANNELS.add(channel);
     try {
       check(Et4j.et_program_load_stream(Read.STUB, id, size, verify, out));
-      return new Loaded(out.get(ValueLayout.ADDRESS, 0), size, id);
     } catch (RuntimeException | Error e) {
       CHANNELS.remove(id);
       throw e;
     }
+    return new Program(out.get(ValueLayout.ADDRESS, 0), size, id); // owns id from here
   }
 
   /** Upcall body: never lets an exception escape (that would kill the JVM); -1 tells the facade it failed. */

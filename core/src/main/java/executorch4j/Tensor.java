@@ -167,7 +167,10 @@ public final class Tensor {
 
   /** A copy that owns its memory (GC-managed), independent of the model that produced this. */
   public Tensor copy() {
-    requireReadable();
+    return read(this::copyNow);
+  }
+
+  private Tensor copyNow() {
     MemorySegment seg = Arena.ofAuto().allocate(Math.max(1, data.byteSize()), 16)
         .asSlice(0, data.byteSize());
     seg.copyFrom(data);
@@ -180,9 +183,9 @@ public final class Tensor {
    * @throws ExecuTorchException {@link ErrorCode#UNSUPPORTED_DTYPE} for complex and raw-storage dtypes
    */
   public double getDouble(long i) {
-    requireReadable();
     requireNumeric("read as a double");
-    return Elements.getDouble(data, dtype, Objects.checkIndex(i, numel()));
+    long index = Objects.checkIndex(i, numel());
+    return read(() -> Elements.getDouble(data, dtype, index));
   }
 
   /**
@@ -192,7 +195,10 @@ public final class Tensor {
    * @throws ExecuTorchException {@link ErrorCode#UNSUPPORTED_DTYPE} for raw-storage dtypes
    */
   public float[] toFloatArray() {
-    requireReadable();
+    return read(this::toFloatArrayNow);
+  }
+
+  private float[] toFloatArrayNow() {
     if (dtype == DType.FLOAT32 || dtype == DType.COMPLEX64) {
       return data.toArray(ValueLayout.JAVA_FLOAT_UNALIGNED);
     }
@@ -218,7 +224,10 @@ public final class Tensor {
    * @throws ExecuTorchException {@link ErrorCode#UNSUPPORTED_DTYPE} for raw-storage dtypes
    */
   public double[] toDoubleArray() {
-    requireReadable();
+    return read(this::toDoubleArrayNow);
+  }
+
+  private double[] toDoubleArrayNow() {
     if (dtype.isComplex()) {
       double[] out = new double[Math.toIntExact(2 * numel())];
       for (int j = 0; j < out.length; j++) {
@@ -241,7 +250,10 @@ public final class Tensor {
    *     {@link #toLongArray()}), complex and raw-storage dtypes
    */
   public int[] toIntArray() {
-    requireReadable();
+    return read(this::toIntArrayNow);
+  }
+
+  private int[] toIntArrayNow() {
     requireIntegral("toIntArray");
     if (dtype == DType.UINT32 || dtype == DType.UINT64) {
       throw new ExecuTorchException(ErrorCode.UNSUPPORTED_DTYPE,
@@ -264,7 +276,10 @@ public final class Tensor {
    * @throws ExecuTorchException {@link ErrorCode#UNSUPPORTED_DTYPE} for complex and raw-storage dtypes
    */
   public long[] toLongArray() {
-    requireReadable();
+    return read(this::toLongArrayNow);
+  }
+
+  private long[] toLongArrayNow() {
     requireIntegral("toLongArray");
     if (dtype == DType.INT64 || dtype == DType.UINT64) {
       return data.toArray(ValueLayout.JAVA_LONG_UNALIGNED);
@@ -278,7 +293,10 @@ public final class Tensor {
 
   /** All elements as booleans (non-zero is true; numeric dtypes only). */
   public boolean[] toBooleanArray() {
-    requireReadable();
+    return read(this::toBooleanArrayNow);
+  }
+
+  private boolean[] toBooleanArrayNow() {
     requireNumeric("converted to booleans");
     boolean[] out = new boolean[Math.toIntExact(numel())];
     for (int i = 0; i < out.length; i++) {
@@ -289,7 +307,10 @@ public final class Tensor {
 
   /** The raw bytes (native byte order); works for every dtype. */
   public byte[] toByteArray() {
-    requireReadable();
+    return read(this::toByteArrayNow);
+  }
+
+  private byte[] toByteArrayNow() {
     return data.toArray(ValueLayout.JAVA_BYTE);
   }
 
@@ -335,12 +356,25 @@ public final class Tensor {
     }
   }
 
-  /** Reading freed memory is refused by FFM; this says whose memory it was and what to do. */
-  private void requireReadable() {
+  /**
+   * Runs a read of the data. Reading freed memory is refused by FFM; this says whose memory it was
+   * and what to do, also when another thread frees it during the read (FFM's IllegalStateException).
+   */
+  private <T> T read(java.util.function.Supplier<T> reader) {
+    requireReadable(null);
+    try {
+      return reader.get();
+    } catch (IllegalStateException e) {
+      requireReadable(e);
+      throw e;
+    }
+  }
+
+  private void requireReadable(RuntimeException cause) {
     if (!data.scope().isAlive()) {
       throw new ExecuTorchException(ErrorCode.CLOSED,
           "this tensor's memory was freed: it is an output of a closed model, or a kernel's argument used"
-              + " after its call returned (copy() what you keep)");
+              + " after its call returned (copy() what you keep)", cause);
     }
   }
 

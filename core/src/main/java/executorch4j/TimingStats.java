@@ -4,7 +4,10 @@ import java.util.Arrays;
 
 /** Execute times since the last reset, plus a ring of the latest for percentiles. Guarded by the model. */
 final class TimingStats {
-  private final long[] window = new long[ExecuTorchModel.STATS_WINDOW];
+  /** Executes whose times feed the percentiles of {@link InferenceStats}. */
+  static final int WINDOW = 1024;
+
+  private final long[] window = new long[WINDOW];
   private long runs;
   private long lastNanos;
   private long totalNanos;

@@ -1,6 +1,6 @@
 package executorch4j.fuzz;
 
-import executorch4j.IsolatedCheck;
+import executorch4j.LoadAndRun;
 import executorch4j.Isolation;
 import executorch4j.LoadOptions;
 import java.time.Duration;
@@ -45,6 +45,6 @@ public final class FuzzWorker {
 
   /** "OK" or "REJECTED CODE"; throws for anything that is not an ExecuTorchException. */
   static String runCase(byte[] bytes) {
-    return IsolatedCheck.loadAndRunOnce(bytes, OPTIONS);
+    return LoadAndRun.once(bytes, OPTIONS);
   }
 }

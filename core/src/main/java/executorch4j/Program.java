@@ -1,0 +1,122 @@
+package executorch4j;
+
+import static executorch4j.internal.Native.check;
+
+import executorch4j.internal.ffi.Et4j;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A loaded program ({@code et_program*}) and what it declares: method names, each method's
+ * signature, data segments, read once when it opens. Owns the handle and, when streamed, the
+ * channel the runtime reads segments from; {@link #close()} frees both. Like ExecuTorch's
+ * {@code Program}, it loads no method: the model, {@code inspect} and {@code operators} share it.
+ */
+final class Program implements AutoCloseable {
+  private final MemorySegment handle;
+  private final long sourceBytes;
+  private final MemorySegment channel; // the streamed channel's registry id, or NULL
+  private final List<String> methodNames;
+  private final List<MethodMeta> methods; // as declared, in program order
+  private final List<Segment> segments;
+  private boolean closed;
+
+  /**
+   * Takes ownership of {@code handle} (and {@code channel}): the declared metadata is read here,
+   * names, then every method, then segments, so a load in process and an isolated one (which
+   * reads only this) fail on a malformed program with the same error. On failure both are freed.
+   */
+  Program(MemorySegment handle, long sourceBytes, MemorySegment channel) {
+    this.handle = handle;
+    this.sourceBytes = sourceBytes;
+    this.channel = channel;
+    try {
+      this.methodNames = ProgramMetadata.methodNames(handle);
+      List<MethodMeta> metas = new ArrayList<>();
+      for (String name : methodNames) {
+        metas.add(ProgramMetadata.method(handle, name));
+      }
+      this.methods = List.copyOf(metas);
+      this.segments = ProgramMetadata.segments(handle);
+    } catch (RuntimeException | Error e) {
+      close();
+      throw e;
+    }
+  }
+
+  /** Loads the program {@code source} holds, verified as {@code options} say. */
+  static Program load(ModelSource source, LoadOptions options) {
+    return ProgramLoader.load(source, options);
+  }
+
+  /** Loads a program only to read what it declares (mapped when it is a file). */
+  static Program forMetadata(ModelSource source) {
+    return load(source, LoadOptions.defaults().withLoadMode(LoadMode.MMAP));
+  }
+
+  MemorySegment handle() {
+    return handle;
+  }
+
+  /** Bytes of the file or buffer it was loaded from. */
+  long sourceBytes() {
+    return sourceBytes;
+  }
+
+  List<String> methodNames() {
+    return methodNames;
+  }
+
+  /** Every method's metadata as declared (dynamic dimensions not yet probed), in program order. */
+  List<MethodMeta> methods() {
+    return methods;
+  }
+
+  List<Segment> segments() {
+    return segments;
+  }
+
+  ProgramInfo info() {
+    return new ProgramInfo(methods, segments, sourceBytes);
+  }
+
+  /** The operators each method calls, and which of them have no kernel in this runtime now. */
+  List<MethodOperators> operators() {
+    try (Arena tmp = Arena.ofConfined()) {
+      List<MethodOperators> out = new ArrayList<>();
+      MemorySegment count = tmp.allocate(ValueLayout.JAVA_LONG);
+      MemorySegment registered = tmp.allocate(ValueLayout.JAVA_INT);
+      MemorySegment buf = tmp.allocate(256);
+      for (String method : methodNames) {
+        MemorySegment cname = tmp.allocateFrom(method);
+        check(Et4j.et_program_operator_count(handle, cname, count));
+        List<String> ops = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        for (long i = 0; i < count.get(ValueLayout.JAVA_LONG, 0); i++) {
+          check(Et4j.et_program_operator(handle, cname, i, buf, buf.byteSize(), MemorySegment.NULL, registered));
+          String name = buf.getString(0);
+          ops.add(name);
+          if (registered.get(ValueLayout.JAVA_INT, 0) == 0 && !missing.contains(name)) {
+            missing.add(name);
+          }
+        }
+        out.add(new MethodOperators(method, ops, missing));
+      }
+      return List.copyOf(out);
+    }
+  }
+
+  /** Destroys the program, then forgets its streamed channel. Idempotent; its methods go first. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    Et4j.et_program_destroy(handle);
+    ProgramLoader.release(channel);
+  }
+}
