@@ -21,9 +21,9 @@ for arg in "$@"; do
     *) ADDON="$arg" ;;
   esac
 done
-JAR="$ROOT/core/target/executorch4j-0.1.0-SNAPSHOT.jar"
-GODOT_JAR="$ROOT/godot/target/executorch4j-godot-0.1.0-SNAPSHOT.jar"
-LLM_JAR="$ROOT/llm/target/executorch4j-llm-0.1.0-SNAPSHOT.jar"
+JAR="$(module_jar core executorch4j)"
+GODOT_JAR="$(module_jar godot executorch4j-godot)"
+LLM_JAR="$(module_jar llm executorch4j-llm)"
 SHIM="$ROOT/godot/target/native/libexecutorch4j_godot.so"
 stale() {
   local f

@@ -14,7 +14,7 @@ mvn -B -q install -DskipTests -Dnatives.platforms=all -pl core,cli,godot -am
 python3 scripts/check-natives.py core/target/natives godot/target/native >target/check-natives.log ||
   { grep -v "\[ok\]" target/check-natives.log; die "the natives failed their link check (target/check-natives.log)"; }
 tail -1 target/check-natives.log >&2
-JAR=core/target/executorch4j-0.1.0-SNAPSHOT.jar
+JAR=$(module_jar core executorch4j)
 for p in "${ALL_PLATFORMS[@]}"; do
   unzip -l "$JAR" "natives/$p/*" >/dev/null 2>&1 || die "$JAR has no natives/$p"
   log "natives/$p: $(du -sh --apparent-size "core/target/natives/$p" | cut -f1) uncompressed"

@@ -3,6 +3,10 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="$ROOT/.cache"
 EXECUTORCH_VERSION=1.5.1
+# The project's version, from the parent pom: every module's jar is named after it.
+PROJECT_VERSION=$(sed -n '/<artifactId>executorch4j-parent<\/artifactId>/,/<\/version>/s:.*<version>\(.*\)</version>.*:\1:p' "$ROOT/pom.xml")
+# The jar a module builds: module_jar MODULE_DIR ARTIFACT_ID (e.g. module_jar cli executorch4j-cli).
+module_jar() { echo "$ROOT/$1/target/$2-$PROJECT_VERSION.jar"; }
 
 log() { printf '\033[1m[executorch4j]\033[0m %s\n' "$*" >&2; }
 die() { printf '[executorch4j] error: %s\n' "$*" >&2; exit 1; }

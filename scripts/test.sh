@@ -57,7 +57,7 @@ step_asan() {
   LD_PRELOAD="$(gcc -print-file-name=libasan.so)" \
   JDK_JAVA_OPTIONS="-Dexecutorch4j.natives.dir=$natives -Dexecutorch4j.expect.sanitized=true" \
     mvn -B -pl core surefire:test \
-    -Dtest='NativeBuildTest,ConcurrencyTest,LifecycleTest,ErrorsTest,MemoryPolicyTest,ProfilingTest,LinearRegressionTest,CustomOperatorTest,DTypeTest' \
+    -Dgroups=sanitized \
     -Dsurefire.reportsDirectory="$ROOT/target/asan-reports" >target/asan-tests.log 2>&1 ||
     { show_sanitizer_reports; die "tests under ASan failed (target/asan-tests.log, target/asan-reports)"; }
   grep -m1 "facade loaded:.*/natives-asan/libet4j\.so (.* +asan)" target/asan-tests.log >&2 ||
@@ -162,7 +162,7 @@ step_platforms() {
   rm -rf target/aarch64 && mkdir -p target/aarch64
   qemu-aarch64 "$java" -Xss2m --enable-native-access=ALL-UNNAMED -Dexecutorch4j.cache.dir="$ROOT/target/aarch64/natives" \
     -jar "$console" execute --disable-banner --details=summary \
-    --class-path "core/target/test-classes:core/target/executorch4j-0.1.0-SNAPSHOT.jar:$(cat target/core-test.classpath)" \
+    --class-path "core/target/test-classes:$(module_jar core executorch4j):$(cat target/core-test.classpath)" \
     "${selectors[@]}" >target/aarch64-tests.log 2>&1 ||
     { grep -E -A4 "MethodSource|tests (successful|failed)" target/aarch64-tests.log | head -60; die "tests on linux-aarch64 (qemu) failed (target/aarch64-tests.log)"; }
   grep -m1 "facade architecture: aarch64" target/aarch64-tests.log >&2 || die "the aarch64 run did not load aarch64 natives"
@@ -172,7 +172,7 @@ step_platforms() {
   [ "${found:-0}" -gt 0 ] && [ "$found" = "$ok" ] || die "aarch64: $ok of $found tests passed (target/aarch64-tests.log)"
   log "linux-aarch64 (qemu-user, $QEMU_CPU): $ok tests passed"
   qemu-aarch64 "$java" -Dexecutorch4j.cache.dir="$ROOT/target/aarch64/natives" \
-    -jar cli/target/executorch4j-cli-0.1.0-SNAPSHOT.jar demo >target/aarch64-cli.log 2>&1 ||
+    -jar "$(module_jar cli executorch4j-cli)" demo >target/aarch64-cli.log 2>&1 ||
     { cat target/aarch64-cli.log; die "the CLI failed on linux-aarch64 (qemu)"; }
   local row
   for row in "0.0 3.0" "1.0 5.0" "2.0 7.0" "-1.0 1.0"; do
@@ -207,10 +207,10 @@ step_platforms() {
 step_consumer() {
   log "consumer example (depends only on the library jar)"
   "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
-    -cp "examples/consumer/target/consumer-1.0.jar:core/target/executorch4j-0.1.0-SNAPSHOT.jar" \
+    -cp "examples/consumer/target/consumer-1.0.jar:$(module_jar core executorch4j)" \
     example.Consumer fixtures/linear_regression.pte
   log "the library jar carries no CLI or Godot class"
-  if unzip -l core/target/executorch4j-0.1.0-SNAPSHOT.jar | grep -E "executorch4j/(cli|godot)/"; then
+  if unzip -l $(module_jar core executorch4j) | grep -E "executorch4j/(cli|godot)/"; then
     die "the core jar contains CLI or Godot classes"
   fi
 }

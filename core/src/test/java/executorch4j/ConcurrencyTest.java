@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * forward ends every call in a result or CLOSED, never a crash. Workers only record; every
  * assertion runs on the test thread after join.
  */
+@Tag("sanitized") // also run against the ASan + UBSan facade (scripts/test.sh asan)
 class ConcurrencyTest {
   private static final int THREADS = 8;
   private static final int CALLS = 500;

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * PyTorch-eager golden of custom_op.pte. The original name is run in separate JVMs by
  * {@link CustomOperatorProcessTest}.
  */
+@Tag("sanitized") // also run against the ASan + UBSan facade (scripts/test.sh asan)
 class CustomOperatorTest {
   static final Fixtures.Golden GOLDEN = Fixtures.golden("custom_op");
 

@@ -11,10 +11,12 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
 /** Every ScalarType of ExecuTorch 1.5.1: names, sizes, conversions, and inspection of programs using it. */
+@Tag("sanitized") // also run against the ASan + UBSan facade (scripts/test.sh asan)
 class DTypeTest {
 
   /**

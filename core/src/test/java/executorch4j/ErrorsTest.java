@@ -13,12 +13,14 @@ import java.util.Map;
 import java.util.Random;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every kind of bad input ends in a typed exception with a message that says what is wrong. */
+@Tag("sanitized") // also run against the ASan + UBSan facade (scripts/test.sh asan)
 class ErrorsTest {
   @TempDir Path tmp;
 

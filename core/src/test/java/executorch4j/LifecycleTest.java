@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Load, forward, close, reload; nothing works on a closed model and nothing crashes. */
+@Tag("sanitized") // also run against the ASan + UBSan facade (scripts/test.sh asan)
 class LifecycleTest {
 
   @Test

@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** The spec's table: linear_regression.pte computes y = 2x + 3. */
+@Tag("sanitized") // also run against the ASan + UBSan facade (scripts/test.sh asan)
 class LinearRegressionTest {
   private ExecuTorchModel model;
 

@@ -10,11 +10,13 @@ import java.lang.foreign.MemorySegment;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Where memory comes from under AUTO, STATIC and CUSTOM, proven by counting it. */
+@Tag("sanitized") // also run against the ASan + UBSan facade (scripts/test.sh asan)
 class MemoryPolicyTest {
 
   /** A CUSTOM allocator that counts what the runtime asks of it. */

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * run must load the Release build. Without this, a run that silently fell back to the Release
  * library would pass while checking nothing.
  */
+@Tag("sanitized") // also run against the ASan + UBSan facade (scripts/test.sh asan)
 class NativeBuildTest {
   @Test
   void theLoadedFacadeIsTheBuildThisRunExpects() {

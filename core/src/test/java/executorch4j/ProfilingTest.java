@@ -10,9 +10,11 @@ import com.google.gson.JsonObject;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Per-operator profiling names every kernel and delegate op from the program itself. */
+@Tag("sanitized") // also run against the ASan + UBSan facade (scripts/test.sh asan)
 class ProfilingTest {
 
   /** Slack between the profiler's clock and the model's execute timer. */
