@@ -146,7 +146,7 @@ public final class ExecuTorchRuntime {
   public static ProgramInfo inspect(ModelSource source) {
     Objects.requireNonNull(source, "source");
     Native.init();
-    try (Program program = Program.forMetadata(source)) {
+    try (Program program = ProgramLoader.loadForMetadata(source)) {
       return program.info();
     }
   }
@@ -168,7 +168,7 @@ public final class ExecuTorchRuntime {
   public static List<MethodOperators> operators(ModelSource source) {
     Objects.requireNonNull(source, "source");
     Native.init();
-    try (Program program = Program.forMetadata(source)) {
+    try (Program program = ProgramLoader.loadForMetadata(source)) {
       return program.operators();
     }
   }

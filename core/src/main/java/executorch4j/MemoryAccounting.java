@@ -16,14 +16,14 @@ import java.util.Map;
 final class MemoryAccounting {
   private MemoryAccounting() {}
 
-  static MemoryInfo info(Collection<InProcessMethod> methods, MemorySegment pool, LoadOptions options, long sourceBytes) {
+  static MemoryInfo info(Collection<LoadedMethod.InProcess> methods, MemorySegment pool, LoadOptions options, long sourceBytes) {
     try (Arena tmp = Arena.ofConfined()) {
       MemorySegment st = et_memory_stats.allocate(tmp);
       Map<String, Long> planned = new LinkedHashMap<>();
       long methodBytes = 0;
       long tempPeak = 0;
       long live = 0;
-      for (InProcessMethod m : methods) {
+      for (LoadedMethod.InProcess m : methods) {
         check(Et4j.et_method_memory_stats(m.handle, st));
         planned.put(m.meta.name(), et_memory_stats.planned_bytes(st));
         methodBytes += et_memory_stats.method_bytes(st);
@@ -49,11 +49,11 @@ final class MemoryAccounting {
   }
 
   /** Allocations the methods' allocators made so far (each may be padded to its alignment). */
-  static long allocationCount(Collection<InProcessMethod> methods) {
+  static long allocationCount(Collection<LoadedMethod.InProcess> methods) {
     long allocations = 0;
     try (Arena tmp = Arena.ofConfined()) {
       MemorySegment st = et_memory_stats.allocate(tmp);
-      for (InProcessMethod m : methods) {
+      for (LoadedMethod.InProcess m : methods) {
         check(Et4j.et_method_memory_stats(m.handle, st));
         allocations += et_memory_stats.total_allocations(st);
       }

@@ -16,7 +16,7 @@ final class MethodLoader {
    * @param allocator the CUSTOM allocator's bridge, or null
    * @param arena the model's arena, which holds the method's scratch memory
    */
-  static InProcessMethod load(MemorySegment program, MethodMeta declared, LoadOptions options, MemorySegment pool,
+  static LoadedMethod.InProcess load(MemorySegment program, MethodMeta declared, LoadOptions options, MemorySegment pool,
       AllocatorBridge allocator, boolean profiling, Arena arena) {
     String name = declared.name();
     OptimizationLevel level = options.optimization();
@@ -42,7 +42,7 @@ final class MethodLoader {
       Native.check(status);
       MemorySegment handle = out.get(ValueLayout.ADDRESS, 0);
       try {
-        InProcessMethod method = new InProcessMethod(ProgramMetadata.withDynamicDims(declared, handle), handle, arena,
+        LoadedMethod.InProcess method = new LoadedMethod.InProcess(ProgramMetadata.withDynamicDims(declared, handle), handle, arena,
             options.finiteCheck(), allocator);
         method.primeJit(level.jitPrimeCalls());
         return method;

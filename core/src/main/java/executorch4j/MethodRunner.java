@@ -1,18 +1,24 @@
 package executorch4j;
 
+import static executorch4j.internal.Native.check;
+
+import executorch4j.internal.ffi.Et4j;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Where a model's methods live and run: {@link InProcessRunner} in this process, or
- * {@link WorkerRunner} in an isolated worker process ({@link Isolation#PROCESS}). Owns the
+ * Where a model's methods live and run: {@link InProcess} in this process, or
+ * {@link Worker} in an isolated worker process ({@link Isolation#PROCESS}). Owns the
  * {@link Program}, the loaded methods and every native resource they use, in one arena; the
  * model in front of it keeps only what is the same for both (timing, async calls, closing).
  * Not thread-safe: the model serializes calls.
  */
-abstract sealed class MethodRunner implements AutoCloseable permits InProcessRunner, WorkerRunner {
+abstract sealed class MethodRunner implements AutoCloseable {
   final Arena arena = Arena.ofShared();
   final LoadOptions options;
   private final Map<String, LoadedMethod> methods = new LinkedHashMap<>();
@@ -23,8 +29,8 @@ abstract sealed class MethodRunner implements AutoCloseable permits InProcessRun
 
   /** Opens {@code source} where {@code options} say it runs. */
   static MethodRunner open(ModelSource source, LoadOptions options) {
-    return options.isolation() == Isolation.PROCESS ? WorkerRunner.open(source, options)
-        : InProcessRunner.open(source, options);
+    return options.isolation() == Isolation.PROCESS ? Worker.open(source, options)
+        : InProcess.open(source, options);
   }
 
   abstract Program program();
@@ -67,4 +73,172 @@ abstract sealed class MethodRunner implements AutoCloseable permits InProcessRun
   /** Frees the methods, then the program, then everything they used. Called once. */
   @Override
   public abstract void close();
+
+  /** Methods loaded and run in this process, with the memory the options ask for (a STATIC pool, a CUSTOM allocator). */
+  static final class InProcess extends MethodRunner {
+    private final Program program;
+    private final MemorySegment pool; // et_pool* for STATIC, else NULL
+    private final AllocatorBridge allocator; // CUSTOM, else null
+
+    private InProcess(ModelSource source, LoadOptions options) {
+      super(options);
+      MemorySegment poolHandle = MemorySegment.NULL;
+      AllocatorBridge bridge = null;
+      Program loaded = null;
+      try {
+        if (options.memoryPolicy() == MemoryPolicy.STATIC) {
+          // The one pool: allocated once, page-aligned so its layout is reproducible.
+          MemorySegment memory = arena.allocate(options.poolBytes(), 4096);
+          MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
+          check(Et4j.et_pool_create(memory, memory.byteSize(), out));
+          poolHandle = out.get(ValueLayout.ADDRESS, 0);
+        }
+        bridge = options.allocator().map(AllocatorBridge::new).orElse(null);
+        loaded = ProgramLoader.load(source, options);
+      } catch (RuntimeException | Error e) {
+        free(loaded, poolHandle, bridge);
+        throw e;
+      }
+      this.program = loaded;
+      this.pool = poolHandle;
+      this.allocator = bridge;
+    }
+
+    static InProcess open(ModelSource source, LoadOptions options) {
+      return new InProcess(source, options);
+    }
+
+    @Override
+    Program program() {
+      return program;
+    }
+
+    @Override
+    LoadedMethod.InProcess load(MethodMeta declared, int index, boolean profiling) {
+      return MethodLoader.load(program.handle(), declared, options, pool, allocator, profiling, arena);
+    }
+
+    @Override
+    void requireProfiling() {
+      // Every in-process method can carry the tracer.
+    }
+
+    @Override
+    MemoryInfo memoryInfo() {
+      return MemoryAccounting.info(inProcessMethods(), pool, options, program.sourceBytes());
+    }
+
+    @Override
+    long allocationCount() {
+      return MemoryAccounting.allocationCount(inProcessMethods());
+    }
+
+    private List<LoadedMethod.InProcess> inProcessMethods() {
+      // Every method here came from load() above.
+      return methods().stream().map(LoadedMethod.InProcess.class::cast).toList();
+    }
+
+    @Override
+    public void close() {
+      destroyMethods();
+      free(program, pool, allocator);
+    }
+
+    /** After the methods: the program, the pool and the allocator they used; the arena (pool memory, scratch) last. */
+    private void free(Program program, MemorySegment pool, AllocatorBridge allocator) {
+      if (program != null) {
+        program.close();
+      }
+      Et4j.et_pool_destroy(pool);
+      if (allocator != null) {
+        allocator.unregister();
+      }
+      arena.close();
+    }
+  }
+
+  /**
+   * Methods loaded and run by a worker process ({@link Isolation#PROCESS}). The program is read
+   * here too, for its metadata only (verified; no method is loaded, no kernel runs in this
+   * process); the worker loads and runs it. Output views read the memory shared with the worker.
+   */
+  static final class Worker extends MethodRunner {
+    private final Program program;
+    private final WorkerProcess worker;
+
+    private Worker(ModelSource source, LoadOptions options) {
+      super(options);
+      Program loaded = null;
+      WorkerProcess proc = null;
+      // The bytes (a file is mapped) are needed only while both sides load: each copies them.
+      try (Arena read = Arena.ofConfined()) {
+        MemorySegment bytes = WorkerProcess.programBytes(source, read);
+        loaded = ProgramLoader.load(ModelSource.memory(bytes), options);
+        proc = WorkerProcess.start(options, false);
+        proc.load(bytes, options);
+      } catch (RuntimeException | Error e) {
+        free(loaded, proc); // the metadata a malformed program fails on comes first, as in process
+        throw e;
+      }
+      this.program = loaded;
+      this.worker = proc;
+    }
+
+    static Worker open(ModelSource source, LoadOptions options) {
+      requireIsolatable(options);
+      return new Worker(source, options);
+    }
+
+    private static void requireIsolatable(LoadOptions options) {
+      if (options.memoryPolicy() != MemoryPolicy.AUTO) {
+        throw new ExecuTorchException(ErrorCode.NOT_SUPPORTED, "an isolated model uses AUTO memory ("
+            + options.memoryPolicy() + " memory cannot be shared with its worker)");
+      }
+      if (options.profiling()) {
+        throw LoadedMethod.Isolated.notInWorker("profiling");
+      }
+    }
+
+    @Override
+    Program program() {
+      return program;
+    }
+
+    @Override
+    LoadedMethod.Isolated load(MethodMeta declared, int index, boolean profiling) {
+      return new LoadedMethod.Isolated(worker.withDynamicDims(declared, index), worker, index, arena, options.finiteCheck());
+    }
+
+    @Override
+    void requireProfiling() {
+      throw LoadedMethod.Isolated.notInWorker("profiling");
+    }
+
+    @Override
+    MemoryInfo memoryInfo() {
+      throw LoadedMethod.Isolated.notInWorker("memoryInfo (the method memory is in the worker process)");
+    }
+
+    @Override
+    long allocationCount() {
+      throw LoadedMethod.Isolated.notInWorker("allocationCount");
+    }
+
+    @Override
+    public void close() {
+      destroyMethods();
+      free(program, worker);
+    }
+
+    /** The arena before the worker: output views read the worker's shared memory until the arena closes. */
+    private void free(Program program, WorkerProcess process) {
+      if (program != null) {
+        program.close();
+      }
+      arena.close();
+      if (process != null) {
+        process.close();
+      }
+    }
+  }
 }

@@ -15,7 +15,7 @@ final class Profiling {
   private Profiling() {}
 
   /** The events of the method's last execute. */
-  static ProfileReport report(InProcessMethod method) {
+  static ProfileReport report(LoadedMethod.InProcess method) {
     try (Arena tmp = Arena.ofConfined()) {
       MemorySegment count = tmp.allocate(ValueLayout.JAVA_LONG);
       check(Et4j.et_method_profile_count(method.handle, count));
@@ -32,7 +32,7 @@ final class Profiling {
   }
 
   /** Every execute of the method since its tracer was attached, in ExecuTorch's ETDump format. */
-  static byte[] etdump(InProcessMethod method) {
+  static byte[] etdump(LoadedMethod.InProcess method) {
     try (Arena tmp = Arena.ofConfined()) {
       MemorySegment data = tmp.allocate(ValueLayout.ADDRESS);
       MemorySegment size = tmp.allocate(ValueLayout.JAVA_LONG);

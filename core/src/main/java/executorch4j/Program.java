@@ -12,27 +12,28 @@ import java.util.List;
 /**
  * A loaded program ({@code et_program*}) and what it declares: method names, each method's
  * signature, data segments, read once when it opens. Owns the handle and, when streamed, the
- * channel the runtime reads segments from; {@link #close()} frees both. Like ExecuTorch's
+ * channel the runtime reads segments from; {@link #close()} frees both ({@link ProgramLoader} makes one). Like ExecuTorch's
  * {@code Program}, it loads no method: the model, {@code inspect} and {@code operators} share it.
  */
 final class Program implements AutoCloseable {
   private final MemorySegment handle;
   private final long sourceBytes;
-  private final MemorySegment channel; // the streamed channel's registry id, or NULL
+  private final Runnable release; // forgets the streamed channel, if any
   private final List<String> methodNames;
   private final List<MethodMeta> methods; // as declared, in program order
   private final List<Segment> segments;
   private boolean closed;
 
   /**
-   * Takes ownership of {@code handle} (and {@code channel}): the declared metadata is read here,
+   * Takes ownership of {@code handle}; {@code release} runs after it is destroyed (a streamed
+   * channel is forgotten then). The declared metadata is read here,
    * names, then every method, then segments, so a load in process and an isolated one (which
    * reads only this) fail on a malformed program with the same error. On failure both are freed.
    */
-  Program(MemorySegment handle, long sourceBytes, MemorySegment channel) {
+  Program(MemorySegment handle, long sourceBytes, Runnable release) {
     this.handle = handle;
     this.sourceBytes = sourceBytes;
-    this.channel = channel;
+    this.release = release;
     try {
       this.methodNames = ProgramMetadata.methodNames(handle);
       List<MethodMeta> metas = new ArrayList<>();
@@ -45,16 +46,6 @@ final class Program implements AutoCloseable {
       close();
       throw e;
     }
-  }
-
-  /** Loads the program {@code source} holds, verified as {@code options} say. */
-  static Program load(ModelSource source, LoadOptions options) {
-    return ProgramLoader.load(source, options);
-  }
-
-  /** Loads a program only to read what it declares (mapped when it is a file). */
-  static Program forMetadata(ModelSource source) {
-    return load(source, LoadOptions.defaults().withLoadMode(LoadMode.MMAP));
   }
 
   MemorySegment handle() {
@@ -117,6 +108,6 @@ final class Program implements AutoCloseable {
     }
     closed = true;
     Et4j.et_program_destroy(handle);
-    ProgramLoader.release(channel);
+    release.run();
   }
 }

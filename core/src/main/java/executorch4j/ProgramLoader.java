@@ -15,7 +15,7 @@ import java.nio.file.Files;
 
 /**
  * Turns a {@link ModelSource} into a {@link Program}. A streamed channel stays registered for
- * the read upcall until {@link #release}: the runtime reads data
+ * the read upcall until the program is closed: the runtime reads data
  * segments from it lazily, for as long as the program lives.
  */
 final class ProgramLoader {
@@ -32,11 +32,11 @@ final class ProgramLoader {
 
   private ProgramLoader() {}
 
-  /** Forgets a streamed channel after its program is destroyed (NULL: nothing was streamed). */
-  static void release(MemorySegment channel) {
-    if (!channel.equals(MemorySegment.NULL)) {
-      CHANNELS.remove(channel);
-    }
+  private static final Runnable NOTHING = () -> {};
+
+  /** Loads a program only to read what it declares (mapped when it is a file). */
+  static Program loadForMetadata(ModelSource source) {
+    return load(source, LoadOptions.defaults().withLoadMode(LoadMode.MMAP));
   }
 
   static Program load(ModelSource source, LoadOptions options) {
@@ -52,7 +52,7 @@ final class ProgramLoader {
           };
           long size = Files.isRegularFile(f.path()) ? f.path().toFile().length() : 0;
           check(Et4j.et_program_load_file(tmp.allocateFrom(f.path().toAbsolutePath().toString()), mode, verify, out));
-          return new Program(out.get(ValueLayout.ADDRESS, 0), size, MemorySegment.NULL);
+          return new Program(out.get(ValueLayout.ADDRESS, 0), size, NOTHING);
         }
         case ModelSource.Bytes b -> {
           return fromCopy(MemorySegment.ofArray(b.bytes()), verify, tmp, out);
@@ -62,7 +62,7 @@ final class ProgramLoader {
         }
         case ModelSource.Memory m -> {
           check(Et4j.et_program_load_buffer(m.data(), m.data().byteSize(), verify, out));
-          return new Program(out.get(ValueLayout.ADDRESS, 0), m.data().byteSize(), MemorySegment.NULL);
+          return new Program(out.get(ValueLayout.ADDRESS, 0), m.data().byteSize(), NOTHING);
         }
         case ModelSource.Stream s -> {
           byte[] bytes;
@@ -85,7 +85,7 @@ final class ProgramLoader {
     long size = heap.byteSize();
     MemorySegment seg = tmp.allocate(Math.max(1, size)).asSlice(0, size).copyFrom(heap);
     check(Et4j.et_program_load_buffer(seg, size, verify, out));
-    return new Program(out.get(ValueLayout.ADDRESS, 0), size, MemorySegment.NULL);
+    return new Program(out.get(ValueLayout.ADDRESS, 0), size, NOTHING);
   }
 
   private static Program fromChannel(SeekableByteChannel channel, int verify, MemorySegment out) {
@@ -102,7 +102,7 @@ final class ProgramLoader {
       CHANNELS.remove(id);
       throw e;
     }
-    return new Program(out.get(ValueLayout.ADDRESS, 0), size, id); // owns id from here
+    return new Program(out.get(ValueLayout.ADDRESS, 0), size, () -> CHANNELS.remove(id)); // owns id from here
   }
 
   /** Upcall body: never lets an exception escape (that would kill the JVM); -1 tells the facade it failed. */

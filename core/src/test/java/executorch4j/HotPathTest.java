@@ -77,7 +77,7 @@ class HotPathTest {
     try (var model = ExecuTorchModel.load(Fixtures.pte("linear_regression"),
         LoadOptions.defaults().withOptimization(OptimizationLevel.NONE)); Arena arena = Arena.ofConfined()) {
       assertEquals(7f, model.forward(tensor(arena, new float[] {2}, 1, 1)).get("output_0").toFloatArray()[0], 1e-6);
-      InProcessMethod method = (InProcessMethod) model.loadedMethod("forward");
+      LoadedMethod.InProcess method = (LoadedMethod.InProcess) model.loadedMethod("forward");
       executorch4j.internal.Native.check(executorch4j.internal.ffi.Et4j.et_method_set_dry_run(method.handle, 1));
       Map<String, Tensor> dry = method.run(new Tensor[] {tensor(arena, new float[] {100}, 1, 1)});
       assertEquals(7f, dry.get("output_0").toFloatArray()[0], 1e-6, "nothing executed");
