@@ -1,10 +1,10 @@
-#include <pthread.h>
 /* Internal declarations shared by the gdhost sources. */
 #ifndef GDHOST_H
 #define GDHOST_H
 #include "builtin_hashes.h"
 #include "gdabi.h"
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -103,6 +103,8 @@ char *gd_xstrdup(const char *s);
 
 HStr *gd_str_new(int kind, const char *s, size_t n);
 HStr *gd_str_get(const void *slot, int kind);
+HStr *gd_str_retain(HStr *h);
+int64_t gd_utf8_count(const char *s, size_t n); /* code points, as String.length() */
 const char *gd_str_cstr(const HStr *h);
 size_t gd_str_len(const HStr *h);
 void gd_str_release(HStr *h);
@@ -147,7 +149,19 @@ void gd_repr_val(Buf *b, int t, const void *val, int quote);
 char *gd_repr(const HVariant *v);
 void gd_repr_object(Buf *b, void *obj);
 
+/* get_proc_address (gdhost_core.c) asks each source's table of the interface functions it implements. */
+typedef struct {
+    const char *name;
+    GDAnyFunc fn;
+} GdProc;
+#define GD_PROC(n) { #n, (GDAnyFunc)gdi_##n },
+#define GD_PROC_FIND(table, name) gd_proc_find(table, sizeof table / sizeof table[0], name)
+GDAnyFunc gd_proc_find(const GdProc *table, size_t n, const char *name); /* NULL if not there */
 GDAnyFunc gd_get_proc_address(const char *name);
+GDAnyFunc gd_variant_proc(const char *name);
+GDAnyFunc gd_builtins_proc(const char *name);
+GDAnyFunc gd_strings_proc(const char *name);
+GDAnyFunc gd_containers_proc(const char *name);
 GDAnyFunc gd_classdb_proc(const char *name);
 void gd_print_leaks(void);
 long gd_live_total(void);

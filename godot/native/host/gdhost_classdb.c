@@ -940,24 +940,16 @@ Emitted *gd_emitted_take(void) {
 
 /* ------------------------------------------------------------------ proc table */
 
-#define F(n) { #n, (GDAnyFunc)gdi_##n },
-static const struct {
-    const char *name;
-    GDAnyFunc fn;
-} classdb_iface[] = {
-    F(classdb_construct_object) F(classdb_get_class_tag)
-    F(classdb_register_extension_class3) F(classdb_register_extension_class_method)
-    F(classdb_register_extension_class_integer_constant) F(classdb_register_extension_class_property)
-    F(classdb_register_extension_class_property_group) F(classdb_register_extension_class_property_subgroup)
-    F(classdb_register_extension_class_signal) F(classdb_unregister_extension_class)
-    F(object_set_instance) F(object_get_instance_binding) F(object_set_instance_binding) F(object_destroy)
-    F(object_get_instance_id) F(object_get_instance_from_id) F(object_get_class_name)
-    F(classdb_get_method_bind) F(object_method_bind_call) F(object_method_bind_ptrcall) F(global_get_singleton)
-    F(editor_add_plugin) F(editor_remove_plugin)
+static const GdProc classdb_iface[] = {
+    GD_PROC(classdb_construct_object) GD_PROC(classdb_get_class_tag)
+    GD_PROC(classdb_register_extension_class3) GD_PROC(classdb_register_extension_class_method)
+    GD_PROC(classdb_register_extension_class_integer_constant) GD_PROC(classdb_register_extension_class_property)
+    GD_PROC(classdb_register_extension_class_property_group) GD_PROC(classdb_register_extension_class_property_subgroup)
+    GD_PROC(classdb_register_extension_class_signal) GD_PROC(classdb_unregister_extension_class)
+    GD_PROC(object_set_instance) GD_PROC(object_get_instance_binding) GD_PROC(object_set_instance_binding) GD_PROC(object_destroy)
+    GD_PROC(object_get_instance_id) GD_PROC(object_get_instance_from_id) GD_PROC(object_get_class_name)
+    GD_PROC(classdb_get_method_bind) GD_PROC(object_method_bind_call) GD_PROC(object_method_bind_ptrcall) GD_PROC(global_get_singleton)
+    GD_PROC(editor_add_plugin) GD_PROC(editor_remove_plugin)
 };
 
-GDAnyFunc gd_classdb_proc(const char *name) {
-    for (size_t i = 0; i < sizeof classdb_iface / sizeof classdb_iface[0]; i++)
-        if (!strcmp(classdb_iface[i].name, name)) return classdb_iface[i].fn;
-    return NULL;
-}
+GDAnyFunc gd_classdb_proc(const char *name) { return GD_PROC_FIND(classdb_iface, name); }
