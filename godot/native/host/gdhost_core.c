@@ -165,7 +165,8 @@ static const GdProc core_iface[] = {
 
 GDAnyFunc gd_get_proc_address(const char *name) {
     static GDAnyFunc (*const lookups[])(const char *) = {
-        gd_variant_proc, gd_builtins_proc, gd_strings_proc, gd_containers_proc, gd_classdb_proc,
+        gd_variant_proc, gd_builtins_proc, gd_strings_proc, gd_containers_proc,
+        gd_classdb_proc, gd_objects_proc, gd_binds_proc, gd_editor_proc,
     };
     static int trace = -1;
     if (trace < 0) trace = getenv("GDHOST_TRACE") != NULL;
