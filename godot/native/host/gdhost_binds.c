@@ -1,5 +1,4 @@
-/* Engine method binds: the bind table, the ResourceLoader/ResourceSaver singletons and their format
- * lists, call_deferred and emit_signal, and the FileAccess/RefCounted ptrcalls. */
+/* Engine method binds: singletons and format lists, call_deferred, emit_signal, FileAccess ptrcalls. */
 #include "gdhost.h"
 
 #include <pthread.h>

@@ -1,4 +1,4 @@
-/* The builtin methods of String, Dictionary, Array and Packed*Array (variant_get_ptr_builtin_method). */
+/* Builtin methods of String, Dictionary, Array and Packed*Array (variant_get_ptr_builtin_method). */
 #include "gdhost.h"
 
 #include <string.h>

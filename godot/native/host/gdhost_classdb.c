@@ -1,5 +1,4 @@
-/* ClassDB: the native classes gdhost knows, extension class registration (Godot 4.3 semantics)
- * and classinfo. */
+/* ClassDB: the native classes, extension class registration (Godot 4.3 semantics), classinfo. */
 #include "gdhost.h"
 
 #include <stdio.h>

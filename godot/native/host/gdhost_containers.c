@@ -1,4 +1,4 @@
-/* Packed*Array (copy-on-write), Array and Dictionary values and their operator_index interface functions. */
+/* Packed*Array (copy-on-write), Array and Dictionary values and their operator_index functions. */
 #include "gdhost.h"
 
 #include <stdlib.h>

@@ -1,7 +1,6 @@
-/* gdhost core: diagnostics and the print functions, memory, version and library path, the
- * get_proc_address lookup, and the leak counts. The builtin values live in gdhost_strings.c,
- * gdhost_containers.c, gdhost_variant.c and gdhost_builtins.c (Godot 4.3 semantics, gdhost's
- * own representation). */
+/* gdhost core: diagnostics and printing, memory, version, get_proc_address, leak counts. */
+/* The builtin values live in gdhost_strings.c, gdhost_containers.c, gdhost_variant.c and
+ * gdhost_builtins.c (Godot 4.3 semantics, gdhost's own representation). */
 #include "gdhost.h"
 
 #include <stdarg.h>

@@ -1,6 +1,4 @@
-/* The editor's side: editor_add_plugin/editor_remove_plugin, EditorPlugin.add/remove_export_plugin and
- * EditorExportPlugin.add_shared_object/add_file (Godot 4.3's GDExtensionEditorPlugins,
- * EditorNode::add_extension_editor_plugin and EditorExport). */
+/* The editor: editor_add/remove_plugin and the EditorPlugin/EditorExportPlugin binds (Godot 4.3). */
 #include "gdhost.h"
 
 #include <stdlib.h>

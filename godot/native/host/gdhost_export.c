@@ -1,5 +1,4 @@
-/* Scenario commands for the editor: expect_editor_plugins, and export (Godot 4.3's EditorNode
- * and EditorExportPlatformPC, for the parts an extension takes part in). */
+/* Scenario commands expect_editor_plugins and export (Godot 4.3's EditorNode, EditorExportPlatformPC). */
 #include "gdhost_scenario.h"
 
 #include <dirent.h>

@@ -1,5 +1,4 @@
-/* Scenario commands for resources and files: load (ResourceLoader), save (ResourceSaver),
- * write_pack, read_log and expect_streamed. */
+/* Scenario commands load, save (ResourceLoader/Saver), write_pack, read_log, expect_streamed. */
 #include "gdhost_scenario.h"
 
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* Internal declarations shared by the scenario runner's sources (gdhost_main.c and the command files). */
+/* Internal declarations shared by the scenario runner (gdhost_main.c and the command files). */
 #ifndef GDHOST_SCENARIO_H
 #define GDHOST_SCENARIO_H
 #include "gdhost.h"

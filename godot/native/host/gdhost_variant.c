@@ -1,5 +1,4 @@
-/* Values of any builtin type, Variant (copy, compare, repr), and the variant, type-constructor and
- * destructor interface functions. */
+/* Values of any builtin type, Variant (copy, compare, repr) and the variant/constructor functions. */
 #include "gdhost.h"
 
 #include <math.h>

@@ -1,4 +1,4 @@
-/* Adder (extends RefCounted) and Note (extends Resource): their methods, properties, constant and signal. */
+/* Adder (a RefCounted) and Note (a Resource): methods, properties, constant, signal. */
 #include "selftest.h"
 
 #include <stdio.h>

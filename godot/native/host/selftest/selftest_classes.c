@@ -1,5 +1,4 @@
-/* The selftest's classes: one instance struct for all, the Variant call_func and ptrcall_func
- * every method goes through, and the ClassDB registration helpers. */
+/* The selftest's instances, the Variant calls every method goes through, registration helpers. */
 #include "selftest.h"
 
 #include <stdlib.h>

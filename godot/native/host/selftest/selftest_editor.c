@@ -1,5 +1,5 @@
-/* The editor side: SelfEditorPlugin (extends EditorPlugin, editor_add_plugin) adds SelfExporter
- * (extends EditorExportPlugin), which asks an export for a file, a folder and a generated file. */
+/* The editor side: SelfEditorPlugin adds the export plugin SelfExporter. */
+/* Both extend the editor's classes; SelfExporter asks an export for a file, a folder and a generated file. */
 #include "selftest.h"
 
 #include <stdio.h>

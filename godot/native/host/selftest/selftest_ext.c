@@ -1,10 +1,8 @@
-/* The selftest extension's entry: loads the interface functions, holds the helpers the other
- * sources share, and runs the initialization levels. The extension is a tiny GDExtension written
- * in C against gdhost's own ABI declarations, to self-test the harness: Adder (extends RefCounted),
- * Note (a Resource), FileProbe (FileAccess through engine method binds, as godot-cpp's
- * Ref<FileAccess> would), the ResourceFormatSavers NoteSaver and FrontSaver, which it adds to the
- * ResourceSaver singleton, and at the EDITOR level SelfEditorPlugin (editor_add_plugin), which adds
- * the export plugin SelfExporter. */
+/* The selftest extension's entry: interface functions, shared helpers, initialization levels. */
+/* The extension is a tiny GDExtension written in C against gdhost's own ABI declarations, to
+ * self-test the harness: Adder (extends RefCounted), Note (a Resource), FileProbe, the
+ * ResourceFormatSavers NoteSaver and FrontSaver (added to the ResourceSaver singleton), and at
+ * the EDITOR level SelfEditorPlugin (editor_add_plugin) with the export plugin SelfExporter. */
 #include "selftest.h"
 
 #include <stdio.h>

@@ -1,5 +1,4 @@
-/* FileProbe (extends RefCounted): drives FileAccess through the engine method binds the way
- * godot-cpp's Ref<FileAccess> would. */
+/* FileProbe: FileAccess through engine method binds, as godot-cpp's Ref<FileAccess> would. */
 #include "selftest.h"
 
 #include <stdio.h>
