@@ -1,10 +1,10 @@
-#include <pthread.h>
 /* Internal declarations shared by the gdhost sources. */
 #ifndef GDHOST_H
 #define GDHOST_H
 #include "builtin_hashes.h"
 #include "gdabi.h"
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -103,6 +103,8 @@ char *gd_xstrdup(const char *s);
 
 HStr *gd_str_new(int kind, const char *s, size_t n);
 HStr *gd_str_get(const void *slot, int kind);
+HStr *gd_str_retain(HStr *h);
+int64_t gd_utf8_count(const char *s, size_t n); /* code points, as String.length() */
 const char *gd_str_cstr(const HStr *h);
 size_t gd_str_len(const HStr *h);
 void gd_str_release(HStr *h);
@@ -147,12 +149,28 @@ void gd_repr_val(Buf *b, int t, const void *val, int quote);
 char *gd_repr(const HVariant *v);
 void gd_repr_object(Buf *b, void *obj);
 
+/* get_proc_address (gdhost_core.c) asks each source's table of the interface functions it implements. */
+typedef struct {
+    const char *name;
+    GDAnyFunc fn;
+} GdProc;
+#define GD_PROC(n) { #n, (GDAnyFunc)gdi_##n },
+#define GD_PROC_FIND(table, name) gd_proc_find(table, sizeof table / sizeof table[0], name)
+GDAnyFunc gd_proc_find(const GdProc *table, size_t n, const char *name); /* NULL if not there */
 GDAnyFunc gd_get_proc_address(const char *name);
+GDAnyFunc gd_variant_proc(const char *name);
+GDAnyFunc gd_builtins_proc(const char *name);
+GDAnyFunc gd_strings_proc(const char *name);
+GDAnyFunc gd_containers_proc(const char *name);
 GDAnyFunc gd_classdb_proc(const char *name);
+GDAnyFunc gd_objects_proc(const char *name);
+GDAnyFunc gd_binds_proc(const char *name);
+GDAnyFunc gd_editor_proc(const char *name);
 void gd_print_leaks(void);
 long gd_live_total(void);
 
-/* ---- objects and ClassDB (gdhost_classdb.c) */
+/* ---- ClassDB (gdhost_classdb.c), objects (gdhost_objects.c), engine method binds (gdhost_binds.c)
+ * and the editor (gdhost_editor.c) */
 
 typedef struct {
     int32_t type;
@@ -313,11 +331,21 @@ int gd_pck_write(const char *out, int version, int n, const char *const *dest, c
 void gd_md5(const unsigned char *data, size_t n, unsigned char out[16]);
 void gd_pck_unmount_all(void);
 
+/* The engine method binds (gdhost_binds.c); the editor's (gdhost_editor.c) take Variant args. */
+enum {
+    MB_EMIT_SIGNAL, MB_CALL_DEFERRED, MB_ADD_LOADER, MB_REMOVE_LOADER, MB_ADD_SAVER, MB_REMOVE_SAVER,
+    MB_FILE_AS_BYTES, MB_FILE_OPEN, MB_FILE_EXISTS, MB_FILE_OPEN_ERROR, MB_FILE_GET_LENGTH, MB_FILE_GET_POSITION,
+    MB_FILE_SEEK, MB_FILE_GET_BUFFER, MB_FILE_STORE_BUFFER, MB_FILE_CLOSE, MB_FILE_GET_ERROR, MB_REFERENCE,
+    MB_UNREFERENCE, MB_ADD_EXPORT_PLUGIN, MB_REMOVE_EXPORT_PLUGIN, MB_ADD_SHARED_OBJECT, MB_ADD_FILE, MB_GET_OS_NAME
+};
+void gd_editor_bind_call(int id, HObj *o, const void *const *args, gd_int argc, GDCallError *r_error);
+
 Deferred *gd_deferred_take(void);
 Emitted *gd_emitted_take(void);
 
 HObj *gd_obj_check(void *p);
 HObj *gd_obj_new_native(const char *class_name); /* a host-made object of a native class */
+HObj *gd_obj_new_singleton(const char *class_name); /* engine-owned for the whole run */
 void gd_obj_delete(HObj *o);
 int gd_class_inherits(const HObj *o, const char *native_name);
 const char *gd_obj_class_name(const HObj *o);
