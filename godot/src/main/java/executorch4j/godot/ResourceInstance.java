@@ -16,14 +16,12 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
- * The state and GDScript surface of one {@code ExecuTorchResource}: the spec's methods in
- * snake_case, plus those of the original C++ module so projects port unchanged. Failures are
- * reported the Godot way: an error printed through the engine and an empty result, never a
- * crash.
+ * The state of one {@code ExecuTorchResource} and what its GDScript methods ({@link
+ * ResourceMethods}) do: loading, settings, inference, saving. Failures are reported the Godot way:
+ * an error printed through the engine and an empty result, never a crash.
  */
 final class ResourceInstance {
   // Godot's Error enum values used as return codes.
