@@ -1,8 +1,6 @@
 package executorch4j.godot;
 
 import static executorch4j.godot.GodotExtension.CLASS;
-import static executorch4j.godot.GodotExtension.METHODS;
-import static executorch4j.godot.GodotExtension.gd;
 import static executorch4j.godot.ffi.GDExtensionInterface.GDEXTENSION_METHOD_ARGUMENT_METADATA_NONE;
 import static executorch4j.godot.ffi.GDExtensionInterface.GDEXTENSION_METHOD_FLAGS_DEFAULT;
 
@@ -12,6 +10,7 @@ import executorch4j.godot.ffi.GDExtensionPropertyInfo;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 
 /**
  * Registers {@code ExecuTorchResource} with Godot's ClassDB: the class, its methods (dispatched
@@ -28,25 +27,32 @@ final class ClassRegistration {
   static final int PROPERTY_USAGE_DEFAULT = 6;
   static final int PROPERTY_USAGE_READ_ONLY = 268435456;
 
-  private ClassRegistration() {}
+  private final Gd gd;
 
-  static void registerClass() {
+  ClassRegistration(Gd gd) {
+    this.gd = gd;
+  }
+
+  /**
+   * Registers the class with its create/free stubs, and `methods` (method_userdata: the index in
+   * the list) dispatched through the call/ptrcall stubs.
+   */
+  void register(List<ClassMethod> methods, MemorySegment create, MemorySegment free, MemorySegment call,
+      MemorySegment ptrcall) {
     MemorySegment info = GDExtensionClassCreationInfo3.allocate(Arena.global());
     GDExtensionClassCreationInfo3.is_exposed(info, (byte) 1);
-    GDExtensionClassCreationInfo3.create_instance_func(info, GodotExtension.CREATE);
-    GDExtensionClassCreationInfo3.free_instance_func(info, GodotExtension.FREE);
-    gd.call("classdb_register_extension_class3", gd.library, gd.stringName(CLASS), gd.stringName("Resource"), info);
+    GDExtensionClassCreationInfo3.create_instance_func(info, create);
+    GDExtensionClassCreationInfo3.free_instance_func(info, free);
+    gd.api.classdbRegisterExtensionClass3(gd.library, gd.stringName(CLASS), gd.stringName("Resource"), info);
 
-    for (ClassMethod m : ResourceInstance.methods()) {
-      registerMethod(m);
+    for (int i = 0; i < methods.size(); i++) {
+      registerMethod(methods.get(i), i, call, ptrcall);
     }
     // Made here on the main thread, so forward_async's worker only reads them.
-    gd.stringName("_deliver_async");
+    gd.stringName(ResourceInstance.DELIVER_ASYNC);
     gd.stringName(Generation.DELIVER);
     for (String name : new String[] {"text_generated", "generation_completed", "generation_failed"}) gd.stringName(name);
     gd.methodBind("Object", "call_deferred", Gd.HASH_CALL_DEFERRED);
-    gd.handle("object_method_bind_call");
-    gd.handle("variant_destroy");
     constant("MemoryPolicy", "MEMORY_POLICY_AUTO", 0);
     constant("MemoryPolicy", "MEMORY_POLICY_STATIC", 1);
     constant("MemoryPolicy", "MEMORY_POLICY_CUSTOM", 2);
@@ -70,7 +76,7 @@ final class ClassRegistration {
     property(GType.INT, "optimization_level", PROPERTY_HINT_ENUM, "None,Basic,Aggressive", PROPERTY_USAGE_DEFAULT,
         "set_optimization_level", "get_optimization_level");
     // What the loaded model is, shown read-only in the inspector and never saved.
-    gd.call("classdb_register_extension_class_property_group", gd.library, gd.stringName(CLASS),
+    gd.api.classdbRegisterExtensionClassPropertyGroup(gd.library, gd.stringName(CLASS),
         gd.persistentString("Model Info"), gd.persistentString("info_"));
     int readOnly = PROPERTY_USAGE_EDITOR | PROPERTY_USAGE_READ_ONLY;
     property(GType.PACKED_STRING_ARRAY, "info_methods", 0, "", readOnly, "", "get_info_methods");
@@ -82,7 +88,7 @@ final class ClassRegistration {
   }
 
   /** Fills the GDExtensionPropertyInfo at p (global memory: Godot may keep the pointers). */
-  private static MemorySegment propertyInfo(MemorySegment p, GType type, String name, int hint, String hintString,
+  private MemorySegment propertyInfo(MemorySegment p, GType type, String name, int hint, String hintString,
       int usage) {
     GDExtensionPropertyInfo.type(p, type == null ? 0 : type.id);
     GDExtensionPropertyInfo.name(p, gd.stringName(name));
@@ -93,12 +99,12 @@ final class ClassRegistration {
     return p;
   }
 
-  private static MemorySegment propertyInfo(GType type, String name, int hint, String hintString, int usage) {
+  private MemorySegment propertyInfo(GType type, String name, int hint, String hintString, int usage) {
     return propertyInfo(GDExtensionPropertyInfo.allocate(Arena.global()), type, name, hint, hintString, usage);
   }
 
   /** An array of GDExtensionPropertyInfo for arguments (at least one element, as Godot may read it). */
-  private static MemorySegment propertyInfos(ClassMethod.Arg... args) {
+  private MemorySegment propertyInfos(ClassMethod.Arg... args) {
     MemorySegment infos = GDExtensionPropertyInfo.allocateArray(Math.max(1, args.length), Arena.global());
     for (int i = 0; i < args.length; i++) {
       propertyInfo(GDExtensionPropertyInfo.asSlice(infos, i), args[i].type(), args[i].name(), 0, "",
@@ -107,15 +113,13 @@ final class ClassRegistration {
     return infos;
   }
 
-  private static void registerMethod(ClassMethod m) {
-    int index = METHODS.size();
-    METHODS.add(m);
+  private void registerMethod(ClassMethod m, int index, MemorySegment call, MemorySegment ptrcall) {
     Arena g = Arena.global();
     MemorySegment info = GDExtensionClassMethodInfo.allocate(g);
     GDExtensionClassMethodInfo.name(info, gd.stringName(m.name()));
     GDExtensionClassMethodInfo.method_userdata(info, MemorySegment.ofAddress(index));
-    GDExtensionClassMethodInfo.call_func(info, GodotExtension.CALL);
-    GDExtensionClassMethodInfo.ptrcall_func(info, GodotExtension.PTRCALL);
+    GDExtensionClassMethodInfo.call_func(info, call);
+    GDExtensionClassMethodInfo.ptrcall_func(info, ptrcall);
     GDExtensionClassMethodInfo.method_flags(info, GDEXTENSION_METHOD_FLAGS_DEFAULT());
     GDExtensionClassMethodInfo.has_return_value(info, (byte) (m.returns() == null ? 0 : 1));
     GDExtensionClassMethodInfo.return_value_info(info, m.returns() == null ? MemorySegment.NULL
@@ -131,22 +135,22 @@ final class ClassRegistration {
       GDExtensionClassMethodInfo.arguments_metadata(info, meta);
     }
     GDExtensionClassMethodInfo.default_argument_count(info, 0);
-    gd.call("classdb_register_extension_class_method", gd.library, gd.stringName(CLASS), info);
+    gd.api.classdbRegisterExtensionClassMethod(gd.library, gd.stringName(CLASS), info);
   }
 
-  private static void signal(String name, ClassMethod.Arg... args) {
-    gd.call("classdb_register_extension_class_signal", gd.library, gd.stringName(CLASS), gd.stringName(name),
-        propertyInfos(args), (long) args.length);
+  private void signal(String name, ClassMethod.Arg... args) {
+    gd.api.classdbRegisterExtensionClassSignal(gd.library, gd.stringName(CLASS), gd.stringName(name),
+        propertyInfos(args), args.length);
   }
 
-  private static void constant(String enumName, String name, long value) {
-    gd.call("classdb_register_extension_class_integer_constant", gd.library, gd.stringName(CLASS),
+  private void constant(String enumName, String name, long value) {
+    gd.api.classdbRegisterExtensionClassIntegerConstant(gd.library, gd.stringName(CLASS),
         gd.stringName(enumName), gd.stringName(name), value, (byte) 0);
   }
 
-  private static void property(GType type, String name, int hint, String hintString, int usage, String setter,
+  private void property(GType type, String name, int hint, String hintString, int usage, String setter,
       String getter) {
-    gd.call("classdb_register_extension_class_property", gd.library, gd.stringName(CLASS),
+    gd.api.classdbRegisterExtensionClassProperty(gd.library, gd.stringName(CLASS),
         propertyInfo(type, name, hint, hintString, usage), gd.stringName(setter), gd.stringName(getter));
   }
 }

@@ -1,12 +1,9 @@
 package executorch4j.godot;
 
-import static executorch4j.godot.GodotExtension.gd;
-import static executorch4j.godot.GodotExtension.report;
-import static executorch4j.godot.GodotExtension.variants;
+import static executorch4j.godot.Gd.virtual;
+import static executorch4j.godot.Variants.arg;
 
-import executorch4j.godot.ffi.GDExtensionClassCallVirtual;
 import executorch4j.godot.ffi.GDExtensionClassCreateInstance;
-import executorch4j.godot.ffi.GDExtensionClassCreationInfo3;
 import executorch4j.godot.ffi.GDExtensionClassFreeInstance;
 import executorch4j.godot.ffi.GDExtensionClassGetVirtual;
 import java.lang.foreign.Arena;
@@ -34,100 +31,91 @@ final class EditorPlugins {
   static final String EXPORT_CLASS = "ExecuTorchExportPlugin";
   static final String NAME = "ExecuTorch4j";
 
-  private static final MemorySegment CREATE = GDExtensionClassCreateInstance.allocate(EditorPlugins::create, Arena.global());
-  private static final MemorySegment FREE = GDExtensionClassFreeInstance.allocate(EditorPlugins::free, Arena.global());
-  private static final MemorySegment GET_VIRTUAL = GDExtensionClassGetVirtual.allocate(EditorPlugins::getVirtual, Arena.global());
   /** Class userdata 0: the editor plugin; 1: the export plugin. */
   private static final List<String> CLASSES = List.of(PLUGIN_CLASS, EXPORT_CLASS);
   private static final List<String> BASES = List.of("EditorPlugin", "EditorExportPlugin");
-  private static final List<Map<String, MemorySegment>> VIRTUALS = List.of(
-      Map.of("_enter_tree", virtual(EditorPlugins::enterTree),
-          "_exit_tree", virtual(EditorPlugins::exitTree)),
-      Map.of("_get_name", virtual(EditorPlugins::getName),
-          "_supports_platform", virtual(EditorPlugins::supportsPlatform),
-          "_export_begin", virtual(EditorPlugins::exportBegin)));
+
+  private final Gd gd;
+  private final Variants variants;
+  private final MemorySegment create = GDExtensionClassCreateInstance.allocate(this::create, Arena.global());
+  private final MemorySegment free = GDExtensionClassFreeInstance.allocate(this::free, Arena.global());
+  private final MemorySegment getVirtual = GDExtensionClassGetVirtual.allocate(this::getVirtual, Arena.global());
+  private final List<Map<String, MemorySegment>> virtuals = List.of(
+      Map.of("_enter_tree", virtual(this::enterTree),
+          "_exit_tree", virtual(this::exitTree)),
+      Map.of("_get_name", virtual(this::getName),
+          "_supports_platform", virtual(this::supportsPlatform),
+          "_export_begin", virtual(this::exportBegin)));
   /** The export plugin each editor plugin added, held in a Variant (our reference), by editor plugin object. */
-  private static final Map<Long, MemorySegment> ADDED = new ConcurrentHashMap<>();
-  private static boolean registered;
+  private final Map<Long, MemorySegment> added = new ConcurrentHashMap<>();
+  private boolean registered;
 
-  private EditorPlugins() {}
-
-  private static MemorySegment virtual(GDExtensionClassCallVirtual.Function f) {
-    return GDExtensionClassCallVirtual.allocate(f, Arena.global());
+  EditorPlugins(Gd gd) {
+    this.gd = gd;
+    this.variants = gd.variants;
   }
 
   /** EDITOR level: the two classes, then the editor plugin for the editor to instantiate. */
-  static void register() {
+  void register() {
     if (registered) {
       return;
     }
     for (int kind = CLASSES.size() - 1; kind >= 0; kind--) { // the export plugin first: the editor plugin makes it
-      MemorySegment info = GDExtensionClassCreationInfo3.allocate(Arena.global());
-      GDExtensionClassCreationInfo3.is_exposed(info, (byte) 1);
-      GDExtensionClassCreationInfo3.create_instance_func(info, CREATE);
-      GDExtensionClassCreationInfo3.free_instance_func(info, FREE);
-      GDExtensionClassCreationInfo3.get_virtual_func(info, GET_VIRTUAL);
-      GDExtensionClassCreationInfo3.class_userdata(info, MemorySegment.ofAddress(kind));
-      gd.call("classdb_register_extension_class3", gd.library, gd.stringName(CLASSES.get(kind)),
-          gd.stringName(BASES.get(kind)), info);
+      gd.registerVirtualsClass(CLASSES.get(kind), BASES.get(kind), kind, create, free, getVirtual);
     }
-    gd.call("editor_add_plugin", gd.stringName(PLUGIN_CLASS));
+    gd.api.editorAddPlugin(gd.stringName(PLUGIN_CLASS));
     registered = true;
   }
 
-  static void unregister() {
+  void unregister() {
     if (!registered) {
       return;
     }
-    gd.call("editor_remove_plugin", gd.stringName(PLUGIN_CLASS));
-    for (MemorySegment held : ADDED.values()) {
-      gd.call("variant_destroy", held);
+    gd.api.editorRemovePlugin(gd.stringName(PLUGIN_CLASS));
+    for (MemorySegment held : added.values()) {
+      gd.api.variantDestroy(held);
     }
-    ADDED.clear();
-    gd.call("classdb_unregister_extension_class", gd.library, gd.stringName(PLUGIN_CLASS));
-    gd.call("classdb_unregister_extension_class", gd.library, gd.stringName(EXPORT_CLASS));
+    added.clear();
+    gd.api.classdbUnregisterExtensionClass(gd.library, gd.stringName(PLUGIN_CLASS));
+    gd.api.classdbUnregisterExtensionClass(gd.library, gd.stringName(EXPORT_CLASS));
     registered = false;
   }
 
-  private static MemorySegment create(MemorySegment classUserdata) {
+  private MemorySegment create(MemorySegment classUserdata) {
     int kind = (int) classUserdata.address();
     try {
-      MemorySegment object = gd.callAddress("classdb_construct_object", gd.stringName(BASES.get(kind)));
-      gd.call("object_set_instance", object, gd.stringName(CLASSES.get(kind)), object);
+      MemorySegment object = gd.api.classdbConstructObject(gd.stringName(BASES.get(kind)));
+      gd.api.objectSetInstance(object, gd.stringName(CLASSES.get(kind)), object);
       return object;
     } catch (Throwable t) {
-      report("creating " + CLASSES.get(kind) + " failed", t);
+      gd.report("creating " + CLASSES.get(kind) + " failed", t);
       return MemorySegment.NULL;
     }
   }
 
-  private static void free(MemorySegment classUserdata, MemorySegment instance) {
-    ADDED.remove(instance.address()); // Godot freed the editor plugin (and dropped what it held)
+  private void free(MemorySegment classUserdata, MemorySegment instance) {
+    added.remove(instance.address()); // Godot freed the editor plugin (and dropped what it held)
   }
 
-  private static MemorySegment getVirtual(MemorySegment classUserdata, MemorySegment name) {
+  private MemorySegment getVirtual(MemorySegment classUserdata, MemorySegment name) {
     try {
       String n = (String) variants.readValue(GType.STRING_NAME, name.reinterpret(8));
-      return VIRTUALS.get((int) classUserdata.address()).getOrDefault(n, MemorySegment.NULL);
+      return virtuals.get((int) classUserdata.address()).getOrDefault(n, MemorySegment.NULL);
     } catch (Throwable t) {
-      report("looking up a virtual of " + CLASSES.get((int) classUserdata.address()) + " failed", t);
+      gd.report("looking up a virtual of " + CLASSES.get((int) classUserdata.address()) + " failed", t);
       return MemorySegment.NULL;
     }
-  }
-
-  private static MemorySegment arg(MemorySegment args, int i, long size) {
-    return args.reinterpret(8L * (i + 1)).getAtIndex(ValueLayout.ADDRESS, i).reinterpret(size);
   }
 
   // ------------------------------------------------------- the editor plugin
 
   /** _enter_tree: makes the export plugin and add_export_plugin()s it. */
-  private static void enterTree(MemorySegment instance, MemorySegment args, MemorySegment ret) {
+  private void enterTree(MemorySegment instance, MemorySegment args, MemorySegment ret) {
     try {
-      if (ADDED.containsKey(instance.address())) {
+      if (added.containsKey(instance.address())) {
         return;
       }
-      MemorySegment object = gd.callAddress("classdb_construct_object", gd.stringName(EXPORT_CLASS));
+      MemorySegment object = gd.api.classdbConstructObject(gd.stringName(EXPORT_CLASS));
       MemorySegment held = Arena.global().allocate(GType.VARIANT_SIZE, 8);
       try (Arena a = Arena.ofConfined()) {
         MemorySegment slot = a.allocate(ValueLayout.ADDRESS);
@@ -135,49 +123,49 @@ final class EditorPlugins {
         gd.variantFrom(GType.OBJECT, held, slot); // a Ref: the export plugin lives while we hold it
       }
       gd.callEngine("EditorPlugin", "add_export_plugin", Gd.HASH_ADD_EXPORT_PLUGIN, instance, held);
-      ADDED.put(instance.address(), held);
+      added.put(instance.address(), held);
     } catch (Throwable t) {
-      report(PLUGIN_CLASS + "._enter_tree", t);
+      gd.report(PLUGIN_CLASS + "._enter_tree", t);
     }
   }
 
   /** _exit_tree: remove_export_plugin, then drops our reference. */
-  private static void exitTree(MemorySegment instance, MemorySegment args, MemorySegment ret) {
+  private void exitTree(MemorySegment instance, MemorySegment args, MemorySegment ret) {
     try {
-      MemorySegment held = ADDED.remove(instance.address());
+      MemorySegment held = added.remove(instance.address());
       if (held != null) {
         gd.callEngine("EditorPlugin", "remove_export_plugin", Gd.HASH_REMOVE_EXPORT_PLUGIN, instance, held);
-        gd.call("variant_destroy", held);
+        gd.api.variantDestroy(held);
       }
     } catch (Throwable t) {
-      report(PLUGIN_CLASS + "._exit_tree", t);
+      gd.report(PLUGIN_CLASS + "._exit_tree", t);
     }
   }
 
   // ------------------------------------------------------- the export plugin
 
   /** _get_name() -> String (required by Godot 4.3's EditorExportPlugin). */
-  private static void getName(MemorySegment instance, MemorySegment args, MemorySegment ret) {
+  private void getName(MemorySegment instance, MemorySegment args, MemorySegment ret) {
     try {
-      ResourceFormats.replace(GType.STRING, ret, NAME);
+      variants.replace(GType.STRING, ret, NAME);
     } catch (Throwable t) {
-      report(EXPORT_CLASS + "._get_name", t);
+      gd.report(EXPORT_CLASS + "._get_name", t);
     }
   }
 
   /** _supports_platform(platform: EditorExportPlatform) -> bool: the OS names we have natives for. */
-  private static void supportsPlatform(MemorySegment instance, MemorySegment args, MemorySegment ret) {
+  private void supportsPlatform(MemorySegment instance, MemorySegment args, MemorySegment ret) {
     boolean yes = false;
     try {
       MemorySegment platform = arg(args, 0, 8).get(ValueLayout.ADDRESS, 0);
       yes = !platform.equals(MemorySegment.NULL) && ExportPlan.supportsOs(osName(platform));
     } catch (Throwable t) {
-      report(EXPORT_CLASS + "._supports_platform", t);
+      gd.report(EXPORT_CLASS + "._supports_platform", t);
     }
     ret.reinterpret(1).set(ValueLayout.JAVA_BYTE, 0, (byte) (yes ? 1 : 0));
   }
 
-  private static String osName(MemorySegment platform) {
+  private String osName(MemorySegment platform) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment str = a.allocate(GType.STRING.size, 8);
       gd.construct(GType.STRING, str);
@@ -195,7 +183,7 @@ final class EditorPlugins {
    * and this platform's runtime as shared objects; every problem is printed as an error (the
    * export goes on: Godot 4.3 gives an export plugin no way to fail it).
    */
-  private static void exportBegin(MemorySegment instance, MemorySegment args, MemorySegment ret) {
+  private void exportBegin(MemorySegment instance, MemorySegment args, MemorySegment ret) {
     try {
       String[] features = (String[]) variants.readValue(GType.PACKED_STRING_ARRAY, arg(args, 0, 16));
       Path addon = Path.of(gd.libraryPath()).toAbsolutePath().getParent();
@@ -207,11 +195,11 @@ final class EditorPlugins {
         addSharedObject(instance, so);
       }
     } catch (Throwable t) {
-      report(EXPORT_CLASS + "._export_begin", t);
+      gd.report(EXPORT_CLASS + "._export_begin", t);
     }
   }
 
-  private static void addSharedObject(MemorySegment self, ExportPlan.SharedObject so) {
+  private void addSharedObject(MemorySegment self, ExportPlan.SharedObject so) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment path = a.allocate(GType.VARIANT_SIZE, 8);
       MemorySegment tags = a.allocate(GType.VARIANT_SIZE, 8);
@@ -222,9 +210,9 @@ final class EditorPlugins {
       try {
         gd.callEngine("EditorExportPlugin", "add_shared_object", Gd.HASH_ADD_SHARED_OBJECT, self, path, tags, target);
       } finally {
-        gd.call("variant_destroy", path);
-        gd.call("variant_destroy", tags);
-        gd.call("variant_destroy", target);
+        gd.api.variantDestroy(path);
+        gd.api.variantDestroy(tags);
+        gd.api.variantDestroy(target);
       }
     }
   }

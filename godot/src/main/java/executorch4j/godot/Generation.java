@@ -10,7 +10,6 @@ import executorch4j.llm.TextGenerator;
 import executorch4j.llm.TokenListener;
 import executorch4j.llm.Tokenizer;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -56,7 +55,7 @@ final class Generation {
   /** Reads a Hugging Face tokenizer.json (OS path, res:// or user://); 0 or a Godot error code. */
   long loadTokenizer(String path) {
     try {
-      byte[] data = ResourceInstance.isGodotPath(path) ? GodotFile.readAll(path) : Files.readAllBytes(Path.of(path));
+      byte[] data = ResourceInstance.isGodotPath(path) ? GodotFile.readAll(gd, path) : Files.readAllBytes(Path.of(path));
       tokenizer = HuggingFaceTokenizer.fromJson(new String(data, StandardCharsets.UTF_8));
       generator = null;
       return ResourceInstance.OK;
@@ -175,16 +174,10 @@ final class Generation {
   /** Worker thread: queues a signal and asks Godot for a deferred delivery on the main thread. */
   private void post(long id, String signal, Object... args) {
     events.computeIfAbsent(id, k -> new ConcurrentLinkedQueue<>()).add(new Object[] {signal, args});
-    try (Arena a = Arena.ofConfined()) {
-      MemorySegment method = a.allocate(GType.VARIANT_SIZE, 8);
-      MemorySegment request = a.allocate(GType.VARIANT_SIZE, 8);
-      gd.variantFrom(GType.STRING_NAME, method, gd.stringName(DELIVER));
-      GodotExtension.variants.write(id, request);
-      gd.callEngine("Object", "call_deferred", Gd.HASH_CALL_DEFERRED, object, method, request);
-      gd.call("variant_destroy", method);
-      gd.call("variant_destroy", request);
+    try {
+      gd.callDeferred(object, DELIVER, id);
     } catch (Throwable t) {
-      GodotExtension.report("generate: cannot hand a result to the main thread", t);
+      gd.report("generate: cannot hand a result to the main thread", t);
     }
   }
 
@@ -195,15 +188,10 @@ final class Generation {
     if (e == null) return null;
     if (q.isEmpty() && !"text_generated".equals(e[0])) events.remove(id);
     Object[] args = (Object[]) e[1];
-    try (Arena a = Arena.ofConfined()) {
-      MemorySegment[] vs = new MemorySegment[args.length + 2];
-      for (int i = 0; i < vs.length; i++) vs[i] = a.allocate(GType.VARIANT_SIZE, 8);
-      gd.variantFrom(GType.STRING_NAME, vs[0], gd.stringName((String) e[0]));
-      GodotExtension.variants.write(id, vs[1]);
-      for (int i = 0; i < args.length; i++) GodotExtension.variants.write(args[i], vs[i + 2]);
-      gd.callEngine("Object", "emit_signal", Gd.HASH_EMIT_SIGNAL, object, vs);
-      for (MemorySegment v : vs) gd.call("variant_destroy", v);
-    }
+    Object[] withId = new Object[args.length + 1];
+    withId[0] = id;
+    System.arraycopy(args, 0, withId, 1, args.length);
+    gd.emitSignal(object, (String) e[0], withId);
     return null;
   }
 

@@ -13,148 +13,143 @@ import executorch4j.godot.ffi.GDExtensionClassFreeInstance;
 import executorch4j.godot.ffi.GDExtensionClassMethodCall;
 import executorch4j.godot.ffi.GDExtensionClassMethodPtrCall;
 import executorch4j.godot.ffi.GDExtensionInitialization;
-import executorch4j.internal.Registry;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The GDExtension itself: fills Godot's initialization struct, registers {@code
+ * The GDExtension itself, one per process: fills Godot's initialization struct, registers {@code
  * ExecuTorchResource} (see {@link ClassRegistration}) and its loader and saver ({@link
  * ResourceFormats}) at the SCENE level, the editor and export plugins ({@link EditorPlugins}) at
- * the EDITOR level (which an exported game never reaches), and unregisters them at deinit, and dispatches Godot's
- * calls into {@link ResourceInstance}. Every callback is one process-wide upcall stub (they live
- * as long as the library) made from the jextract-generated callback types, whose body catches
+ * the EDITOR level (which an exported game never reaches), unregisters them at deinit, and
+ * dispatches Godot's calls into {@link ResourceInstance}. Every callback is an upcall stub bound
+ * to this object (so no static state is needed to find it: the stubs, which live as long as the
+ * library, keep it reachable), made from the jextract-generated callback types, whose body catches
  * everything: an exception escaping an upcall would terminate the JVM and the game with it.
  */
 final class GodotExtension {
   static final String CLASS = "ExecuTorchResource";
 
-  static Gd gd;
-  static Variants variants;
+  private final Gd gd;
+  private final Variants variants;
   /** The registered methods; a method's index is its method_userdata. */
-  static final List<ClassMethod> METHODS = new ArrayList<>();
-  /** Our instances by the userdata Godot hands back (object_set_instance). */
-  private static final Registry<ResourceInstance> INSTANCES = new Registry<>();
-  /** A live instance and its userdata in {@link #INSTANCES}. */
-  private record Live(ResourceInstance instance, MemorySegment userdata) {}
-  /** Our Godot objects by address, for the loader that creates them and for deinit. */
-  private static final Map<Long, Live> BY_OBJECT = new ConcurrentHashMap<>();
-  private static boolean registered;
+  private final List<ClassMethod> methods = ResourceMethods.all();
+  /** Our instances by their Godot object, which is also the instance userdata Godot hands back. */
+  private final Map<Long, ResourceInstance> instances = new ConcurrentHashMap<>();
+  private final ResourceFormats formats;
+  private final EditorPlugins editor;
+  private boolean registered;
 
-  private static final MemorySegment INITIALIZE =
-      GDExtensionInitialization.initialize.allocate(GodotExtension::initialize, Arena.global());
-  private static final MemorySegment DEINITIALIZE =
-      GDExtensionInitialization.deinitialize.allocate(GodotExtension::deinitialize, Arena.global());
-  static final MemorySegment CREATE = GDExtensionClassCreateInstance.allocate(GodotExtension::createInstance, Arena.global());
-  static final MemorySegment FREE = GDExtensionClassFreeInstance.allocate(GodotExtension::freeInstance, Arena.global());
-  static final MemorySegment CALL = GDExtensionClassMethodCall.allocate(GodotExtension::call, Arena.global());
-  static final MemorySegment PTRCALL = GDExtensionClassMethodPtrCall.allocate(GodotExtension::ptrcall, Arena.global());
+  private final MemorySegment initialize =
+      GDExtensionInitialization.initialize.allocate(this::initialize, Arena.global());
+  private final MemorySegment deinitialize =
+      GDExtensionInitialization.deinitialize.allocate(this::deinitialize, Arena.global());
+  private final MemorySegment create = GDExtensionClassCreateInstance.allocate(this::createInstance, Arena.global());
+  private final MemorySegment free = GDExtensionClassFreeInstance.allocate(this::freeInstance, Arena.global());
+  private final MemorySegment call = GDExtensionClassMethodCall.allocate(this::call, Arena.global());
+  private final MemorySegment ptrcall = GDExtensionClassMethodPtrCall.allocate(this::ptrcall, Arena.global());
 
-  private GodotExtension() {}
+  private GodotExtension(Gd gd) {
+    this.gd = gd;
+    this.variants = gd.variants;
+    this.formats = new ResourceFormats(gd, this::byObject);
+    this.editor = new EditorPlugins(gd);
+  }
 
+  /** From {@link Bootstrap}: Godot calls initialize/deinitialize on the extension made here. */
   static boolean start(long getProcAddress, long library, long rInitialization) {
-    gd = new Gd(getProcAddress, library);
-    variants = new Variants(gd);
+    GodotExtension ext = new GodotExtension(new Gd(getProcAddress, library));
     MemorySegment init = MemorySegment.ofAddress(rInitialization).reinterpret(GDExtensionInitialization.sizeof());
     GDExtensionInitialization.minimum_initialization_level(init, GDEXTENSION_INITIALIZATION_SCENE());
     GDExtensionInitialization.userdata(init, MemorySegment.NULL);
-    GDExtensionInitialization.initialize(init, INITIALIZE);
-    GDExtensionInitialization.deinitialize(init, DEINITIALIZE);
+    GDExtensionInitialization.initialize(init, ext.initialize);
+    GDExtensionInitialization.deinitialize(init, ext.deinitialize);
     return true;
   }
 
   /** The ExecuTorchResource behind one of our Godot objects, or null. */
-  static ResourceInstance byObject(MemorySegment object) {
-    Live l = BY_OBJECT.get(object.address());
-    return l == null ? null : l.instance();
+  private ResourceInstance byObject(MemorySegment object) {
+    return instances.get(object.address());
   }
 
   // ---------------------------------------------------------------- upcalls
 
-  private static void initialize(MemorySegment userdata, int level) {
+  private void initialize(MemorySegment userdata, int level) {
     try {
       if (level == GDEXTENSION_INITIALIZATION_SCENE() && !registered) {
-        ClassRegistration.registerClass();
-        ResourceFormats.register();
+        new ClassRegistration(gd).register(methods, create, free, call, ptrcall);
+        formats.register();
         registered = true;
       }
     } catch (Throwable t) {
-      report("registering " + CLASS + " failed", t);
+      gd.report("registering " + CLASS + " failed", t);
     }
     try {
       if (level == GDEXTENSION_INITIALIZATION_EDITOR()) {
-        EditorPlugins.register();
+        editor.register();
       }
     } catch (Throwable t) {
-      report("registering the editor plugins failed", t);
+      gd.report("registering the editor plugins failed", t);
     }
   }
 
-  private static void deinitialize(MemorySegment userdata, int level) {
+  private void deinitialize(MemorySegment userdata, int level) {
     try {
       if (level == GDEXTENSION_INITIALIZATION_EDITOR()) {
-        EditorPlugins.unregister();
+        editor.unregister();
       }
     } catch (Throwable t) {
-      report("unregistering the editor plugins failed", t);
+      gd.report("unregistering the editor plugins failed", t);
     }
     try {
       if (level == GDEXTENSION_INITIALIZATION_SCENE() && registered) {
-        ResourceFormats.unregister();
-        gd.call("classdb_unregister_extension_class", gd.library, gd.stringName(CLASS));
+        formats.unregister();
+        gd.api.classdbUnregisterExtensionClass(gd.library, gd.stringName(CLASS));
         registered = false;
-        for (Live l : BY_OBJECT.values()) {
-          l.instance().unload();
-          INSTANCES.remove(l.userdata());
+        for (ResourceInstance r : instances.values()) {
+          r.unload();
         }
-        BY_OBJECT.clear();
-        METHODS.clear();
+        instances.clear();
         gd.destroyNames();
       }
     } catch (Throwable t) {
-      report("unregistering " + CLASS + " failed", t);
+      gd.report("unregistering " + CLASS + " failed", t);
     }
   }
 
-  private static MemorySegment createInstance(MemorySegment classUserdata) {
+  private MemorySegment createInstance(MemorySegment classUserdata) {
     try {
-      MemorySegment object = gd.callAddress("classdb_construct_object", gd.stringName("Resource"));
-      ResourceInstance r = new ResourceInstance(gd, object);
-      MemorySegment userdata = INSTANCES.add(r);
-      BY_OBJECT.put(object.address(), new Live(r, userdata));
-      gd.call("object_set_instance", object, gd.stringName(CLASS), userdata);
+      MemorySegment object = gd.api.classdbConstructObject(gd.stringName("Resource"));
+      instances.put(object.address(), new ResourceInstance(gd, object));
+      gd.api.objectSetInstance(object, gd.stringName(CLASS), object);
       return object;
     } catch (Throwable t) {
-      report("creating " + CLASS + " failed", t);
+      gd.report("creating " + CLASS + " failed", t);
       return MemorySegment.NULL;
     }
   }
 
-  private static void freeInstance(MemorySegment classUserdata, MemorySegment instance) {
+  private void freeInstance(MemorySegment classUserdata, MemorySegment instance) {
     try {
-      ResourceInstance r = INSTANCES.get(instance);
+      ResourceInstance r = instances.remove(instance.address());
       if (r != null) {
-        INSTANCES.remove(instance);
-        BY_OBJECT.remove(r.object.address());
         r.unload();
       }
     } catch (Throwable t) {
-      report("freeing " + CLASS + " failed", t);
+      gd.report("freeing " + CLASS + " failed", t);
     }
   }
 
   /** GDExtensionClassMethodCall: Variant arguments and result. */
-  private static void call(MemorySegment methodUserdata, MemorySegment instance, MemorySegment args, long argc,
+  private void call(MemorySegment methodUserdata, MemorySegment instance, MemorySegment args, long argc,
       MemorySegment ret, MemorySegment error) {
     MemorySegment err = error.reinterpret(GDExtensionCallError.sizeof());
     try {
-      ClassMethod m = METHODS.get((int) methodUserdata.address());
-      ResourceInstance self = INSTANCES.get(instance);
+      ClassMethod m = methods.get((int) methodUserdata.address());
+      ResourceInstance self = instances.get(instance.address());
       if (self == null) {
         GDExtensionCallError.error(err, GDEXTENSION_CALL_ERROR_INSTANCE_IS_NULL());
         return;
@@ -185,19 +180,19 @@ final class GodotExtension {
       }
       Object result = m.impl().call(self, values);
       MemorySegment r = ret.reinterpret(GType.VARIANT_SIZE);
-      gd.call("variant_destroy", r);
+      gd.api.variantDestroy(r);
       variants.write(m.returns() == null ? null : result, r);
     } catch (Throwable t) {
-      report(CLASS + " call failed", t);
+      gd.report(CLASS + " call failed", t);
     }
   }
 
   /** GDExtensionClassMethodPtrCall: typed arguments and an initialized typed result. */
-  private static void ptrcall(MemorySegment methodUserdata, MemorySegment instance, MemorySegment args,
+  private void ptrcall(MemorySegment methodUserdata, MemorySegment instance, MemorySegment args,
       MemorySegment ret) {
     try {
-      ClassMethod m = METHODS.get((int) methodUserdata.address());
-      ResourceInstance self = INSTANCES.get(instance);
+      ClassMethod m = methods.get((int) methodUserdata.address());
+      ResourceInstance self = instances.get(instance.address());
       if (self == null) {
         return;
       }
@@ -221,17 +216,7 @@ final class GodotExtension {
         }
       }
     } catch (Throwable t) {
-      report(CLASS + " ptrcall failed", t);
-    }
-  }
-
-  static void report(String what, Throwable t) {
-    StackTraceElement[] st = t.getStackTrace();
-    String msg = what + ": " + t + (st.length > 0 ? " at " + st[0] : "");
-    try {
-      gd.printError(msg, what);
-    } catch (Throwable ignored) {
-      System.err.println("ERROR: " + msg);
+      gd.report(CLASS + " ptrcall failed", t);
     }
   }
 }

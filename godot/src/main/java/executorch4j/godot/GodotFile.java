@@ -1,8 +1,5 @@
 package executorch4j.godot;
 
-import static executorch4j.godot.GodotExtension.gd;
-import static executorch4j.godot.GodotExtension.variants;
-
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -26,19 +23,21 @@ final class GodotFile implements SeekableByteChannel {
   /** Largest single get_buffer: bounds the temporary PackedByteArray. */
   private static final int MAX_CHUNK = 1 << 20;
 
+  private final Gd gd;
   private final String path;
   private MemorySegment object; // FileAccess*, NULL once closed
   private long position;
   private final long length;
 
-  private GodotFile(String path, MemorySegment object) {
+  private GodotFile(Gd gd, String path, MemorySegment object) {
+    this.gd = gd;
     this.path = path;
     this.object = object;
     this.length = call(Gd.HASH_FILE_LENGTH, "get_length");
   }
 
   /** Opens {@code path}; on failure throws with Godot's open error. */
-  static GodotFile open(String path, int mode) throws IOException {
+  static GodotFile open(Gd gd, String path, int mode) throws IOException {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment str = a.allocate(GType.STRING.size, 8);
       gd.newString(str, path, a);
@@ -59,12 +58,12 @@ final class GodotFile implements SeekableByteChannel {
         throw new IOException("cannot open " + path + (mode == READ ? "" : " for writing") + ": "
             + (code == 7 ? "file not found" : "Godot error " + code));
       }
-      return new GodotFile(path, file);
+      return new GodotFile(gd, path, file);
     }
   }
 
   /** FileAccess.file_exists: res:// inside packs too. */
-  static boolean exists(String path) {
+  static boolean exists(Gd gd, String path) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment str = a.allocate(GType.STRING.size, 8);
       gd.newString(str, path, a);
@@ -79,8 +78,8 @@ final class GodotFile implements SeekableByteChannel {
   }
 
   /** The whole file, read in chunks (for saving or checking a model, not for loading it). */
-  static byte[] readAll(String path) throws IOException {
-    try (GodotFile f = open(path, READ)) {
+  static byte[] readAll(Gd gd, String path) throws IOException {
+    try (GodotFile f = open(gd, path, READ)) {
       ByteBuffer all = ByteBuffer.allocate(Math.toIntExact(f.size()));
       while (all.hasRemaining() && f.read(all) > 0) {
         // next chunk
@@ -115,7 +114,7 @@ final class GodotFile implements SeekableByteChannel {
       gd.construct(GType.PACKED_BYTE_ARRAY, data);
       try {
         gd.ptrcallEngine(gd.methodBind("FileAccess", "get_buffer", Gd.HASH_FILE_GET_BUFFER), object, data, len);
-        MemorySegment got = variants.packedData(GType.PACKED_BYTE_ARRAY, data, 1);
+        MemorySegment got = gd.variants.packedData(GType.PACKED_BYTE_ARRAY, data, 1);
         if (got.byteSize() == 0) {
           throw new IOException("read of " + n + " bytes at " + position + " in " + path + " returned nothing");
         }
@@ -135,7 +134,7 @@ final class GodotFile implements SeekableByteChannel {
     ensureOpen();
     try (Arena a = Arena.ofConfined()) {
       MemorySegment data = a.allocate(GType.PACKED_BYTE_ARRAY.size, 8);
-      variants.writeValue(java.util.Arrays.copyOfRange(bytes, offset, offset + count), GType.PACKED_BYTE_ARRAY, data, a);
+      gd.variants.writeValue(java.util.Arrays.copyOfRange(bytes, offset, offset + count), GType.PACKED_BYTE_ARRAY, data, a);
       try {
         gd.ptrcallEngine(gd.methodBind("FileAccess", "store_buffer", Gd.HASH_FILE_STORE_BUFFER), object,
             MemorySegment.NULL, data);
@@ -193,7 +192,7 @@ final class GodotFile implements SeekableByteChannel {
       MemorySegment last = a.allocate(8);
       gd.ptrcallEngine(gd.methodBind("RefCounted", "unreference", Gd.HASH_UNREFERENCE), o, last);
       if (last.get(ValueLayout.JAVA_BYTE, 0) != 0) {
-        gd.call("object_destroy", o);
+        gd.api.objectDestroy(o);
       }
     }
   }

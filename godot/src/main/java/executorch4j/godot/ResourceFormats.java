@@ -1,13 +1,10 @@
 package executorch4j.godot;
 
 import static executorch4j.godot.GodotExtension.CLASS;
-import static executorch4j.godot.GodotExtension.gd;
-import static executorch4j.godot.GodotExtension.report;
-import static executorch4j.godot.GodotExtension.variants;
+import static executorch4j.godot.Gd.virtual;
+import static executorch4j.godot.Variants.arg;
 
-import executorch4j.godot.ffi.GDExtensionClassCallVirtual;
 import executorch4j.godot.ffi.GDExtensionClassCreateInstance;
-import executorch4j.godot.ffi.GDExtensionClassCreationInfo3;
 import executorch4j.godot.ffi.GDExtensionClassFreeInstance;
 import executorch4j.godot.ffi.GDExtensionClassGetVirtual;
 import java.lang.foreign.Arena;
@@ -15,6 +12,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * {@code load("res://model.pte")} and {@code ResourceSaver.save(model, "user://m.pte")}: a
@@ -26,23 +24,24 @@ final class ResourceFormats {
   static final String LOADER_CLASS = "ExecuTorchResourceLoader";
   static final String SAVER_CLASS = "ExecuTorchResourceSaver";
 
+  private final Gd gd;
+  private final Variants variants;
+  /** The ExecuTorchResource behind one of our Godot objects, or null. */
+  private final Function<MemorySegment, ResourceInstance> byObject;
   // Loader and saver: one create/free/get_virtual stub each; class_userdata says which (0 loader, 1 saver).
-  private static final MemorySegment CREATE_FORMAT =
-      GDExtensionClassCreateInstance.allocate(ResourceFormats::createFormat, Arena.global());
-  private static final MemorySegment FREE_FORMAT =
-      GDExtensionClassFreeInstance.allocate(ResourceFormats::freeFormat, Arena.global());
-  private static final MemorySegment GET_VIRTUAL =
-      GDExtensionClassGetVirtual.allocate(ResourceFormats::getVirtual, Arena.global());
-  private static final List<Map<String, MemorySegment>> VIRTUALS = List.of(
-      Map.of("_get_recognized_extensions", virtual(ResourceFormats::recognizedExtensions),
-          "_handles_type", virtual(ResourceFormats::handlesType),
-          "_recognize_path", virtual(ResourceFormats::recognizePath),
-          "_get_resource_type", virtual(ResourceFormats::resourceType),
-          "_load", virtual(ResourceFormats::load)),
-      Map.of("_recognize", virtual(ResourceFormats::saverRecognize),
-          "_get_recognized_extensions", virtual(ResourceFormats::saverExtensions),
-          "_recognize_path", virtual(ResourceFormats::saverRecognizePath),
-          "_save", virtual(ResourceFormats::save)));
+  private final MemorySegment createFormat = GDExtensionClassCreateInstance.allocate(this::createFormat, Arena.global());
+  private final MemorySegment freeFormat = GDExtensionClassFreeInstance.allocate(this::freeFormat, Arena.global());
+  private final MemorySegment getVirtual = GDExtensionClassGetVirtual.allocate(this::getVirtual, Arena.global());
+  private final List<Map<String, MemorySegment>> virtuals = List.of(
+      Map.of("_get_recognized_extensions", virtual(this::recognizedExtensions),
+          "_handles_type", virtual(this::handlesType),
+          "_recognize_path", virtual(this::recognizePath),
+          "_get_resource_type", virtual(this::resourceType),
+          "_load", virtual(this::load)),
+      Map.of("_recognize", virtual(this::saverRecognize),
+          "_get_recognized_extensions", virtual(this::saverExtensions),
+          "_recognize_path", virtual(this::saverRecognizePath),
+          "_save", virtual(this::save)));
 
   /** A resource format class and how it is (un)registered with its engine singleton. */
   private record Format(String cls, String base, String singleton, String add, long addHash, String remove,
@@ -54,37 +53,31 @@ final class ResourceFormats {
       new Format(SAVER_CLASS, "ResourceFormatSaver", "ResourceSaver", "add_resource_format_saver",
           Gd.HASH_ADD_FORMAT_SAVER, "remove_resource_format_saver", Gd.HASH_REMOVE_FORMAT_SAVER));
   /** The loader and saver objects, each held in a Variant (a reference) while registered. */
-  private static final MemorySegment[] HELD = new MemorySegment[2];
+  private final MemorySegment[] held = new MemorySegment[2];
 
-  private ResourceFormats() {}
-
-  private static MemorySegment virtual(GDExtensionClassCallVirtual.Function f) {
-    return GDExtensionClassCallVirtual.allocate(f, Arena.global());
+  ResourceFormats(Gd gd, Function<MemorySegment, ResourceInstance> byObject) {
+    this.gd = gd;
+    this.variants = gd.variants;
+    this.byObject = byObject;
   }
 
-  static void register() {
-    HELD[0] = registerFormat(0);
-    HELD[1] = registerFormat(1);
+  void register() {
+    held[0] = registerFormat(0);
+    held[1] = registerFormat(1);
   }
 
-  static void unregister() {
-    unregisterFormat(1, HELD[1]);
-    HELD[1] = null;
-    unregisterFormat(0, HELD[0]);
-    HELD[0] = null;
+  void unregister() {
+    unregisterFormat(1, held[1]);
+    held[1] = null;
+    unregisterFormat(0, held[0]);
+    held[0] = null;
   }
 
   /** Registers format `kind` and returns its object, held in a Variant (our reference) until {@link #unregisterFormat}. */
-  private static MemorySegment registerFormat(int kind) {
+  private MemorySegment registerFormat(int kind) {
     Format f = FORMATS.get(kind);
-    MemorySegment info = GDExtensionClassCreationInfo3.allocate(Arena.global());
-    GDExtensionClassCreationInfo3.is_exposed(info, (byte) 1);
-    GDExtensionClassCreationInfo3.create_instance_func(info, CREATE_FORMAT);
-    GDExtensionClassCreationInfo3.free_instance_func(info, FREE_FORMAT);
-    GDExtensionClassCreationInfo3.get_virtual_func(info, GET_VIRTUAL);
-    GDExtensionClassCreationInfo3.class_userdata(info, MemorySegment.ofAddress(kind));
-    gd.call("classdb_register_extension_class3", gd.library, gd.stringName(f.cls()), gd.stringName(f.base()), info);
-    MemorySegment object = gd.callAddress("classdb_construct_object", gd.stringName(f.cls()));
+    gd.registerVirtualsClass(f.cls(), f.base(), kind, createFormat, freeFormat, getVirtual);
+    MemorySegment object = gd.api.classdbConstructObject(gd.stringName(f.cls()));
     MemorySegment held = Arena.global().allocate(GType.VARIANT_SIZE, 8);
     try (Arena a = Arena.ofConfined()) {
       MemorySegment slot = a.allocate(ValueLayout.ADDRESS);
@@ -97,91 +90,71 @@ final class ResourceFormats {
     return held;
   }
 
-  private static void unregisterFormat(int kind, MemorySegment held) {
+  private void unregisterFormat(int kind, MemorySegment held) {
     Format f = FORMATS.get(kind);
     if (held != null) {
       gd.callEngine(f.singleton(), f.remove(), f.removeHash(), gd.singleton(f.singleton()), held);
-      gd.call("variant_destroy", held); // drops our reference
+      gd.api.variantDestroy(held); // drops our reference
     }
-    gd.call("classdb_unregister_extension_class", gd.library, gd.stringName(f.cls()));
+    gd.api.classdbUnregisterExtensionClass(gd.library, gd.stringName(f.cls()));
   }
 
-  private static MemorySegment createFormat(MemorySegment classUserdata) {
+  private MemorySegment createFormat(MemorySegment classUserdata) {
     Format f = FORMATS.get((int) classUserdata.address());
     try {
-      MemorySegment object = gd.callAddress("classdb_construct_object", gd.stringName(f.base()));
-      gd.call("object_set_instance", object, gd.stringName(f.cls()), MemorySegment.ofAddress(1));
+      MemorySegment object = gd.api.classdbConstructObject(gd.stringName(f.base()));
+      gd.api.objectSetInstance(object, gd.stringName(f.cls()), MemorySegment.ofAddress(1));
       return object;
     } catch (Throwable t) {
-      report("creating " + f.cls() + " failed", t);
+      gd.report("creating " + f.cls() + " failed", t);
       return MemorySegment.NULL;
     }
   }
 
-  private static void freeFormat(MemorySegment classUserdata, MemorySegment instance) {}
+  private void freeFormat(MemorySegment classUserdata, MemorySegment instance) {}
 
-  private static MemorySegment getVirtual(MemorySegment classUserdata, MemorySegment name) {
+  private MemorySegment getVirtual(MemorySegment classUserdata, MemorySegment name) {
     try {
       String n = (String) variants.readValue(GType.STRING_NAME, name.reinterpret(8));
-      return VIRTUALS.get((int) classUserdata.address()).getOrDefault(n, MemorySegment.NULL);
+      return virtuals.get((int) classUserdata.address()).getOrDefault(n, MemorySegment.NULL);
     } catch (Throwable t) {
-      report("looking up a virtual of " + FORMATS.get((int) classUserdata.address()).cls() + " failed", t);
+      gd.report("looking up a virtual of " + FORMATS.get((int) classUserdata.address()).cls() + " failed", t);
       return MemorySegment.NULL;
     }
   }
 
-  private static MemorySegment arg(MemorySegment args, int i, long size) {
-    return args.reinterpret(8L * (i + 1)).getAtIndex(ValueLayout.ADDRESS, i).reinterpret(size);
-  }
-
-  /** Replaces the typed (or, for NIL, Variant) return value at ret. */
-  static void replace(GType t, MemorySegment ret, Object value) {
-    MemorySegment r = ret.reinterpret(t == GType.NIL ? GType.VARIANT_SIZE : Math.max(8, t.size));
-    if (t == GType.NIL) {
-      gd.call("variant_destroy", r);
-      variants.write(value, r);
-      return;
-    }
-    if (t.isBuiltinObject()) {
-      gd.destroy(t, r);
-    }
-    try (Arena a = Arena.ofConfined()) {
-      variants.writeValue(value, t, r, a);
-    }
-  }
-
-  private static void recognizedExtensions(MemorySegment instance, MemorySegment args, MemorySegment ret) {
+  private void recognizedExtensions(MemorySegment instance, MemorySegment args, MemorySegment ret) {
     try {
-      replace(GType.PACKED_STRING_ARRAY, ret, new String[] {"pte"});
+      variants.replace(GType.PACKED_STRING_ARRAY, ret, new String[] {"pte"});
     } catch (Throwable t) {
-      report("_get_recognized_extensions", t);
+      gd.report("_get_recognized_extensions", t);
     }
   }
 
-  private static void handlesType(MemorySegment instance, MemorySegment args, MemorySegment ret) {
+  private void handlesType(MemorySegment instance, MemorySegment args, MemorySegment ret) {
     try {
       String type = (String) variants.readValue(GType.STRING_NAME, arg(args, 0, 8));
       ret.reinterpret(1).set(ValueLayout.JAVA_BYTE, 0, (byte) (type.equals(CLASS) || type.equals("Resource") ? 1 : 0));
     } catch (Throwable t) {
-      report("_handles_type", t);
+      gd.report("_handles_type", t);
     }
   }
 
-  private static void recognizePath(MemorySegment instance, MemorySegment args, MemorySegment ret) {
+  private void recognizePath(MemorySegment instance, MemorySegment args, MemorySegment ret) {
     try {
       String path = (String) variants.readValue(GType.STRING, arg(args, 0, 8));
       ret.reinterpret(1).set(ValueLayout.JAVA_BYTE, 0, (byte) (path.toLowerCase(java.util.Locale.ROOT).endsWith(".pte") ? 1 : 0));
     } catch (Throwable t) {
-      report("_recognize_path", t);
+      gd.report("_recognize_path", t);
     }
   }
 
-  private static void resourceType(MemorySegment instance, MemorySegment args, MemorySegment ret) {
+  private void resourceType(MemorySegment instance, MemorySegment args, MemorySegment ret) {
     try {
       String path = (String) variants.readValue(GType.STRING, arg(args, 0, 8));
-      replace(GType.STRING, ret, path.toLowerCase(java.util.Locale.ROOT).endsWith(".pte") ? CLASS : "");
+      variants.replace(GType.STRING, ret, path.toLowerCase(java.util.Locale.ROOT).endsWith(".pte") ? CLASS : "");
     } catch (Throwable t) {
-      report("_get_resource_type", t);
+      gd.report("_get_resource_type", t);
     }
   }
 
@@ -190,21 +163,21 @@ final class ResourceFormats {
    * Settings saved next to the model ({@code path.cfg}) apply first; the model then streams
    * through FileAccess, segment by segment.
    */
-  private static void load(MemorySegment instance, MemorySegment args, MemorySegment ret) {
+  private void load(MemorySegment instance, MemorySegment args, MemorySegment ret) {
     try {
       String path = (String) variants.readValue(GType.STRING, arg(args, 0, 8));
-      if (!GodotFile.exists(path)) {
+      if (!GodotFile.exists(gd, path)) {
         gd.printError(missingModel(path), "_load");
-        replace(GType.NIL, ret, ResourceInstance.ERR_FILE_NOT_FOUND);
+        variants.replace(GType.NIL, ret, ResourceInstance.ERR_FILE_NOT_FOUND);
         return;
       }
-      MemorySegment object = gd.callAddress("classdb_construct_object", gd.stringName(CLASS));
-      ResourceInstance r = GodotExtension.byObject(object);
+      MemorySegment object = gd.api.classdbConstructObject(gd.stringName(CLASS));
+      ResourceInstance r = byObject.apply(object);
       long err = r == null ? ResourceInstance.FAILED : ResourceInstance.OK;
       String sidecar = Settings.sidecar(path);
-      if (err == ResourceInstance.OK && GodotFile.exists(sidecar)) {
+      if (err == ResourceInstance.OK && GodotFile.exists(gd, sidecar)) {
         try {
-          r.applySettings(Settings.parse(new String(GodotFile.readAll(sidecar), java.nio.charset.StandardCharsets.UTF_8),
+          r.applySettings(Settings.parse(new String(GodotFile.readAll(gd, sidecar), java.nio.charset.StandardCharsets.UTF_8),
               r.settings()));
         } catch (IllegalArgumentException e) {
           gd.printError("ExecuTorchResource: " + sidecar + ": " + e.getMessage(), "_load");
@@ -218,19 +191,19 @@ final class ResourceFormats {
         err = r.loadFromResource(path);
       }
       if (err != ResourceInstance.OK) {
-        gd.call("object_destroy", object);
-        replace(GType.NIL, ret, err);
+        gd.api.objectDestroy(object);
+        variants.replace(GType.NIL, ret, err);
         return;
       }
       try (Arena a = Arena.ofConfined()) {
         MemorySegment slot = a.allocate(ValueLayout.ADDRESS);
         slot.set(ValueLayout.ADDRESS, 0, object);
         MemorySegment r2 = ret.reinterpret(GType.VARIANT_SIZE);
-        gd.call("variant_destroy", r2);
+        gd.api.variantDestroy(r2);
         gd.variantFrom(GType.OBJECT, r2, slot);
       }
     } catch (Throwable t) {
-      report("_load", t);
+      gd.report("_load", t);
     }
   }
 
@@ -250,46 +223,46 @@ final class ResourceFormats {
   // ------------------------------------------------------------- the saver
 
   /** The ExecuTorchResource behind a Resource argument (a pointer to an Object* slot), or null. */
-  private static ResourceInstance resourceArg(MemorySegment args, int i) {
+  private ResourceInstance resourceArg(MemorySegment args, int i) {
     MemorySegment object = arg(args, i, 8).get(ValueLayout.ADDRESS, 0);
-    return object.equals(MemorySegment.NULL) ? null : GodotExtension.byObject(object);
+    return object.equals(MemorySegment.NULL) ? null : byObject.apply(object);
   }
 
-  private static void saverRecognize(MemorySegment instance, MemorySegment args, MemorySegment ret) {
+  private void saverRecognize(MemorySegment instance, MemorySegment args, MemorySegment ret) {
     try {
       ret.reinterpret(1).set(ValueLayout.JAVA_BYTE, 0, (byte) (resourceArg(args, 0) != null ? 1 : 0));
     } catch (Throwable t) {
-      report("_recognize", t);
+      gd.report("_recognize", t);
     }
   }
 
-  private static void saverExtensions(MemorySegment instance, MemorySegment args, MemorySegment ret) {
+  private void saverExtensions(MemorySegment instance, MemorySegment args, MemorySegment ret) {
     try {
-      replace(GType.PACKED_STRING_ARRAY, ret, resourceArg(args, 0) != null ? new String[] {"pte"} : new String[0]);
+      variants.replace(GType.PACKED_STRING_ARRAY, ret, resourceArg(args, 0) != null ? new String[] {"pte"} : new String[0]);
     } catch (Throwable t) {
-      report("_get_recognized_extensions", t);
+      gd.report("_get_recognized_extensions", t);
     }
   }
 
-  private static void saverRecognizePath(MemorySegment instance, MemorySegment args, MemorySegment ret) {
+  private void saverRecognizePath(MemorySegment instance, MemorySegment args, MemorySegment ret) {
     try {
       String path = (String) variants.readValue(GType.STRING, arg(args, 1, 8));
       ret.reinterpret(1).set(ValueLayout.JAVA_BYTE, 0, (byte) (resourceArg(args, 0) != null
           && path.toLowerCase(java.util.Locale.ROOT).endsWith(".pte") ? 1 : 0));
     } catch (Throwable t) {
-      report("_recognize_path", t);
+      gd.report("_recognize_path", t);
     }
   }
 
   /** _save(resource, path, flags) -> Error: the .pte bytes plus the settings sidecar. */
-  private static void save(MemorySegment instance, MemorySegment args, MemorySegment ret) {
+  private void save(MemorySegment instance, MemorySegment args, MemorySegment ret) {
     long err = ResourceInstance.FAILED;
     try {
       ResourceInstance r = resourceArg(args, 0);
       String path = (String) variants.readValue(GType.STRING, arg(args, 1, 8));
       err = r == null ? ResourceInstance.ERR_INVALID_PARAMETER : r.save(path, "save");
     } catch (Throwable t) {
-      report("_save", t);
+      gd.report("_save", t);
     }
     ret.reinterpret(8).set(ValueLayout.JAVA_LONG, 0, err);
   }

@@ -1,8 +1,5 @@
 package executorch4j.godot;
 
-import static executorch4j.godot.ClassMethod.arg;
-import static executorch4j.godot.ClassMethod.of;
-
 import executorch4j.DType;
 import executorch4j.ErrorCode;
 import executorch4j.ExecuTorchException;
@@ -19,14 +16,12 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
- * The state and GDScript surface of one {@code ExecuTorchResource}: the spec's methods in
- * snake_case, plus those of the original C++ module so projects port unchanged. Failures are
- * reported the Godot way: an error printed through the engine and an empty result, never a
- * crash.
+ * The state of one {@code ExecuTorchResource} and what its GDScript methods ({@link
+ * ResourceMethods}) do: loading, settings, inference, saving. Failures are reported the Godot way:
+ * an error printed through the engine and an empty result, never a crash.
  */
 final class ResourceInstance {
   // Godot's Error enum values used as return codes.
@@ -40,20 +35,23 @@ final class ResourceInstance {
   static final long ERR_FILE_CORRUPT = 16;
   static final long ERR_INVALID_PARAMETER = 31;
 
+  /** The method _deliver_async, which the worker has Godot call on the main thread. */
+  static final String DELIVER_ASYNC = "_deliver_async";
+
   private final Gd gd;
   final MemorySegment object;
-  private ExecuTorchModel model;
+  ExecuTorchModel model;
   /** The model's bytes when it came from a buffer (load_from_buffer, model_data); else empty. */
   private byte[] bytes = new byte[0];
   /** The res://, user:// or OS path the model came from; empty for a buffer. */
-  private String sourcePath = "";
+  String sourcePath = "";
   /** FileAccess the model streams from (res:// and user:// loads), open while it is loaded. */
   private GodotFile stream;
-  private MemoryPolicy policy = MemoryPolicy.AUTO;
-  private long poolBytes;
-  private OptimizationLevel level = OptimizationLevel.BASIC;
+  MemoryPolicy policy = MemoryPolicy.AUTO;
+  long poolBytes;
+  OptimizationLevel level = OptimizationLevel.BASIC;
   private boolean profiling;
-  private long totalInferences;
+  long totalInferences;
   private long nextRequest = 1;
   /** Finished async calls waiting for the main thread: id -> outputs (Map) or failure (Throwable). */
   private final Map<Long, Object> asyncResults = new java.util.concurrent.ConcurrentHashMap<>();
@@ -62,7 +60,7 @@ final class ResourceInstance {
    * Text generation (executorch4j-llm) on this resource's model; made at the first generation
    * call, so a class path without executorch4j-llm only fails those calls.
    */
-  private Generation llm;
+  Generation llm;
 
   ResourceInstance(Gd gd, MemorySegment object) {
     this.gd = gd;
@@ -70,7 +68,7 @@ final class ResourceInstance {
   }
 
   /** The generation part, or null (and an error printed) without executorch4j-llm. */
-  private Generation llm(String where) {
+  Generation llm(String where) {
     if (llm == null) {
       try {
         llm = new Generation(gd, object);
@@ -80,63 +78,6 @@ final class ResourceInstance {
       }
     }
     return llm;
-  }
-
-  static List<ClassMethod> methods() {
-    GType i = GType.INT, f = GType.FLOAT, b = GType.BOOL, s = GType.STRING, d = GType.DICTIONARY;
-    GType a = GType.ARRAY, pf = GType.PACKED_FLOAT32_ARRAY, ps = GType.PACKED_STRING_ARRAY, pb = GType.PACKED_BYTE_ARRAY;
-    return List.of(
-        of("load_from_file", i, (r, x) -> r.loadFromFile((String) x[0]), arg("path", s)),
-        of("load_from_buffer", i, (r, x) -> r.loadFromBuffer((byte[]) x[0]), arg("data", pb)),
-        of("is_loaded", b, (r, x) -> r.model != null),
-        of("unload", null, (r, x) -> r.unload()),
-        of("clear", null, (r, x) -> r.clear()),
-        of("forward", d, (r, x) -> r.forward((Map<?, ?>) x[0]), arg("inputs", d)),
-        of("forward_array", pf, (r, x) -> r.forwardArray((Variants.FloatView) x[0]), arg("input", pf)),
-        of("forward_async", i, (r, x) -> r.forwardAsync((Map<?, ?>) x[0]), arg("inputs", d)),
-        of("_deliver_async", null, (r, x) -> r.deliverAsync((Long) x[0]), arg("request_id", i)),
-        of("load_tokenizer", i, (r, x) -> r.llm("load_tokenizer") == null ? FAILED : r.llm.loadTokenizer((String) x[0]), arg("path", s)),
-        of("generate", i, (r, x) -> r.llm("generate") == null ? -1L
-            : r.llm.generate(r.model, r.model == null ? null : r::programMetadataSource, (String) x[0], (Map<?, ?>) x[1]),
-            arg("prompt", s), arg("options", d)),
-        of("cancel_generation", b, (r, x) -> r.llm != null && r.llm.cancel()),
-        of("reset_context", null, (r, x) -> r.llm == null ? null : r.llm.resetContext()),
-        of("get_last_generation", d, (r, x) -> r.llm == null ? Map.of() : r.llm.last()),
-        of(Generation.DELIVER, null, (r, x) -> r.llm == null ? null : r.llm.deliver((Long) x[0]), arg("request_id", i)),
-        of("get_method_names", ps, (r, x) -> r.model == null ? new String[0] : r.model.methodNames().toArray(String[]::new)),
-        of("get_metadata", d, (r, x) -> ModelInfo.metadata(r.model, r.modelName(), r.sourcePath)),
-        of("get_input_names", ps, (r, x) -> ModelInfo.names(r.model, true)),
-        of("get_output_names", ps, (r, x) -> ModelInfo.names(r.model, false)),
-        of("get_input_shapes", a, (r, x) -> ModelInfo.shapes(r.model, true)),
-        of("get_output_shapes", a, (r, x) -> ModelInfo.shapes(r.model, false)),
-        of("configure_memory", null, (r, x) -> r.configureMemory((Long) x[0], (Long) x[1]), arg("policy", i), arg("bytes", i)),
-        of("set_memory_policy", null, (r, x) -> r.configureMemory((Long) x[0], r.poolBytes), arg("policy", i)),
-        of("get_memory_policy", i, (r, x) -> (long) r.policy.ordinal()),
-        of("set_pool_size_bytes", null, (r, x) -> r.configureMemory(r.policy.ordinal(), (Long) x[0]), arg("bytes", i)),
-        of("get_pool_size_bytes", i, (r, x) -> r.poolBytes),
-        of("set_optimization_level", null, (r, x) -> r.setLevel((Long) x[0]), arg("level", i)),
-        of("get_optimization_level", i, (r, x) -> (long) r.level.ordinal()),
-        of("enable_profiling", null, (r, x) -> r.enableProfiling((Boolean) x[0]), arg("enabled", b)),
-        of("get_profile", d, (r, x) -> r.profile()),
-        of("get_memory_info", d, (r, x) -> r.model == null ? Map.of() : r.model.memoryInfo().toMap()),
-        of("get_last_inference_time", f, (r, x) -> r.model == null ? 0.0 : r.model.inferenceStats().lastMillis()),
-        of("get_average_inference_time", f, (r, x) -> r.model == null ? 0.0 : r.model.inferenceStats().meanMillis()),
-        of("get_total_inferences", i, (r, x) -> r.totalInferences),
-        of("save_to_file", i, (r, x) -> r.saveToFile((String) x[0]), arg("path", s)),
-        of("check_isolated", i, (r, x) -> r.checkIsolated((String) x[0]), arg("path", s)),
-        of("get_model_name", s, (r, x) -> r.modelName()),
-        of("get_model_version", s, (r, x) -> ModelInfo.version(r.model)),
-        of("get_model_size", i, (r, x) -> r.model == null ? 0L : r.model.sourceBytes()),
-        of("get_source_file_path", s, (r, x) -> r.sourcePath),
-        of("set_model_data", null, (r, x) -> r.setModelData((byte[]) x[0]), arg("data", pb)),
-        of("get_model_data", pb, (r, x) -> r.modelData()),
-        // Read-only inspector info (group "Model Info").
-        of("get_info_methods", ps, (r, x) -> r.model == null ? new String[0] : r.model.methodNames().toArray(String[]::new)),
-        of("get_info_inputs", ps, (r, x) -> ModelInfo.signatures(r.model, true)),
-        of("get_info_outputs", ps, (r, x) -> ModelInfo.signatures(r.model, false)),
-        of("get_info_backends", ps, (r, x) -> ModelInfo.backends(r.model)),
-        of("get_info_file_size", i, (r, x) -> r.model == null ? 0L : r.model.sourceBytes()),
-        of("get_info_planned_memory", i, (r, x) -> ModelInfo.plannedBytes(r.model)));
   }
 
   // ---------------------------------------------------------------- loading
@@ -175,7 +116,7 @@ final class ResourceInstance {
     }
     GodotFile file;
     try {
-      file = GodotFile.open(path, GodotFile.READ);
+      file = GodotFile.open(gd, path, GodotFile.READ);
     } catch (IOException e) {
       return fail(ERR_FILE_NOT_FOUND, where, e.getMessage());
     }
@@ -223,7 +164,7 @@ final class ResourceInstance {
       if (!isGodotPath(sourcePath)) {
         return Files.readAllBytes(Path.of(sourcePath));
       }
-      return GodotFile.readAll(sourcePath);
+      return GodotFile.readAll(gd, sourcePath);
     } catch (IOException e) {
       fail(ERR_FILE_CANT_READ, "get_model_data", "cannot read " + sourcePath + ": " + e.getMessage());
       return new byte[0];
@@ -235,7 +176,7 @@ final class ResourceInstance {
     return policy == MemoryPolicy.STATIC ? o.withMemory(MemoryPolicy.STATIC, poolBytes) : o;
   }
 
-  private Object setModelData(byte[] data) {
+  Object setModelData(byte[] data) {
     if (data.length == 0) {
       clear();
     } else {
@@ -257,7 +198,7 @@ final class ResourceInstance {
     return null;
   }
 
-  private Object clear() {
+  Object clear() {
     unload();
     bytes = new byte[0];
     sourcePath = "";
@@ -277,7 +218,7 @@ final class ResourceInstance {
     return null;
   }
 
-  private Object configureMemory(long p, long size) {
+  Object configureMemory(long p, long size) {
     if (p < 0 || p > 2) {
       fail(ERR_INVALID_PARAMETER, "configure_memory", "memory policy must be 0 (AUTO), 1 (STATIC) or 2 (CUSTOM), got " + p);
       return null;
@@ -296,7 +237,7 @@ final class ResourceInstance {
     return reloadIfLoaded("configure_memory");
   }
 
-  private Object setLevel(long l) {
+  Object setLevel(long l) {
     if (l < 0 || l > 2) {
       fail(ERR_INVALID_PARAMETER, "set_optimization_level", "level must be 0, 1 or 2, got " + l);
       return null;
@@ -305,7 +246,7 @@ final class ResourceInstance {
     return reloadIfLoaded("set_optimization_level");
   }
 
-  private Object enableProfiling(boolean on) {
+  Object enableProfiling(boolean on) {
     profiling = on;
     if (model != null) {
       model.enableProfiling(on);
@@ -318,10 +259,10 @@ final class ResourceInstance {
    * first. OK if that process survived (load it then), ERR_FILE_CORRUPT if the model would have
    * crashed the game (see executorch4j.IsolatedCheck).
    */
-  private long checkIsolated(String path) {
+  long checkIsolated(String path) {
     try {
       if (isGodotPath(path)) {
-        executorch4j.IsolatedCheck.check(GodotFile.readAll(path), java.time.Duration.ofSeconds(60));
+        executorch4j.IsolatedCheck.check(GodotFile.readAll(gd, path), java.time.Duration.ofSeconds(60));
       } else {
         executorch4j.IsolatedCheck.check(Path.of(path), java.time.Duration.ofSeconds(60));
       }
@@ -334,7 +275,7 @@ final class ResourceInstance {
     }
   }
 
-  private long saveToFile(String path) {
+  long saveToFile(String path) {
     return save(path, "save_to_file");
   }
 
@@ -363,12 +304,12 @@ final class ResourceInstance {
     }
   }
 
-  private static void writeFile(String path, byte[] data) throws IOException {
+  private void writeFile(String path, byte[] data) throws IOException {
     if (!isGodotPath(path)) {
       Files.write(Path.of(path), data);
       return;
     }
-    try (GodotFile f = GodotFile.open(path, GodotFile.WRITE)) {
+    try (GodotFile f = GodotFile.open(gd, path, GodotFile.WRITE)) {
       for (int at = 0; at < data.length; at += 1 << 20) {
         f.write(data, at, Math.min(1 << 20, data.length - at));
       }
@@ -388,7 +329,7 @@ final class ResourceInstance {
 
   // -------------------------------------------------------------- inference
 
-  private Map<String, Object> forward(Map<?, ?> inputs) {
+  Map<String, Object> forward(Map<?, ?> inputs) {
     if (model == null) {
       fail(ERR_UNAVAILABLE, "forward", "no model loaded: call load_from_file first");
       return Map.of();
@@ -422,7 +363,7 @@ final class ResourceInstance {
    * inference_failed(request_id, message)}, emitted on the main thread: the worker asks Godot
    * for a deferred {@code _deliver_async(request_id)} call, never touching the scene itself.
    */
-  private long forwardAsync(Map<?, ?> inputs) {
+  long forwardAsync(Map<?, ?> inputs) {
     if (model == null) {
       return fail(-1, "forward_async", "no model loaded: call load_from_file first");
     }
@@ -436,23 +377,17 @@ final class ResourceInstance {
     model.forwardAsync(in).whenComplete((outputs, error) -> {
       asyncResults.put(id, error == null ? outputs : error instanceof java.util.concurrent.CompletionException c
           && c.getCause() != null ? c.getCause() : error);
-      try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
-        MemorySegment method = a.allocate(GType.VARIANT_SIZE, 8);
-        MemorySegment request = a.allocate(GType.VARIANT_SIZE, 8);
-        gd.variantFrom(GType.STRING_NAME, method, gd.stringName("_deliver_async"));
-        GodotExtension.variants.write(id, request);
-        gd.callEngine("Object", "call_deferred", Gd.HASH_CALL_DEFERRED, object, method, request);
-        gd.call("variant_destroy", method);
-        gd.call("variant_destroy", request);
+      try {
+        gd.callDeferred(object, DELIVER_ASYNC, id);
       } catch (Throwable t) {
-        GodotExtension.report("forward_async: cannot hand the result to the main thread", t);
+        gd.report("forward_async: cannot hand the result to the main thread", t);
       }
     });
     return id;
   }
 
   /** Main thread: emits the signal for a finished async call. */
-  private Object deliverAsync(long id) {
+  Object deliverAsync(long id) {
     Object result = asyncResults.remove(id);
     if (result == null) {
       return null;
@@ -462,35 +397,24 @@ final class ResourceInstance {
       totalInferences++;
     }
     Object payload = ok ? new LinkedHashMap<>((Map<?, ?>) result) : String.valueOf(((Throwable) result).getMessage());
-    try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
-      MemorySegment name = a.allocate(GType.VARIANT_SIZE, 8);
-      MemorySegment request = a.allocate(GType.VARIANT_SIZE, 8);
-      MemorySegment value = a.allocate(GType.VARIANT_SIZE, 8);
-      gd.variantFrom(GType.STRING_NAME, name, gd.stringName(ok ? "inference_completed" : "inference_failed"));
-      GodotExtension.variants.write(id, request);
-      GodotExtension.variants.write(payload, value);
-      gd.callEngine("Object", "emit_signal", Gd.HASH_EMIT_SIGNAL, object, name, request, value);
-      for (MemorySegment v : new MemorySegment[] {name, request, value}) {
-        gd.call("variant_destroy", v);
-      }
-    }
+    gd.emitSignal(object, ok ? "inference_completed" : "inference_failed", id, payload);
     return null;
   }
 
-  private Object forwardArray(Variants.FloatView input) {
+  Object forwardArray(Variants.FloatView input) {
     Map<String, Object> out = forward(Map.of("input_0", input));
     Object first = out.get("output_0");
     return first != null ? first : new float[0];
   }
 
-  private Map<String, Object> profile() {
+  Map<String, Object> profile() {
     if (model == null || !model.isProfiling() || model.inferenceStats().count() == 0) {
       return Map.of();
     }
     return model.profile().toMap();
   }
 
-  private String modelName() {
+  String modelName() {
     if (sourcePath.isEmpty()) {
       return model == null ? "" : "model";
     }

@@ -45,7 +45,7 @@ final class Variants {
 
   /** The Java value of the Variant at v. */
   Object read(MemorySegment v) {
-    int id = (int) gd.callLong("variant_get_type", v);
+    int id = gd.api.variantGetType(v);
     GType t = GType.of(id);
     if (t == null || t == GType.OBJECT) {
       throw new IllegalArgumentException("values of Variant type " + id + " are not supported here");
@@ -106,7 +106,7 @@ final class Variants {
     if (n == 0) {
       return MemorySegment.NULL.reinterpret(0);
     }
-    MemorySegment first = gd.callAddress(indexFunction(t, true), arr, 0L);
+    MemorySegment first = element(t, arr, true);
     return first.reinterpret(n * elementSize);
   }
 
@@ -114,7 +114,7 @@ final class Variants {
     long n = gd.size(GType.PACKED_STRING_ARRAY, arr);
     String[] out = new String[(int) n];
     for (int i = 0; i < n; i++) {
-      MemorySegment s = gd.callAddress("packed_string_array_operator_index_const", arr, (long) i);
+      MemorySegment s = gd.api.packedStringArrayOperatorIndexConst(arr, i);
       out[i] = gd.readString(s.reinterpret(8));
     }
     return out;
@@ -124,7 +124,7 @@ final class Variants {
     long n = gd.size(GType.ARRAY, arr);
     List<Object> out = new ArrayList<>();
     for (long i = 0; i < n; i++) {
-      MemorySegment v = gd.callAddress("array_operator_index_const", arr, i);
+      MemorySegment v = gd.api.arrayOperatorIndexConst(arr, i);
       out.add(read(v.reinterpret(GType.VARIANT_SIZE)));
     }
     return out;
@@ -139,9 +139,9 @@ final class Variants {
         gd.builtin(GType.DICTIONARY, "keys", Gd.HASH_KEYS, dict, MemorySegment.NULL, keys, 0);
         long n = gd.size(GType.ARRAY, keys);
         for (long i = 0; i < n; i++) {
-          MemorySegment k = gd.callAddress("array_operator_index_const", keys, i)
+          MemorySegment k = gd.api.arrayOperatorIndexConst(keys, i)
               .reinterpret(GType.VARIANT_SIZE);
-          MemorySegment v = gd.callAddress("dictionary_operator_index_const", dict, k);
+          MemorySegment v = gd.api.dictionaryOperatorIndexConst(dict, k);
           out.put(read(k), v.equals(MemorySegment.NULL) ? null : read(v.reinterpret(GType.VARIANT_SIZE)));
         }
       } finally {
@@ -193,7 +193,7 @@ final class Variants {
   void write(Object o, MemorySegment variant) {
     GType t = typeOf(o);
     if (t == GType.NIL) {
-      gd.call("variant_new_nil", variant);
+      gd.api.variantNewNil(variant);
       return;
     }
     try (Arena a = Arena.ofConfined()) {
@@ -220,12 +220,12 @@ final class Variants {
           MemorySegment v = a.allocate(GType.VARIANT_SIZE, 8);
           write(e.getKey(), k);
           write(e.getValue(), v);
-          MemorySegment slot = gd.callAddress("dictionary_operator_index", value, k)
+          MemorySegment slot = gd.api.dictionaryOperatorIndex(value, k)
               .reinterpret(GType.VARIANT_SIZE);
-          gd.call("variant_destroy", slot);
-          gd.call("variant_new_copy", slot, v);
-          gd.call("variant_destroy", k);
-          gd.call("variant_destroy", v);
+          gd.api.variantDestroy(slot);
+          gd.api.variantNewCopy(slot, v);
+          gd.api.variantDestroy(k);
+          gd.api.variantDestroy(v);
         }
       }
       case ARRAY -> {
@@ -233,9 +233,9 @@ final class Variants {
         gd.construct(t, value);
         gd.resize(t, value, list.size());
         for (int i = 0; i < list.size(); i++) {
-          MemorySegment slot = gd.callAddress("array_operator_index", value, (long) i)
+          MemorySegment slot = gd.api.arrayOperatorIndex(value, i)
               .reinterpret(GType.VARIANT_SIZE);
-          gd.call("variant_destroy", slot);
+          gd.api.variantDestroy(slot);
           write(list.get(i), slot);
         }
       }
@@ -244,7 +244,7 @@ final class Variants {
         gd.construct(t, value);
         gd.resize(t, value, strings.length);
         for (int i = 0; i < strings.length; i++) {
-          MemorySegment slot = gd.callAddress("packed_string_array_operator_index", value, (long) i).reinterpret(8);
+          MemorySegment slot = gd.api.packedStringArrayOperatorIndex(value, i).reinterpret(8);
           gd.destroy(GType.STRING, slot);
           gd.newString(slot, strings[i], a);
         }
@@ -279,25 +279,46 @@ final class Variants {
     long n = src.byteSize() / elem;
     gd.resize(t, value, n);
     if (n > 0) {
-      MemorySegment dst = gd.callAddress(indexFunction(t, false), value, 0L)
+      MemorySegment dst = element(t, value, false)
           .reinterpret(n * elem);
       dst.copyFrom(src);
     }
   }
 
-  /** The interface function giving a pointer to element i of a numeric packed array. */
-  private static String indexFunction(GType t, boolean constant) {
-    String name = switch (t) {
-      case PACKED_BYTE_ARRAY -> constant ? "packed_byte_array_operator_index_const" : "packed_byte_array_operator_index";
-      case PACKED_INT32_ARRAY -> constant ? "packed_int32_array_operator_index_const" : "packed_int32_array_operator_index";
-      case PACKED_INT64_ARRAY -> constant ? "packed_int64_array_operator_index_const" : "packed_int64_array_operator_index";
-      case PACKED_FLOAT32_ARRAY -> constant ? "packed_float32_array_operator_index_const"
-          : "packed_float32_array_operator_index";
-      case PACKED_FLOAT64_ARRAY -> constant ? "packed_float64_array_operator_index_const"
-          : "packed_float64_array_operator_index";
+  /** A pointer to element 0 of a numeric packed array (its data), through the type's own index function. */
+  private MemorySegment element(GType t, MemorySegment arr, boolean constant) {
+    GdInterface f = gd.api;
+    return switch (t) {
+      case PACKED_BYTE_ARRAY -> constant ? f.packedByteArrayOperatorIndexConst(arr, 0) : f.packedByteArrayOperatorIndex(arr, 0);
+      case PACKED_INT32_ARRAY -> constant ? f.packedInt32ArrayOperatorIndexConst(arr, 0) : f.packedInt32ArrayOperatorIndex(arr, 0);
+      case PACKED_INT64_ARRAY -> constant ? f.packedInt64ArrayOperatorIndexConst(arr, 0) : f.packedInt64ArrayOperatorIndex(arr, 0);
+      case PACKED_FLOAT32_ARRAY -> constant ? f.packedFloat32ArrayOperatorIndexConst(arr, 0)
+          : f.packedFloat32ArrayOperatorIndex(arr, 0);
+      case PACKED_FLOAT64_ARRAY -> constant ? f.packedFloat64ArrayOperatorIndexConst(arr, 0)
+          : f.packedFloat64ArrayOperatorIndex(arr, 0);
       default -> throw new IllegalArgumentException("not a numeric packed array: " + t);
     };
-    return name;
+  }
+
+  /** Argument i (of `size` bytes) of a virtual or ptrcall: args is an array of pointers. */
+  static MemorySegment arg(MemorySegment args, int i, long size) {
+    return args.reinterpret(8L * (i + 1)).getAtIndex(ValueLayout.ADDRESS, i).reinterpret(size);
+  }
+
+  /** Replaces the initialized typed (or, for NIL, Variant) return value at ret with `value`. */
+  void replace(GType t, MemorySegment ret, Object value) {
+    MemorySegment r = ret.reinterpret(t == GType.NIL ? GType.VARIANT_SIZE : Math.max(8, t.size));
+    if (t == GType.NIL) {
+      gd.api.variantDestroy(r);
+      write(value, r);
+      return;
+    }
+    if (t.isBuiltinObject()) {
+      gd.destroy(t, r);
+    }
+    try (Arena a = Arena.ofConfined()) {
+      writeValue(value, t, r, a);
+    }
   }
 
   /** A tensor's data in the element type of its packed array (converted only when needed). */
