@@ -102,7 +102,7 @@ public final class Main {
       err.println("executorch4j: " + e.getMessage());
       err.print(USAGE);
       return 2;
-    } catch (ExecuTorchException e) {
+    } catch (ExecuTorchException | IllegalArgumentException e) { // refused by the runtime, or bad input data
       err.println("executorch4j: " + e.getMessage());
       return 1;
     } catch (RuntimeException e) {

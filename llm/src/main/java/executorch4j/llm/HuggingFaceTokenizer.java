@@ -63,8 +63,9 @@ public final class HuggingFaceTokenizer implements Tokenizer {
   /**
    * Reads a {@code tokenizer.json}.
    *
-   * @throws ExecuTorchException {@code FILE_NOT_FOUND}, {@code IO_ERROR}, {@code INVALID_ARGUMENT}
-   *     (not a tokenizer.json) or {@code NOT_SUPPORTED} (a component this class does not implement)
+   * @throws ExecuTorchException {@code FILE_NOT_FOUND}, {@code IO_ERROR} or {@code NOT_SUPPORTED}
+   *     (a component this class does not implement)
+   * @throws TokenizerException (an {@link IllegalArgumentException}) if it is not a tokenizer.json
    */
   public static HuggingFaceTokenizer load(Path path) {
     String text;
@@ -445,8 +446,7 @@ public final class HuggingFaceTokenizer implements Tokenizer {
 
   private void checkId(int id) {
     if (id < 0 || id >= idToToken.length || idToToken[id] == null) {
-      throw new ExecuTorchException(ErrorCode.INVALID_ARGUMENT,
-          "token id " + id + " is not in the vocabulary (size " + idToToken.length + ")");
+      throw new IllegalArgumentException("token id " + id + " is not in the vocabulary (size " + idToToken.length + ")");
     }
   }
 
@@ -456,8 +456,8 @@ public final class HuggingFaceTokenizer implements Tokenizer {
     return new ExecuTorchException(ErrorCode.NOT_SUPPORTED, "tokenizer.json: unsupported " + what);
   }
 
-  private static ExecuTorchException invalid(String what) {
-    return new ExecuTorchException(ErrorCode.INVALID_ARGUMENT, "tokenizer.json: " + what);
+  private static TokenizerException invalid(String what) {
+    return new TokenizerException("tokenizer.json: " + what);
   }
 
   private static Map<?, ?> map(Object o, String what) {
