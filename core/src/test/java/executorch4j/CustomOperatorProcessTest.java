@@ -4,12 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import executorch4j.internal.ChildJvm;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import java.time.Duration;
 
 /**
  * fixtures/custom_op.pte under its real operator name, executorch4j_test::mul3.out, with a Java
@@ -55,9 +54,9 @@ class CustomOperatorProcessTest {
 
   private static List<String> runWorker(List<String> args) throws Exception {
     Process p = ChildJvm.start(CustomOpWorker.class, List.of("-Dexecutorch4j.fixtures=" + Fixtures.DIR), args);
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "worker hung:\n" + out);
-    assertEquals(0, p.exitValue(), "worker failed:\n" + out);
+    ChildOutput.Ended child = ChildOutput.await(p, Duration.ofSeconds(120));
+    String out = child.out();
+    assertEquals(0, child.exitCode(), "worker failed:\n" + out);
     return new ArrayList<>(out.lines().toList());
   }
 }

@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 /** Test helpers around fixtures/custom_op.pte, whose forward is executorch4j_test::mul3(x) = x * 3. */
 final class CustomOps {
@@ -97,9 +97,9 @@ final class CustomOps {
   private static void run(List<String> command) throws IOException, InterruptedException {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     p.getOutputStream().close();
-    byte[] log = p.getInputStream().readAllBytes();
-    if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new AssertionError(String.join(" ", command) + " failed:\n" + new String(log, StandardCharsets.UTF_8));
+    ChildOutput.Ended child = ChildOutput.await(p, Duration.ofSeconds(300));
+    if (child.exitCode() != 0) {
+      throw new AssertionError(String.join(" ", command) + " failed:\n" + child.out());
     }
   }
 }

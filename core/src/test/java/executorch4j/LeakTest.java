@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import java.time.Duration;
 
 /**
  * 10,000 load/forward/close cycles per memory policy hold no native memory and grow RSS by less
@@ -29,8 +30,9 @@ class LeakTest {
     Process p = ChildJvm.start(Worker.class,
         List.of("-Xms64m", "-Xmx64m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
         List.of(policy.name(), Integer.toString(CYCLES), Fixtures.pte("mlp_portable").toString()));
-    String out = new String(p.getInputStream().readAllBytes()).trim();
-    assertEquals(0, p.waitFor(), out);
+    ChildOutput.Ended child = ChildOutput.await(p, Duration.ofSeconds(600));
+    String out = child.out().trim();
+    assertEquals(0, child.exitCode(), out);
     String last = out.lines().reduce((a, b) -> b).orElse("");
     System.out.println(policy + ": " + last);
     String[] f = last.split(" ");

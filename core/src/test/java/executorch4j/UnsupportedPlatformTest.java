@@ -4,10 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import executorch4j.internal.ChildJvm;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import java.time.Duration;
 
 /**
  * A JVM on a platform without natives (here: one that reports Windows) gets, on every call, an
@@ -34,9 +33,9 @@ class UnsupportedPlatformTest {
   void windowsGetsATypedErrorNamingThePlatformsOnEveryCall() throws Exception {
     Process p = ChildJvm.start(UnsupportedPlatformTest.class,
         List.of("-Dos.name=Windows 11", "-Dos.arch=amd64"), List.of());
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
-    assertEquals(0, p.exitValue(), out);
+    ChildOutput.Ended child = ChildOutput.await(p, Duration.ofSeconds(60));
+    String out = child.out();
+    assertEquals(0, child.exitCode(), out);
     List<String> lines = out.lines().filter(l -> l.startsWith("attempt ")).toList();
     assertEquals(2, lines.size(), out);
     for (String line : lines) {

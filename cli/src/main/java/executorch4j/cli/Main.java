@@ -1,6 +1,5 @@
 package executorch4j.cli;
 
-import executorch4j.DType;
 import executorch4j.ExecuTorchException;
 import executorch4j.ExecuTorchModel;
 import executorch4j.ExecuTorchRuntime;
@@ -25,7 +24,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 
 /**
@@ -102,7 +100,7 @@ public final class Main {
       err.println("executorch4j: " + e.getMessage());
       err.print(USAGE);
       return 2;
-    } catch (ExecuTorchException e) {
+    } catch (ExecuTorchException | IllegalArgumentException e) { // refused by the runtime, or bad input data
       err.println("executorch4j: " + e.getMessage());
       return 1;
     } catch (RuntimeException e) {
@@ -319,7 +317,7 @@ public final class Main {
       Tensor[] inputs = new Tensor[declared.size()];
       for (int i = 0; i < inputs.length; i++) {
         TensorMeta t = declared.get(i);
-        inputs[i] = o.random() ? randomTensor(t, i) : parseInput(t, o.inputs().get(i));
+        inputs[i] = o.random() ? Inputs.random(t, i) : Inputs.parse(t, o.inputs().get(i));
       }
       Map<String, Tensor> outputs = model.execute(o.method(), inputs);
       if (o.json()) {
@@ -376,7 +374,7 @@ public final class Main {
       MethodMeta meta = methodOf(model, o);
       Tensor[] inputs = new Tensor[meta.inputs().size()];
       for (int i = 0; i < inputs.length; i++) {
-        inputs[i] = randomTensor(meta.inputs().get(i), i);
+        inputs[i] = Inputs.random(meta.inputs().get(i), i);
       }
       for (int i = 0; i < warmup; i++) {
         model.execute(o.method(), inputs);
@@ -418,50 +416,6 @@ public final class Main {
     }
   }
 
-  private static Tensor parseInput(TensorMeta t, String text) {
-    String[] parts = text.isBlank() ? new String[0] : text.split(",");
-    if (parts.length != t.numel()) {
-      throw new UsageException(t.name() + " is " + t.signature() + ": give " + t.numel()
-          + " value(s), got " + parts.length);
-    }
-    double[] values = new double[parts.length];
-    for (int i = 0; i < parts.length; i++) {
-      String p = parts[i].trim().toLowerCase(Locale.ROOT);
-      try {
-        values[i] = switch (p) {
-          case "true" -> 1;
-          case "false" -> 0;
-          default -> Double.parseDouble(p);
-        };
-      } catch (NumberFormatException e) {
-        throw new UsageException(t.name() + ": '" + parts[i] + "' is not a number");
-      }
-    }
-    try {
-      return Tensor.fromArray(values, t.dtype(), t.shape());
-    } catch (IllegalArgumentException e) {
-      throw new UsageException(t.name() + ": " + e.getMessage());
-    }
-  }
-
-  /** Seeded values: floats in [-1, 1), integers in [0, 10), bools 0/1. */
-  static Tensor randomTensor(TensorMeta t, int index) {
-    var rng = new SplittableRandom(1234 + index);
-    if (t.dtype().isRawStorage()) {
-      byte[] raw = new byte[Math.toIntExact(t.nbytes())];
-      for (int i = 0; i < raw.length; i++) {
-        raw[i] = (byte) rng.nextInt(256);
-      }
-      return Tensor.fromArray(raw, t.dtype(), t.shape());
-    }
-    double[] values = new double[Math.toIntExact(t.dtype().isComplex() ? 2 * t.numel() : t.numel())];
-    for (int i = 0; i < values.length; i++) {
-      values[i] = t.dtype() == DType.BOOL ? rng.nextInt(2)
-          : t.dtype().isFloatingPoint() ? rng.nextDouble(-1, 1) : rng.nextInt(10);
-    }
-    return Tensor.fromArray(values, t.dtype(), t.shape());
-  }
-
   private void demo() {
     byte[] bytes;
     try (InputStream in = Main.class.getResourceAsStream("/executorch4j/demo/linear_regression.pte")) {
@@ -487,115 +441,6 @@ public final class Main {
       if (!ok) {
         throw new ExecuTorchException(executorch4j.ErrorCode.INTERNAL, "demo outputs differ from y = 2x + 3");
       }
-    }
-  }
-
-  /** Minimal JSON writing (the library has no dependencies). */
-  static final class Json {
-    private Json() {}
-
-    static String values(Tensor t) {
-      if (t.dtype().isRawStorage()) {
-        // Raw storage (float8, quantized, bit-packed): its bytes, unsigned.
-        StringBuilder sb = new StringBuilder("[");
-        byte[] raw = t.toByteArray();
-        for (int i = 0; i < raw.length; i++) {
-          sb.append(i > 0 ? "," : "").append(raw[i] & 0xFF);
-        }
-        return sb.append(']').toString();
-      }
-      if (t.dtype().isComplex()) {
-        // Interleaved (real, imaginary) pairs.
-        StringBuilder sb = new StringBuilder("[");
-        double[] parts = t.toDoubleArray();
-        for (int i = 0; i < parts.length; i++) {
-          sb.append(i > 0 ? "," : "").append(Double.isFinite(parts[i]) ? Double.toString(parts[i]) : "null");
-        }
-        return sb.append(']').toString();
-      }
-      if (t.dtype() == DType.UINT64) {
-        StringBuilder sb = new StringBuilder("[");
-        long[] v = t.toLongArray();
-        for (int i = 0; i < v.length; i++) {
-          sb.append(i > 0 ? "," : "").append(Long.toUnsignedString(v[i]));
-        }
-        return sb.append(']').toString();
-      }
-      StringBuilder sb = new StringBuilder("[");
-      long n = t.numel();
-      for (long i = 0; i < n; i++) {
-        if (i > 0) {
-          sb.append(',');
-        }
-        double v = t.getDouble(i);
-        if (t.dtype() == DType.BOOL) {
-          sb.append(v != 0);
-        } else if (!t.dtype().isFloatingPoint()) {
-          sb.append((long) v);
-        } else if (Double.isFinite(v)) {
-          sb.append(t.dtype() == DType.FLOAT64 ? Double.toString(v) : Float.toString((float) v));
-        } else {
-          sb.append("null");
-        }
-      }
-      return sb.append(']').toString();
-    }
-
-    static String outputs(Map<String, Tensor> outputs) {
-      return outputs.entrySet().stream()
-          .map(e -> "{\"name\":" + str(e.getKey()) + ",\"dtype\":" + str(e.getValue().dtype().label())
-              + ",\"shape\":" + longs(e.getValue().shape()) + ",\"data\":" + values(e.getValue()) + "}")
-          .collect(Collectors.joining(",", "{\"outputs\":[", "]}"));
-    }
-
-    static String inspect(ExecuTorchModel model, List<MethodOperators> operators) {
-      return inspect(model.methodNames().stream().map(model::methodMeta).toList(), operators);
-    }
-
-    /** Every method's declared signature, backends and operators. */
-    static String inspect(List<MethodMeta> methods, List<MethodOperators> operators) {
-      return methods.stream().map(m -> {
-        String name = m.name();
-        MethodOperators ops = operators.stream().filter(x -> x.method().equals(name)).findFirst()
-            .orElse(new MethodOperators(name, List.of(), List.of()));
-        return "{\"name\":" + str(name) + ",\"inputs\":" + metas(m.inputs()) + ",\"outputs\":" + metas(m.outputs())
-            + ",\"planned_bytes\":" + m.plannedBytes() + ",\"backends\":" + strs(m.backends())
-            + ",\"operators\":" + strs(ops.operators()) + ",\"missing_operators\":" + strs(ops.missing()) + "}";
-      }).collect(Collectors.joining(",", "{\"methods\":[", "]}"));
-    }
-
-    static String strs(List<String> xs) {
-      return xs.stream().map(Json::str).collect(Collectors.joining(",", "[", "]"));
-    }
-
-    private static String metas(List<TensorMeta> ts) {
-      return ts.stream().map(t -> "{\"name\":" + str(t.name()) + ",\"dtype\":"
-              + (t.isTensor() ? str(t.dtype().label()) : "null") + ",\"shape\":" + longs(t.shape())
-              + ",\"nbytes\":" + t.nbytes() + "}")
-          .collect(Collectors.joining(",", "[", "]"));
-    }
-
-    private static String longs(long[] xs) {
-      return Arrays.stream(xs).mapToObj(Long::toString).collect(Collectors.joining(",", "[", "]"));
-    }
-
-    static String str(String s) {
-      StringBuilder sb = new StringBuilder("\"");
-      for (char c : s.toCharArray()) {
-        switch (c) {
-          case '"' -> sb.append("\\\"");
-          case '\\' -> sb.append("\\\\");
-          case '\n' -> sb.append("\\n");
-          default -> {
-            if (c < 0x20) {
-              sb.append(String.format("\\u%04x", (int) c));
-            } else {
-              sb.append(c);
-            }
-          }
-        }
-      }
-      return sb.append('"').toString();
     }
   }
 }

@@ -113,6 +113,16 @@ class GenerateCommandTest {
   }
 
   @Test
+  void aMalformedTokenizerIsADataErrorNotARuntimeCode(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path bad = java.nio.file.Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": [");
+    MainTest.Result r = MainTest.cli("generate", MODEL, "--tokenizer", bad.toString(), "--prompt", "x");
+    assertEquals(1, r.code(), r.err());
+    assertTrue(r.err().startsWith("executorch4j: invalid JSON at offset "), r.err());
+    assertTrue(!r.err().contains("[ExecuTorch 0x"), "the runtime never ran: " + r.err());
+  }
+
+  @Test
   void mainDispatchesGenerate() {
     Result r = MainTest.cli("generate", MODEL, "--tokenizer", TOKENIZER, "--prompt", "a", "--max-tokens", "3", "--json")
         instanceof MainTest.Result m ? new Result(m.code(), m.out(), m.err()) : null;

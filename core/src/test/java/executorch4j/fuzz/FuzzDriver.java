@@ -20,8 +20,11 @@ import java.util.concurrent.TimeUnit;
  * {@code FuzzDriver FIXTURES_DIR CRASHERS_DIR SEED CASES_PER_FIXTURE}.
  */
 public final class FuzzDriver {
-  /** What one run found. */
-  public record Report(int cases, Map<String, Integer> outcomes, List<Path> crashers) {}
+  /**
+   * What one run found: {@code requested} cases, {@code executed} of them seen to end (an OK or
+   * REJECTED line from the worker, or a crash), their outcomes, and the inputs that crashed.
+   */
+  public record Report(int requested, int executed, Map<String, Integer> outcomes, List<Path> crashers) {}
 
   private final Path crashers;
   private final long timeoutSeconds;
@@ -37,7 +40,7 @@ public final class FuzzDriver {
     long seed = Long.parseLong(args[2]);
     int cases = Integer.parseInt(args[3]);
     Report total = driver.runAll(fixtures, seed, cases);
-    System.out.println("cases " + total.cases() + " outcomes " + total.outcomes() + " crashers " + total.crashers());
+    System.out.println("cases " + total.executed() + " of " + total.requested() + " outcomes " + total.outcomes() + " crashers " + total.crashers());
     System.exit(total.crashers().isEmpty() ? 0 : 1);
   }
 
@@ -46,16 +49,18 @@ public final class FuzzDriver {
     try (var s = Files.list(fixtures)) {
       files = s.filter(p -> p.toString().endsWith(".pte")).sorted().toList();
     }
-    int cases = 0;
+    int requested = 0;
+    int executed = 0;
     Map<String, Integer> outcomes = new TreeMap<>();
     List<Path> found = new ArrayList<>();
     for (Path f : files) {
       Report r = run(f, seed, casesPerFixture);
-      cases += r.cases();
+      requested += r.requested();
+      executed += r.executed();
       r.outcomes().forEach((k, v) -> outcomes.merge(k, v, Integer::sum));
       found.addAll(r.crashers());
     }
-    return new Report(cases, outcomes, found);
+    return new Report(requested, executed, outcomes, found);
   }
 
   /** Runs cases [0, count) of one fixture, restarting the worker after each crash. */
@@ -104,7 +109,8 @@ public final class FuzzDriver {
       outcomes.merge("CRASH", 1, Integer::sum);
       next = k + 1;
     }
-    return new Report(count, outcomes, found);
+    int executed = outcomes.values().stream().mapToInt(Integer::intValue).sum();
+    return new Report(count, executed, outcomes, found);
   }
 
   /** A JVM like this one (same classpath, native access), running FuzzWorker. */

@@ -9,6 +9,7 @@ import executorch4j.llm.LlmMetadata;
 import executorch4j.llm.TextGenerator;
 import executorch4j.llm.TokenListener;
 import executorch4j.llm.Tokenizer;
+import executorch4j.llm.TokenizerException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -61,7 +62,7 @@ final class Generation {
       return ResourceInstance.OK;
     } catch (IOException e) {
       return error(ResourceInstance.ERR_FILE_NOT_FOUND, "load_tokenizer", "cannot read " + path + ": " + e.getMessage());
-    } catch (ExecuTorchException e) {
+    } catch (ExecuTorchException | TokenizerException e) { // NOT_SUPPORTED component, or malformed
       return error(ResourceInstance.ERR_FILE_CORRUPT, "load_tokenizer", path + ": " + e.getMessage());
     }
   }

@@ -8,16 +8,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * A Hugging Face {@code tokenizer.json} with a BPE model, in pure Java: the byte-level BPE
@@ -35,9 +31,6 @@ import java.util.regex.PatternSyntaxException;
  * ids. Immutable and thread-safe.
  */
 public final class HuggingFaceTokenizer implements Tokenizer {
-  private static final String GPT2_PATTERN =
-      "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
-
   private final Map<String, Integer> vocab;
   private final String[] idToToken;
   private final Map<Long, int[]> merges; // (left id << 32 | right id) -> {rank, merged id}
@@ -46,25 +39,19 @@ public final class HuggingFaceTokenizer implements Tokenizer {
   private final List<AddedToken> added;
   private final Map<Character, List<AddedToken>> addedByFirstChar = new HashMap<>();
   private final boolean[] special;
-  private final List<String> normalizers;
-  private final List<PreTokenizer> preTokenizers;
+  private final PreTokenizers preTokenizers; // normalizers, then pre-tokenizers
   private final List<Object> template; // Integer (special id) or "A"
   private final boolean byteLevelDecoder;
   private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
   private record AddedToken(int id, String content, boolean special, boolean normalized, boolean lstrip, boolean rstrip) {}
 
-  private sealed interface PreTokenizer permits Split, ByteLevelPre {}
-
-  private record Split(Pattern pattern, boolean removed, boolean invert) implements PreTokenizer {}
-
-  private record ByteLevelPre(boolean addPrefixSpace, Pattern regex) implements PreTokenizer {}
-
   /**
    * Reads a {@code tokenizer.json}.
    *
-   * @throws ExecuTorchException {@code FILE_NOT_FOUND}, {@code IO_ERROR}, {@code INVALID_ARGUMENT}
-   *     (not a tokenizer.json) or {@code NOT_SUPPORTED} (a component this class does not implement)
+   * @throws ExecuTorchException {@code FILE_NOT_FOUND}, {@code IO_ERROR} or {@code NOT_SUPPORTED}
+   *     (a component this class does not implement)
+   * @throws TokenizerException (an {@link IllegalArgumentException}) if it is not a tokenizer.json
    */
   public static HuggingFaceTokenizer load(Path path) {
     String text;
@@ -145,10 +132,7 @@ public final class HuggingFaceTokenizer implements Tokenizer {
     ignoreMerges = Boolean.TRUE.equals(model.get("ignore_merges"));
     Object unk = model.get("unk_token");
     unkId = unk == null ? null : vocab.get((String) unk);
-    normalizers = new ArrayList<>();
-    collectNormalizers(root.get("normalizer"), normalizers);
-    preTokenizers = new ArrayList<>();
-    collectPreTokenizers(root.get("pre_tokenizer"), preTokenizers);
+    preTokenizers = PreTokenizers.of(root.get("normalizer"), root.get("pre_tokenizer"));
     template = new ArrayList<>();
     collectPostProcessor(root.get("post_processor"), template);
     Object dec = root.get("decoder");
@@ -158,48 +142,6 @@ public final class HuggingFaceTokenizer implements Tokenizer {
       Object dt = map(dec, "decoder").get("type");
       if (!"ByteLevel".equals(dt)) throw unsupported("decoder " + dt);
       byteLevelDecoder = true;
-    }
-  }
-
-  private static void collectNormalizers(Object n, List<String> out) {
-    if (n == null) return;
-    Map<?, ?> m = map(n, "normalizer");
-    Object t = m.get("type");
-    switch (String.valueOf(t)) {
-      case "Sequence" -> {
-        for (Object o : list(m.get("normalizers"), "normalizers")) collectNormalizers(o, out);
-      }
-      case "NFC", "NFD", "NFKC", "NFKD", "Lowercase" -> out.add((String) t);
-      default -> throw unsupported("normalizer " + t);
-    }
-  }
-
-  private static void collectPreTokenizers(Object p, List<PreTokenizer> out) {
-    if (p == null) return;
-    Map<?, ?> m = map(p, "pre_tokenizer");
-    Object t = m.get("type");
-    switch (String.valueOf(t)) {
-      case "Sequence" -> {
-        for (Object o : list(m.get("pretokenizers"), "pretokenizers")) collectPreTokenizers(o, out);
-      }
-      case "Split" -> {
-        Map<?, ?> pat = map(m.get("pattern"), "Split.pattern");
-        Pattern pattern;
-        if (pat.get("Regex") instanceof String re) pattern = regex(re);
-        else if (pat.get("String") instanceof String s) pattern = Pattern.compile(Pattern.quote(s));
-        else throw invalid("Split.pattern has neither Regex nor String");
-        Object behavior = m.get("behavior");
-        boolean removed;
-        if ("Isolated".equals(behavior)) removed = false;
-        else if ("Removed".equals(behavior)) removed = true;
-        else throw unsupported("Split behavior " + behavior);
-        out.add(new Split(pattern, removed, Boolean.TRUE.equals(m.get("invert"))));
-      }
-      case "Digits" -> out.add(new Split(regex(Boolean.TRUE.equals(m.get("individual_digits")) ? "\\p{N}" : "\\p{N}+"),
-          false, false));
-      case "ByteLevel" -> out.add(new ByteLevelPre(Boolean.TRUE.equals(m.get("add_prefix_space")),
-          Boolean.FALSE.equals(m.get("use_regex")) ? null : regex(GPT2_PATTERN)));
-      default -> throw unsupported("pre_tokenizer " + t);
     }
   }
 
@@ -231,15 +173,6 @@ public final class HuggingFaceTokenizer implements Tokenizer {
     }
   }
 
-  /** Compiles a pattern written for Oniguruma (Hugging Face) with Unicode classes as Java's. */
-  private static Pattern regex(String re) {
-    try {
-      return Pattern.compile(re, Pattern.UNICODE_CHARACTER_CLASS);
-    } catch (PatternSyntaxException e) {
-      throw unsupported("pre-tokenizer regex " + re + " (" + e.getDescription() + ")");
-    }
-  }
-
   // ---------------------------------------------------------------- encoding
 
   @Override
@@ -251,10 +184,10 @@ public final class HuggingFaceTokenizer implements Tokenizer {
         ids.add(id);
         continue;
       }
-      String normalized = normalize((String) piece);
+      String normalized = preTokenizers.normalize((String) piece);
       for (Object p2 : splitAdded(normalized, true)) {
         if (p2 instanceof Integer id) ids.add(id);
-        else for (String word : preTokenize((String) p2)) ids.addAll(bpe(word));
+        else for (String word : preTokenizers.split((String) p2)) ids.addAll(bpe(word));
       }
     }
     if (!addSpecialTokens || template.isEmpty()) return ids.toArray();
@@ -291,56 +224,6 @@ public final class HuggingFaceTokenizer implements Tokenizer {
     }
     if (start < text.length()) out.add(text.substring(start));
     return out;
-  }
-
-  private String normalize(String s) {
-    for (String n : normalizers) {
-      s = switch (n) {
-        case "NFC" -> Normalizer.normalize(s, Normalizer.Form.NFC);
-        case "NFD" -> Normalizer.normalize(s, Normalizer.Form.NFD);
-        case "NFKC" -> Normalizer.normalize(s, Normalizer.Form.NFKC);
-        case "NFKD" -> Normalizer.normalize(s, Normalizer.Form.NFKD);
-        default -> s.toLowerCase(java.util.Locale.ROOT);
-      };
-    }
-    return s;
-  }
-
-  /** Pre-tokenizes one normalized piece into byte-level words. */
-  private List<String> preTokenize(String s) {
-    List<String> pieces = new ArrayList<>(List.of(s));
-    boolean byteLevel = false;
-    for (PreTokenizer p : preTokenizers) {
-      List<String> next = new ArrayList<>();
-      for (String piece : pieces) {
-        switch (p) {
-          case Split sp -> split(piece, sp.pattern(), sp.removed(), sp.invert(), next);
-          case ByteLevelPre bl -> {
-            String t = piece;
-            if (bl.addPrefixSpace() && !t.startsWith(" ")) t = " " + t;
-            List<String> words = new ArrayList<>();
-            if (bl.regex() != null) split(t, bl.regex(), false, false, words);
-            else words.add(t);
-            for (String w : words) next.add(ByteLevel.encode(w.getBytes(StandardCharsets.UTF_8)));
-          }
-        }
-      }
-      if (p instanceof ByteLevelPre) byteLevel = true;
-      pieces = next;
-    }
-    return pieces;
-  }
-
-  private static void split(String s, Pattern pattern, boolean removed, boolean invert, List<String> out) {
-    Matcher m = pattern.matcher(s);
-    int last = 0;
-    while (m.find()) {
-      if (m.end() == m.start()) continue;
-      if (m.start() > last && !(removed && invert)) out.add(s.substring(last, m.start()));
-      if (!(removed && !invert)) out.add(s.substring(m.start(), m.end()));
-      last = m.end();
-    }
-    if (last < s.length() && !(removed && invert)) out.add(s.substring(last));
   }
 
   /** BPE on one word: lowest-rank merge first, leftmost on ties. */
@@ -445,27 +328,26 @@ public final class HuggingFaceTokenizer implements Tokenizer {
 
   private void checkId(int id) {
     if (id < 0 || id >= idToToken.length || idToToken[id] == null) {
-      throw new ExecuTorchException(ErrorCode.INVALID_ARGUMENT,
-          "token id " + id + " is not in the vocabulary (size " + idToToken.length + ")");
+      throw new IllegalArgumentException("token id " + id + " is not in the vocabulary (size " + idToToken.length + ")");
     }
   }
 
   // ---------------------------------------------------------------- helpers
 
-  private static ExecuTorchException unsupported(String what) {
+  static ExecuTorchException unsupported(String what) {
     return new ExecuTorchException(ErrorCode.NOT_SUPPORTED, "tokenizer.json: unsupported " + what);
   }
 
-  private static ExecuTorchException invalid(String what) {
-    return new ExecuTorchException(ErrorCode.INVALID_ARGUMENT, "tokenizer.json: " + what);
+  static TokenizerException invalid(String what) {
+    return new TokenizerException("tokenizer.json: " + what);
   }
 
-  private static Map<?, ?> map(Object o, String what) {
+  static Map<?, ?> map(Object o, String what) {
     if (o instanceof Map<?, ?> m) return m;
     throw invalid(what + " is not an object");
   }
 
-  private static List<?> list(Object o, String what) {
+  static List<?> list(Object o, String what) {
     if (o == null) return List.of();
     if (o instanceof List<?> l) return l;
     throw invalid(what + " is not an array");

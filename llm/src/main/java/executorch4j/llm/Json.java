@@ -1,7 +1,5 @@
 package executorch4j.llm;
 
-import executorch4j.ErrorCode;
-import executorch4j.ExecuTorchException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,8 +27,8 @@ final class Json {
     return v;
   }
 
-  private ExecuTorchException error(String what) {
-    return new ExecuTorchException(ErrorCode.INVALID_ARGUMENT, "invalid JSON at offset " + i + ": " + what);
+  private TokenizerException error(String what) {
+    return new TokenizerException("invalid JSON at offset " + i + ": " + what);
   }
 
   private void ws() {

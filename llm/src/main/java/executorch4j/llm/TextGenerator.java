@@ -159,6 +159,9 @@ public final class TextGenerator implements AutoCloseable {
   /**
    * Encodes {@code prompt} (without the tokenizer's template; the program's BOS is added when the
    * context is empty and {@link GenerationConfig#addBos()}) and generates after it.
+   *
+   * @throws IllegalArgumentException for an empty prompt on an empty context, or a prompt that
+   *     does not fit the context left ({@link #resetContext()} frees it)
    */
   public GenerationResult generate(String prompt, GenerationConfig config, TokenListener listener) {
     Objects.requireNonNull(prompt, "prompt");
@@ -166,7 +169,11 @@ public final class TextGenerator implements AutoCloseable {
     return run(tokenizer.encode(prompt, false), config, listener, start);
   }
 
-  /** Generates after prompt token ids (BOS added as for {@link #generate(String, GenerationConfig, TokenListener)}). */
+  /**
+   * Generates after prompt token ids (BOS added as for {@link #generate(String, GenerationConfig, TokenListener)}).
+   *
+   * @throws IllegalArgumentException also for an id outside the tokenizer's vocabulary
+   */
   public GenerationResult generate(int[] promptIds, GenerationConfig config, TokenListener listener) {
     Objects.requireNonNull(promptIds, "promptIds");
     return run(promptIds.clone(), config, listener, System.nanoTime());
@@ -205,7 +212,7 @@ public final class TextGenerator implements AutoCloseable {
     int vocab = tokenizer.vocabSize();
     for (int id : promptIds) {
       if (id < 0 || id >= vocab) {
-        throw new ExecuTorchException(ErrorCode.INVALID_ARGUMENT, "prompt token id " + id + " is outside the vocabulary [0, " + vocab + ")");
+        throw new IllegalArgumentException("prompt token id " + id + " is outside the vocabulary [0, " + vocab + ")");
       }
     }
     HuggingFaceTokenizer.IntList feed = new HuggingFaceTokenizer.IntList();
@@ -213,10 +220,10 @@ public final class TextGenerator implements AutoCloseable {
     if (position == 0 && config.addBos() && metadata.bosId().isPresent()) feed.add(metadata.bosId().get());
     feed.addAll(promptIds);
     if (feed.size() == 0) {
-      throw new ExecuTorchException(ErrorCode.INVALID_ARGUMENT, "empty prompt and empty context: nothing to generate from");
+      throw new IllegalArgumentException("empty prompt and empty context: nothing to generate from");
     }
     if (position + feed.size() > contextLen) {
-      throw new ExecuTorchException(ErrorCode.INVALID_ARGUMENT, "prompt of " + feed.size() + " tokens does not fit the context: "
+      throw new IllegalArgumentException("prompt of " + feed.size() + " tokens does not fit the context: "
           + position + " of " + contextLen + " positions are in use (resetContext() frees them)");
     }
     Set<Integer> stops = new HashSet<>(config.stopTokens());

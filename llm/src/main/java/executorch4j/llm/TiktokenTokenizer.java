@@ -47,8 +47,10 @@ public final class TiktokenTokenizer implements Tokenizer {
    *
    * @param pattern the pre-tokenizer regex the encoding was built with (e.g. {@link #LLAMA3_PATTERN})
    * @param specialTokens special tokens and their ids (not part of the ranks file)
-   * @throws ExecuTorchException {@code FILE_NOT_FOUND}, {@code IO_ERROR}, {@code INVALID_ARGUMENT}
-   *     for a malformed line or duplicate id, {@code NOT_SUPPORTED} for a pattern Java cannot compile
+   * @throws ExecuTorchException {@code FILE_NOT_FOUND}, {@code IO_ERROR}, or {@code NOT_SUPPORTED}
+   *     for a pattern Java cannot compile
+   * @throws TokenizerException (an {@link IllegalArgumentException}) for a malformed line, a
+   *     duplicate id or a bad special token
    */
   public static TiktokenTokenizer load(Path ranksFile, String pattern, Map<String, Integer> specialTokens) {
     List<String> lines;
@@ -79,8 +81,7 @@ public final class TiktokenTokenizer implements Tokenizer {
         if (ranks.put(new String(token, StandardCharsets.ISO_8859_1), rank) != null) throw new IllegalArgumentException("duplicate token");
         max = Math.max(max, rank);
       } catch (IllegalArgumentException e) {
-        throw new ExecuTorchException(ErrorCode.INVALID_ARGUMENT,
-            "tiktoken file line " + (n + 1) + " is not 'base64 rank' (" + e.getMessage() + ")", e);
+        throw new TokenizerException("tiktoken file line " + (n + 1) + " is not 'base64 rank' (" + e.getMessage() + ")", e);
       }
     }
     specials = new LinkedHashMap<>(specialTokens);
@@ -88,12 +89,12 @@ public final class TiktokenTokenizer implements Tokenizer {
     idToBytes = new byte[max + 1][];
     special = new boolean[max + 1];
     for (var e : ranks.entrySet()) {
-      if (idToBytes[e.getValue()] != null) throw new ExecuTorchException(ErrorCode.INVALID_ARGUMENT, "rank " + e.getValue() + " is used twice");
+      if (idToBytes[e.getValue()] != null) throw new TokenizerException("rank " + e.getValue() + " is used twice");
       idToBytes[e.getValue()] = e.getKey().getBytes(StandardCharsets.ISO_8859_1);
     }
     for (var e : specials.entrySet()) {
       if (e.getKey().isEmpty() || idToBytes[e.getValue()] != null) {
-        throw new ExecuTorchException(ErrorCode.INVALID_ARGUMENT, "special token '" + e.getKey() + "' is empty or its id " + e.getValue() + " is taken");
+        throw new TokenizerException("special token '" + e.getKey() + "' is empty or its id " + e.getValue() + " is taken");
       }
       idToBytes[e.getValue()] = e.getKey().getBytes(StandardCharsets.UTF_8);
       special[e.getValue()] = true;
@@ -167,7 +168,7 @@ public final class TiktokenTokenizer implements Tokenizer {
     int[] ids = new int[parts.size()];
     for (int i = 0; i < ids.length; i++) {
       Integer r = ranks.get(parts.get(i));
-      if (r == null) throw new ExecuTorchException(ErrorCode.INVALID_ARGUMENT, "the tiktoken ranks lack a single byte: 0x" + Integer.toHexString(parts.get(i).charAt(0)));
+      if (r == null) throw new TokenizerException("the tiktoken ranks lack a single byte: 0x" + Integer.toHexString(parts.get(i).charAt(0)));
       ids[i] = r;
     }
     if (cache.size() < 50_000) cache.put(piece, ids);
@@ -187,7 +188,7 @@ public final class TiktokenTokenizer implements Tokenizer {
   @Override
   public byte[] tokenBytes(int id) {
     if (id < 0 || id >= idToBytes.length || idToBytes[id] == null) {
-      throw new ExecuTorchException(ErrorCode.INVALID_ARGUMENT, "token id " + id + " is not in the vocabulary (size " + idToBytes.length + ")");
+      throw new IllegalArgumentException("token id " + id + " is not in the vocabulary (size " + idToBytes.length + ")");
     }
     return idToBytes[id].clone();
   }

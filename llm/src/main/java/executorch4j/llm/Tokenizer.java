@@ -23,7 +23,7 @@ public interface Tokenizer {
    * character. Concatenating the bytes of a sequence and decoding them as UTF-8 gives
    * {@link #decode decode(ids, false)}.
    *
-   * @throws executorch4j.ExecuTorchException ({@code INVALID_ARGUMENT}) for an id outside the vocabulary
+   * @throws IllegalArgumentException for an id outside the vocabulary
    */
   byte[] tokenBytes(int id);
 

@@ -129,11 +129,10 @@ class HuggingFaceTokenizerTest {
   }
 
   @Test
-  void anIdOutsideTheVocabularyIsATypedError() {
-    var e = assertThrows(ExecuTorchException.class, () -> tok.decode(new int[] {tok.vocabSize()}, false));
-    assertEquals(ErrorCode.INVALID_ARGUMENT, e.errorCode());
+  void anIdOutsideTheVocabularyIsTheCallersMistake() {
+    var e = assertThrows(IllegalArgumentException.class, () -> tok.decode(new int[] {tok.vocabSize()}, false));
     assertTrue(e.getMessage().contains("not in the vocabulary"), e.getMessage());
-    assertThrows(ExecuTorchException.class, () -> tok.tokenBytes(-1));
+    assertThrows(IllegalArgumentException.class, () -> tok.tokenBytes(-1));
   }
 
   @Test
@@ -143,12 +142,14 @@ class HuggingFaceTokenizerTest {
   }
 
   @Test
-  void malformedJsonIsInvalidArgument(@TempDir Path dir) throws Exception {
+  void malformedJsonIsATokenizerException(@TempDir Path dir) throws Exception {
     Path p = dir.resolve("t.json");
     Files.writeString(p, "{\"model\": {\"vocab\": {\"a\": 0}, \"merges\": [");
-    var e = assertThrows(ExecuTorchException.class, () -> HuggingFaceTokenizer.load(p));
-    assertEquals(ErrorCode.INVALID_ARGUMENT, e.errorCode());
-    assertTrue(e.getMessage().contains("invalid JSON"), e.getMessage());
+    var e = assertThrows(TokenizerException.class, () -> HuggingFaceTokenizer.load(p));
+    assertTrue(e.getMessage().startsWith("invalid JSON at offset "), e.getMessage());
+    assertTrue(e instanceof IllegalArgumentException, "a data mistake, not the runtime's: nothing ran");
+    var noModel = assertThrows(TokenizerException.class, () -> HuggingFaceTokenizer.fromJson("{}"));
+    assertTrue(noModel.getMessage().startsWith("tokenizer.json: "), noModel.getMessage());
   }
 
   @Test

@@ -6,6 +6,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import executorch4j.ErrorCode;
 import executorch4j.ExecuTorchException;
+import executorch4j.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -253,25 +254,42 @@ class TextGeneratorTest {
     assertEquals(StopReason.CONTEXT_FULL, r.stopReason());
     assertEquals(context - prompt + 1, r.stats().generatedTokens());
     assertEquals(context, gen.position());
-    var e = assertThrows(ExecuTorchException.class, () -> gen.generate("more", exact(1), TokenListener.none()));
-    assertEquals(ErrorCode.INVALID_ARGUMENT, e.errorCode());
+    var e = assertThrows(IllegalArgumentException.class, () -> gen.generate("more", exact(1), TokenListener.none()));
     assertTrue(e.getMessage().contains("does not fit"), e.getMessage());
   }
 
   @Test
   void aLongPromptIsPrefilledInChunksLikeOneSequence() {
-    // Longer than one forward call takes (the program's max_seq_len - 1): the chunked prefill must
-    // give the same greedy tokens as feeding the prompt token by token.
-    int[] ids = new int[120];
+    // Longer than one forward call takes (the program's longest sequence, max_seq_len - 1 = 127):
+    // BOS + 127 ids fill the whole context in two prefill calls, 127 tokens then 1. The first
+    // generated token must be the argmax of the logits that feeding the same sequence one token
+    // per call straight to the program gives (a different path: no generator, no chunking).
+    int chunk = (int) gen.model().methodMeta("forward").inputs().get(0).shape()[1];
+    int contextLen = gen.metadata().maxContextLen();
+    int[] ids = new int[contextLen - 1];
     for (int i = 0; i < ids.length; i++) ids[i] = 5 + (i * 37) % 390;
-    int[] chunked = gen.generate(ids, exact(4), TokenListener.none()).tokenIds();
-    assertEquals(121, gen.position() - 3);
-    gen.resetContext();
-    GenerationResult viaDecode = null;
-    gen.generate(new int[] {ids[0]}, exact(0), TokenListener.none());
-    for (int i = 1; i < ids.length - 1; i++) gen.generate(new int[] {ids[i]}, exact(0).withAddBos(false), TokenListener.none());
-    viaDecode = gen.generate(new int[] {ids[ids.length - 1]}, exact(4), TokenListener.none());
-    assertArrayEquals(chunked, viaDecode.tokenIds());
+    int fed = ids.length + 1; // BOS first
+    assertTrue(fed > chunk, "the prompt spans more than one chunk: " + fed + " tokens, chunks of " + chunk);
+    int calls = (fed + chunk - 1) / chunk;
+    assertEquals(2, calls);
+
+    gen.model().resetStats();
+    GenerationResult chunked = gen.generate(ids, exact(1), TokenListener.none());
+    assertEquals(fed, chunked.stats().promptTokens());
+    assertEquals(contextLen, gen.position());
+    assertEquals(calls, gen.model().inferenceStats().count(), "prefill forward calls (the one new token needs none)");
+
+    int bos = gen.metadata().bosId().orElseThrow();
+    float[] logits = null;
+    for (int p = 0; p < fed; p++) {
+      long id = p == 0 ? bos : ids[p - 1];
+      logits = gen.model().forward(Tensor.of(new long[] {id}, 1, 1), Tensor.of(new long[] {p}, 1))
+          .get("output_0").toFloatArray();
+    }
+    int vocab = tok.vocabSize();
+    int best = 0;
+    for (int v = 1; v < vocab; v++) if (logits[logits.length - vocab + v] > logits[logits.length - vocab + best]) best = v;
+    assertArrayEquals(new int[] {best}, chunked.tokenIds(), "chunked prefill vs one token per call");
   }
 
   @Test
@@ -299,9 +317,8 @@ class TextGeneratorTest {
   }
 
   @Test
-  void aPromptIdOutsideTheVocabularyIsATypedError() {
-    var e = assertThrows(ExecuTorchException.class, () -> gen.generate(new int[] {1, 9999}, exact(1), TokenListener.none()));
-    assertEquals(ErrorCode.INVALID_ARGUMENT, e.errorCode());
+  void aPromptIdOutsideTheVocabularyIsTheCallersMistake() {
+    var e = assertThrows(IllegalArgumentException.class, () -> gen.generate(new int[] {1, 9999}, exact(1), TokenListener.none()));
     assertTrue(e.getMessage().contains("9999"), e.getMessage());
   }
 

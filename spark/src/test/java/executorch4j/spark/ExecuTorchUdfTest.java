@@ -7,6 +7,9 @@ import static org.apache.spark.sql.functions.col;
 
 import executorch4j.ErrorCode;
 import executorch4j.ExecuTorchException;
+import executorch4j.ExecuTorchModel;
+import executorch4j.Isolation;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
@@ -83,9 +86,15 @@ class ExecuTorchUdfTest {
       rows.add(RowFactory.create(r, ExecuTorchTransformerTest.floats(Goldens.slice(c.inputs().get(0).data(), r * 4, r * 4 + 4))));
     }
     UserDefinedFunction f = ExecuTorchUdf.create(spark, Goldens.pte("dynamic_batch"));
+    // The program this JVM (driver and local executor) runs the UDF with: its calls are counted.
+    ExecuTorchModel model = ExecutorModels.get(ExecutorModels.sha256(Path.of(Goldens.pte("dynamic_batch"))), Isolation.NONE);
+    model.resetStats();
     List<Row> out = spark.createDataFrame(rows, ExecuTorchTransformerTest.schema(
             "id", DataTypes.IntegerType, "x", ExecuTorchTransformerTest.FLOATS))
         .withColumn("y", f.apply(col("x"))).collectAsList();
+    assertEquals(rows.size(), out.size(), "rows out");
+    assertEquals(rows.size(), model.inferenceStats().count(), "forward calls: one per row");
+    assertEquals(List.of(0, 1, 2), out.stream().map(r -> r.getInt(0)).sorted().toList(), "every row once");
     for (Row r : out) {
       int id = r.getInt(0);
       Goldens.assertClose(Goldens.slice(c.outputs().get(0).data(), id * 2, id * 2 + 2),

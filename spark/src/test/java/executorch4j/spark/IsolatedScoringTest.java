@@ -46,6 +46,9 @@ class IsolatedScoringTest {
     List<Row> out = t.transform(spark.createDataFrame(rows, ExecuTorchTransformerTest.schema(
         "id", DataTypes.IntegerType, "features", ExecuTorchTransformerTest.FLOATS))).collectAsList();
 
+    assertEquals(rows.size(), out.size(), "rows out");
+    assertEquals(java.util.stream.IntStream.range(0, rows.size()).boxed().toList(),
+        out.stream().map(r -> r.getInt(0)).sorted().toList(), "every row scored once");
     for (Row r : out) {
       Goldens.assertClose(g.cases().get(r.getInt(0)).outputs().get(0).data(),
           ExecuTorchTransformerTest.doubles(r, "output_0"), g.tolerance(), "row " + r.getInt(0));
