@@ -4,5 +4,6 @@
  */
 module executorch4j.llm {
   requires transitive executorch4j;
+
   exports executorch4j.llm;
 }

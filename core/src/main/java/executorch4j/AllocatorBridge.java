@@ -10,15 +10,17 @@ import java.util.Map;
 
 /**
  * Bridges a Java {@link NativeAllocator} to the facade's allocation callbacks (the CUSTOM memory
- * policy). The two upcall stubs exist once per process; each model's bridge is found by the
- * {@code userdata} the facade hands back. Their bodies catch everything, since an exception
- * escaping an upcall would terminate the JVM: a failure is kept and reported by the call that
- * needed the memory.
+ * policy). The two upcall stubs exist once per process; each model's bridge is found by the {@code
+ * userdata} the facade hands back. Their bodies catch everything, since an exception escaping an
+ * upcall would terminate the JVM: a failure is kept and reported by the call that needed the
+ * memory.
  */
 final class AllocatorBridge {
   private static final Registry<AllocatorBridge> BRIDGES = new Registry<>();
-  static final MemorySegment ALLOC = et_alloc_fn.allocate(AllocatorBridge::allocateUpcall, Arena.global());
-  static final MemorySegment FREE = et_free_fn.allocate(AllocatorBridge::releaseUpcall, Arena.global());
+  static final MemorySegment ALLOC =
+      et_alloc_fn.allocate(AllocatorBridge::allocateUpcall, Arena.global());
+  static final MemorySegment FREE =
+      et_free_fn.allocate(AllocatorBridge::releaseUpcall, Arena.global());
 
   private final NativeAllocator target;
   final MemorySegment userdata;
@@ -65,11 +67,15 @@ final class AllocatorBridge {
     try {
       MemorySegment block = target.allocate(size, alignment);
       if (block == null || block.equals(MemorySegment.NULL) || !block.isNative()) {
-        failure = new IllegalStateException("allocate(" + size + ", " + alignment + ") returned no native memory");
+        failure =
+            new IllegalStateException(
+                "allocate(" + size + ", " + alignment + ") returned no native memory");
         return MemorySegment.NULL;
       }
       if (block.byteSize() < size) {
-        failure = new IllegalStateException("allocate(" + size + ") returned only " + block.byteSize() + " bytes");
+        failure =
+            new IllegalStateException(
+                "allocate(" + size + ") returned only " + block.byteSize() + " bytes");
         target.release(block);
         return MemorySegment.NULL;
       }

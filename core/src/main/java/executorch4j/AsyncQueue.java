@@ -12,11 +12,13 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 
 /**
- * A model's asynchronous calls: one queue, drained one call at a time in submission order, each
- * on the executor it was submitted with (default: one daemon thread of this queue's own).
+ * A model's asynchronous calls: one queue, drained one call at a time in submission order, each on
+ * the executor it was submitted with (default: one daemon thread of this queue's own).
  */
 final class AsyncQueue {
-  private record Call(CompletableFuture<Map<String, Tensor>> future, Supplier<Map<String, Tensor>> work,
+  private record Call(
+      CompletableFuture<Map<String, Tensor>> future,
+      Supplier<Map<String, Tensor>> work,
       Executor executor) {}
 
   private final ArrayDeque<Call> queue = new ArrayDeque<>();
@@ -25,12 +27,14 @@ final class AsyncQueue {
   private Thread working; // the thread inside a call's work and completion, or null
   private ExecutorService ownExecutor;
 
-  CompletableFuture<Map<String, Tensor>> submit(Supplier<Map<String, Tensor>> work, Executor executor) {
+  CompletableFuture<Map<String, Tensor>> submit(
+      Supplier<Map<String, Tensor>> work, Executor executor) {
     CompletableFuture<Map<String, Tensor>> future = new CompletableFuture<>();
     Call call;
     synchronized (this) {
       if (closed) {
-        future.completeExceptionally(new ExecuTorchException(ErrorCode.CLOSED, "the model is closed"));
+        future.completeExceptionally(
+            new ExecuTorchException(ErrorCode.CLOSED, "the model is closed"));
         return future;
       }
       queue.add(new Call(future, work, executor != null ? executor : ownExecutor()));
@@ -68,7 +72,9 @@ final class AsyncQueue {
       }
     }
     for (Call call : pending) {
-      call.future().completeExceptionally(new ExecuTorchException(ErrorCode.CLOSED, "the model was closed first"));
+      call.future()
+          .completeExceptionally(
+              new ExecuTorchException(ErrorCode.CLOSED, "the model was closed first"));
     }
     if (own != null) {
       own.shutdown();
@@ -77,11 +83,13 @@ final class AsyncQueue {
 
   private ExecutorService ownExecutor() {
     if (ownExecutor == null) {
-      ownExecutor = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "executorch4j-model");
-        t.setDaemon(true);
-        return t;
-      });
+      ownExecutor =
+          Executors.newSingleThreadExecutor(
+              r -> {
+                Thread t = new Thread(r, "executorch4j-model");
+                t.setDaemon(true);
+                return t;
+              });
     }
     return ownExecutor;
   }

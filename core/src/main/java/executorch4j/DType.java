@@ -1,27 +1,29 @@
 package executorch4j;
 
 /**
- * Element types of ExecuTorch tensors: every {@code ScalarType} of ExecuTorch 1.5.1
- * ({@code runtime/core/portable_type/scalar_type.h}). {@link #code()} is the c10 value the runtime
- * uses (stable across PyTorch releases).
+ * Element types of ExecuTorch tensors: every {@code ScalarType} of ExecuTorch 1.5.1 ({@code
+ * runtime/core/portable_type/scalar_type.h}). {@link #code()} is the c10 value the runtime uses
+ * (stable across PyTorch releases).
  *
  * <p>What each kind converts to in {@link Tensor}:
+ *
  * <ul>
  *   <li><b>Numeric</b> (int, uint, float, bool): {@code toFloatArray}, {@code toDoubleArray},
  *       {@code toLongArray}, {@code toIntArray} with these rules for unsigned types: uint8 and
  *       uint16 give their value (0..255, 0..65535) in an {@code int}; uint32 gives its value
  *       (0..4294967295) in a {@code long} ({@code toIntArray} throws: an int cannot hold it);
  *       uint64 gives a {@code long} holding the same 64 bits (values from 2^63 up read as negative:
- *       use {@link Long#toUnsignedString(long)} / {@link Long#compareUnsigned}); its
- *       {@code toDoubleArray} gives the unsigned value, rounded.
+ *       use {@link Long#toUnsignedString(long)} / {@link Long#compareUnsigned}); its {@code
+ *       toDoubleArray} gives the unsigned value, rounded.
  *   <li><b>Complex</b> (complex32, complex64, complex128): interleaved pairs, element {@code k}'s
  *       real part at {@code 2k} and imaginary part at {@code 2k+1}, through {@code toFloatArray} /
  *       {@code toDoubleArray} (arrays twice as long as {@code numel()}); integer conversions throw.
  *   <li><b>Raw storage</b> (float8 variants, quantized {@code qint8}/{@code quint8}/{@code qint32},
- *       packed {@code quint4x2}/{@code quint2x4}, {@code bits*}): bytes only, through
- *       {@code toByteArray()}; the runtime keeps no scale or zero point with them, so a value
- *       conversion throws {@link ErrorCode#UNSUPPORTED_DTYPE} naming the dtype.
+ *       packed {@code quint4x2}/{@code quint2x4}, {@code bits*}): bytes only, through {@code
+ *       toByteArray()}; the runtime keeps no scale or zero point with them, so a value conversion
+ *       throws {@link ErrorCode#UNSUPPORTED_DTYPE} naming the dtype.
  * </ul>
+ *
  * Metadata and inspection accept every dtype; only a conversion that cannot be represented throws.
  */
 public enum DType {
@@ -63,7 +65,12 @@ public enum DType {
 
   /** How the elements of a dtype read as Java values (see the class comment). */
   public enum Kind {
-    SIGNED, UNSIGNED, FLOAT, BOOL, COMPLEX, RAW
+    SIGNED,
+    UNSIGNED,
+    FLOAT,
+    BOOL,
+    COMPLEX,
+    RAW
   }
 
   private static final DType[] BY_CODE = new DType[30];
@@ -147,7 +154,8 @@ public enum DType {
       return BY_CODE[code];
     }
     throw new ExecuTorchException(
-        ErrorCode.UNSUPPORTED_DTYPE, "ScalarType code " + code + " is not a dtype of ExecuTorch 1.5.1 (0..29)");
+        ErrorCode.UNSUPPORTED_DTYPE,
+        "ScalarType code " + code + " is not a dtype of ExecuTorch 1.5.1 (0..29)");
   }
 
   /** The DType named like PyTorch ({@code float32}, {@code int64}, {@code uint16}, ...). */

@@ -13,8 +13,8 @@ final class Elements {
       case FLOAT32 -> s.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i);
       case FLOAT64 -> s.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, i);
       case FLOAT16 -> Float.float16ToFloat(s.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i));
-      case BFLOAT16 -> Float.intBitsToFloat(
-          (s.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i) & 0xFFFF) << 16);
+      case BFLOAT16 ->
+          Float.intBitsToFloat((s.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i) & 0xFFFF) << 16);
       default -> getLong(s, t, i);
     };
   }
@@ -46,7 +46,8 @@ final class Elements {
 
   static void setComplexPart(MemorySegment s, DType t, long j, double v) {
     switch (t) {
-      case COMPLEX32 -> s.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, j, Float.floatToFloat16((float) v));
+      case COMPLEX32 ->
+          s.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, j, Float.floatToFloat16((float) v));
       case COMPLEX64 -> s.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, j, (float) v);
       case COMPLEX128 -> s.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, j, v);
       default -> throw new IllegalStateException(t + " is not complex");
@@ -55,16 +56,18 @@ final class Elements {
 
   /** The refusal of a value conversion on a complex or raw-storage dtype, naming it. */
   static ExecuTorchException notNumeric(DType t, String what) {
-    String how = t.isComplex()
-        ? "complex elements are (real, imaginary) pairs: use toFloatArray()/toDoubleArray() (interleaved)"
-        : "it is raw storage (float8, quantized or bit-packed; no scale is carried): use toByteArray()";
-    return new ExecuTorchException(ErrorCode.UNSUPPORTED_DTYPE, "a " + t + " tensor cannot be " + what + "; " + how);
+    String how =
+        t.isComplex()
+            ? "complex elements are (real, imaginary) pairs: use toFloatArray()/toDoubleArray() (interleaved)"
+            : "it is raw storage (float8, quantized or bit-packed; no scale is carried): use toByteArray()";
+    return new ExecuTorchException(
+        ErrorCode.UNSUPPORTED_DTYPE, "a " + t + " tensor cannot be " + what + "; " + how);
   }
 
   /**
    * Whether no float32 element has an all-ones exponent: chunks are copied into an int[] whose
-   * branch-free OR loop the JIT vectorizes (4x faster than reading the segment element by
-   * element). (exponent bits) + (lowest exponent bit) reaches the sign bit only when all are set.
+   * branch-free OR loop the JIT vectorizes (4x faster than reading the segment element by element).
+   * (exponent bits) + (lowest exponent bit) reaches the sign bit only when all are set.
    */
   private static boolean allFiniteFloat32(MemorySegment s) {
     int[] chunk = FINITE_CHUNK.get();
@@ -85,7 +88,8 @@ final class Elements {
     return v >= 0 ? (double) v : ((double) (v >>> 1 | (v & 1))) * 2.0;
   }
 
-  private static final ThreadLocal<int[]> FINITE_CHUNK = ThreadLocal.withInitial(() -> new int[4096]);
+  private static final ThreadLocal<int[]> FINITE_CHUNK =
+      ThreadLocal.withInitial(() -> new int[4096]);
 
   /** Index of the first NaN or infinite element of a floating-point tensor, or -1. */
   static long firstNonFinite(MemorySegment s, DType t) {
@@ -104,7 +108,8 @@ final class Elements {
       }
       case FLOAT64 -> {
         for (long i = 0; i < n; i++) {
-          if ((s.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i) & 0x7FF0000000000000L) == 0x7FF0000000000000L) {
+          if ((s.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i) & 0x7FF0000000000000L)
+              == 0x7FF0000000000000L) {
             return i;
           }
         }
@@ -139,21 +144,28 @@ final class Elements {
     if (value instanceof Boolean b) {
       d = b ? 1 : 0;
     } else if (value instanceof Number n) {
-      if (!t.isFloatingPoint() && (n instanceof Long || n instanceof Integer || n instanceof Short
-          || n instanceof Byte)) {
+      if (!t.isFloatingPoint()
+          && (n instanceof Long
+              || n instanceof Integer
+              || n instanceof Short
+              || n instanceof Byte)) {
         setLong(s, t, i, n.longValue());
         return;
       }
       d = n.doubleValue();
     } else {
       throw new IllegalArgumentException(
-          "element " + i + " is " + (value == null ? "null" : value.getClass().getSimpleName())
+          "element "
+              + i
+              + " is "
+              + (value == null ? "null" : value.getClass().getSimpleName())
               + ", not a number");
     }
     switch (t) {
       case FLOAT32 -> s.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) d);
       case FLOAT64 -> s.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, i, d);
-      case FLOAT16 -> s.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16((float) d));
+      case FLOAT16 ->
+          s.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16((float) d));
       case BFLOAT16 -> s.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, toBfloat16((float) d));
       case BOOL -> s.set(ValueLayout.JAVA_BYTE, i, (byte) (d != 0 ? 1 : 0));
       default -> {
@@ -180,9 +192,14 @@ final class Elements {
       case INT16 -> s.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, (short) v);
       case INT32 -> s.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, Math.toIntExact(v));
       case INT64 -> s.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i, v);
-      case UINT16 -> s.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, (short) checkUnsigned(t, i, v, 0xFFFFL));
-      case UINT32 -> s.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, (int) checkUnsigned(t, i, v, 0xFFFF_FFFFL));
-      case UINT64 -> s.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i, checkUnsigned(t, i, v, Long.MAX_VALUE));
+      case UINT16 ->
+          s.setAtIndex(
+              ValueLayout.JAVA_SHORT_UNALIGNED, i, (short) checkUnsigned(t, i, v, 0xFFFFL));
+      case UINT32 ->
+          s.setAtIndex(
+              ValueLayout.JAVA_INT_UNALIGNED, i, (int) checkUnsigned(t, i, v, 0xFFFF_FFFFL));
+      case UINT64 ->
+          s.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i, checkUnsigned(t, i, v, Long.MAX_VALUE));
       default -> set(s, t, i, (double) v);
     }
   }

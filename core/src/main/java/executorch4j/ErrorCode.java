@@ -1,8 +1,8 @@
 package executorch4j;
 
 /**
- * Why an ExecuTorch call failed. Codes below 0x100 mirror ExecuTorch's
- * {@code runtime/core/error.h} (keep in sync); 0x100 and above are executorch4j's own.
+ * Why an ExecuTorch call failed. Codes below 0x100 mirror ExecuTorch's {@code runtime/core/error.h}
+ * (keep in sync); 0x100 and above are executorch4j's own.
  */
 public enum ErrorCode {
   INTERNAL(0x01),
@@ -37,9 +37,9 @@ public enum ErrorCode {
   /** An input or output is not a tensor (scalars and lists are not supported). */
   UNSUPPORTED_VALUE(0x106),
   /**
-   * A conversion a dtype cannot represent, e.g. {@code toIntArray()} of uint32, {@code toFloatArray()}
-   * of raw float8 or quantized storage; the message names the dtype (see {@link DType}). Also a
-   * ScalarType code outside ExecuTorch 1.5.1's 0..29.
+   * A conversion a dtype cannot represent, e.g. {@code toIntArray()} of uint32, {@code
+   * toFloatArray()} of raw float8 or quantized storage; the message names the dtype (see {@link
+   * DType}). Also a ScalarType code outside ExecuTorch 1.5.1's 0..29.
    */
   UNSUPPORTED_DTYPE(0x107),
   /** The model (or tensor) was closed. */
@@ -63,21 +63,23 @@ public enum ErrorCode {
   LIBRARY_LOAD_FAILED(0x10D),
   /**
    * The worker process of an isolated model ({@link Isolation#PROCESS}) died: a crash inside
-   * ExecuTorch's kernels or a delegate, or a resource limit. The message names the signal
-   * (e.g. {@code signal 11 (SIGSEGV)}). This JVM and other models are unaffected; the model
-   * stays unusable (every call fails the same way) until it is loaded again.
+   * ExecuTorch's kernels or a delegate, or a resource limit. The message names the signal (e.g.
+   * {@code signal 11 (SIGSEGV)}). This JVM and other models are unaffected; the model stays
+   * unusable (every call fails the same way) until it is loaded again.
    */
   WORKER_CRASHED(0x10E),
   /**
-   * The worker process of an isolated model did not answer within the call deadline
-   * ({@link LoadOptions#withCallTimeout}) and was killed. As with {@link #WORKER_CRASHED}, load the
-   * model again to use it.
+   * The worker process of an isolated model did not answer within the call deadline ({@link
+   * LoadOptions#withCallTimeout}) and was killed. As with {@link #WORKER_CRASHED}, load the model
+   * again to use it.
    */
   TIMEOUT(0x10F),
   /** An unexpected failure inside the native facade. */
   FACADE_INTERNAL(0x1FF);
 
-  /** The facade's own status for a missing kernel (0x103), reported as {@link #OPERATOR_MISSING}. */
+  /**
+   * The facade's own status for a missing kernel (0x103), reported as {@link #OPERATOR_MISSING}.
+   */
   private static final int FACADE_OPERATOR_MISSING = 0x103;
 
   private final int code;

@@ -1,8 +1,8 @@
 package executorch4j;
 
 /**
- * A failure reported by the ExecuTorch runtime or by executorch4j, with the {@link ErrorCode}
- * that says why. Messages read {@code [ExecuTorch 0x14 OPERATOR_MISSING] ...}.
+ * A failure reported by the ExecuTorch runtime or by executorch4j, with the {@link ErrorCode} that
+ * says why. Messages read {@code [ExecuTorch 0x14 OPERATOR_MISSING] ...}.
  */
 public class ExecuTorchException extends RuntimeException {
   private final ErrorCode errorCode;

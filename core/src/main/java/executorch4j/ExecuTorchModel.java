@@ -24,20 +24,20 @@ import java.util.concurrent.Executor;
  * interface uses positional keys {@code input_0..N} and {@code output_0..N}.
  *
  * <p><b>Outputs</b> are zero-copy views of the model's memory, valid until the next call on this
- * model: reading the map of an earlier call throws ({@link ErrorCode#INVALID_STATE}), and so
- * does reading a view after {@link #close()} ({@link ErrorCode#CLOSED}). {@link Tensor#copy()}
- * keeps one.
+ * model: reading the map of an earlier call throws ({@link ErrorCode#INVALID_STATE}), and so does
+ * reading a view after {@link #close()} ({@link ErrorCode#CLOSED}). {@link Tensor#copy()} keeps
+ * one.
  *
  * <p><b>Threads.</b> A model may be shared between threads: calls on one model are serialized
  * (ExecuTorch's Method is not thread-safe). Use one model per thread for parallel inference.
  *
- * <p><b>Errors.</b> What the runtime or the model refuses is an {@link ExecuTorchException} with
- * an {@link ErrorCode}; a caller's mistake (a null argument, a bad option) is a
- * {@link NullPointerException} or {@link IllegalArgumentException}.
+ * <p><b>Errors.</b> What the runtime or the model refuses is an {@link ExecuTorchException} with an
+ * {@link ErrorCode}; a caller's mistake (a null argument, a bad option) is a {@link
+ * NullPointerException} or {@link IllegalArgumentException}.
  *
  * <p><b>Lifetime.</b> All native memory belongs to this object and is freed by {@link #close()}
- * (idempotent); any use afterwards throws {@link ExecuTorchException} with
- * {@link ErrorCode#CLOSED}.
+ * (idempotent); any use afterwards throws {@link ExecuTorchException} with {@link
+ * ErrorCode#CLOSED}.
  */
 public final class ExecuTorchModel implements AutoCloseable {
   private final LoadOptions options;
@@ -73,14 +73,21 @@ public final class ExecuTorchModel implements AutoCloseable {
     return load(ModelSource.file(path), options);
   }
 
-  /** Loads a program from a file, bytes, memory, a stream or a streamed channel, see {@link ModelSource}. */
+  /**
+   * Loads a program from a file, bytes, memory, a stream or a streamed channel, see {@link
+   * ModelSource}.
+   */
   public static ExecuTorchModel load(ModelSource source) {
     return load(source, LoadOptions.defaults());
   }
 
-  /** Loads a program from a file, bytes, memory, a stream or a streamed channel, see {@link ModelSource}. */
+  /**
+   * Loads a program from a file, bytes, memory, a stream or a streamed channel, see {@link
+   * ModelSource}.
+   */
   public static ExecuTorchModel load(ModelSource source, LoadOptions options) {
-    return new ExecuTorchModel(Objects.requireNonNull(source, "source"), Objects.requireNonNull(options, "options"));
+    return new ExecuTorchModel(
+        Objects.requireNonNull(source, "source"), Objects.requireNonNull(options, "options"));
   }
 
   // ----------------------------------------------------------------- metadata
@@ -101,7 +108,9 @@ public final class ExecuTorchModel implements AutoCloseable {
     return method(method).meta;
   }
 
-  /** The program's data segments (constants, delegate blobs), in file order of the program's table. */
+  /**
+   * The program's data segments (constants, delegate blobs), in file order of the program's table.
+   */
   public synchronized List<Segment> segments() {
     ensureOpen();
     return runner.program().segments();
@@ -154,13 +163,17 @@ public final class ExecuTorchModel implements AutoCloseable {
   }
 
   /**
-   * Runs {@code forward} on the model's own thread. See {@link #executeAsync(String, Map, Executor)}.
+   * Runs {@code forward} on the model's own thread. See {@link #executeAsync(String, Map,
+   * Executor)}.
    */
   public CompletableFuture<Map<String, Tensor>> forwardAsync(Map<String, ?> inputs) {
     return executeAsync("forward", inputs, null);
   }
 
-  /** Runs {@code forward} with tensor inputs on the model's own thread (tensors are read when it runs). */
+  /**
+   * Runs {@code forward} with tensor inputs on the model's own thread (tensors are read when it
+   * runs).
+   */
   public CompletableFuture<Map<String, Tensor>> forwardAsync(Tensor... inputs) {
     Tensor[] in = inputs.clone();
     return async.submit(() -> executeOwned("forward", in), null);
@@ -168,14 +181,14 @@ public final class ExecuTorchModel implements AutoCloseable {
 
   /**
    * Runs {@code method} later, on {@code executor} ({@code null} = a daemon thread of this model).
-   * Calls on one model run one at a time in submission order, whatever the executor. The result
-   * is a copy that belongs to the future's result, so later calls cannot overwrite it.
-   * {@code cancel(true)} before the call starts removes it; once started, the native call
-   * finishes and its result is dropped. {@link #close()} fails calls not yet started with
-   * {@link ErrorCode#CLOSED} and waits for the one running. One failed call does not affect
-   * the next.
+   * Calls on one model run one at a time in submission order, whatever the executor. The result is
+   * a copy that belongs to the future's result, so later calls cannot overwrite it. {@code
+   * cancel(true)} before the call starts removes it; once started, the native call finishes and its
+   * result is dropped. {@link #close()} fails calls not yet started with {@link ErrorCode#CLOSED}
+   * and waits for the one running. One failed call does not affect the next.
    */
-  public CompletableFuture<Map<String, Tensor>> executeAsync(String method, Map<String, ?> inputs, Executor executor) {
+  public CompletableFuture<Map<String, Tensor>> executeAsync(
+      String method, Map<String, ?> inputs, Executor executor) {
     Objects.requireNonNull(method, "method");
     Map<String, ?> in = Map.copyOf(inputs);
     return async.submit(() -> executeOwned(method, in), executor);
@@ -199,7 +212,10 @@ public final class ExecuTorchModel implements AutoCloseable {
 
   // ------------------------------------------------------ timing, memory, profiling
 
-  /** Timing statistics of the executes since the last {@link #resetStats()} (all zero before the first). */
+  /**
+   * Timing statistics of the executes since the last {@link #resetStats()} (all zero before the
+   * first).
+   */
   public synchronized InferenceStats inferenceStats() {
     return timing.snapshot();
   }
@@ -229,9 +245,9 @@ public final class ExecuTorchModel implements AutoCloseable {
   }
 
   /**
-   * Turns the per-operator profiler on or off. The tracer is attached when a method is loaded,
-   * so switching reloads the methods (same memory policy); with profiling off no tracer is
-   * attached at all and forward costs what it did before.
+   * Turns the per-operator profiler on or off. The tracer is attached when a method is loaded, so
+   * switching reloads the methods (same memory policy); with profiling off no tracer is attached at
+   * all and forward costs what it did before.
    */
   public synchronized void enableProfiling(boolean on) {
     ensureOpen();
@@ -254,16 +270,16 @@ public final class ExecuTorchModel implements AutoCloseable {
   /**
    * The per-operator profile of the last execute.
    *
-   * @throws ExecuTorchException {@link ErrorCode#INVALID_STATE} if profiling is off or nothing
-   *     ran since it was turned on
+   * @throws ExecuTorchException {@link ErrorCode#INVALID_STATE} if profiling is off or nothing ran
+   *     since it was turned on
    */
   public synchronized ProfileReport profile() {
     return profiledRun().profile();
   }
 
   /**
-   * The ETDump of every execute of the last-run method since profiling was enabled, in
-   * ExecuTorch's devtools format (load it with {@code executorch.devtools.Inspector}).
+   * The ETDump of every execute of the last-run method since profiling was enabled, in ExecuTorch's
+   * devtools format (load it with {@code executorch.devtools.Inspector}).
    *
    * @throws ExecuTorchException {@link ErrorCode#INVALID_STATE} as {@link #profile()}
    */
@@ -274,11 +290,13 @@ public final class ExecuTorchModel implements AutoCloseable {
   private LoadedMethod profiledRun() {
     ensureOpen();
     if (!profiling) {
-      throw new ExecuTorchException(ErrorCode.INVALID_STATE,
+      throw new ExecuTorchException(
+          ErrorCode.INVALID_STATE,
           "profiling is off: call enableProfiling(true) or load with LoadOptions.withProfiling(true)");
     }
     if (lastRun == null) {
-      throw new ExecuTorchException(ErrorCode.INVALID_STATE, "no execute since profiling was enabled");
+      throw new ExecuTorchException(
+          ErrorCode.INVALID_STATE, "no execute since profiling was enabled");
     }
     return lastRun;
   }
@@ -295,8 +313,13 @@ public final class ExecuTorchModel implements AutoCloseable {
     ensureOpen();
     LoadedMethod m = runner.method(name);
     if (m == null) {
-      throw new ExecuTorchException(ErrorCode.NOT_FOUND, "no method named '" + name + "' (methods: "
-          + String.join(", ", runner.program().methodNames()) + ")");
+      throw new ExecuTorchException(
+          ErrorCode.NOT_FOUND,
+          "no method named '"
+              + name
+              + "' (methods: "
+              + String.join(", ", runner.program().methodNames())
+              + ")");
     }
     return m;
   }

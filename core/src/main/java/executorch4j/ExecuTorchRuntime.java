@@ -16,20 +16,22 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The ExecuTorch runtime this process loaded, shared by every model (also by Godot's
- * {@code ExecuTorchResource}s): its version, backends and operators, and custom operators.
+ * The ExecuTorch runtime this process loaded, shared by every model (also by Godot's {@code
+ * ExecuTorchResource}s): its version, backends and operators, and custom operators.
  *
- * <p><b>Custom operators.</b> A program that calls an operator the runtime has no kernel for
- * fails to load with {@link ErrorCode#OPERATOR_MISSING}. Kernels come from Java
- * ({@link #registerKernel}) or from a native library written against ExecuTorch's C++ API
- * ({@link #loadOperatorLibrary}); either way before the model loads, once per process (ExecuTorch
- * cannot unregister a kernel).
+ * <p><b>Custom operators.</b> A program that calls an operator the runtime has no kernel for fails
+ * to load with {@link ErrorCode#OPERATOR_MISSING}. Kernels come from Java ({@link #registerKernel})
+ * or from a native library written against ExecuTorch's C++ API ({@link #loadOperatorLibrary});
+ * either way before the model loads, once per process (ExecuTorch cannot unregister a kernel).
  */
 public final class ExecuTorchRuntime {
   private ExecuTorchRuntime() {}
 
-  /** Version text of the facade and the ExecuTorch runtime it links, e.g. {@code "executorch4j-facade 0.1.0 (ExecuTorch 1.5.1)"};
-   * a facade built with AddressSanitizer adds {@code " +asan"}. */
+  /**
+   * Version text of the facade and the ExecuTorch runtime it links, e.g. {@code
+   * "executorch4j-facade 0.1.0 (ExecuTorch 1.5.1)"}; a facade built with AddressSanitizer adds
+   * {@code " +asan"}.
+   */
   public static String version() {
     Native.init();
     return Native.version();
@@ -48,9 +50,8 @@ public final class ExecuTorchRuntime {
   }
 
   /**
-   * Native heap bytes the facade holds right now for all models of this process (allocator
-   * blocks, copied programs; not STATIC pools, which are Java arena memory): 0 once every model
-   * is closed.
+   * Native heap bytes the facade holds right now for all models of this process (allocator blocks,
+   * copied programs; not STATIC pools, which are Java arena memory): 0 once every model is closed.
    */
   public static long nativeBytesInUse() {
     Native.init();
@@ -62,13 +63,13 @@ public final class ExecuTorchRuntime {
   /**
    * Registers a Java kernel for {@code operator} ({@code namespace::op.overload}, usually the
    * {@code .out} variant the program names, e.g. {@code executorch4j_test::mul3.out}), for every
-   * dtype. Models loaded afterwards (in this process) use it; see {@link OperatorKernel} for what
-   * a kernel may assume. Up to 64 Java kernels per process.
+   * dtype. Models loaded afterwards (in this process) use it; see {@link OperatorKernel} for what a
+   * kernel may assume. Up to 64 Java kernels per process.
    *
    * @throws IllegalArgumentException if the name is not of that form
    * @throws ExecuTorchException {@link ErrorCode#REGISTRATION_ALREADY_REGISTERED} if the runtime
-   *     already has a kernel of that name (registered before, linked in, or from a library);
-   *     {@link ErrorCode#REGISTRATION_EXCEEDING_MAX_KERNELS} when no slot is left
+   *     already has a kernel of that name (registered before, linked in, or from a library); {@link
+   *     ErrorCode#REGISTRATION_EXCEEDING_MAX_KERNELS} when no slot is left
    */
   public static void registerKernel(String operator, OperatorKernel kernel) {
     KernelRegistry.register(operator, kernel);
@@ -79,10 +80,10 @@ public final class ExecuTorchRuntime {
    * registrars run on load), binding it to this process's runtime. Never unloaded.
    *
    * @return the number of kernels it registered (0 if it was loaded before)
-   * @throws ExecuTorchException {@link ErrorCode#FILE_NOT_FOUND}, or
-   *     {@link ErrorCode#LIBRARY_LOAD_FAILED} with the loader's reason (a missing symbol, a wrong
-   *     architecture). Caution: ExecuTorch aborts the process when a library registers an
-   *     operator name that already has a kernel (see KNOWN_ISSUES.md).
+   * @throws ExecuTorchException {@link ErrorCode#FILE_NOT_FOUND}, or {@link
+   *     ErrorCode#LIBRARY_LOAD_FAILED} with the loader's reason (a missing symbol, a wrong
+   *     architecture). Caution: ExecuTorch aborts the process when a library registers an operator
+   *     name that already has a kernel (see KNOWN_ISSUES.md).
    */
   public static int loadOperatorLibrary(Path library) {
     Objects.requireNonNull(library, "library");
@@ -113,7 +114,10 @@ public final class ExecuTorchRuntime {
     }
   }
 
-  /** Ids of the delegate backends registered in the runtime (as ExecuTorch Android's {@code getRegisteredBackends}). */
+  /**
+   * Ids of the delegate backends registered in the runtime (as ExecuTorch Android's {@code
+   * getRegisteredBackends}).
+   */
   public static List<String> registeredBackends() {
     Native.init();
     try (Arena tmp = Arena.ofConfined()) {
@@ -130,9 +134,9 @@ public final class ExecuTorchRuntime {
   }
 
   /**
-   * What the program at {@code path} declares (methods, inputs, outputs, backends, segments),
-   * read from the program only: no method is loaded, so this works for any dtype and for a
-   * program whose methods cannot load here (a backend or operator this runtime lacks).
+   * What the program at {@code path} declares (methods, inputs, outputs, backends, segments), read
+   * from the program only: no method is loaded, so this works for any dtype and for a program whose
+   * methods cannot load here (a backend or operator this runtime lacks).
    */
   public static ProgramInfo inspect(Path path) {
     Objects.requireNonNull(path, "path");
@@ -152,9 +156,9 @@ public final class ExecuTorchRuntime {
   }
 
   /**
-   * The operators each method of the program at {@code path} calls, and which have no kernel
-   * now. Reads the program only (no method is loaded), so it works for a program that cannot
-   * load for want of a kernel.
+   * The operators each method of the program at {@code path} calls, and which have no kernel now.
+   * Reads the program only (no method is loaded), so it works for a program that cannot load for
+   * want of a kernel.
    */
   public static List<MethodOperators> operators(Path path) {
     Objects.requireNonNull(path, "path");

@@ -2,7 +2,10 @@ package executorch4j;
 
 import java.util.List;
 
-/** Java values given to the Map interface (arrays, lists, numbers) as tensors of a method's declared inputs. */
+/**
+ * Java values given to the Map interface (arrays, lists, numbers) as tensors of a method's declared
+ * inputs.
+ */
 final class InputConversion {
   private InputConversion() {}
 
@@ -11,7 +14,8 @@ final class InputConversion {
       return tensor;
     }
     if (!t.isTensor()) {
-      throw new ExecuTorchException(ErrorCode.UNSUPPORTED_VALUE, t.name() + " is not a tensor input");
+      throw new ExecuTorchException(
+          ErrorCode.UNSUPPORTED_VALUE, t.name() + " is not a tensor input");
     }
     Object values = v instanceof Number || v instanceof Boolean ? List.of(v) : v;
     int n;
@@ -21,8 +25,15 @@ final class InputConversion {
       throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH, t.name() + ": " + e.getMessage());
     }
     if (n != t.numel()) {
-      throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
-          t.name() + ": expected " + t.signature() + " (" + t.numel() + " values), got " + n
+      throw new ExecuTorchException(
+          ErrorCode.INPUT_MISMATCH,
+          t.name()
+              + ": expected "
+              + t.signature()
+              + " ("
+              + t.numel()
+              + " values), got "
+              + n
               + " values; pass a Tensor to use a smaller dynamic shape");
     }
     try {

@@ -10,13 +10,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Vets an untrusted model in a throw-away JVM before it is loaded in this one. ExecuTorch 1.5.1
- * can still crash the process on some crafted programs that pass its verification (inside its
- * kernels and XNNPACK's delegate init, see KNOWN_ISSUES.md); a crash there cannot be caught. So
- * the child process loads the program with full verification and runs every method once on
- * zero inputs: if it dies or hangs, {@link #check} throws {@link ErrorCode#UNSAFE_PROGRAM} and
- * this process never touches the file. Costs one JVM start (about a second); use it for models
- * from users or the network, not for the ones you ship.
+ * Vets an untrusted model in a throw-away JVM before it is loaded in this one. ExecuTorch 1.5.1 can
+ * still crash the process on some crafted programs that pass its verification (inside its kernels
+ * and XNNPACK's delegate init, see KNOWN_ISSUES.md); a crash there cannot be caught. So the child
+ * process loads the program with full verification and runs every method once on zero inputs: if it
+ * dies or hangs, {@link #check} throws {@link ErrorCode#UNSAFE_PROGRAM} and this process never
+ * touches the file. Costs one JVM start (about a second); use it for models from users or the
+ * network, not for the ones you ship.
  *
  * <pre>{@code
  * IsolatedCheck.check(downloaded, Duration.ofSeconds(30)); // throws if it would crash us
@@ -27,12 +27,12 @@ public final class IsolatedCheck {
   private IsolatedCheck() {}
 
   /**
-   * Loads and runs {@code model} once in a child JVM. Returns normally when the child survived:
-   * the program ran, or was rejected with a clean {@link ExecuTorchException}, which an
-   * in-process load then reports the same way.
+   * Loads and runs {@code model} once in a child JVM. Returns normally when the child survived: the
+   * program ran, or was rejected with a clean {@link ExecuTorchException}, which an in-process load
+   * then reports the same way.
    *
-   * @throws ExecuTorchException {@link ErrorCode#UNSAFE_PROGRAM} if the child crashed or timed
-   *     out, {@link ErrorCode#FILE_NOT_FOUND} if there is no such file
+   * @throws ExecuTorchException {@link ErrorCode#UNSAFE_PROGRAM} if the child crashed or timed out,
+   *     {@link ErrorCode#FILE_NOT_FOUND} if there is no such file
    */
   public static void check(Path model, Duration timeout) {
     if (!Files.isRegularFile(model)) {
@@ -41,9 +41,15 @@ public final class IsolatedCheck {
     Path errors = null;
     try {
       errors = Files.createTempDirectory("executorch4j-check");
-      Process p = ChildJvm.start(IsolatedCheckChild.class, List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-          "-XX:-CreateCoredumpOnCrash", "-XX:ErrorFile=" + errors.resolve("hs_err_%p.log")),
-          List.of(model.toAbsolutePath().toString()));
+      Process p =
+          ChildJvm.start(
+              IsolatedCheckChild.class,
+              List.of(
+                  "-XX:+UseSerialGC",
+                  "-XX:TieredStopAtLevel=1",
+                  "-XX:-CreateCoredumpOnCrash",
+                  "-XX:ErrorFile=" + errors.resolve("hs_err_%p.log")),
+              List.of(model.toAbsolutePath().toString()));
       byte[] out;
       boolean finished;
       try (var in = p.getInputStream()) {
@@ -55,22 +61,36 @@ public final class IsolatedCheck {
       }
       String text = new String(out, StandardCharsets.UTF_8);
       if (!finished) {
-        throw new ExecuTorchException(ErrorCode.UNSAFE_PROGRAM, model + ": loading and running it did not finish within "
-            + timeout.toSeconds() + " s in an isolated process; not loaded");
+        throw new ExecuTorchException(
+            ErrorCode.UNSAFE_PROGRAM,
+            model
+                + ": loading and running it did not finish within "
+                + timeout.toSeconds()
+                + " s in an isolated process; not loaded");
       }
       if (p.exitValue() != 0 || !text.contains("\nDONE")) {
         int code = p.exitValue();
-        String why = code > 128 ? "killed by signal " + (code - 128) + signalName(code - 128)
-            : text.contains("fatal error has been detected") ? "a fatal error in native code"
-            : "exit code " + code;
-        throw new ExecuTorchException(ErrorCode.UNSAFE_PROGRAM, model + " crashed ExecuTorch's runtime in an isolated"
-            + " process (" + why + "); it was not loaded in this one. See KNOWN_ISSUES.md.");
+        String why =
+            code > 128
+                ? "killed by signal " + (code - 128) + signalName(code - 128)
+                : text.contains("fatal error has been detected")
+                    ? "a fatal error in native code"
+                    : "exit code " + code;
+        throw new ExecuTorchException(
+            ErrorCode.UNSAFE_PROGRAM,
+            model
+                + " crashed ExecuTorch's runtime in an isolated"
+                + " process ("
+                + why
+                + "); it was not loaded in this one. See KNOWN_ISSUES.md.");
       }
     } catch (IOException e) {
-      throw new ExecuTorchException(ErrorCode.IO_ERROR, "cannot start the isolated check process: " + e.getMessage(), e);
+      throw new ExecuTorchException(
+          ErrorCode.IO_ERROR, "cannot start the isolated check process: " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new ExecuTorchException(ErrorCode.INTERRUPTED, "interrupted while checking " + model, e);
+      throw new ExecuTorchException(
+          ErrorCode.INTERRUPTED, "interrupted while checking " + model, e);
     } finally {
       deleteAll(errors);
     }
@@ -84,7 +104,10 @@ public final class IsolatedCheck {
       Files.write(file, program);
       check(file, timeout);
     } catch (IOException e) {
-      throw new ExecuTorchException(ErrorCode.IO_ERROR, "cannot write the program for the isolated check: " + e.getMessage(), e);
+      throw new ExecuTorchException(
+          ErrorCode.IO_ERROR,
+          "cannot write the program for the isolated check: " + e.getMessage(),
+          e);
     } finally {
       if (file != null) {
         try {

@@ -5,23 +5,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The child JVM of {@link IsolatedCheck}: loads a program and runs every method once, and says
- * how it went on stdout. Package-private: only the check (and tests) start it.
+ * The child JVM of {@link IsolatedCheck}: loads a program and runs every method once, and says how
+ * it went on stdout. Package-private: only the check (and tests) start it.
  */
 final class IsolatedCheckChild {
   private IsolatedCheckChild() {}
 
   /**
-   * Loads {@code bytes} with full verification and runs every method once on zero inputs.
-   * Returns {@code "OK"} or {@code "REJECTED <ErrorCode>"}; anything else escapes.
+   * Loads {@code bytes} with full verification and runs every method once on zero inputs. Returns
+   * {@code "OK"} or {@code "REJECTED <ErrorCode>"}; anything else escapes.
    */
   static String loadAndRunOnce(byte[] bytes) {
     return loadAndRunOnce(bytes, LoadOptions.defaults());
   }
 
   /**
-   * As {@link #loadAndRunOnce(byte[])}, loaded with {@code options} (e.g. {@link Isolation#PROCESS}:
-   * a program that crashes the runtime then gives {@code "REJECTED WORKER_CRASHED"}).
+   * As {@link #loadAndRunOnce(byte[])}, loaded with {@code options} (e.g. {@link
+   * Isolation#PROCESS}: a program that crashes the runtime then gives {@code "REJECTED
+   * WORKER_CRASHED"}).
    */
   static String loadAndRunOnce(byte[] bytes, LoadOptions options) {
     try (ExecuTorchModel model = ExecuTorchModel.load(ModelSource.bytes(bytes), options)) {

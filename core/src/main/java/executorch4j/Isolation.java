@@ -5,16 +5,16 @@ package executorch4j;
  *
  * <ul>
  *   <li>{@link #NONE}: in this process (the default, fastest).
- *   <li>{@link #PROCESS}: in a worker process of its own, the {@code et4j-worker} executable shipped
- *       beside the native library (Linux). The same API gives the same outputs and errors, but a
- *       crash or hang inside ExecuTorch's kernels or a delegate kills only the worker: the call fails
- *       with {@link ErrorCode#WORKER_CRASHED} (naming the signal) or {@link ErrorCode#TIMEOUT}, and
- *       this JVM and its other models keep running. Inputs and outputs go through memory shared with
- *       the worker (outputs are views of it, as in-process outputs are views of the runtime's memory).
- *       Once the program is loaded the worker is sandboxed: no_new_privs and a seccomp-bpf filter
- *       that refuses open, execve, socket, connect, ptrace and every other system call execution
- *       does not need; it inherits no file descriptor and no environment. Memory policy AUTO only; no
- *       profiling.
+ *   <li>{@link #PROCESS}: in a worker process of its own, the {@code et4j-worker} executable
+ *       shipped beside the native library (Linux). The same API gives the same outputs and errors,
+ *       but a crash or hang inside ExecuTorch's kernels or a delegate kills only the worker: the
+ *       call fails with {@link ErrorCode#WORKER_CRASHED} (naming the signal) or {@link
+ *       ErrorCode#TIMEOUT}, and this JVM and its other models keep running. Inputs and outputs go
+ *       through memory shared with the worker (outputs are views of it, as in-process outputs are
+ *       views of the runtime's memory). Once the program is loaded the worker is sandboxed:
+ *       no_new_privs and a seccomp-bpf filter that refuses open, execve, socket, connect, ptrace
+ *       and every other system call execution does not need; it inherits no file descriptor and no
+ *       environment. Memory policy AUTO only; no profiling.
  * </ul>
  */
 public enum Isolation {

@@ -12,12 +12,12 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One call of a custom operator, as an {@link OperatorKernel} sees it: the operator's arguments
- * in schema order, and the tensors it must write.
+ * One call of a custom operator, as an {@link OperatorKernel} sees it: the operator's arguments in
+ * schema order, and the tensors it must write.
  *
  * <p>For an {@code .out} operator such as {@code mul3.out(Tensor x, *, Tensor(a!) out)} the
- * arguments are {@code x} (index 0) and {@code out} (index 1), and {@code out} is also
- * {@link #output(int) output(0)}. Tensors are zero-copy views of the runtime's memory: inputs are
+ * arguments are {@code x} (index 0) and {@code out} (index 1), and {@code out} is also {@link
+ * #output(int) output(0)}. Tensors are zero-copy views of the runtime's memory: inputs are
  * read-only, outputs writable. Everything here is valid only during the kernel's {@code run}, on
  * its thread.
  */
@@ -25,9 +25,19 @@ public final class KernelCall {
   /** The type of an argument (ExecuTorch's value tags, in their order). */
   public enum Kind {
     /** An optional argument that is absent. */
-    NONE, TENSOR, STRING, DOUBLE, INT, BOOL, BOOL_LIST, DOUBLE_LIST, INT_LIST,
+    NONE,
+    TENSOR,
+    STRING,
+    DOUBLE,
+    INT,
+    BOOL,
+    BOOL_LIST,
+    DOUBLE_LIST,
+    INT_LIST,
     /** Lists of tensors are not passed to Java kernels; only their length is known. */
-    TENSOR_LIST, SCALAR_LIST, OPTIONAL_TENSOR_LIST
+    TENSOR_LIST,
+    SCALAR_LIST,
+    OPTIONAL_TENSOR_LIST
   }
 
   private final String operator;
@@ -152,7 +162,9 @@ public final class KernelCall {
     Objects.requireNonNull(shape, "shape");
     MemorySegment sizes = arena.allocate(ValueLayout.JAVA_LONG, Math.max(1, shape.length));
     MemorySegment.copy(shape, 0, sizes, ValueLayout.JAVA_LONG, 0, shape.length);
-    int status = Et4j.et_kernel_call_resize_output(call, outputs[k], sizes, shape.length, MemorySegment.NULL);
+    int status =
+        Et4j.et_kernel_call_resize_output(
+            call, outputs[k], sizes, shape.length, MemorySegment.NULL);
     if (status != 0) {
       throw Native.error(status, null);
     }
@@ -162,19 +174,27 @@ public final class KernelCall {
 
   /**
    * Copies {@code result} into output {@code k}, after checking it: the dtype must be the out
-   * tensor's, and a different shape must be one the runtime lets the out tensor take
-   * ({@link #resizeOutput}).
+   * tensor's, and a different shape must be one the runtime lets the out tensor take ({@link
+   * #resizeOutput}).
    *
-   * @throws ExecuTorchException {@link ErrorCode#KERNEL_FAILED} for a wrong dtype, or the
-   *     runtime's refusal of the shape
+   * @throws ExecuTorchException {@link ErrorCode#KERNEL_FAILED} for a wrong dtype, or the runtime's
+   *     refusal of the shape
    */
   public void setOutput(int k, Tensor result) {
     Objects.requireNonNull(result, "result");
     Tensor out = output(k);
     if (result.dtype() != out.dtype()) {
-      throw new ExecuTorchException(ErrorCode.KERNEL_FAILED, operator + ": output " + k + " is "
-          + out.dtype() + Tensor.shapeText(out.shapeRef()) + ", the kernel gave " + result.dtype()
-          + Tensor.shapeText(result.shapeRef()));
+      throw new ExecuTorchException(
+          ErrorCode.KERNEL_FAILED,
+          operator
+              + ": output "
+              + k
+              + " is "
+              + out.dtype()
+              + Tensor.shapeText(out.shapeRef())
+              + ", the kernel gave "
+              + result.dtype()
+              + Tensor.shapeText(result.shapeRef()));
     }
     if (!java.util.Arrays.equals(result.shapeRef(), out.shapeRef())) {
       out = resizeOutput(k, result.shapeRef());
@@ -184,7 +204,13 @@ public final class KernelCall {
 
   @Override
   public String toString() {
-    return "KernelCall[" + operator + ", " + arguments + " arguments, " + outputs.length + " outputs]";
+    return "KernelCall["
+        + operator
+        + ", "
+        + arguments
+        + " arguments, "
+        + outputs.length
+        + " outputs]";
   }
 
   // ---- internals ----
@@ -202,7 +228,8 @@ public final class KernelCall {
     MemorySegment v = argument(i);
     Kind actual = kind(i);
     if (actual != kind) {
-      throw new IllegalArgumentException(operator + ": argument " + i + " is " + actual + ", not " + kind);
+      throw new IllegalArgumentException(
+          operator + ": argument " + i + " is " + actual + ", not " + kind);
     }
     return v;
   }
@@ -220,7 +247,9 @@ public final class KernelCall {
       shape[d] = et_kernel_value.sizes(v, d);
     }
     long nbytes = et_kernel_value.nbytes(v);
-    MemorySegment data = MemorySegment.ofAddress(et_kernel_value.data(v).address()).reinterpret(nbytes, arena, null);
-    return Tensor.wrap(readOnly ? data.asReadOnly() : data, DType.fromCode(et_kernel_value.dtype(v)), shape);
+    MemorySegment data =
+        MemorySegment.ofAddress(et_kernel_value.data(v).address()).reinterpret(nbytes, arena, null);
+    return Tensor.wrap(
+        readOnly ? data.asReadOnly() : data, DType.fromCode(et_kernel_value.dtype(v)), shape);
   }
 }

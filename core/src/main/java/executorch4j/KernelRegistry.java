@@ -14,14 +14,16 @@ import java.util.regex.Pattern;
  * Java kernels registered with the runtime. The facade gives every kernel its own trampoline
  * (ExecuTorch's kernel functions carry no user data) and each trampoline calls the one upcall stub
  * here with the kernel's id as {@code userdata}. The stub never lets anything escape into native
- * code (that would terminate the JVM): a failure is kept for the execute that called the kernel
- * and reported by it, with the exception as the cause. ExecuTorch cannot unregister a kernel, so
+ * code (that would terminate the JVM): a failure is kept for the execute that called the kernel and
+ * reported by it, with the exception as the cause. ExecuTorch cannot unregister a kernel, so
  * registrations last for the life of the process.
  */
 final class KernelRegistry {
   private static final Registry<Registration> KERNELS = new Registry<>();
-  private static final MemorySegment DISPATCH = et_kernel_fn.allocate(KernelRegistry::dispatch, Arena.global());
-  private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*::[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z0-9_]+)?");
+  private static final MemorySegment DISPATCH =
+      et_kernel_fn.allocate(KernelRegistry::dispatch, Arena.global());
+  private static final Pattern NAME =
+      Pattern.compile("[A-Za-z_][A-Za-z0-9_]*::[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z0-9_]+)?");
 
   private record Registration(String operator, OperatorKernel kernel) {}
 
@@ -31,8 +33,10 @@ final class KernelRegistry {
     Objects.requireNonNull(operator, "operator");
     Objects.requireNonNull(kernel, "kernel");
     if (!NAME.matcher(operator).matches()) {
-      throw new IllegalArgumentException("operator name '" + operator
-          + "' is not of the form namespace::op.overload (e.g. my_ops::mul3.out)");
+      throw new IllegalArgumentException(
+          "operator name '"
+              + operator
+              + "' is not of the form namespace::op.overload (e.g. my_ops::mul3.out)");
     }
     Native.init();
     MemorySegment id = KERNELS.add(new Registration(operator, kernel));
@@ -46,7 +50,8 @@ final class KernelRegistry {
   }
 
   /** Upcall body: runs the kernel; any Throwable becomes status 1 and is kept for the execute. */
-  private static int dispatch(MemorySegment userdata, MemorySegment call, MemorySegment values, long count) {
+  private static int dispatch(
+      MemorySegment userdata, MemorySegment call, MemorySegment values, long count) {
     try {
       Registration r = KERNELS.get(userdata);
       if (r == null) {

@@ -6,8 +6,8 @@ import java.util.Optional;
 
 /**
  * How to load a program. Immutable; start from {@link #defaults()} and use the {@code with...}
- * methods, each of which checks its own argument (there is no public constructor that could
- * bypass them).
+ * methods, each of which checks its own argument (there is no public constructor that could bypass
+ * them).
  */
 public final class LoadOptions {
   private final LoadMode loadMode;
@@ -21,22 +21,52 @@ public final class LoadOptions {
   private final boolean finiteCheck;
   private final Isolated iso;
 
-  /** The isolation settings: where the program runs, and the worker's deadline, limits and sandbox. */
-  private record Isolated(Isolation isolation, Duration callTimeout, long memoryLimitBytes, long cpuLimitSeconds,
+  /**
+   * The isolation settings: where the program runs, and the worker's deadline, limits and sandbox.
+   */
+  private record Isolated(
+      Isolation isolation,
+      Duration callTimeout,
+      long memoryLimitBytes,
+      long cpuLimitSeconds,
       boolean sandbox) {
     static final Isolated NONE = new Isolated(Isolation.NONE, null, 0, 0, true);
   }
 
-  private LoadOptions(LoadMode loadMode, boolean verify, MemoryPolicy memoryPolicy,
-      long poolBytes, NativeAllocator allocator, OptimizationLevel optimization, boolean profiling,
-      int threads, boolean finiteCheck) {
-    this(loadMode, verify, memoryPolicy, poolBytes, allocator, optimization, profiling, threads, finiteCheck,
+  private LoadOptions(
+      LoadMode loadMode,
+      boolean verify,
+      MemoryPolicy memoryPolicy,
+      long poolBytes,
+      NativeAllocator allocator,
+      OptimizationLevel optimization,
+      boolean profiling,
+      int threads,
+      boolean finiteCheck) {
+    this(
+        loadMode,
+        verify,
+        memoryPolicy,
+        poolBytes,
+        allocator,
+        optimization,
+        profiling,
+        threads,
+        finiteCheck,
         Isolated.NONE);
   }
 
-  private LoadOptions(LoadMode loadMode, boolean verify, MemoryPolicy memoryPolicy,
-      long poolBytes, NativeAllocator allocator, OptimizationLevel optimization, boolean profiling,
-      int threads, boolean finiteCheck, Isolated iso) {
+  private LoadOptions(
+      LoadMode loadMode,
+      boolean verify,
+      MemoryPolicy memoryPolicy,
+      long poolBytes,
+      NativeAllocator allocator,
+      OptimizationLevel optimization,
+      boolean profiling,
+      int threads,
+      boolean finiteCheck,
+      Isolated iso) {
     this.loadMode = loadMode;
     this.verify = verify;
     this.memoryPolicy = memoryPolicy;
@@ -51,10 +81,13 @@ public final class LoadOptions {
 
   /** AUTO memory, BASIC optimization (mmap), full verification, no profiling, no finite check. */
   public static LoadOptions defaults() {
-    return new LoadOptions(null, true, MemoryPolicy.AUTO, 0, null, OptimizationLevel.BASIC, false, 0, false);
+    return new LoadOptions(
+        null, true, MemoryPolicy.AUTO, 0, null, OptimizationLevel.BASIC, false, 0, false);
   }
 
-  /** How a file is read; empty = as the optimization level says (see {@link #effectiveLoadMode()}). */
+  /**
+   * How a file is read; empty = as the optimization level says (see {@link #effectiveLoadMode()}).
+   */
   public java.util.Optional<LoadMode> loadMode() {
     return java.util.Optional.ofNullable(loadMode);
   }
@@ -119,55 +152,134 @@ public final class LoadOptions {
     if (n < 0) {
       throw new IllegalArgumentException("threads must be >= 0, got " + n);
     }
-    return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, optimization, profiling, n, finiteCheck, iso);
+    return new LoadOptions(
+        loadMode,
+        verify,
+        memoryPolicy,
+        poolBytes,
+        allocator,
+        optimization,
+        profiling,
+        n,
+        finiteCheck,
+        iso);
   }
 
   /**
    * Refuse floating-point inputs holding NaN or infinity ({@code INPUT_MISMATCH} naming the input
    * and element). Off by default: infinity is a legitimate input (additive attention masks use
-   * -inf), and the scan reads every input element on every call, which C++ and Python callers
-   * of the same runtime do not pay.
+   * -inf), and the scan reads every input element on every call, which C++ and Python callers of
+   * the same runtime do not pay.
    */
   public LoadOptions withFiniteCheck(boolean on) {
-    return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, optimization, profiling, threads, on, iso);
+    return new LoadOptions(
+        loadMode,
+        verify,
+        memoryPolicy,
+        poolBytes,
+        allocator,
+        optimization,
+        profiling,
+        threads,
+        on,
+        iso);
   }
 
   public LoadOptions withLoadMode(LoadMode mode) {
-    return new LoadOptions(mode, verify, memoryPolicy, poolBytes, allocator, optimization, profiling, threads, finiteCheck, iso);
+    return new LoadOptions(
+        mode,
+        verify,
+        memoryPolicy,
+        poolBytes,
+        allocator,
+        optimization,
+        profiling,
+        threads,
+        finiteCheck,
+        iso);
   }
 
   public LoadOptions withVerify(boolean v) {
-    return new LoadOptions(loadMode, v, memoryPolicy, poolBytes, allocator, optimization, profiling, threads, finiteCheck, iso);
+    return new LoadOptions(
+        loadMode,
+        v,
+        memoryPolicy,
+        poolBytes,
+        allocator,
+        optimization,
+        profiling,
+        threads,
+        finiteCheck,
+        iso);
   }
 
   /**
-   * AUTO, or STATIC with a pool of {@code poolBytes} (the spec's {@code configure_memory}).
-   * CUSTOM needs an allocator: use {@link #withAllocator}.
+   * AUTO, or STATIC with a pool of {@code poolBytes} (the spec's {@code configure_memory}). CUSTOM
+   * needs an allocator: use {@link #withAllocator}.
    */
   public LoadOptions withMemory(MemoryPolicy policy, long poolBytes) {
     Objects.requireNonNull(policy, "policy");
     if (policy == MemoryPolicy.CUSTOM) {
-      throw new IllegalArgumentException("CUSTOM memory needs a NativeAllocator: use withAllocator");
+      throw new IllegalArgumentException(
+          "CUSTOM memory needs a NativeAllocator: use withAllocator");
     }
     if (policy == MemoryPolicy.STATIC && poolBytes <= 0) {
       throw new IllegalArgumentException("a STATIC pool needs a size > 0, got " + poolBytes);
     }
-    return new LoadOptions(loadMode, verify, policy, policy == MemoryPolicy.STATIC ? poolBytes : 0, null,
-        optimization, profiling, threads, finiteCheck, iso);
+    return new LoadOptions(
+        loadMode,
+        verify,
+        policy,
+        policy == MemoryPolicy.STATIC ? poolBytes : 0,
+        null,
+        optimization,
+        profiling,
+        threads,
+        finiteCheck,
+        iso);
   }
 
   /** CUSTOM memory through {@code allocator}. */
   public LoadOptions withAllocator(NativeAllocator allocator) {
-    return new LoadOptions(loadMode, verify, MemoryPolicy.CUSTOM, 0, Objects.requireNonNull(allocator),
-        optimization, profiling, threads, finiteCheck, iso);
+    return new LoadOptions(
+        loadMode,
+        verify,
+        MemoryPolicy.CUSTOM,
+        0,
+        Objects.requireNonNull(allocator),
+        optimization,
+        profiling,
+        threads,
+        finiteCheck,
+        iso);
   }
 
   public LoadOptions withOptimization(OptimizationLevel level) {
-    return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, Objects.requireNonNull(level, "level"), profiling, threads, finiteCheck, iso);
+    return new LoadOptions(
+        loadMode,
+        verify,
+        memoryPolicy,
+        poolBytes,
+        allocator,
+        Objects.requireNonNull(level, "level"),
+        profiling,
+        threads,
+        finiteCheck,
+        iso);
   }
 
   public LoadOptions withProfiling(boolean on) {
-    return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, optimization, on, threads, finiteCheck, iso);
+    return new LoadOptions(
+        loadMode,
+        verify,
+        memoryPolicy,
+        poolBytes,
+        allocator,
+        optimization,
+        on,
+        threads,
+        finiteCheck,
+        iso);
   }
 
   /** Where the program runs (default {@link Isolation#NONE}: in this process). */
@@ -201,7 +313,13 @@ public final class LoadOptions {
    */
   public LoadOptions withIsolation(Isolation isolation) {
     Objects.requireNonNull(isolation, "isolation");
-    return with(new Isolated(isolation, iso.callTimeout(), iso.memoryLimitBytes(), iso.cpuLimitSeconds(), iso.sandbox()));
+    return with(
+        new Isolated(
+            isolation,
+            iso.callTimeout(),
+            iso.memoryLimitBytes(),
+            iso.cpuLimitSeconds(),
+            iso.sandbox()));
   }
 
   /**
@@ -213,7 +331,13 @@ public final class LoadOptions {
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("the call timeout must be positive, got " + timeout);
     }
-    return with(new Isolated(iso.isolation(), timeout, iso.memoryLimitBytes(), iso.cpuLimitSeconds(), iso.sandbox()));
+    return with(
+        new Isolated(
+            iso.isolation(),
+            timeout,
+            iso.memoryLimitBytes(),
+            iso.cpuLimitSeconds(),
+            iso.sandbox()));
   }
 
   /**
@@ -223,27 +347,62 @@ public final class LoadOptions {
    */
   public LoadOptions withWorkerLimits(long memoryBytes, long cpuSeconds) {
     if (memoryBytes < 0 || cpuSeconds < 0) {
-      throw new IllegalArgumentException("limits must be >= 0, got " + memoryBytes + " bytes, " + cpuSeconds + " s");
+      throw new IllegalArgumentException(
+          "limits must be >= 0, got " + memoryBytes + " bytes, " + cpuSeconds + " s");
     }
-    return with(new Isolated(iso.isolation(), iso.callTimeout(), memoryBytes, cpuSeconds, iso.sandbox()));
+    return with(
+        new Isolated(iso.isolation(), iso.callTimeout(), memoryBytes, cpuSeconds, iso.sandbox()));
   }
 
-  /** Whether an isolated model's worker is sandboxed (seccomp, no_new_privs) once loaded; default true. */
+  /**
+   * Whether an isolated model's worker is sandboxed (seccomp, no_new_privs) once loaded; default
+   * true.
+   */
   public LoadOptions withSandbox(boolean on) {
-    return with(new Isolated(iso.isolation(), iso.callTimeout(), iso.memoryLimitBytes(), iso.cpuLimitSeconds(), on));
+    return with(
+        new Isolated(
+            iso.isolation(), iso.callTimeout(), iso.memoryLimitBytes(), iso.cpuLimitSeconds(), on));
   }
 
   private LoadOptions with(Isolated isolated) {
-    return new LoadOptions(loadMode, verify, memoryPolicy, poolBytes, allocator, optimization, profiling, threads,
-        finiteCheck, isolated);
+    return new LoadOptions(
+        loadMode,
+        verify,
+        memoryPolicy,
+        poolBytes,
+        allocator,
+        optimization,
+        profiling,
+        threads,
+        finiteCheck,
+        isolated);
   }
 
   @Override
   public String toString() {
-    return "LoadOptions[loadMode=" + effectiveLoadMode() + ", verify=" + verify + ", memory=" + memoryPolicy
-        + (memoryPolicy == MemoryPolicy.STATIC ? " " + poolBytes + " bytes" : "") + ", optimization=" + optimization
-        + ", threads=" + effectiveThreads() + ", profiling=" + profiling + ", finiteCheck=" + finiteCheck
-        + (iso.isolation() == Isolation.NONE ? "" : ", isolation=" + iso.isolation() + ", callTimeout="
-            + iso.callTimeout() + ", sandbox=" + iso.sandbox()) + "]";
+    return "LoadOptions[loadMode="
+        + effectiveLoadMode()
+        + ", verify="
+        + verify
+        + ", memory="
+        + memoryPolicy
+        + (memoryPolicy == MemoryPolicy.STATIC ? " " + poolBytes + " bytes" : "")
+        + ", optimization="
+        + optimization
+        + ", threads="
+        + effectiveThreads()
+        + ", profiling="
+        + profiling
+        + ", finiteCheck="
+        + finiteCheck
+        + (iso.isolation() == Isolation.NONE
+            ? ""
+            : ", isolation="
+                + iso.isolation()
+                + ", callTimeout="
+                + iso.callTimeout()
+                + ", sandbox="
+                + iso.sandbox())
+        + "]";
   }
 }

@@ -12,12 +12,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One loaded method and its hot path: check the inputs against the declared signature, one
- * downcall ({@link #invoke}: in this process or in the worker), wrap the outputs. The native
- * scratch (input descriptors, output views, the elapsed-time slot) is allocated once in the
- * model's arena, and output tensors
- * are reused while the runtime hands back the same memory and shape, so a steady forward
- * allocates nothing on the Java heap. Not thread-safe: the model serializes calls.
+ * One loaded method and its hot path: check the inputs against the declared signature, one downcall
+ * ({@link #invoke}: in this process or in the worker), wrap the outputs. The native scratch (input
+ * descriptors, output views, the elapsed-time slot) is allocated once in the model's arena, and
+ * output tensors are reused while the runtime hands back the same memory and shape, so a steady
+ * forward allocates nothing on the Java heap. Not thread-safe: the model serializes calls.
  */
 abstract sealed class LoadedMethod {
   final MethodMeta meta;
@@ -40,7 +39,9 @@ abstract sealed class LoadedMethod {
   private final OutputMap[] outputMaps = new OutputMap[2];
   private int turn;
 
-  /** @param arena the model's arena: scratch lives in it, and output views die with it */
+  /**
+   * @param arena the model's arena: scratch lives in it, and output views die with it
+   */
   LoadedMethod(MethodMeta meta, Arena arena, boolean checkFinite) {
     this.meta = meta;
     this.arena = arena;
@@ -80,13 +81,22 @@ abstract sealed class LoadedMethod {
     return elapsed.get(ValueLayout.JAVA_LONG, 0);
   }
 
-  /** Inputs by name ({@code input_0..N}): Tensors as they are, arrays converted to the declared dtype and shape. */
+  /**
+   * Inputs by name ({@code input_0..N}): Tensors as they are, arrays converted to the declared
+   * dtype and shape.
+   */
   Tensor[] inputsByName(Map<String, ?> inputs) {
     List<TensorMeta> declared = meta.inputs();
     for (String key : inputs.keySet()) {
       if (declared.stream().noneMatch(t -> t.name().equals(key))) {
-        throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
-            meta.name() + ": unknown input '" + key + "' (inputs: " + String.join(", ", meta.inputNames()) + ")");
+        throw new ExecuTorchException(
+            ErrorCode.INPUT_MISMATCH,
+            meta.name()
+                + ": unknown input '"
+                + key
+                + "' (inputs: "
+                + String.join(", ", meta.inputNames())
+                + ")");
       }
     }
     Tensor[] tensors = new Tensor[declared.size()];
@@ -94,7 +104,8 @@ abstract sealed class LoadedMethod {
       TensorMeta t = declared.get(i);
       Object v = inputs.get(t.name());
       if (v == null) {
-        throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
+        throw new ExecuTorchException(
+            ErrorCode.INPUT_MISMATCH,
             meta.name() + ": missing " + t.name() + " (" + t.signature() + ")");
       }
       tensors[i] = InputConversion.toTensor(t, v);
@@ -102,12 +113,15 @@ abstract sealed class LoadedMethod {
     return tensors;
   }
 
-  /** Runs the method on positional inputs and returns its outputs (views of the runtime's memory). */
+  /**
+   * Runs the method on positional inputs and returns its outputs (views of the runtime's memory).
+   */
   final Map<String, Tensor> run(Tensor[] inputs) {
     int n = inputDesc.length;
     if (inputs.length != n) {
-      throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH, meta.name() + ": expected " + n + " inputs, got "
-          + inputs.length);
+      throw new ExecuTorchException(
+          ErrorCode.INPUT_MISMATCH,
+          meta.name() + ": expected " + n + " inputs, got " + inputs.length);
     }
     boolean changed = false;
     for (int i = 0; i < n && !changed; i++) {
@@ -118,7 +132,8 @@ abstract sealed class LoadedMethod {
       for (int i = 0; i < n; i++) {
         describeInput(i, inputs[i]);
       }
-      MemorySegment.copy(inputWords, 0, inputDescs, ValueLayout.JAVA_LONG, 0, n * TensorWords.WORDS);
+      MemorySegment.copy(
+          inputWords, 0, inputDescs, ValueLayout.JAVA_LONG, 0, n * TensorWords.WORDS);
       System.arraycopy(inputs, 0, described, 0, n);
     } else if (checkFinite) {
       for (int i = 0; i < n; i++) {
@@ -144,7 +159,10 @@ abstract sealed class LoadedMethod {
     viewWords = words;
     MemorySegment.copy(outputViews, ValueLayout.JAVA_LONG, 0, words, 0, words.length);
     for (int j = 0; j < tensors.length; j++) {
-      tensors[j] = last[j] != null && TensorWords.same(words, previousViewWords, j) ? last[j] : outputTensor(words, j);
+      tensors[j] =
+          last[j] != null && TensorWords.same(words, previousViewWords, j)
+              ? last[j]
+              : outputTensor(words, j);
     }
     previous.setCurrent(false);
     out.setCurrent(true);
@@ -153,19 +171,25 @@ abstract sealed class LoadedMethod {
 
   /**
    * The call itself, on the input descriptors already written: set the inputs, execute, describe
-   * the outputs into {@link #outputViews} and the execute's time into {@link #elapsed}. The
-   * input segments are passed too, so that FFM keeps their memory alive for the call and refuses
-   * a freed or foreign-thread one (IllegalStateException, WrongThreadException) before any
-   * native code runs. Returns the facade's status.
+   * the outputs into {@link #outputViews} and the execute's time into {@link #elapsed}. The input
+   * segments are passed too, so that FFM keeps their memory alive for the call and refuses a freed
+   * or foreign-thread one (IllegalStateException, WrongThreadException) before any native code
+   * runs. Returns the facade's status.
    */
   abstract int invoke(Tensor[] inputs);
 
-  /** The first four inputs' segments (NULL past the last input): the keep-alive arguments of {@link #invoke}. */
+  /**
+   * The first four inputs' segments (NULL past the last input): the keep-alive arguments of {@link
+   * #invoke}.
+   */
   static MemorySegment keep(Tensor[] inputs, int i) {
     return i < inputs.length ? inputs[i].segment() : MemorySegment.NULL;
   }
 
-  /** A failed call's exception when its cause is known beyond the status (a CUSTOM allocator's failure), else null. */
+  /**
+   * A failed call's exception when its cause is known beyond the status (a CUSTOM allocator's
+   * failure), else null.
+   */
   ExecuTorchException knownFailure(int status) {
     return null;
   }
@@ -198,22 +222,34 @@ abstract sealed class LoadedMethod {
     }
     // A freed or foreign-thread segment is refused by FFM itself when it is passed to the
     // downcall (see run); unusableInput then names the input.
-    TensorWords.putInput(inputWords, i, x.dtype().code(), shape, x.segment().address(), x.byteSize());
+    TensorWords.putInput(
+        inputWords, i, x.dtype().code(), shape, x.segment().address(), x.byteSize());
   }
 
   private void checkFinite(int i, Tensor x) {
     MemorySegment data = x.segment();
-    if (x.dtype().isFloatingPoint() && data.scope().isAlive() && data.isAccessibleBy(Thread.currentThread())) {
+    if (x.dtype().isFloatingPoint()
+        && data.scope().isAlive()
+        && data.isAccessibleBy(Thread.currentThread())) {
       long bad = Elements.firstNonFinite(data, x.dtype());
       if (bad >= 0) {
-        throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH, meta.inputs().get(i).name() + ": element " + bad
-            + " is " + Elements.getDouble(data, x.dtype(), bad) + " (NaN and infinity are rejected;"
-            + " LoadOptions.withFiniteCheck(false) allows them)");
+        throw new ExecuTorchException(
+            ErrorCode.INPUT_MISMATCH,
+            meta.inputs().get(i).name()
+                + ": element "
+                + bad
+                + " is "
+                + Elements.getDouble(data, x.dtype(), bad)
+                + " (NaN and infinity are rejected;"
+                + " LoadOptions.withFiniteCheck(false) allows them)");
       }
     }
   }
 
-  /** Output {@code j} as a new Tensor over the view in {@code words} (the runtime gave another view). */
+  /**
+   * Output {@code j} as a new Tensor over the view in {@code words} (the runtime gave another
+   * view).
+   */
   private Tensor outputTensor(long[] words, int j) {
     int rank = TensorWords.rank(words, j);
     long[] shape = new long[rank];
@@ -221,7 +257,8 @@ abstract sealed class LoadedMethod {
       shape[d] = TensorWords.size(words, j, d);
     }
     long nbytes = TensorWords.nbytes(words, j);
-    MemorySegment data = MemorySegment.ofAddress(TensorWords.address(words, j)).reinterpret(nbytes, arena, null);
+    MemorySegment data =
+        MemorySegment.ofAddress(TensorWords.address(words, j)).reinterpret(nbytes, arena, null);
     return Tensor.wrap(data, DType.fromCode(TensorWords.dtype(words, j)), shape);
   }
 
@@ -231,15 +268,20 @@ abstract sealed class LoadedMethod {
       MemorySegment data = inputs[i].segment();
       String name = meta.inputs().get(i).name();
       if (!data.scope().isAlive()) {
-        return new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
-            name + ": the tensor's memory was freed (its arena is closed)", cause);
+        return new ExecuTorchException(
+            ErrorCode.INPUT_MISMATCH,
+            name + ": the tensor's memory was freed (its arena is closed)",
+            cause);
       }
       if (!data.isAccessibleBy(Thread.currentThread())) {
-        return new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
-            name + ": the tensor's memory is confined to another thread", cause);
+        return new ExecuTorchException(
+            ErrorCode.INPUT_MISMATCH,
+            name + ": the tensor's memory is confined to another thread",
+            cause);
       }
     }
-    return new ExecuTorchException(ErrorCode.INPUT_MISMATCH, "an input's memory cannot be used: " + cause, cause);
+    return new ExecuTorchException(
+        ErrorCode.INPUT_MISMATCH, "an input's memory cannot be used: " + cause, cause);
   }
 
   private ExecuTorchException forwardError(Tensor[] inputs, int status) {
@@ -251,7 +293,8 @@ abstract sealed class LoadedMethod {
       String text = Native.lastError();
       for (int i = 0; i < inputs.length; i++) {
         if (text.startsWith("input_" + i)) {
-          return mismatch(meta.inputs().get(i), inputs[i], " (refused by the runtime: " + text + ")");
+          return mismatch(
+              meta.inputs().get(i), inputs[i], " (refused by the runtime: " + text + ")");
         }
       }
     }
@@ -259,11 +302,21 @@ abstract sealed class LoadedMethod {
   }
 
   private static ExecuTorchException mismatch(TensorMeta t, Tensor x, String why) {
-    return new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
-        t.name() + ": expected " + t.signature() + ", got " + x.dtype() + Tensor.shapeText(x.shape()) + why);
+    return new ExecuTorchException(
+        ErrorCode.INPUT_MISMATCH,
+        t.name()
+            + ": expected "
+            + t.signature()
+            + ", got "
+            + x.dtype()
+            + Tensor.shapeText(x.shape())
+            + why);
   }
 
-  /** A method loaded in this process ({@code et_method*}, owned here): run, profiled and measured through the facade. */
+  /**
+   * A method loaded in this process ({@code et_method*}, owned here): run, profiled and measured
+   * through the facade.
+   */
   static final class InProcess extends LoadedMethod {
     /** Inputs larger than this are not allocated for {@link #primeJit}. */
     static final long PRIME_MAX_BYTES = 16L << 20;
@@ -271,7 +324,12 @@ abstract sealed class LoadedMethod {
     final MemorySegment handle;
     private final AllocatorBridge allocator; // CUSTOM memory, else null
 
-    InProcess(MethodMeta meta, MemorySegment handle, Arena arena, boolean checkFinite, AllocatorBridge allocator) {
+    InProcess(
+        MethodMeta meta,
+        MemorySegment handle,
+        Arena arena,
+        boolean checkFinite,
+        AllocatorBridge allocator) {
       super(meta, arena, checkFinite);
       this.handle = handle;
       this.allocator = allocator;
@@ -283,8 +341,17 @@ abstract sealed class LoadedMethod {
       if (n <= 4) {
         // Input data pointers sit inside structs, which FFM does not keep alive; passing the
         // segments as (unused) arguments too makes FFM hold their arenas open for the call.
-        return Et4j.et_method_forward(handle, inputDescs, n, outputViews, outputView.length, elapsed,
-            keep(inputs, 0), keep(inputs, 1), keep(inputs, 2), keep(inputs, 3));
+        return Et4j.et_method_forward(
+            handle,
+            inputDescs,
+            n,
+            outputViews,
+            outputView.length,
+            elapsed,
+            keep(inputs, 0),
+            keep(inputs, 1),
+            keep(inputs, 2),
+            keep(inputs, 3));
       }
       return forwardInputByInput(inputs);
     }
@@ -293,8 +360,15 @@ abstract sealed class LoadedMethod {
     private int forwardInputByInput(Tensor[] inputs) {
       for (int i = 0; i < inputs.length; i++) {
         MemorySegment desc = inputDesc[i];
-        int status = Et4j.et_method_set_input(handle, i, et_tensor_input.dtype(desc),
-            et_tensor_input.sizes(desc), et_tensor_input.rank(desc), inputs[i].segment(), inputs[i].byteSize());
+        int status =
+            Et4j.et_method_set_input(
+                handle,
+                i,
+                et_tensor_input.dtype(desc),
+                et_tensor_input.sizes(desc),
+                et_tensor_input.rank(desc),
+                inputs[i].segment(),
+                inputs[i].byteSize());
         if (status != 0) {
           return status;
         }
@@ -338,7 +412,9 @@ abstract sealed class LoadedMethod {
         for (int i = 0; i < n; i++) {
           TensorMeta t = meta.inputs().get(i);
           for (Tensor[] set : sets) {
-            set[i] = Tensor.wrap(zeros.asSlice(0, t.numel() * t.dtype().byteSize()), t.dtype(), t.shape());
+            set[i] =
+                Tensor.wrap(
+                    zeros.asSlice(0, t.numel() * t.dtype().byteSize()), t.dtype(), t.shape());
           }
         }
         Native.check(Et4j.et_method_set_dry_run(handle, 1));
@@ -386,8 +462,18 @@ abstract sealed class LoadedMethod {
     int invoke(Tensor[] inputs) {
       // The worker copies each input into its shared slot during the call; the first four
       // segments are kept alive as arguments, as in process.
-      return Et4j.et_worker_forward(worker.handle, index, inputDescs, inputs.length, outputViews, outputView.length,
-          elapsed, keep(inputs, 0), keep(inputs, 1), keep(inputs, 2), keep(inputs, 3));
+      return Et4j.et_worker_forward(
+          worker.handle,
+          index,
+          inputDescs,
+          inputs.length,
+          outputViews,
+          outputView.length,
+          elapsed,
+          keep(inputs, 0),
+          keep(inputs, 1),
+          keep(inputs, 2),
+          keep(inputs, 3));
     }
 
     @Override
@@ -407,7 +493,8 @@ abstract sealed class LoadedMethod {
 
     /** What an isolated model cannot do: its runtime state is in another process. */
     static ExecuTorchException notInWorker(String what) {
-      return new ExecuTorchException(ErrorCode.NOT_SUPPORTED, what + " is not available for an isolated model");
+      return new ExecuTorchException(
+          ErrorCode.NOT_SUPPORTED, what + " is not available for an isolated model");
     }
   }
 }

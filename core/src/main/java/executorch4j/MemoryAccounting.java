@@ -16,7 +16,11 @@ import java.util.Map;
 final class MemoryAccounting {
   private MemoryAccounting() {}
 
-  static MemoryInfo info(Collection<LoadedMethod.InProcess> methods, MemorySegment pool, LoadOptions options, long sourceBytes) {
+  static MemoryInfo info(
+      Collection<LoadedMethod.InProcess> methods,
+      MemorySegment pool,
+      LoadOptions options,
+      long sourceBytes) {
     try (Arena tmp = Arena.ofConfined()) {
       MemorySegment st = et_memory_stats.allocate(tmp);
       Map<String, Long> planned = new LinkedHashMap<>();
@@ -41,10 +45,21 @@ final class MemoryAccounting {
         poolPeak = a.getAtIndex(ValueLayout.JAVA_LONG, 2);
       }
       long plannedTotal = planned.values().stream().mapToLong(Long::longValue).sum();
-      long runtimeBytes = options.memoryPolicy() == MemoryPolicy.STATIC ? options.poolBytes()
-          : plannedTotal + methodBytes + tempPeak;
-      return new MemoryInfo(options.memoryPolicy(), poolSize, poolUsed, poolPeak, planned, methodBytes,
-          tempPeak, sourceBytes, live, runtimeBytes + sourceBytes);
+      long runtimeBytes =
+          options.memoryPolicy() == MemoryPolicy.STATIC
+              ? options.poolBytes()
+              : plannedTotal + methodBytes + tempPeak;
+      return new MemoryInfo(
+          options.memoryPolicy(),
+          poolSize,
+          poolUsed,
+          poolPeak,
+          planned,
+          methodBytes,
+          tempPeak,
+          sourceBytes,
+          live,
+          runtimeBytes + sourceBytes);
     }
   }
 
@@ -63,8 +78,8 @@ final class MemoryAccounting {
 
   /**
    * The smallest STATIC pool that loads and runs the program at {@code path}: measured by loading
-   * it twice (once to bound the need, once in a pool of that bound) with one warm-up execute
-   * each, so the per-kernel temp memory is counted too.
+   * it twice (once to bound the need, once in a pool of that bound) with one warm-up execute each,
+   * so the per-kernel temp memory is counted too.
    */
   static long requiredPoolBytes(Path path) {
     LoadOptions probe = LoadOptions.defaults().withOptimization(OptimizationLevel.BASIC);
@@ -72,8 +87,12 @@ final class MemoryAccounting {
     try (var model = ExecuTorchModel.load(path, probe)) {
       MemoryInfo info = model.memoryInfo();
       // Every allocation may be padded to its alignment (at most 64 in practice).
-      bound = info.plannedBytesTotal() + info.methodAllocatorBytes() + info.tempPeakBytes()
-          + 128 * (model.allocationCount() + 8) + 4096;
+      bound =
+          info.plannedBytesTotal()
+              + info.methodAllocatorBytes()
+              + info.tempPeakBytes()
+              + 128 * (model.allocationCount() + 8)
+              + 4096;
     }
     try (var model = ExecuTorchModel.load(path, probe.withMemory(MemoryPolicy.STATIC, bound))) {
       long peak = model.memoryInfo().poolPeak();

@@ -17,9 +17,17 @@ import java.util.Map;
  * @param liveAllocations runtime allocations currently held (0 after close)
  * @param totalNativeBytes everything above this model holds (the pool counts whole)
  */
-public record MemoryInfo(MemoryPolicy policy, long poolSize, long poolUsed, long poolPeak,
-    Map<String, Long> plannedBytes, long methodAllocatorBytes, long tempPeakBytes,
-    long programBytes, long liveAllocations, long totalNativeBytes) {
+public record MemoryInfo(
+    MemoryPolicy policy,
+    long poolSize,
+    long poolUsed,
+    long poolPeak,
+    Map<String, Long> plannedBytes,
+    long methodAllocatorBytes,
+    long tempPeakBytes,
+    long programBytes,
+    long liveAllocations,
+    long totalNativeBytes) {
 
   public MemoryInfo {
     plannedBytes = Map.copyOf(plannedBytes);

@@ -6,9 +6,9 @@ public enum MemoryPolicy {
   AUTO,
   /**
    * One pool of a fixed size, allocated once from an {@code Arena} at load. Every runtime
-   * allocation of the model (method structures, memory-planned activations and I/O, the
-   * per-kernel temp allocator) is carved from it; nothing is allocated per forward. See
-   * {@link ExecuTorchModel#requiredPoolBytes(java.nio.file.Path)}.
+   * allocation of the model (method structures, memory-planned activations and I/O, the per-kernel
+   * temp allocator) is carved from it; nothing is allocated per forward. See {@link
+   * ExecuTorchModel#requiredPoolBytes(java.nio.file.Path)}.
    */
   STATIC,
   /** Every runtime allocation goes through a caller's {@link NativeAllocator}. */

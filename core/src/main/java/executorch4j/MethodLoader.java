@@ -7,7 +7,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-/** Loads one method of a program with the memory policy, optimization knobs and tracer the options ask for. */
+/**
+ * Loads one method of a program with the memory policy, optimization knobs and tracer the options
+ * ask for.
+ */
 final class MethodLoader {
   private MethodLoader() {}
 
@@ -16,8 +19,14 @@ final class MethodLoader {
    * @param allocator the CUSTOM allocator's bridge, or null
    * @param arena the model's arena, which holds the method's scratch memory
    */
-  static LoadedMethod.InProcess load(MemorySegment program, MethodMeta declared, LoadOptions options, MemorySegment pool,
-      AllocatorBridge allocator, boolean profiling, Arena arena) {
+  static LoadedMethod.InProcess load(
+      MemorySegment program,
+      MethodMeta declared,
+      LoadOptions options,
+      MemorySegment pool,
+      AllocatorBridge allocator,
+      boolean profiling,
+      Arena arena) {
     String name = declared.name();
     OptimizationLevel level = options.optimization();
     try (Arena tmp = Arena.ofConfined()) {
@@ -42,8 +51,13 @@ final class MethodLoader {
       Native.check(status);
       MemorySegment handle = out.get(ValueLayout.ADDRESS, 0);
       try {
-        LoadedMethod.InProcess method = new LoadedMethod.InProcess(ProgramMetadata.withDynamicDims(declared, handle), handle, arena,
-            options.finiteCheck(), allocator);
+        LoadedMethod.InProcess method =
+            new LoadedMethod.InProcess(
+                ProgramMetadata.withDynamicDims(declared, handle),
+                handle,
+                arena,
+                options.finiteCheck(),
+                allocator);
         method.primeJit(level.jitPrimeCalls());
         return method;
       } catch (RuntimeException | Error e) {

@@ -12,8 +12,11 @@ import java.util.List;
  * @param backends ids of the delegate backends the method uses (e.g. {@code XnnpackBackend})
  */
 public record MethodMeta(
-    String name, List<TensorMeta> inputs, List<TensorMeta> outputs,
-    List<Long> plannedBufferSizes, List<String> backends) {
+    String name,
+    List<TensorMeta> inputs,
+    List<TensorMeta> outputs,
+    List<Long> plannedBufferSizes,
+    List<String> backends) {
 
   public MethodMeta {
     inputs = List.copyOf(inputs);

@@ -12,11 +12,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Where a model's methods live and run: {@link InProcess} in this process, or
- * {@link Worker} in an isolated worker process ({@link Isolation#PROCESS}). Owns the
- * {@link Program}, the loaded methods and every native resource they use, in one arena; the
- * model in front of it keeps only what is the same for both (timing, async calls, closing).
- * Not thread-safe: the model serializes calls.
+ * Where a model's methods live and run: {@link InProcess} in this process, or {@link Worker} in an
+ * isolated worker process ({@link Isolation#PROCESS}). Owns the {@link Program}, the loaded methods
+ * and every native resource they use, in one arena; the model in front of it keeps only what is the
+ * same for both (timing, async calls, closing). Not thread-safe: the model serializes calls.
  */
 abstract sealed class MethodRunner implements AutoCloseable {
   final Arena arena = Arena.ofShared();
@@ -29,13 +28,17 @@ abstract sealed class MethodRunner implements AutoCloseable {
 
   /** Opens {@code source} where {@code options} say it runs. */
   static MethodRunner open(ModelSource source, LoadOptions options) {
-    return options.isolation() == Isolation.PROCESS ? Worker.open(source, options)
+    return options.isolation() == Isolation.PROCESS
+        ? Worker.open(source, options)
         : InProcess.open(source, options);
   }
 
   abstract Program program();
 
-  /** Loads the method that is number {@code index} in {@code program()}, its declared metadata being {@code declared}. */
+  /**
+   * Loads the method that is number {@code index} in {@code program()}, its declared metadata being
+   * {@code declared}.
+   */
   abstract LoadedMethod load(MethodMeta declared, int index, boolean profiling);
 
   /** Throws unless this runner's methods can carry the per-operator tracer. */
@@ -46,7 +49,10 @@ abstract sealed class MethodRunner implements AutoCloseable {
   /** Allocations the methods' allocators made so far. */
   abstract long allocationCount();
 
-  /** Loads every method now (again, if loaded before), so a missing kernel or backend fails here, naming it. */
+  /**
+   * Loads every method now (again, if loaded before), so a missing kernel or backend fails here,
+   * naming it.
+   */
   final void loadMethods(boolean profiling) {
     destroyMethods();
     var declared = program().methods();
@@ -74,7 +80,10 @@ abstract sealed class MethodRunner implements AutoCloseable {
   @Override
   public abstract void close();
 
-  /** Methods loaded and run in this process, with the memory the options ask for (a STATIC pool, a CUSTOM allocator). */
+  /**
+   * Methods loaded and run in this process, with the memory the options ask for (a STATIC pool, a
+   * CUSTOM allocator).
+   */
   static final class InProcess extends MethodRunner {
     private final Program program;
     private final MemorySegment pool; // et_pool* for STATIC, else NULL
@@ -115,7 +124,8 @@ abstract sealed class MethodRunner implements AutoCloseable {
 
     @Override
     LoadedMethod.InProcess load(MethodMeta declared, int index, boolean profiling) {
-      return MethodLoader.load(program.handle(), declared, options, pool, allocator, profiling, arena);
+      return MethodLoader.load(
+          program.handle(), declared, options, pool, allocator, profiling, arena);
     }
 
     @Override
@@ -144,7 +154,10 @@ abstract sealed class MethodRunner implements AutoCloseable {
       free(program, pool, allocator);
     }
 
-    /** After the methods: the program, the pool and the allocator they used; the arena (pool memory, scratch) last. */
+    /**
+     * After the methods: the program, the pool and the allocator they used; the arena (pool memory,
+     * scratch) last.
+     */
     private void free(Program program, MemorySegment pool, AllocatorBridge allocator) {
       if (program != null) {
         program.close();
@@ -191,8 +204,11 @@ abstract sealed class MethodRunner implements AutoCloseable {
 
     private static void requireIsolatable(LoadOptions options) {
       if (options.memoryPolicy() != MemoryPolicy.AUTO) {
-        throw new ExecuTorchException(ErrorCode.NOT_SUPPORTED, "an isolated model uses AUTO memory ("
-            + options.memoryPolicy() + " memory cannot be shared with its worker)");
+        throw new ExecuTorchException(
+            ErrorCode.NOT_SUPPORTED,
+            "an isolated model uses AUTO memory ("
+                + options.memoryPolicy()
+                + " memory cannot be shared with its worker)");
       }
       if (options.profiling()) {
         throw LoadedMethod.Isolated.notInWorker("profiling");
@@ -206,7 +222,8 @@ abstract sealed class MethodRunner implements AutoCloseable {
 
     @Override
     LoadedMethod.Isolated load(MethodMeta declared, int index, boolean profiling) {
-      return new LoadedMethod.Isolated(worker.withDynamicDims(declared, index), worker, index, arena, options.finiteCheck());
+      return new LoadedMethod.Isolated(
+          worker.withDynamicDims(declared, index), worker, index, arena, options.finiteCheck());
     }
 
     @Override
@@ -216,7 +233,8 @@ abstract sealed class MethodRunner implements AutoCloseable {
 
     @Override
     MemoryInfo memoryInfo() {
-      throw LoadedMethod.Isolated.notInWorker("memoryInfo (the method memory is in the worker process)");
+      throw LoadedMethod.Isolated.notInWorker(
+          "memoryInfo (the method memory is in the worker process)");
     }
 
     @Override
@@ -230,7 +248,10 @@ abstract sealed class MethodRunner implements AutoCloseable {
       free(program, worker);
     }
 
-    /** The arena before the worker: output views read the worker's shared memory until the arena closes. */
+    /**
+     * The arena before the worker: output views read the worker's shared memory until the arena
+     * closes.
+     */
     private void free(Program program, WorkerProcess process) {
       if (program != null) {
         program.close();

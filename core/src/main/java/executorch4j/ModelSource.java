@@ -32,8 +32,8 @@ public sealed interface ModelSource {
   }
 
   /**
-   * Bytes in memory. Native memory is handed to the runtime for the duration of the load (it
-   * copies what it keeps), so the segment may be freed afterwards; heap memory is copied.
+   * Bytes in memory. Native memory is handed to the runtime for the duration of the load (it copies
+   * what it keeps), so the segment may be freed afterwards; heap memory is copied.
    */
   record Memory(MemorySegment data) implements ModelSource {
     public Memory {

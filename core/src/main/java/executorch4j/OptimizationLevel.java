@@ -36,7 +36,12 @@ public enum OptimizationLevel {
   private final int xnnpackWorkspaceSharing;
   private final int jitPrimeCalls;
 
-  OptimizationLevel(int threads, LoadMode loadMode, int warmupRuns, boolean weightCache, int sharing,
+  OptimizationLevel(
+      int threads,
+      LoadMode loadMode,
+      int warmupRuns,
+      boolean weightCache,
+      int sharing,
       int jitPrimeCalls) {
     this.threads = threads;
     this.loadMode = loadMode;
@@ -47,10 +52,10 @@ public enum OptimizationLevel {
   }
 
   /**
-   * Threads for the runtime's pool (1 = the calling thread only). BASIC takes the runtime's
-   * default but never more than {@code availableProcessors()}: the runtime counts the machine's
-   * cores, so under {@code taskset} or a container CPU quota its pool would oversubscribe the
-   * CPUs the process has (measured: one allowed CPU, a 2-thread pool, slower than NONE).
+   * Threads for the runtime's pool (1 = the calling thread only). BASIC takes the runtime's default
+   * but never more than {@code availableProcessors()}: the runtime counts the machine's cores, so
+   * under {@code taskset} or a container CPU quota its pool would oversubscribe the CPUs the
+   * process has (measured: one allowed CPU, a 2-thread pool, slower than NONE).
    */
   public int threads() {
     int cpus = Runtime.getRuntime().availableProcessors();
@@ -77,11 +82,11 @@ public enum OptimizationLevel {
   }
 
   /**
-   * Dry calls of the Java call path at load (the facade reads and executes nothing), so the JIT
-   * has compiled it before the first real call; it compiles a method fully after about 5,000
-   * calls. Measured on bert_mini: 180-240 µs per call outside the execute in the first 300 real
-   * calls without them, 80-110 with them (C++: 20). They cost 90-140 ms on a fresh JVM's first
-   * load (30-45 of it one-time linking the first real call would pay anyway), 1-20 ms later.
+   * Dry calls of the Java call path at load (the facade reads and executes nothing), so the JIT has
+   * compiled it before the first real call; it compiles a method fully after about 5,000 calls.
+   * Measured on bert_mini: 180-240 µs per call outside the execute in the first 300 real calls
+   * without them, 80-110 with them (C++: 20). They cost 90-140 ms on a fresh JVM's first load
+   * (30-45 of it one-time linking the first real call would pay anyway), 1-20 ms later.
    */
   public int jitPrimeCalls() {
     return jitPrimeCalls;

@@ -69,8 +69,11 @@ final class OutputMap extends AbstractMap<String, Tensor> {
 
   private void requireCurrent() {
     if (!current) {
-      throw new ExecuTorchException(ErrorCode.INVALID_STATE, method + ": these outputs were overwritten by a later"
-          + " call on the model; copy() the tensors you keep (or use forwardAsync, whose results are copies)");
+      throw new ExecuTorchException(
+          ErrorCode.INVALID_STATE,
+          method
+              + ": these outputs were overwritten by a later"
+              + " call on the model; copy() the tensors you keep (or use forwardAsync, whose results are copies)");
     }
   }
 }

@@ -15,7 +15,10 @@ import java.util.Map;
 public final class ProfileReport {
   /** What an event is. */
   public enum Kind {
-    OPERATOR, DELEGATE, DELEGATE_OPERATOR, RUNTIME;
+    OPERATOR,
+    DELEGATE,
+    DELEGATE_OPERATOR,
+    RUNTIME;
 
     static Kind of(int code) {
       return code >= 0 && code < 4 ? values()[code] : RUNTIME;
@@ -23,10 +26,17 @@ public final class ProfileReport {
   }
 
   /** One timed call. Times in nanoseconds from the start of the execute. */
-  public record Event(String name, Kind kind, long instruction, long startNanos, long durationNanos) {}
+  public record Event(
+      String name, Kind kind, long instruction, long startNanos, long durationNanos) {}
 
   /** Calls of one operator aggregated. Times in nanoseconds. */
-  public record Row(String name, Kind kind, long calls, long totalNanos, long minNanos, long maxNanos,
+  public record Row(
+      String name,
+      Kind kind,
+      long calls,
+      long totalNanos,
+      long minNanos,
+      long maxNanos,
       double share) {
     public long meanNanos() {
       return calls == 0 ? 0 : totalNanos / calls;
@@ -53,7 +63,9 @@ public final class ProfileReport {
       if (e.kind() == Kind.RUNTIME) {
         continue;
       }
-      long[] a = agg.computeIfAbsent(e.name(), k -> new long[] {0, 0, Long.MAX_VALUE, 0, e.kind().ordinal()});
+      long[] a =
+          agg.computeIfAbsent(
+              e.name(), k -> new long[] {0, 0, Long.MAX_VALUE, 0, e.kind().ordinal()});
       a[0]++;
       a[1] += e.durationNanos();
       a[2] = Math.min(a[2], e.durationNanos());
@@ -62,8 +74,15 @@ public final class ProfileReport {
     List<Row> r = new ArrayList<>();
     for (var en : agg.entrySet()) {
       long[] a = en.getValue();
-      r.add(new Row(en.getKey(), Kind.values()[(int) a[4]], a[0], a[1], a[2], a[3],
-          total == 0 ? 0 : (double) a[1] / total));
+      r.add(
+          new Row(
+              en.getKey(),
+              Kind.values()[(int) a[4]],
+              a[0],
+              a[1],
+              a[2],
+              a[3],
+              total == 0 ? 0 : (double) a[1] / total));
     }
     r.sort(Comparator.comparingLong(Row::totalNanos).reversed());
     this.rows = List.copyOf(r);
@@ -93,14 +112,32 @@ public final class ProfileReport {
   public String toTable() {
     int w = Math.max(8, rows.stream().mapToInt(r -> r.name().length()).max().orElse(8));
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT, "%-" + w + "s %6s %11s %10s %10s %10s %7s%n",
-        "operator", "calls", "total us", "mean us", "min us", "max us", "share"));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "%-" + w + "s %6s %11s %10s %10s %10s %7s%n",
+            "operator",
+            "calls",
+            "total us",
+            "mean us",
+            "min us",
+            "max us",
+            "share"));
     for (Row r : rows) {
-      sb.append(String.format(Locale.ROOT, "%-" + w + "s %6d %11.1f %10.1f %10.1f %10.1f %6.1f%%%n",
-          r.name(), r.calls(), r.totalNanos() / 1e3, r.meanNanos() / 1e3, r.minNanos() / 1e3,
-          r.maxNanos() / 1e3, r.share() * 100));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "%-" + w + "s %6d %11.1f %10.1f %10.1f %10.1f %6.1f%%%n",
+              r.name(),
+              r.calls(),
+              r.totalNanos() / 1e3,
+              r.meanNanos() / 1e3,
+              r.minNanos() / 1e3,
+              r.maxNanos() / 1e3,
+              r.share() * 100));
     }
-    sb.append(String.format(Locale.ROOT, "%-" + w + "s %6s %11.1f%n", "total", "", totalNanos / 1e3));
+    sb.append(
+        String.format(Locale.ROOT, "%-" + w + "s %6s %11.1f%n", "total", "", totalNanos / 1e3));
     return sb.toString();
   }
 
@@ -109,14 +146,23 @@ public final class ProfileReport {
     StringBuilder sb = new StringBuilder("{\"traceEvents\":[");
     for (int i = 0; i < events.size(); i++) {
       Event e = events.get(i);
-      sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
-          "{\"name\":%s,\"cat\":\"%s\",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f,\"pid\":1,\"tid\":%d,"
-              + "\"args\":{\"instruction\":%d}}",
-          json(e.name()), e.kind().name().toLowerCase(Locale.ROOT), e.startNanos() / 1e3,
-          e.durationNanos() / 1e3, e.kind() == Kind.DELEGATE_OPERATOR ? 2 : 1, e.instruction()));
+      sb.append(i == 0 ? "" : ",")
+          .append(
+              String.format(
+                  Locale.ROOT,
+                  "{\"name\":%s,\"cat\":\"%s\",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f,\"pid\":1,\"tid\":%d,"
+                      + "\"args\":{\"instruction\":%d}}",
+                  json(e.name()),
+                  e.kind().name().toLowerCase(Locale.ROOT),
+                  e.startNanos() / 1e3,
+                  e.durationNanos() / 1e3,
+                  e.kind() == Kind.DELEGATE_OPERATOR ? 2 : 1,
+                  e.instruction()));
     }
-    return sb.append("],\"displayTimeUnit\":\"ns\",\"otherData\":{\"method\":").append(json(method))
-        .append("}}").toString();
+    return sb.append("],\"displayTimeUnit\":\"ns\",\"otherData\":{\"method\":")
+        .append(json(method))
+        .append("}}")
+        .toString();
   }
 
   /** Rows as maps (the Godot {@code get_profile()} shape). */

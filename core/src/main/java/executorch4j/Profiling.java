@@ -10,7 +10,9 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Reads what the facade's event tracer recorded for a method: per-operator events and the ETDump. */
+/**
+ * Reads what the facade's event tracer recorded for a method: per-operator events and the ETDump.
+ */
 final class Profiling {
   private Profiling() {}
 
@@ -23,9 +25,13 @@ final class Profiling {
       List<ProfileReport.Event> events = new ArrayList<>();
       for (long i = 0; i < count.get(ValueLayout.JAVA_LONG, 0); i++) {
         check(Et4j.et_method_profile_event(method.handle, i, ev));
-        events.add(new ProfileReport.Event(et_profile_event.name(ev).getString(0),
-            ProfileReport.Kind.of(et_profile_event.kind(ev)), et_profile_event.instruction(ev),
-            et_profile_event.start_ns(ev), et_profile_event.duration_ns(ev)));
+        events.add(
+            new ProfileReport.Event(
+                et_profile_event.name(ev).getString(0),
+                ProfileReport.Kind.of(et_profile_event.kind(ev)),
+                et_profile_event.instruction(ev),
+                et_profile_event.start_ns(ev),
+                et_profile_event.duration_ns(ev)));
       }
       return new ProfileReport(method.meta.name(), events);
     }

@@ -12,8 +12,9 @@ import java.util.List;
 /**
  * A loaded program ({@code et_program*}) and what it declares: method names, each method's
  * signature, data segments, read once when it opens. Owns the handle and, when streamed, the
- * channel the runtime reads segments from; {@link #close()} frees both ({@link ProgramLoader} makes one). Like ExecuTorch's
- * {@code Program}, it loads no method: the model, {@code inspect} and {@code operators} share it.
+ * channel the runtime reads segments from; {@link #close()} frees both ({@link ProgramLoader} makes
+ * one). Like ExecuTorch's {@code Program}, it loads no method: the model, {@code inspect} and
+ * {@code operators} share it.
  */
 final class Program implements AutoCloseable {
   private final MemorySegment handle;
@@ -26,9 +27,9 @@ final class Program implements AutoCloseable {
 
   /**
    * Takes ownership of {@code handle}; {@code release} runs after it is destroyed (a streamed
-   * channel is forgotten then). The declared metadata is read here,
-   * names, then every method, then segments, so a load in process and an isolated one (which
-   * reads only this) fail on a malformed program with the same error. On failure both are freed.
+   * channel is forgotten then). The declared metadata is read here, names, then every method, then
+   * segments, so a load in process and an isolated one (which reads only this) fail on a malformed
+   * program with the same error. On failure both are freed.
    */
   Program(MemorySegment handle, long sourceBytes, Runnable release) {
     this.handle = handle;
@@ -87,7 +88,9 @@ final class Program implements AutoCloseable {
         List<String> ops = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         for (long i = 0; i < count.get(ValueLayout.JAVA_LONG, 0); i++) {
-          check(Et4j.et_program_operator(handle, cname, i, buf, buf.byteSize(), MemorySegment.NULL, registered));
+          check(
+              Et4j.et_program_operator(
+                  handle, cname, i, buf, buf.byteSize(), MemorySegment.NULL, registered));
           String name = buf.getString(0);
           ops.add(name);
           if (registered.get(ValueLayout.JAVA_INT, 0) == 0 && !missing.contains(name)) {

@@ -14,9 +14,9 @@ import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 
 /**
- * Turns a {@link ModelSource} into a {@link Program}. A streamed channel stays registered for
- * the read upcall until the program is closed: the runtime reads data
- * segments from it lazily, for as long as the program lives.
+ * Turns a {@link ModelSource} into a {@link Program}. A streamed channel stays registered for the
+ * read upcall until the program is closed: the runtime reads data segments from it lazily, for as
+ * long as the program lives.
  */
 final class ProgramLoader {
   /** Channels being streamed, found by the read upcall through its userdata. */
@@ -27,7 +27,8 @@ final class ProgramLoader {
    * JVM, which loading from a file, bytes or memory never needs.
    */
   private static final class Read {
-    static final MemorySegment STUB = et_read_fn.allocate(ProgramLoader::readUpcall, Arena.global());
+    static final MemorySegment STUB =
+        et_read_fn.allocate(ProgramLoader::readUpcall, Arena.global());
   }
 
   private ProgramLoader() {}
@@ -40,18 +41,22 @@ final class ProgramLoader {
   }
 
   static Program load(ModelSource source, LoadOptions options) {
-    int verify = options.verify() ? Et4j.ET_VERIFY_INTERNAL_CONSISTENCY() : Et4j.ET_VERIFY_MINIMAL();
+    int verify =
+        options.verify() ? Et4j.ET_VERIFY_INTERNAL_CONSISTENCY() : Et4j.ET_VERIFY_MINIMAL();
     try (Arena tmp = Arena.ofConfined()) {
       MemorySegment out = tmp.allocate(ValueLayout.ADDRESS);
       switch (source) {
         case ModelSource.File f -> {
-          int mode = switch (options.effectiveLoadMode()) {
-            case FILE -> Et4j.ET_LOAD_FILE();
-            case MMAP -> Et4j.ET_LOAD_MMAP();
-            case MMAP_MLOCK -> Et4j.ET_LOAD_MMAP_MLOCK();
-          };
+          int mode =
+              switch (options.effectiveLoadMode()) {
+                case FILE -> Et4j.ET_LOAD_FILE();
+                case MMAP -> Et4j.ET_LOAD_MMAP();
+                case MMAP_MLOCK -> Et4j.ET_LOAD_MMAP_MLOCK();
+              };
           long size = Files.isRegularFile(f.path()) ? f.path().toFile().length() : 0;
-          check(Et4j.et_program_load_file(tmp.allocateFrom(f.path().toAbsolutePath().toString()), mode, verify, out));
+          check(
+              Et4j.et_program_load_file(
+                  tmp.allocateFrom(f.path().toAbsolutePath().toString()), mode, verify, out));
           return new Program(out.get(ValueLayout.ADDRESS, 0), size, NOTHING);
         }
         case ModelSource.Bytes b -> {
@@ -69,7 +74,8 @@ final class ProgramLoader {
           try {
             bytes = s.in().readAllBytes();
           } catch (IOException e) {
-            throw new ExecuTorchException(ErrorCode.IO_ERROR, "cannot read the model stream: " + e.getMessage(), e);
+            throw new ExecuTorchException(
+                ErrorCode.IO_ERROR, "cannot read the model stream: " + e.getMessage(), e);
           }
           return fromCopy(MemorySegment.ofArray(bytes), verify, tmp, out);
         }
@@ -80,7 +86,10 @@ final class ProgramLoader {
     }
   }
 
-  /** Heap bytes: one copy into native memory for the duration of the load (the runtime copies what it keeps). */
+  /**
+   * Heap bytes: one copy into native memory for the duration of the load (the runtime copies what
+   * it keeps).
+   */
   private static Program fromCopy(MemorySegment heap, int verify, Arena tmp, MemorySegment out) {
     long size = heap.byteSize();
     MemorySegment seg = tmp.allocate(Math.max(1, size)).asSlice(0, size).copyFrom(heap);
@@ -93,7 +102,8 @@ final class ProgramLoader {
     try {
       size = channel.size();
     } catch (IOException e) {
-      throw new ExecuTorchException(ErrorCode.IO_ERROR, "cannot size the model channel: " + e.getMessage(), e);
+      throw new ExecuTorchException(
+          ErrorCode.IO_ERROR, "cannot size the model channel: " + e.getMessage(), e);
     }
     MemorySegment id = CHANNELS.add(channel);
     try {
@@ -102,10 +112,14 @@ final class ProgramLoader {
       CHANNELS.remove(id);
       throw e;
     }
-    return new Program(out.get(ValueLayout.ADDRESS, 0), size, () -> CHANNELS.remove(id)); // owns id from here
+    return new Program(
+        out.get(ValueLayout.ADDRESS, 0), size, () -> CHANNELS.remove(id)); // owns id from here
   }
 
-  /** Upcall body: never lets an exception escape (that would kill the JVM); -1 tells the facade it failed. */
+  /**
+   * Upcall body: never lets an exception escape (that would kill the JVM); -1 tells the facade it
+   * failed.
+   */
   private static long readUpcall(MemorySegment userdata, long offset, MemorySegment dst, long n) {
     SeekableByteChannel channel = CHANNELS.get(userdata);
     if (channel == null) {

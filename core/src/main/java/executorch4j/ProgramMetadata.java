@@ -41,9 +41,12 @@ final class ProgramMetadata {
       MemorySegment info = et_segment_info.allocate(tmp);
       for (long i = 0; i < count.get(ValueLayout.JAVA_LONG, 0); i++) {
         check(Et4j.et_program_segment(program, i, info));
-        out.add(new Segment(et_segment_info.offset(info), et_segment_info.size(info),
-            Segment.Kind.values()[Math.min(3, Math.max(0, et_segment_info.kind(info)))],
-            et_segment_info.name(info).getString(0)));
+        out.add(
+            new Segment(
+                et_segment_info.offset(info),
+                et_segment_info.size(info),
+                Segment.Kind.values()[Math.min(3, Math.max(0, et_segment_info.kind(info)))],
+                et_segment_info.name(info).getString(0)));
       }
       return List.copyOf(out);
     }
@@ -82,7 +85,10 @@ final class ProgramMetadata {
     }
   }
 
-  /** Adds the input dimensions the loaded method lets shrink (the metadata does not say; the runtime is asked). */
+  /**
+   * Adds the input dimensions the loaded method lets shrink (the metadata does not say; the runtime
+   * is asked).
+   */
   static MethodMeta withDynamicDims(MethodMeta meta, MemorySegment method) {
     List<TensorMeta> inputs = new ArrayList<>();
     try (Arena tmp = Arena.ofConfined()) {
@@ -93,7 +99,8 @@ final class ProgramMetadata {
         inputs.add(withDynamicMask(t, mask));
       }
     }
-    return new MethodMeta(meta.name(), inputs, meta.outputs(), meta.plannedBufferSizes(), meta.backends());
+    return new MethodMeta(
+        meta.name(), inputs, meta.outputs(), meta.plannedBufferSizes(), meta.backends());
   }
 
   private static TensorMeta tensorMeta(String name, MemorySegment ti) {
@@ -114,11 +121,20 @@ final class ProgramMetadata {
         throw new ExecuTorchException(ErrorCode.UNSUPPORTED_DTYPE, name + ": " + e.getMessage());
       }
     }
-    return new TensorMeta(name, isTensor, dtype, shape, order, et_tensor_info.nbytes(ti),
-        et_tensor_info.memory_planned(ti) != 0, List.of());
+    return new TensorMeta(
+        name,
+        isTensor,
+        dtype,
+        shape,
+        order,
+        et_tensor_info.nbytes(ti),
+        et_tensor_info.memory_planned(ti) != 0,
+        List.of());
   }
 
-  /** {@code t} with the dimensions the facade's byte mask (one byte per dimension) marks dynamic. */
+  /**
+   * {@code t} with the dimensions the facade's byte mask (one byte per dimension) marks dynamic.
+   */
   static TensorMeta withDynamicMask(TensorMeta t, MemorySegment mask) {
     List<Integer> dims = new ArrayList<>();
     for (int d = 0; d < t.rank(); d++) {

@@ -1,8 +1,8 @@
 package executorch4j;
 
 /**
- * One data segment of a {@code .pte}, stored after the program flatbuffer: the constant tensors
- * or a delegate's compiled blob. A streaming load ({@link ExecuTorchModel#load(
+ * One data segment of a {@code .pte}, stored after the program flatbuffer: the constant tensors or
+ * a delegate's compiled blob. A streaming load ({@link ExecuTorchModel#load(
  * java.nio.channels.SeekableByteChannel)}) reads the flatbuffer once and then each segment once,
  * when it is needed; these are the byte ranges it reads.
  *

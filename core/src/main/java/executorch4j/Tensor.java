@@ -10,10 +10,10 @@ import java.util.Objects;
 /**
  * A dense, contiguous (row-major) tensor: a {@link DType}, a shape, and a view over native memory.
  *
- * <p>Tensors never copy on their own: {@link #wrap} views caller memory as is, and outputs
- * returned by {@link ExecuTorchModel} view the model's own memory and stay valid only until the
- * next call on that model (or until it is closed, after which reading one throws
- * {@link ExecuTorchException} with {@link ErrorCode#CLOSED}). Call {@link #copy()} to keep an output. The {@code of(...)}
+ * <p>Tensors never copy on their own: {@link #wrap} views caller memory as is, and outputs returned
+ * by {@link ExecuTorchModel} view the model's own memory and stay valid only until the next call on
+ * that model (or until it is closed, after which reading one throws {@link ExecuTorchException}
+ * with {@link ErrorCode#CLOSED}). Call {@link #copy()} to keep an output. The {@code of(...)}
  * factories copy a Java array once into GC-managed native memory.
  */
 public final class Tensor {
@@ -29,8 +29,8 @@ public final class Tensor {
 
   /**
    * A zero-copy view of {@code data} as a tensor. The segment must be native (off-heap) memory
-   * holding exactly {@code numel(shape) * dtype.byteSize()} bytes, and must stay alive while
-   * the tensor is used.
+   * holding exactly {@code numel(shape) * dtype.byteSize()} bytes, and must stay alive while the
+   * tensor is used.
    */
   public static Tensor wrap(MemorySegment data, DType dtype, long... shape) {
     Objects.requireNonNull(data, "data");
@@ -43,7 +43,13 @@ public final class Tensor {
     long need = numel(s) * dtype.byteSize();
     if (data.byteSize() != need) {
       throw new IllegalArgumentException(
-          "segment holds " + data.byteSize() + " bytes but " + dtype + shapeText(s) + " needs " + need);
+          "segment holds "
+              + data.byteSize()
+              + " bytes but "
+              + dtype
+              + shapeText(s)
+              + " needs "
+              + need);
     }
     return new Tensor(data, dtype, s);
   }
@@ -80,13 +86,12 @@ public final class Tensor {
 
   /**
    * A tensor of {@code dtype} and {@code shape} holding {@code values} converted element by
-   * element. {@code values} is a primitive array ({@code float[]}, {@code double[]},
-   * {@code int[]}, {@code long[]}, {@code short[]}, {@code byte[]}, {@code boolean[]}) or a
-   * {@code List<? extends Number|Boolean>}; float16/bfloat16 round to nearest even. Unsigned
-   * dtypes take values in their range (0..65535 for uint16, ...; a uint64 above
-   * {@code Long.MAX_VALUE} as a double). Complex dtypes take interleaved (real, imaginary) pairs,
-   * {@code 2 * numel} values; raw-storage dtypes (see {@link DType}) take a {@code byte[]} of their
-   * exact bytes.
+   * element. {@code values} is a primitive array ({@code float[]}, {@code double[]}, {@code int[]},
+   * {@code long[]}, {@code short[]}, {@code byte[]}, {@code boolean[]}) or a {@code List<? extends
+   * Number|Boolean>}; float16/bfloat16 round to nearest even. Unsigned dtypes take values in their
+   * range (0..65535 for uint16, ...; a uint64 above {@code Long.MAX_VALUE} as a double). Complex
+   * dtypes take interleaved (real, imaginary) pairs, {@code 2 * numel} values; raw-storage dtypes
+   * (see {@link DType}) take a {@code byte[]} of their exact bytes.
    */
   public static Tensor fromArray(Object values, DType dtype, long... shape) {
     Objects.requireNonNull(values, "values");
@@ -97,16 +102,27 @@ public final class Tensor {
     MemorySegment seg = Arena.ofAuto().allocate(Math.max(1, bytes), 16).asSlice(0, bytes);
     if (dtype.isRawStorage()) {
       if (!(values instanceof byte[] raw) || raw.length != bytes) {
-        throw new IllegalArgumentException(dtype + " is raw storage: pass a byte[] of its " + bytes
-            + " bytes for shape " + shapeText(s));
+        throw new IllegalArgumentException(
+            dtype
+                + " is raw storage: pass a byte[] of its "
+                + bytes
+                + " bytes for shape "
+                + shapeText(s));
       }
       MemorySegment.copy(raw, 0, seg, ValueLayout.JAVA_BYTE, 0, raw.length);
       return new Tensor(seg, dtype, s);
     }
     long expected = dtype.isComplex() ? 2 * numel(s) : numel(s);
     if (n != expected) {
-      throw new IllegalArgumentException(n + " values do not fill shape " + shapeText(s) + " (" + numel(s)
-          + " elements" + (dtype.isComplex() ? ", " + expected + " real/imaginary parts" : "") + ")");
+      throw new IllegalArgumentException(
+          n
+              + " values do not fill shape "
+              + shapeText(s)
+              + " ("
+              + numel(s)
+              + " elements"
+              + (dtype.isComplex() ? ", " + expected + " real/imaginary parts" : "")
+              + ")");
     }
     for (int i = 0; i < n; i++) {
       if (dtype.isComplex()) {
@@ -171,8 +187,8 @@ public final class Tensor {
   }
 
   private Tensor copyNow() {
-    MemorySegment seg = Arena.ofAuto().allocate(Math.max(1, data.byteSize()), 16)
-        .asSlice(0, data.byteSize());
+    MemorySegment seg =
+        Arena.ofAuto().allocate(Math.max(1, data.byteSize()), 16).asSlice(0, data.byteSize());
     seg.copyFrom(data);
     return new Tensor(seg, dtype, shape.clone());
   }
@@ -180,7 +196,8 @@ public final class Tensor {
   /**
    * Element {@code i} (flat, row-major) as a double, for any numeric dtype.
    *
-   * @throws ExecuTorchException {@link ErrorCode#UNSUPPORTED_DTYPE} for complex and raw-storage dtypes
+   * @throws ExecuTorchException {@link ErrorCode#UNSUPPORTED_DTYPE} for complex and raw-storage
+   *     dtypes
    */
   public double getDouble(long i) {
     requireNumeric("read as a double");
@@ -256,8 +273,11 @@ public final class Tensor {
   private int[] toIntArrayNow() {
     requireIntegral("toIntArray");
     if (dtype == DType.UINT32 || dtype == DType.UINT64) {
-      throw new ExecuTorchException(ErrorCode.UNSUPPORTED_DTYPE,
-          "a " + dtype + " tensor cannot be converted to ints (values beyond Integer.MAX_VALUE): use toLongArray()");
+      throw new ExecuTorchException(
+          ErrorCode.UNSUPPORTED_DTYPE,
+          "a "
+              + dtype
+              + " tensor cannot be converted to ints (values beyond Integer.MAX_VALUE): use toLongArray()");
     }
     if (dtype == DType.INT32) {
       return data.toArray(ValueLayout.JAVA_INT_UNALIGNED);
@@ -273,7 +293,8 @@ public final class Tensor {
    * All elements as longs (integer and bool dtypes only): uint32 gives 0..4294967295; uint64 gives
    * the same 64 bits (read values from 2^63 up with {@link Long#toUnsignedString(long)}).
    *
-   * @throws ExecuTorchException {@link ErrorCode#UNSUPPORTED_DTYPE} for complex and raw-storage dtypes
+   * @throws ExecuTorchException {@link ErrorCode#UNSUPPORTED_DTYPE} for complex and raw-storage
+   *     dtypes
    */
   public long[] toLongArray() {
     return read(this::toLongArrayNow);
@@ -358,7 +379,8 @@ public final class Tensor {
 
   /**
    * Runs a read of the data. Reading freed memory is refused by FFM; this says whose memory it was
-   * and what to do, also when another thread frees it during the read (FFM's IllegalStateException).
+   * and what to do, also when another thread frees it during the read (FFM's
+   * IllegalStateException).
    */
   private <T> T read(java.util.function.Supplier<T> reader) {
     requireReadable(null);
@@ -372,9 +394,11 @@ public final class Tensor {
 
   private void requireReadable(RuntimeException cause) {
     if (!data.scope().isAlive()) {
-      throw new ExecuTorchException(ErrorCode.CLOSED,
+      throw new ExecuTorchException(
+          ErrorCode.CLOSED,
           "this tensor's memory was freed: it is an output of a closed model, or a kernel's argument used"
-              + " after its call returned (copy() what you keep)", cause);
+              + " after its call returned (copy() what you keep)",
+          cause);
     }
   }
 
@@ -386,7 +410,8 @@ public final class Tensor {
       return java.lang.reflect.Array.getLength(values);
     }
     throw new IllegalArgumentException(
-        "unsupported value type " + values.getClass().getSimpleName()
+        "unsupported value type "
+            + values.getClass().getSimpleName()
             + " (use a primitive array, a List of numbers, or a Tensor)");
   }
 

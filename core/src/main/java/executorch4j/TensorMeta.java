@@ -15,13 +15,19 @@ import java.util.List;
  * @param nbytes bytes at the declared shape
  * @param memoryPlanned true when the runtime owns the buffer (inputs are copied into it)
  * @param dynamicDims dimensions the runtime lets shrink below {@code shape} (probed at load).
- *     ExecuTorch records dynamism per tensor (bounded-dynamic), so for an input exported with
- *     any {@code torch.export.Dim} every dimension is listed; kernels still reject shapes that
- *     do not fit the model. Empty for outputs and static inputs.
+ *     ExecuTorch records dynamism per tensor (bounded-dynamic), so for an input exported with any
+ *     {@code torch.export.Dim} every dimension is listed; kernels still reject shapes that do not
+ *     fit the model. Empty for outputs and static inputs.
  */
 public record TensorMeta(
-    String name, boolean isTensor, DType dtype, long[] shape, int[] dimOrder, long nbytes,
-    boolean memoryPlanned, List<Integer> dynamicDims) {
+    String name,
+    boolean isTensor,
+    DType dtype,
+    long[] shape,
+    int[] dimOrder,
+    long nbytes,
+    boolean memoryPlanned,
+    List<Integer> dynamicDims) {
 
   public TensorMeta {
     shape = shape.clone();
@@ -72,9 +78,15 @@ public record TensorMeta(
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof TensorMeta m && name.equals(m.name) && isTensor == m.isTensor
-        && dtype == m.dtype && Arrays.equals(shape, m.shape) && Arrays.equals(dimOrder, m.dimOrder)
-        && nbytes == m.nbytes && memoryPlanned == m.memoryPlanned && dynamicDims.equals(m.dynamicDims);
+    return o instanceof TensorMeta m
+        && name.equals(m.name)
+        && isTensor == m.isTensor
+        && dtype == m.dtype
+        && Arrays.equals(shape, m.shape)
+        && Arrays.equals(dimOrder, m.dimOrder)
+        && nbytes == m.nbytes
+        && memoryPlanned == m.memoryPlanned
+        && dynamicDims.equals(m.dynamicDims);
   }
 
   @Override

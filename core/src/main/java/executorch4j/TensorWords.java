@@ -13,16 +13,17 @@ import java.util.Arrays;
  * hot path moves each array of them with one bulk copy instead of a struct accessor per field.
  *
  * <p>Why: accessors are VarHandle chains, cheap once the JIT has compiled the caller but slow
- * before, and a model that takes 10-40 ms per call runs its first few hundred calls interpreted
- * and the next thousands in the profiling tier (measured on bert_mini: 150-450 µs per call outside
- * the runtime's execute, against 20 µs for the C++ runner on the same facade).
+ * before, and a model that takes 10-40 ms per call runs its first few hundred calls interpreted and
+ * the next thousands in the profiling tier (measured on bert_mini: 150-450 µs per call outside the
+ * runtime's execute, against 20 µs for the C++ runner on the same facade).
  *
- * <p>Both structs are {@code {int32 dtype; int32 rank; int64 sizes[ET_MAX_RANK]; void *data;
- * int64 nbytes}}; the class checks that against the generated layouts when it loads.
+ * <p>Both structs are {@code {int32 dtype; int32 rank; int64 sizes[ET_MAX_RANK]; void *data; int64
+ * nbytes}}; the class checks that against the generated layouts when it loads.
  */
 final class TensorWords {
   /** Words per struct. */
   static final int WORDS;
+
   private static final int SIZES = 1;
   private static final int DATA;
   private static final int NBYTES;
@@ -33,17 +34,19 @@ final class TensorWords {
     DATA = Math.toIntExact(in.byteOffset(PathElement.groupElement("data")) / 8);
     NBYTES = Math.toIntExact(in.byteOffset(PathElement.groupElement("nbytes")) / 8);
     for (GroupLayout g : new GroupLayout[] {in, et_tensor_view.layout()}) {
-      boolean same = g.byteSize() == 8L * WORDS
-          && g.byteOffset(PathElement.groupElement("dtype")) == 0
-          && g.byteOffset(PathElement.groupElement("rank")) == 4
-          && g.byteOffset(PathElement.groupElement("sizes")) == 8L * SIZES
-          && g.byteOffset(PathElement.groupElement("data")) == 8L * DATA
-          && g.byteOffset(PathElement.groupElement("nbytes")) == 8L * NBYTES
-          && DATA - SIZES == Et4j.ET_MAX_RANK();
+      boolean same =
+          g.byteSize() == 8L * WORDS
+              && g.byteOffset(PathElement.groupElement("dtype")) == 0
+              && g.byteOffset(PathElement.groupElement("rank")) == 4
+              && g.byteOffset(PathElement.groupElement("sizes")) == 8L * SIZES
+              && g.byteOffset(PathElement.groupElement("data")) == 8L * DATA
+              && g.byteOffset(PathElement.groupElement("nbytes")) == 8L * NBYTES
+              && DATA - SIZES == Et4j.ET_MAX_RANK();
       // dtype in the low half of word 0 and rank in the high half holds on little-endian only
       // (every platform with natives).
       if (!same || ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
-        throw new IllegalStateException("unexpected layout of " + g + " on " + ByteOrder.nativeOrder());
+        throw new IllegalStateException(
+            "unexpected layout of " + g + " on " + ByteOrder.nativeOrder());
       }
     }
   }
@@ -51,7 +54,8 @@ final class TensorWords {
   private TensorWords() {}
 
   /** Writes one {@code et_tensor_input} at struct {@code index} of {@code words}. */
-  static void putInput(long[] words, int index, int dtype, long[] shape, long address, long nbytes) {
+  static void putInput(
+      long[] words, int index, int dtype, long[] shape, long address, long nbytes) {
     int base = index * WORDS;
     words[base] = (dtype & 0xffffffffL) | ((long) shape.length << 32);
     System.arraycopy(shape, 0, words, base + SIZES, shape.length);

@@ -2,7 +2,10 @@ package executorch4j;
 
 import java.util.Arrays;
 
-/** Execute times since the last reset, plus a ring of the latest for percentiles. Guarded by the model. */
+/**
+ * Execute times since the last reset, plus a ring of the latest for percentiles. Guarded by the
+ * model.
+ */
 final class TimingStats {
   /** Executes whose times feed the percentiles of {@link InferenceStats}. */
   static final int WINDOW = 1024;
@@ -40,8 +43,14 @@ final class TimingStats {
     }
     long[] recent = Arrays.copyOf(window, (int) Math.min(runs, window.length));
     Arrays.sort(recent);
-    return new InferenceStats(runs, lastNanos, totalNanos / runs, minNanos, maxNanos,
-        percentile(recent, 0.50), percentile(recent, 0.99));
+    return new InferenceStats(
+        runs,
+        lastNanos,
+        totalNanos / runs,
+        minNanos,
+        maxNanos,
+        percentile(recent, 0.50),
+        percentile(recent, 0.99));
   }
 
   void reset() {

@@ -22,6 +22,7 @@ import java.util.List;
 final class WorkerProcess implements AutoCloseable {
   /** Overrides where the worker executable is found (default: beside the loaded libet4j). */
   static final String WORKER_PROPERTY = "executorch4j.worker";
+
   static final String WORKER_NAME = "et4j-worker";
 
   final MemorySegment handle;
@@ -36,7 +37,8 @@ final class WorkerProcess implements AutoCloseable {
     Path exe = executable();
     try (Arena tmp = Arena.ofConfined()) {
       MemorySegment cfg = et_worker_config.allocate(tmp);
-      et_worker_config.call_timeout_ms(cfg, options.callTimeout().map(d -> Math.max(1, d.toMillis())).orElse(0L));
+      et_worker_config.call_timeout_ms(
+          cfg, options.callTimeout().map(d -> Math.max(1, d.toMillis())).orElse(0L));
       et_worker_config.memory_limit_bytes(cfg, options.memoryLimitBytes());
       et_worker_config.cpu_limit_seconds(cfg, options.cpuLimitSeconds());
       et_worker_config.sandbox(cfg, options.sandbox() ? 1 : 0);
@@ -47,7 +49,10 @@ final class WorkerProcess implements AutoCloseable {
     }
   }
 
-  /** Loads {@code program} (native memory, copied into the worker) and every method; returns the method count. */
+  /**
+   * Loads {@code program} (native memory, copied into the worker) and every method; returns the
+   * method count.
+   */
   long load(MemorySegment program, LoadOptions options) {
     OptimizationLevel level = options.optimization();
     try (Arena tmp = Arena.ofConfined()) {
@@ -57,7 +62,8 @@ final class WorkerProcess implements AutoCloseable {
       et_method_config.xnnpack_workspace_sharing(cfg, level.xnnpackWorkspaceSharing());
       et_method_config.warmup_runs(cfg, level.warmupRuns());
       MemorySegment count = tmp.allocate(ValueLayout.JAVA_LONG);
-      int verify = options.verify() ? Et4j.ET_VERIFY_INTERNAL_CONSISTENCY() : Et4j.ET_VERIFY_MINIMAL();
+      int verify =
+          options.verify() ? Et4j.ET_VERIFY_INTERNAL_CONSISTENCY() : Et4j.ET_VERIFY_MINIMAL();
       check(Et4j.et_worker_load(handle, program, program.byteSize(), verify, cfg, count));
       return count.get(ValueLayout.JAVA_LONG, 0);
     }
@@ -74,7 +80,8 @@ final class WorkerProcess implements AutoCloseable {
         inputs.add(ProgramMetadata.withDynamicMask(t, mask));
       }
     }
-    return new MethodMeta(meta.name(), inputs, meta.outputs(), meta.plannedBufferSizes(), meta.backends());
+    return new MethodMeta(
+        meta.name(), inputs, meta.outputs(), meta.plannedBufferSizes(), meta.backends());
   }
 
   /** The worker's process id, 0 once it is gone. */
@@ -110,12 +117,19 @@ final class WorkerProcess implements AutoCloseable {
       exe = Path.of(lib).resolveSibling(WORKER_NAME);
     }
     if (!Files.isRegularFile(exe)) {
-      throw new ExecuTorchException(ErrorCode.NOT_SUPPORTED, "isolated execution needs the " + WORKER_NAME
-          + " executable beside the native library (Linux builds ship it); not found at " + exe
-          + " (or set -D" + WORKER_PROPERTY + ")");
+      throw new ExecuTorchException(
+          ErrorCode.NOT_SUPPORTED,
+          "isolated execution needs the "
+              + WORKER_NAME
+              + " executable beside the native library (Linux builds ship it); not found at "
+              + exe
+              + " (or set -D"
+              + WORKER_PROPERTY
+              + ")");
     }
     if (!Files.isExecutable(exe) && !exe.toFile().setExecutable(true, true)) {
-      throw new ExecuTorchException(ErrorCode.NOT_SUPPORTED, exe + " is not executable and cannot be made so");
+      throw new ExecuTorchException(
+          ErrorCode.NOT_SUPPORTED, exe + " is not executable and cannot be made so");
     }
     return exe;
   }
@@ -150,7 +164,8 @@ final class WorkerProcess implements AutoCloseable {
         }
       };
     } catch (IOException e) {
-      throw new ExecuTorchException(ErrorCode.IO_ERROR, "cannot read the model: " + e.getMessage(), e);
+      throw new ExecuTorchException(
+          ErrorCode.IO_ERROR, "cannot read the model: " + e.getMessage(), e);
     }
   }
 

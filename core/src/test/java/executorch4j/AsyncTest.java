@@ -49,10 +49,16 @@ class AsyncTest {
       List<CompletableFuture<Map<String, Tensor>>> futures = new ArrayList<>();
       for (int i = 0; i < 1000; i++) {
         int x = i;
-        futures.add(model.forwardAsync(Map.of("input_0", new float[] {x})).whenComplete((r, e) -> order.add(x)));
+        futures.add(
+            model
+                .forwardAsync(Map.of("input_0", new float[] {x}))
+                .whenComplete((r, e) -> order.add(x)));
       }
       for (int i = 0; i < 1000; i++) {
-        assertEquals(2f * i + 3, futures.get(i).get(10, TimeUnit.SECONDS).get("output_0").toFloatArray()[0], 1e-3);
+        assertEquals(
+            2f * i + 3,
+            futures.get(i).get(10, TimeUnit.SECONDS).get("output_0").toFloatArray()[0],
+            1e-3);
       }
       assertEquals(1000, order.size());
       for (int i = 0; i < 1000; i++) {
@@ -90,21 +96,28 @@ class AsyncTest {
   void cancelDuringExecutionDropsTheResultAndTheModelGoesOn() throws Exception {
     try (var model = ExecuTorchModel.load(Fixtures.pte("cnn_portable"))) {
       var started = new java.util.concurrent.CountDownLatch(1);
-      java.util.concurrent.Executor signalling = r -> Thread.ofPlatform().start(() -> {
-        started.countDown();
-        r.run();
-      });
-      var running = model.executeAsync("forward", Map.of("input_0", new float[3 * 32 * 32]), signalling);
+      java.util.concurrent.Executor signalling =
+          r ->
+              Thread.ofPlatform()
+                  .start(
+                      () -> {
+                        started.countDown();
+                        r.run();
+                      });
+      var running =
+          model.executeAsync("forward", Map.of("input_0", new float[3 * 32 * 32]), signalling);
       assertTrue(started.await(10, TimeUnit.SECONDS));
       // Usually mid-execute (one run is ~4 ms); on a loaded machine the run may finish first.
       boolean cancelled = running.cancel(true);
       assertEquals(cancelled, running.isCancelled());
       if (cancelled) {
-        assertThrows(java.util.concurrent.CancellationException.class, running::join); // result dropped
+        assertThrows(
+            java.util.concurrent.CancellationException.class, running::join); // result dropped
       } else {
         assertEquals(10, running.join().get("output_0").numel()); // it won the race: a whole result
       }
-      var next = model.forwardAsync(Map.of("input_0", new float[3 * 32 * 32])).get(10, TimeUnit.SECONDS);
+      var next =
+          model.forwardAsync(Map.of("input_0", new float[3 * 32 * 32])).get(10, TimeUnit.SECONDS);
       assertEquals(10, next.get("output_0").numel());
     }
   }
@@ -125,7 +138,10 @@ class AsyncTest {
       assertEquals(ErrorCode.CLOSED, ((ExecuTorchException) e.getCause()).errorCode());
     }
     var after = model.forwardAsync(Map.of("input_0", new float[] {1}));
-    assertEquals(ErrorCode.CLOSED, ((ExecuTorchException) assertThrows(CompletionException.class, after::join).getCause()).errorCode());
+    assertEquals(
+        ErrorCode.CLOSED,
+        ((ExecuTorchException) assertThrows(CompletionException.class, after::join).getCause())
+            .errorCode());
   }
 
   /** True while {@code t} is inside the native execute (seen from its stack, a JDK observer). */
@@ -146,14 +162,19 @@ class AsyncTest {
     int rounds = 0;
     while (observedRunning < 3 && rounds < 200) {
       rounds++;
-      var model = ExecuTorchModel.load(Fixtures.pte("cnn_portable"),
-          LoadOptions.defaults().withOptimization(OptimizationLevel.NONE));
+      var model =
+          ExecuTorchModel.load(
+              Fixtures.pte("cnn_portable"),
+              LoadOptions.defaults().withOptimization(OptimizationLevel.NONE));
       var worker = new java.util.concurrent.atomic.AtomicReference<Thread>();
       Executor ownThread = r -> worker.set(Thread.ofPlatform().start(r));
-      var running = model.executeAsync("forward", Map.of("input_0", kase.inputs().getFirst().data()), ownThread);
+      var running =
+          model.executeAsync(
+              "forward", Map.of("input_0", kase.inputs().getFirst().data()), ownThread);
       List<CompletableFuture<Map<String, Tensor>>> queued = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
-        queued.add(model.executeAsync("forward", Map.of("input_0", new float[3 * 32 * 32]), ownThread));
+        queued.add(
+            model.executeAsync("forward", Map.of("input_0", new float[3 * 32 * 32]), ownThread));
       }
       boolean seen = false;
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -169,10 +190,14 @@ class AsyncTest {
         model.close(); // the first call is provably inside execute now
         assertTrue(running.isDone(), "close returned before the running call finished");
         Map<String, Tensor> out = running.join(); // a whole, correct result
-        Fixtures.assertMatches(kase.outputs().getFirst(), out.get("output_0"), golden.tolerance(), "running call");
+        Fixtures.assertMatches(
+            kase.outputs().getFirst(), out.get("output_0"), golden.tolerance(), "running call");
         for (var f : queued) {
-          var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
-          assertEquals(ErrorCode.CLOSED, ((ExecuTorchException) e.getCause()).errorCode(), "a queued call");
+          var e =
+              assertThrows(
+                  java.util.concurrent.ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+          assertEquals(
+              ErrorCode.CLOSED, ((ExecuTorchException) e.getCause()).errorCode(), "a queued call");
         }
       } else {
         model.close(); // it finished before we looked: not a round that tests anything
@@ -185,7 +210,10 @@ class AsyncTest {
         }
       }
     }
-    assertEquals(3, observedRunning, "rounds where close raced a call seen inside execute (of " + rounds + ")");
+    assertEquals(
+        3,
+        observedRunning,
+        "rounds where close raced a call seen inside execute (of " + rounds + ")");
   }
 
   @Test

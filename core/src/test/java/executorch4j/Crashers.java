@@ -17,10 +17,15 @@ public final class Crashers {
     try {
       List<String> rows = Files.readAllLines(DIR.resolve("INDEX.tsv"));
       if (!rows.getFirst().split("\t")[3].equals("in_jvm")) {
-        throw new IllegalStateException("INDEX.tsv's fourth column is not in_jvm: " + rows.getFirst());
+        throw new IllegalStateException(
+            "INDEX.tsv's fourth column is not in_jvm: " + rows.getFirst());
       }
-      return rows.stream().skip(1).map(r -> r.split("\t"))
-          .filter(c -> c[3].startsWith(verdict)).map(c -> DIR.resolve(c[0])).toList();
+      return rows.stream()
+          .skip(1)
+          .map(r -> r.split("\t"))
+          .filter(c -> c[3].startsWith(verdict))
+          .map(c -> DIR.resolve(c[0]))
+          .toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -5,16 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import executorch4j.internal.ChildJvm;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import java.time.Duration;
 
 /**
  * fixtures/custom_op.pte under its real operator name, executorch4j_test::mul3.out, with a Java
- * kernel and with a native operator library built here by CMake; each in a fresh JVM
- * ({@link CustomOpWorker}), since a kernel cannot be unregistered and ExecuTorch aborts a process
- * that registers one name twice. Outputs must equal custom_op.pte's PyTorch-eager golden.
+ * kernel and with a native operator library built here by CMake; each in a fresh JVM ({@link
+ * CustomOpWorker}), since a kernel cannot be unregistered and ExecuTorch aborts a process that
+ * registers one name twice. Outputs must equal custom_op.pte's PyTorch-eager golden.
  */
 class CustomOperatorProcessTest {
   @Test
@@ -43,8 +43,11 @@ class CustomOperatorProcessTest {
     assertEquals(cases.size(), outputs.size(), lines.toString());
     for (int c = 0; c < cases.size(); c++) {
       Fixtures.Value expected = cases.get(c).outputs().get(0);
-      StringBuilder want = new StringBuilder("OUTPUT ").append(expected.dtype()).append(' ')
-          .append(java.util.Arrays.toString(expected.shape()).replace(" ", ""));
+      StringBuilder want =
+          new StringBuilder("OUTPUT ")
+              .append(expected.dtype())
+              .append(' ')
+              .append(java.util.Arrays.toString(expected.shape()).replace(" ", ""));
       for (double v : expected.data()) {
         want.append(' ').append(Float.floatToRawIntBits((float) v)); // golden tolerance is exact
       }
@@ -53,7 +56,9 @@ class CustomOperatorProcessTest {
   }
 
   private static List<String> runWorker(List<String> args) throws Exception {
-    Process p = ChildJvm.start(CustomOpWorker.class, List.of("-Dexecutorch4j.fixtures=" + Fixtures.DIR), args);
+    Process p =
+        ChildJvm.start(
+            CustomOpWorker.class, List.of("-Dexecutorch4j.fixtures=" + Fixtures.DIR), args);
     ChildOutput.Ended child = ChildOutput.await(p, Duration.ofSeconds(120));
     String out = child.out();
     assertEquals(0, child.exitCode(), "worker failed:\n" + out);

@@ -25,11 +25,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Java kernels for custom operators. Each test runs custom_op.pte (forward = x * 3 through a
- * custom operator) with the operator renamed to a name of its own ({@link CustomOps#renamed}),
- * since a registered kernel lasts for the life of the JVM; outputs are checked against the
- * PyTorch-eager golden of custom_op.pte. The original name is run in separate JVMs by
- * {@link CustomOperatorProcessTest}.
+ * Java kernels for custom operators. Each test runs custom_op.pte (forward = x * 3 through a custom
+ * operator) with the operator renamed to a name of its own ({@link CustomOps#renamed}), since a
+ * registered kernel lasts for the life of the JVM; outputs are checked against the PyTorch-eager
+ * golden of custom_op.pte. The original name is run in separate JVMs by {@link
+ * CustomOperatorProcessTest}.
  */
 @Tag("sanitized") // also run against the ASan + UBSan facade (scripts/test.sh asan)
 class CustomOperatorTest {
@@ -87,13 +87,27 @@ class CustomOperatorTest {
   @Test
   void theKernelSeesTheSchemaArgumentsAndTheOutTensor() {
     var seen = new AtomicReference<String>();
-    ExecuTorchRuntime.registerKernel(name("args"), call -> {
-      // mul3.out(Tensor x, *, Tensor(a!) out): x is argument 0, out is argument 1 and output 0.
-      seen.set(call.operator() + " " + call.argumentCount() + " " + call.kind(0) + " " + call.kind(1) + " "
-          + call.outputCount() + " " + call.tensor(0).dtype() + java.util.Arrays.toString(call.tensor(0).shape())
-          + " " + (call.tensor(1).segment().address() == call.output(0).segment().address()));
-      CustomOps.TIMES_THREE.run(call);
-    });
+    ExecuTorchRuntime.registerKernel(
+        name("args"),
+        call -> {
+          // mul3.out(Tensor x, *, Tensor(a!) out): x is argument 0, out is argument 1 and output 0.
+          seen.set(
+              call.operator()
+                  + " "
+                  + call.argumentCount()
+                  + " "
+                  + call.kind(0)
+                  + " "
+                  + call.kind(1)
+                  + " "
+                  + call.outputCount()
+                  + " "
+                  + call.tensor(0).dtype()
+                  + java.util.Arrays.toString(call.tensor(0).shape())
+                  + " "
+                  + (call.tensor(1).segment().address() == call.output(0).segment().address()));
+          CustomOps.TIMES_THREE.run(call);
+        });
     try (var model = load("args")) {
       model.forward(Tensor.of(firstCaseInput(), 2));
     }
@@ -107,7 +121,9 @@ class CustomOperatorTest {
     Path pte = dir.resolve("insp.pte");
     Files.write(pte, CustomOps.renamed("insp"));
     var before = ExecuTorchRuntime.operators(pte);
-    assertEquals(List.of(new MethodOperators("forward", List.of(name("insp")), List.of(name("insp")))), before);
+    assertEquals(
+        List.of(new MethodOperators("forward", List.of(name("insp")), List.of(name("insp")))),
+        before);
     var e = assertThrows(ExecuTorchException.class, () -> ExecuTorchModel.load(pte));
     assertEquals(ErrorCode.OPERATOR_MISSING, e.errorCode());
     assertTrue(e.getMessage().contains(name("insp")), e.getMessage());
@@ -127,17 +143,24 @@ class CustomOperatorTest {
   @Test
   void operatorsOfAProgramWithLinkedKernelsAreComplete() {
     var ops = ExecuTorchRuntime.operators(Fixtures.pte("add_mul"));
-    assertEquals(List.of(new MethodOperators("forward", List.of("aten::add.out", "aten::mul.out"), List.of())), ops);
+    assertEquals(
+        List.of(
+            new MethodOperators("forward", List.of("aten::add.out", "aten::mul.out"), List.of())),
+        ops);
   }
 
   @Test
   void theRuntimeListsItsOperatorsAndBackends() {
     List<String> ops = ExecuTorchRuntime.registeredOperators();
-    assertTrue(ops.containsAll(List.of("aten::add.out", "aten::mul.out", "aten::convolution.out")), ops.toString());
+    assertTrue(
+        ops.containsAll(List.of("aten::add.out", "aten::mul.out", "aten::convolution.out")),
+        ops.toString());
     assertEquals(ops.size(), new java.util.HashSet<>(ops).size(), "each operator once");
-    assertTrue(ExecuTorchRuntime.registeredBackends().contains("XnnpackBackend"),
+    assertTrue(
+        ExecuTorchRuntime.registeredBackends().contains("XnnpackBackend"),
         ExecuTorchRuntime.registeredBackends().toString());
-    assertEquals(ExecuTorchRuntime.hasBackend("XnnpackBackend"),
+    assertEquals(
+        ExecuTorchRuntime.hasBackend("XnnpackBackend"),
         ExecuTorchRuntime.registeredBackends().contains("XnnpackBackend"));
   }
 
@@ -146,8 +169,15 @@ class CustomOperatorTest {
   @Test
   void registeringTheSameNameTwiceFailsAndKeepsTheFirstKernel() {
     ExecuTorchRuntime.registerKernel(name("dup1"), CustomOps.TIMES_THREE);
-    var e = assertThrows(ExecuTorchException.class,
-        () -> ExecuTorchRuntime.registerKernel(name("dup1"), call -> { throw new AssertionError("not me"); }));
+    var e =
+        assertThrows(
+            ExecuTorchException.class,
+            () ->
+                ExecuTorchRuntime.registerKernel(
+                    name("dup1"),
+                    call -> {
+                      throw new AssertionError("not me");
+                    }));
     assertEquals(ErrorCode.REGISTRATION_ALREADY_REGISTERED, e.errorCode());
     assertTrue(e.getMessage().contains(name("dup1")), e.getMessage());
     try (var model = load("dup1")) {
@@ -159,8 +189,10 @@ class CustomOperatorTest {
   void registeringAnOperatorInUseFails() {
     ExecuTorchRuntime.registerKernel(name("use1"), CustomOps.TIMES_THREE);
     try (var model = load("use1")) {
-      var e = assertThrows(ExecuTorchException.class,
-          () -> ExecuTorchRuntime.registerKernel(name("use1"), CustomOps.TIMES_THREE_IN_PLACE));
+      var e =
+          assertThrows(
+              ExecuTorchException.class,
+              () -> ExecuTorchRuntime.registerKernel(name("use1"), CustomOps.TIMES_THREE_IN_PLACE));
       assertEquals(ErrorCode.REGISTRATION_ALREADY_REGISTERED, e.errorCode());
       assertGolden(model);
     }
@@ -168,22 +200,33 @@ class CustomOperatorTest {
 
   @Test
   void registeringAnOperatorTheRuntimeLinksFails() {
-    var e = assertThrows(ExecuTorchException.class,
-        () -> ExecuTorchRuntime.registerKernel("aten::add.out", CustomOps.TIMES_THREE));
+    var e =
+        assertThrows(
+            ExecuTorchException.class,
+            () -> ExecuTorchRuntime.registerKernel("aten::add.out", CustomOps.TIMES_THREE));
     assertEquals(ErrorCode.REGISTRATION_ALREADY_REGISTERED, e.errorCode());
     assertTrue(e.getMessage().contains("aten::add.out"), e.getMessage());
     try (var model = ExecuTorchModel.load(Fixtures.pte("linear_regression"))) {
-      assertEquals(7f, model.forward(Tensor.of(new float[] {2}, 1, 1)).get("output_0").toFloatArray()[0], 1e-6);
+      assertEquals(
+          7f,
+          model.forward(Tensor.of(new float[] {2}, 1, 1)).get("output_0").toFloatArray()[0],
+          1e-6);
     }
   }
 
   @Test
   void malformedNamesAreTheCallersMistake() {
     for (String bad : List.of("mul3", "executorch4j_test::", "::mul3.out", "a::b c.out", "")) {
-      assertThrows(IllegalArgumentException.class, () -> ExecuTorchRuntime.registerKernel(bad, CustomOps.TIMES_THREE), bad);
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> ExecuTorchRuntime.registerKernel(bad, CustomOps.TIMES_THREE),
+          bad);
     }
-    assertThrows(NullPointerException.class, () -> ExecuTorchRuntime.registerKernel(null, CustomOps.TIMES_THREE));
-    assertThrows(NullPointerException.class, () -> ExecuTorchRuntime.registerKernel(name("null"), null));
+    assertThrows(
+        NullPointerException.class,
+        () -> ExecuTorchRuntime.registerKernel(null, CustomOps.TIMES_THREE));
+    assertThrows(
+        NullPointerException.class, () -> ExecuTorchRuntime.registerKernel(name("null"), null));
   }
 
   // ------------------------------------------------------------ kernel failures
@@ -192,22 +235,30 @@ class CustomOperatorTest {
   void aThrowingKernelFailsThatCallNamingTheOperatorAndTheNextCallWorks() {
     var fail = new AtomicBoolean();
     var thrown = new IllegalStateException("kernel says no");
-    ExecuTorchRuntime.registerKernel(name("thr1"), call -> {
-      if (fail.get()) {
-        throw thrown;
-      }
-      CustomOps.TIMES_THREE.run(call);
-    });
-    try (var model = load("thr1"); var other = ExecuTorchModel.load(Fixtures.pte("linear_regression"))) {
+    ExecuTorchRuntime.registerKernel(
+        name("thr1"),
+        call -> {
+          if (fail.get()) {
+            throw thrown;
+          }
+          CustomOps.TIMES_THREE.run(call);
+        });
+    try (var model = load("thr1");
+        var other = ExecuTorchModel.load(Fixtures.pte("linear_regression"))) {
       fail.set(true);
-      var e = assertThrows(ExecuTorchException.class, () -> model.forward(Tensor.of(firstCaseInput(), 2)));
+      var e =
+          assertThrows(
+              ExecuTorchException.class, () -> model.forward(Tensor.of(firstCaseInput(), 2)));
       assertEquals(ErrorCode.KERNEL_FAILED, e.errorCode());
       assertTrue(e.getMessage().contains(name("thr1")), e.getMessage());
       assertTrue(e.getMessage().contains("kernel says no"), e.getMessage());
       System.out.println("kernel failure reads: " + e.getMessage());
       assertSame(thrown, e.getCause());
       // Other models, and the same model, keep working.
-      assertEquals(7f, other.forward(Tensor.of(new float[] {2}, 1, 1)).get("output_0").toFloatArray()[0], 1e-6);
+      assertEquals(
+          7f,
+          other.forward(Tensor.of(new float[] {2}, 1, 1)).get("output_0").toFloatArray()[0],
+          1e-6);
       fail.set(false);
       assertGolden(model);
     }
@@ -216,33 +267,48 @@ class CustomOperatorTest {
   @Test
   void aKernelFailingAtLoadTimeWarmUpFailsTheLoad() {
     var thrown = new ArithmeticException("no zeros here");
-    ExecuTorchRuntime.registerKernel(name("wrm1"), call -> { throw thrown; });
-    var e = assertThrows(ExecuTorchException.class, () -> load("wrm1")); // BASIC runs one warm-up at load
+    ExecuTorchRuntime.registerKernel(
+        name("wrm1"),
+        call -> {
+          throw thrown;
+        });
+    var e =
+        assertThrows(
+            ExecuTorchException.class, () -> load("wrm1")); // BASIC runs one warm-up at load
     assertEquals(ErrorCode.KERNEL_FAILED, e.errorCode());
     assertSame(thrown, e.getCause());
     var none = LoadOptions.defaults().withOptimization(OptimizationLevel.NONE); // no warm-up: loads
     try (var model = ExecuTorchModel.load(ModelSource.bytes(CustomOps.renamed("wrm1")), none)) {
-      assertEquals(ErrorCode.KERNEL_FAILED,
-          assertThrows(ExecuTorchException.class, () -> model.forward(Tensor.of(firstCaseInput(), 2))).errorCode());
+      assertEquals(
+          ErrorCode.KERNEL_FAILED,
+          assertThrows(
+                  ExecuTorchException.class, () -> model.forward(Tensor.of(firstCaseInput(), 2)))
+              .errorCode());
     }
   }
 
   @Test
   void anOutputOfTheWrongDtypeIsRefused() {
     var wrong = new AtomicBoolean();
-    ExecuTorchRuntime.registerKernel(name("dty1"), call -> {
-      if (wrong.get()) {
-        call.setOutput(0, Tensor.of(new double[] {1, 2}, 2)); // out is float32[2]
-      } else {
-        CustomOps.TIMES_THREE.run(call);
-      }
-    });
+    ExecuTorchRuntime.registerKernel(
+        name("dty1"),
+        call -> {
+          if (wrong.get()) {
+            call.setOutput(0, Tensor.of(new double[] {1, 2}, 2)); // out is float32[2]
+          } else {
+            CustomOps.TIMES_THREE.run(call);
+          }
+        });
     try (var model = load("dty1")) {
       wrong.set(true);
-      var e = assertThrows(ExecuTorchException.class, () -> model.forward(Tensor.of(firstCaseInput(), 2)));
+      var e =
+          assertThrows(
+              ExecuTorchException.class, () -> model.forward(Tensor.of(firstCaseInput(), 2)));
       assertEquals(ErrorCode.KERNEL_FAILED, e.errorCode());
       var cause = assertInstanceOf(ExecuTorchException.class, e.getCause());
-      assertTrue(cause.getMessage().contains("output 0 is float32[2], the kernel gave float64[2]"), cause.getMessage());
+      assertTrue(
+          cause.getMessage().contains("output 0 is float32[2], the kernel gave float64[2]"),
+          cause.getMessage());
       wrong.set(false);
       assertGolden(model);
     }
@@ -251,18 +317,23 @@ class CustomOperatorTest {
   @Test
   void anOutputOfTheWrongShapeIsRefusedByTheRuntime() {
     var wrong = new AtomicReference<long[]>();
-    ExecuTorchRuntime.registerKernel(name("shp1"), call -> {
-      long[] shape = wrong.get();
-      if (shape == null) {
-        CustomOps.TIMES_THREE.run(call);
-      } else {
-        call.setOutput(0, Tensor.fromArray(new float[(int) Tensor.numel(shape)], DType.FLOAT32, shape));
-      }
-    });
+    ExecuTorchRuntime.registerKernel(
+        name("shp1"),
+        call -> {
+          long[] shape = wrong.get();
+          if (shape == null) {
+            CustomOps.TIMES_THREE.run(call);
+          } else {
+            call.setOutput(
+                0, Tensor.fromArray(new float[(int) Tensor.numel(shape)], DType.FLOAT32, shape));
+          }
+        });
     try (var model = load("shp1")) {
       for (long[] shape : List.of(new long[] {3}, new long[] {1, 2}, new long[] {1})) {
         wrong.set(shape);
-        var e = assertThrows(ExecuTorchException.class, () -> model.forward(Tensor.of(firstCaseInput(), 2)));
+        var e =
+            assertThrows(
+                ExecuTorchException.class, () -> model.forward(Tensor.of(firstCaseInput(), 2)));
         assertEquals(ErrorCode.KERNEL_FAILED, e.errorCode(), java.util.Arrays.toString(shape));
         var cause = assertInstanceOf(ExecuTorchException.class, e.getCause());
         assertTrue(cause.getMessage().contains(name("shp1")), cause.getMessage());
@@ -274,9 +345,12 @@ class CustomOperatorTest {
 
   @Test
   void inputViewsAreReadOnly() {
-    ExecuTorchRuntime.registerKernel(name("ro01"), call -> call.tensor(0).segment().set(ValueLayout.JAVA_FLOAT, 0, 42f));
-    try (var model = ExecuTorchModel.load(ModelSource.bytes(CustomOps.renamed("ro01")),
-        LoadOptions.defaults().withOptimization(OptimizationLevel.NONE))) {
+    ExecuTorchRuntime.registerKernel(
+        name("ro01"), call -> call.tensor(0).segment().set(ValueLayout.JAVA_FLOAT, 0, 42f));
+    try (var model =
+        ExecuTorchModel.load(
+            ModelSource.bytes(CustomOps.renamed("ro01")),
+            LoadOptions.defaults().withOptimization(OptimizationLevel.NONE))) {
       float[] x = firstCaseInput();
       Tensor input = Tensor.of(x, 2);
       var e = assertThrows(ExecuTorchException.class, () -> model.forward(input));
@@ -290,10 +364,12 @@ class CustomOperatorTest {
   @Test
   void viewsDoNotOutliveTheCall() {
     var kept = new AtomicReference<Tensor>();
-    ExecuTorchRuntime.registerKernel(name("kep1"), call -> {
-      kept.set(call.tensor(0));
-      CustomOps.TIMES_THREE.run(call);
-    });
+    ExecuTorchRuntime.registerKernel(
+        name("kep1"),
+        call -> {
+          kept.set(call.tensor(0));
+          CustomOps.TIMES_THREE.run(call);
+        });
     try (var model = load("kep1")) {
       model.forward(Tensor.of(firstCaseInput(), 2));
       var e = assertThrows(ExecuTorchException.class, () -> kept.get().toFloatArray());
@@ -306,37 +382,49 @@ class CustomOperatorTest {
   @Test
   void aKernelRunsOnTheThreadThatExecutes() throws Exception {
     var threads = java.util.Collections.synchronizedList(new ArrayList<Thread>());
-    ExecuTorchRuntime.registerKernel(name("thd1"), call -> {
-      threads.add(Thread.currentThread());
-      CustomOps.TIMES_THREE.run(call);
-    });
-    try (var model = ExecuTorchModel.load(ModelSource.bytes(CustomOps.renamed("thd1")),
-        LoadOptions.defaults().withOptimization(OptimizationLevel.NONE))) {
+    ExecuTorchRuntime.registerKernel(
+        name("thd1"),
+        call -> {
+          threads.add(Thread.currentThread());
+          CustomOps.TIMES_THREE.run(call);
+        });
+    try (var model =
+        ExecuTorchModel.load(
+            ModelSource.bytes(CustomOps.renamed("thd1")),
+            LoadOptions.defaults().withOptimization(OptimizationLevel.NONE))) {
       model.forward(Tensor.of(firstCaseInput(), 2));
       assertEquals(List.of(Thread.currentThread()), threads);
       threads.clear();
-      Map<String, Tensor> first = model.forwardAsync(Tensor.of(firstCaseInput(), 2)).get(30, TimeUnit.SECONDS);
+      Map<String, Tensor> first =
+          model.forwardAsync(Tensor.of(firstCaseInput(), 2)).get(30, TimeUnit.SECONDS);
       model.forwardAsync(Tensor.of(firstCaseInput(), 2)).get(30, TimeUnit.SECONDS);
       assertEquals(2, threads.size());
-      assertNotSame(Thread.currentThread(), threads.get(0), "forwardAsync runs on the model's thread");
+      assertNotSame(
+          Thread.currentThread(), threads.get(0), "forwardAsync runs on the model's thread");
       assertSame(threads.get(0), threads.get(1), "one model thread");
       var expected = GOLDEN.methods().get("forward").cases().get(0).outputs().get(0);
       Fixtures.assertMatches(expected, first.get("output_0"), GOLDEN.tolerance(), "async");
     }
   }
 
-  /** Two models on two threads are inside the kernel at the same time (a barrier both must reach). */
+  /**
+   * Two models on two threads are inside the kernel at the same time (a barrier both must reach).
+   */
   @Test
   void twoModelsMayRunTheKernelAtTheSameTime() throws Exception {
     var meet = new AtomicBoolean();
     var barrier = new CyclicBarrier(2);
-    ExecuTorchRuntime.registerKernel(name("par1"), call -> {
-      if (meet.get()) {
-        barrier.await(20, TimeUnit.SECONDS); // times out (and fails the call) unless both run at once
-      }
-      CustomOps.TIMES_THREE.run(call);
-    });
-    try (var a = load("par1"); var b = load("par1")) {
+    ExecuTorchRuntime.registerKernel(
+        name("par1"),
+        call -> {
+          if (meet.get()) {
+            barrier.await(
+                20, TimeUnit.SECONDS); // times out (and fails the call) unless both run at once
+          }
+          CustomOps.TIMES_THREE.run(call);
+        });
+    try (var a = load("par1");
+        var b = load("par1")) {
       meet.set(true);
       var failures = java.util.Collections.synchronizedList(new ArrayList<Throwable>());
       var outputs = new float[2][];
@@ -344,13 +432,20 @@ class CustomOperatorTest {
       ExecuTorchModel[] models = {a, b};
       for (int t = 0; t < 2; t++) {
         int k = t;
-        workers.add(Thread.ofPlatform().start(() -> {
-          try {
-            outputs[k] = models[k].forward(Tensor.of(firstCaseInput(), 2)).get("output_0").toFloatArray();
-          } catch (Throwable e) {
-            failures.add(e);
-          }
-        }));
+        workers.add(
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      try {
+                        outputs[k] =
+                            models[k]
+                                .forward(Tensor.of(firstCaseInput(), 2))
+                                .get("output_0")
+                                .toFloatArray();
+                      } catch (Throwable e) {
+                        failures.add(e);
+                      }
+                    }));
       }
       for (Thread w : workers) {
         w.join(60_000);
@@ -368,25 +463,33 @@ class CustomOperatorTest {
   void callsForOneModelNeverOverlap() throws Exception {
     var inside = new AtomicInteger();
     var most = new AtomicInteger();
-    ExecuTorchRuntime.registerKernel(name("ser1"), call -> {
-      most.accumulateAndGet(inside.incrementAndGet(), Math::max);
-      Thread.sleep(2);
-      inside.decrementAndGet();
-      CustomOps.TIMES_THREE.run(call);
-    });
+    ExecuTorchRuntime.registerKernel(
+        name("ser1"),
+        call -> {
+          most.accumulateAndGet(inside.incrementAndGet(), Math::max);
+          Thread.sleep(2);
+          inside.decrementAndGet();
+          CustomOps.TIMES_THREE.run(call);
+        });
     try (var model = load("ser1")) {
       var failures = java.util.Collections.synchronizedList(new ArrayList<Throwable>());
       List<Thread> workers = new ArrayList<>();
       for (int t = 0; t < 4; t++) {
-        workers.add(Thread.ofPlatform().start(() -> {
-          for (int i = 0; i < 20; i++) {
-            try {
-              model.forward(Tensor.of(firstCaseInput(), 2)); // outputs not read: other threads overwrite them
-            } catch (Throwable e) {
-              failures.add(e);
-            }
-          }
-        }));
+        workers.add(
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      for (int i = 0; i < 20; i++) {
+                        try {
+                          model.forward(
+                              Tensor.of(
+                                  firstCaseInput(),
+                                  2)); // outputs not read: other threads overwrite them
+                        } catch (Throwable e) {
+                          failures.add(e);
+                        }
+                      }
+                    }));
       }
       for (Thread w : workers) {
         w.join(60_000);

@@ -15,7 +15,8 @@ import java.util.stream.Stream;
 
 /** The exported fixtures in fixtures/ and their PyTorch-computed golden files. */
 final class Fixtures {
-  static final Path DIR = Path.of(System.getProperty("executorch4j.fixtures", "fixtures")).toAbsolutePath();
+  static final Path DIR =
+      Path.of(System.getProperty("executorch4j.fixtures", "fixtures")).toAbsolutePath();
 
   private Fixtures() {}
 
@@ -30,7 +31,8 @@ final class Fixtures {
    */
   static Stream<String> names() {
     try (Stream<Path> files = Files.list(DIR)) {
-      return files.map(p -> p.getFileName().toString())
+      return files
+          .map(p -> p.getFileName().toString())
           .filter(n -> n.endsWith(".golden.json"))
           .map(n -> n.substring(0, n.length() - ".golden.json".length()))
           .filter(n -> !n.equals("custom_op"))
@@ -58,11 +60,13 @@ final class Fixtures {
 
   record Tolerance(double atol, double rtol) {}
 
-  record Golden(String model, String description, Tolerance tolerance, Map<String, MethodCases> methods) {}
+  record Golden(
+      String model, String description, Tolerance tolerance, Map<String, MethodCases> methods) {}
 
   static Golden golden(String name) {
     try {
-      return new Gson().fromJson(Files.readString(DIR.resolve(name + ".golden.json")), Golden.class);
+      return new Gson()
+          .fromJson(Files.readString(DIR.resolve(name + ".golden.json")), Golden.class);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -18,24 +18,39 @@ import org.junit.jupiter.params.provider.MethodSource;
 class GoldenFixturesTest {
 
   /** The fixtures fixtures/README.md lists with goldens, and their case counts (all methods). */
-  static final Map<String, Integer> EXPECTED_CASES = Map.ofEntries(
-      Map.entry("add_mul", 2), Map.entry("cnn_portable", 2), Map.entry("cnn_xnnpack", 2),
-      Map.entry("dtypes", 2), Map.entry("dynamic_batch", 3), Map.entry("linear_regression", 4),
-      Map.entry("mlp_fp16", 3), Map.entry("mlp_int8_xnnpack", 3), Map.entry("mlp_portable", 3),
-      Map.entry("mlp_xnnpack", 3), Map.entry("token_embedding", 2), Map.entry("two_methods", 4),
-      Map.entry("unsigned", 2));
+  static final Map<String, Integer> EXPECTED_CASES =
+      Map.ofEntries(
+          Map.entry("add_mul", 2),
+          Map.entry("cnn_portable", 2),
+          Map.entry("cnn_xnnpack", 2),
+          Map.entry("dtypes", 2),
+          Map.entry("dynamic_batch", 3),
+          Map.entry("linear_regression", 4),
+          Map.entry("mlp_fp16", 3),
+          Map.entry("mlp_int8_xnnpack", 3),
+          Map.entry("mlp_portable", 3),
+          Map.entry("mlp_xnnpack", 3),
+          Map.entry("token_embedding", 2),
+          Map.entry("two_methods", 4),
+          Map.entry("unsigned", 2));
 
   /**
-   * Cases the Map interface cannot express: it reshapes plain arrays to the declared (upper
-   * bound) shape, so dynamic_batch's batch 1 and batch 3 cases (of [8,4]) go through Tensors only.
+   * Cases the Map interface cannot express: it reshapes plain arrays to the declared (upper bound)
+   * shape, so dynamic_batch's batch 1 and batch 3 cases (of [8,4]) go through Tensors only.
    */
-  static final Map<String, List<String>> DICTIONARY_SKIPS = Map.of("dynamic_batch", List.of("forward#0", "forward#1"));
+  static final Map<String, List<String>> DICTIONARY_SKIPS =
+      Map.of("dynamic_batch", List.of("forward#0", "forward#1"));
 
   @org.junit.jupiter.api.Test
   void everyDocumentedFixtureHasAGolden() {
-    assertEquals(new java.util.TreeSet<>(EXPECTED_CASES.keySet()), new java.util.TreeSet<>(Fixtures.names().toList()));
+    assertEquals(
+        new java.util.TreeSet<>(EXPECTED_CASES.keySet()),
+        new java.util.TreeSet<>(Fixtures.names().toList()));
     for (var e : EXPECTED_CASES.entrySet()) {
-      int cases = Fixtures.golden(e.getKey()).methods().values().stream().mapToInt(m -> m.cases().size()).sum();
+      int cases =
+          Fixtures.golden(e.getKey()).methods().values().stream()
+              .mapToInt(m -> m.cases().size())
+              .sum();
       assertEquals(e.getValue(), cases, e.getKey() + " cases");
     }
   }
@@ -46,7 +61,8 @@ class GoldenFixturesTest {
 
   /** Each fixture once per way of loading it. */
   static Stream<Arguments> fixturesBySource() {
-    return Fixtures.names().flatMap(n -> Stream.of("mmap", "file", "bytes", "stream").map(s -> Arguments.of(n, s)));
+    return Fixtures.names()
+        .flatMap(n -> Stream.of("mmap", "file", "bytes", "stream").map(s -> Arguments.of(n, s)));
   }
 
   static ExecuTorchModel open(String name, String source) throws IOException {
@@ -55,7 +71,9 @@ class GoldenFixturesTest {
       case "mmap" -> ExecuTorchModel.load(path);
       case "file" -> ExecuTorchModel.load(path, LoadOptions.defaults().withLoadMode(LoadMode.FILE));
       case "bytes" -> ExecuTorchModel.load(ModelSource.bytes(Files.readAllBytes(path)));
-      case "stream" -> ExecuTorchModel.load(ModelSource.channel(FileChannel.open(path, StandardOpenOption.READ)));
+      case "stream" ->
+          ExecuTorchModel.load(
+              ModelSource.channel(FileChannel.open(path, StandardOpenOption.READ)));
       default -> throw new IllegalArgumentException(source);
     };
   }
@@ -70,11 +88,15 @@ class GoldenFixturesTest {
         List<Fixtures.Case> cases = method.getValue().cases();
         for (int c = 0; c < cases.size(); c++) {
           Fixtures.Case kase = cases.get(c);
-          Tensor[] inputs = kase.inputs().stream().map(Fixtures.Value::toTensor).toArray(Tensor[]::new);
+          Tensor[] inputs =
+              kase.inputs().stream().map(Fixtures.Value::toTensor).toArray(Tensor[]::new);
           Map<String, Tensor> out = model.execute(method.getKey(), inputs);
           assertEquals(kase.outputs().size(), out.size(), "output count");
           for (int o = 0; o < kase.outputs().size(); o++) {
-            Fixtures.assertMatches(kase.outputs().get(o), out.get("output_" + o), golden.tolerance(),
+            Fixtures.assertMatches(
+                kase.outputs().get(o),
+                out.get("output_" + o),
+                golden.tolerance(),
                 name + "." + method.getKey() + " case " + c + " output_" + o);
           }
           checked++;
@@ -104,19 +126,28 @@ class GoldenFixturesTest {
             inputs.put("input_" + i, v.data());
           }
           if (!fullShape) {
-            skipped.add(method.getKey() + "#" + c); // smaller dynamic shapes go through Tensors (tested above)
+            skipped.add(
+                method.getKey()
+                    + "#"
+                    + c); // smaller dynamic shapes go through Tensors (tested above)
             continue;
           }
           Map<String, Tensor> out = model.execute(method.getKey(), inputs);
           for (int o = 0; o < kase.outputs().size(); o++) {
-            Fixtures.assertMatches(kase.outputs().get(o), out.get("output_" + o), golden.tolerance(),
+            Fixtures.assertMatches(
+                kase.outputs().get(o),
+                out.get("output_" + o),
+                golden.tolerance(),
                 name + "." + method.getKey() + " output_" + o);
           }
           checked++;
         }
       }
     }
-    assertEquals(DICTIONARY_SKIPS.getOrDefault(name, List.of()), skipped, name + " cases the Map interface skips");
+    assertEquals(
+        DICTIONARY_SKIPS.getOrDefault(name, List.of()),
+        skipped,
+        name + " cases the Map interface skips");
     assertEquals(EXPECTED_CASES.get(name) - skipped.size(), checked, name + " cases checked");
   }
 
@@ -126,7 +157,8 @@ class GoldenFixturesTest {
     Fixtures.Golden golden = Fixtures.golden(name);
     try (ExecuTorchModel model = ExecuTorchModel.load(Fixtures.pte(name))) {
       assertEquals(golden.methods().keySet(), new java.util.HashSet<>(model.methodNames()));
-      assertEquals(PteFile.read(Fixtures.pte(name)).methodNames(), model.methodNames(), "program order");
+      assertEquals(
+          PteFile.read(Fixtures.pte(name)).methodNames(), model.methodNames(), "program order");
       for (var method : golden.methods().entrySet()) {
         MethodMeta meta = model.methodMeta(method.getKey());
         Fixtures.Case first = method.getValue().cases().getFirst();
@@ -141,7 +173,8 @@ class GoldenFixturesTest {
         for (int i = 0; i < meta.outputs().size(); i++) {
           assertEquals(first.outputs().get(i).type(), meta.outputs().get(i).dtype());
         }
-        assertEquals(name.contains("xnnpack") ? List.of("XnnpackBackend") : List.of(), meta.backends());
+        assertEquals(
+            name.contains("xnnpack") ? List.of("XnnpackBackend") : List.of(), meta.backends());
       }
     }
   }

@@ -1,25 +1,25 @@
 package executorch4j;
 
-import executorch4j.internal.ChildJvm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import executorch4j.internal.ChildJvm;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import java.time.Duration;
 
 /**
  * 10,000 load/forward/close cycles per memory policy hold no native memory and grow RSS by less
  * than 5 MiB. Each policy runs in a forked JVM with a fixed, pre-touched heap and only the C1
- * compiler, so RSS measures native memory, not the Java heap's breathing or C2's compiler
- * arenas (which alone grew RSS by 3-6 MiB here, not in proportion to the cycles).
+ * compiler, so RSS measures native memory, not the Java heap's breathing or C2's compiler arenas
+ * (which alone grew RSS by 3-6 MiB here, not in proportion to the cycles).
  */
 class LeakTest {
   static final int CYCLES = Integer.getInteger("executorch4j.leak.cycles", 10_000);
@@ -27,9 +27,17 @@ class LeakTest {
   @ParameterizedTest
   @EnumSource(MemoryPolicy.class)
   void loadForwardCloseCycles(MemoryPolicy policy) throws Exception {
-    Process p = ChildJvm.start(Worker.class,
-        List.of("-Xms64m", "-Xmx64m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
-        List.of(policy.name(), Integer.toString(CYCLES), Fixtures.pte("mlp_portable").toString()));
+    Process p =
+        ChildJvm.start(
+            Worker.class,
+            List.of(
+                "-Xms64m",
+                "-Xmx64m",
+                "-XX:+AlwaysPreTouch",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1"),
+            List.of(
+                policy.name(), Integer.toString(CYCLES), Fixtures.pte("mlp_portable").toString()));
     ChildOutput.Ended child = ChildOutput.await(p, Duration.ofSeconds(600));
     String out = child.out().trim();
     assertEquals(0, child.exitCode(), out);
@@ -50,17 +58,20 @@ class LeakTest {
       Path path = Path.of(args[2]);
       long pool = ExecuTorchModel.requiredPoolBytes(path);
       ArenaAllocator custom = new ArenaAllocator();
-      LoadOptions options = (switch (policy) {
-        case AUTO -> LoadOptions.defaults();
-        case STATIC -> LoadOptions.defaults().withMemory(MemoryPolicy.STATIC, pool);
-        case CUSTOM -> LoadOptions.defaults().withAllocator(custom);
-      }).withOptimization(OptimizationLevel.NONE);
+      LoadOptions options =
+          (switch (policy) {
+                case AUTO -> LoadOptions.defaults();
+                case STATIC -> LoadOptions.defaults().withMemory(MemoryPolicy.STATIC, pool);
+                case CUSTOM -> LoadOptions.defaults().withAllocator(custom);
+              })
+              .withOptimization(OptimizationLevel.NONE);
       float[] x = new float[16];
-      Runnable cycle = () -> {
-        try (var model = ExecuTorchModel.load(path, options)) {
-          model.forward(Map.of("input_0", x));
-        }
-      };
+      Runnable cycle =
+          () -> {
+            try (var model = ExecuTorchModel.load(path, options)) {
+              model.forward(Map.of("input_0", x));
+            }
+          };
       for (int i = 0; i < 1000; i++) {
         cycle.run(); // JIT, malloc arenas and the page cache settle before the baseline
       }
@@ -70,8 +81,13 @@ class LeakTest {
         cycle.run();
       }
       System.gc();
-      System.out.println("RSS_GROWTH " + (rss() - before) + " LIVE_BYTES " + ExecuTorchRuntime.nativeBytesInUse()
-          + " CUSTOM_BLOCKS " + custom.live());
+      System.out.println(
+          "RSS_GROWTH "
+              + (rss() - before)
+              + " LIVE_BYTES "
+              + ExecuTorchRuntime.nativeBytesInUse()
+              + " CUSTOM_BLOCKS "
+              + custom.live());
     }
 
     static long rss() throws IOException {

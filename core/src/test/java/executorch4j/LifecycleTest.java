@@ -17,13 +17,19 @@ class LifecycleTest {
   void loadForwardCloseReload() {
     var model = ExecuTorchModel.load(Fixtures.pte("linear_regression"));
     assertTrue(model.isLoaded());
-    assertEquals(5f, model.forward(Map.of("input_0", new float[] {1})).get("output_0").toFloatArray()[0], 1e-6);
+    assertEquals(
+        5f,
+        model.forward(Map.of("input_0", new float[] {1})).get("output_0").toFloatArray()[0],
+        1e-6);
     model.close();
     assertFalse(model.isLoaded());
     model.close(); // idempotent
 
     try (var again = ExecuTorchModel.load(Fixtures.pte("linear_regression"))) {
-      assertEquals(7f, again.forward(Map.of("input_0", new float[] {2})).get("output_0").toFloatArray()[0], 1e-6);
+      assertEquals(
+          7f,
+          again.forward(Map.of("input_0", new float[] {2})).get("output_0").toFloatArray()[0],
+          1e-6);
     }
   }
 
@@ -31,10 +37,14 @@ class LifecycleTest {
   void useAfterCloseThrowsClosed() {
     var model = ExecuTorchModel.load(Fixtures.pte("linear_regression"));
     model.close();
-    var e = assertThrows(ExecuTorchException.class, () -> model.forward(Map.of("input_0", new float[] {1})));
+    var e =
+        assertThrows(
+            ExecuTorchException.class, () -> model.forward(Map.of("input_0", new float[] {1})));
     assertEquals(ErrorCode.CLOSED, e.errorCode());
-    assertEquals(ErrorCode.CLOSED, assertThrows(ExecuTorchException.class, model::methodNames).errorCode());
-    assertEquals(ErrorCode.CLOSED,
+    assertEquals(
+        ErrorCode.CLOSED, assertThrows(ExecuTorchException.class, model::methodNames).errorCode());
+    assertEquals(
+        ErrorCode.CLOSED,
         assertThrows(ExecuTorchException.class, () -> model.methodMeta("forward")).errorCode());
   }
 
@@ -47,7 +57,8 @@ class LifecycleTest {
       kept = view.copy();
     }
     // The view's memory is gone: access fails cleanly instead of reading freed memory.
-    assertEquals(ErrorCode.CLOSED, assertThrows(ExecuTorchException.class, view::toFloatArray).errorCode());
+    assertEquals(
+        ErrorCode.CLOSED, assertThrows(ExecuTorchException.class, view::toFloatArray).errorCode());
     assertEquals(7f, kept.toFloatArray()[0], 1e-6);
   }
 
@@ -70,7 +81,8 @@ class LifecycleTest {
       b.forward(Tensor.of(new float[] {2}, 1, 1));
       b.close();
       assertEquals(5f, ya.toFloatArray()[0], 1e-6);
-      assertEquals(3f, a.forward(Tensor.of(new float[] {0}, 1, 1)).get("output_0").toFloatArray()[0], 1e-6);
+      assertEquals(
+          3f, a.forward(Tensor.of(new float[] {0}, 1, 1)).get("output_0").toFloatArray()[0], 1e-6);
     }
   }
 

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Map;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -44,6 +44,9 @@ class LinearRegressionTest {
   @CsvSource({"0, 3", "1, 5", "2, 7", "-1, 1"})
   void scalarAndListValues(double x, double y) {
     assertEquals(y, model.forward(Map.of("input_0", x)).get("output_0").getDouble(0), 1e-6);
-    assertEquals(y, model.forward(Map.of("input_0", java.util.List.of(x))).get("output_0").getDouble(0), 1e-6);
+    assertEquals(
+        y,
+        model.forward(Map.of("input_0", java.util.List.of(x))).get("output_0").getDouble(0),
+        1e-6);
   }
 }

@@ -54,9 +54,16 @@ class MethodMetaTest {
       MethodMeta meta = model.methodMeta("forward");
       assertEquals(List.of("input_0", "input_1"), meta.inputNames());
       assertEquals(List.of("output_0", "output_1"), meta.outputNames());
-      var out = model.forward(Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3), Tensor.of(new float[] {2, 2, 2, 2, 2, 2}, 2, 3));
-      assertArrayEquals(new float[] {3, 4, 5, 6, 7, 8}, out.get("output_0").toFloatArray(), "output_0 is a + b");
-      assertArrayEquals(new float[] {2, 4, 6, 8, 10, 12}, out.get("output_1").toFloatArray(), "output_1 is a * b");
+      var out =
+          model.forward(
+              Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3),
+              Tensor.of(new float[] {2, 2, 2, 2, 2, 2}, 2, 3));
+      assertArrayEquals(
+          new float[] {3, 4, 5, 6, 7, 8}, out.get("output_0").toFloatArray(), "output_0 is a + b");
+      assertArrayEquals(
+          new float[] {2, 4, 6, 8, 10, 12},
+          out.get("output_1").toFloatArray(),
+          "output_1 is a * b");
     }
   }
 
@@ -64,9 +71,14 @@ class MethodMetaTest {
   void dtypesListsInputsAndOutputsInSignatureOrder() {
     try (var model = ExecuTorchModel.load(Fixtures.pte("dtypes"))) {
       MethodMeta meta = model.methodMeta("forward");
-      // forward(x int64[4], mask bool[4]) -> (x*2+1 int64, logical_not(mask) bool, where(mask, x, 0) int64)
-      assertEquals(List.of("int64[4]", "bool[4]"), meta.inputs().stream().map(TensorMeta::signature).toList());
-      assertEquals(List.of(DType.INT64, DType.BOOL, DType.INT64), meta.outputs().stream().map(TensorMeta::dtype).toList());
+      // forward(x int64[4], mask bool[4]) -> (x*2+1 int64, logical_not(mask) bool, where(mask, x,
+      // 0) int64)
+      assertEquals(
+          List.of("int64[4]", "bool[4]"),
+          meta.inputs().stream().map(TensorMeta::signature).toList());
+      assertEquals(
+          List.of(DType.INT64, DType.BOOL, DType.INT64),
+          meta.outputs().stream().map(TensorMeta::dtype).toList());
     }
   }
 
@@ -88,7 +100,8 @@ class MethodMetaTest {
   void dtypeCoverage() {
     try (var model = ExecuTorchModel.load(Fixtures.pte("dtypes"))) {
       MethodMeta meta = model.methodMeta("forward");
-      assertEquals(List.of(DType.INT64, DType.BOOL), meta.inputs().stream().map(TensorMeta::dtype).toList());
+      assertEquals(
+          List.of(DType.INT64, DType.BOOL), meta.inputs().stream().map(TensorMeta::dtype).toList());
     }
     try (var model = ExecuTorchModel.load(Fixtures.pte("mlp_fp16"))) {
       assertEquals(DType.FLOAT16, model.methodMeta("forward").inputs().getFirst().dtype());

@@ -12,10 +12,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The tests run against the facade they were meant for: scripts/test.sh's sanitizer run sets
- * {@code -Dexecutorch4j.expect.sanitized=true} and must load the ASan/UBSan build; every other
- * run must load the Release build. Without this, a run that silently fell back to the Release
- * library would pass while checking nothing.
+ * The tests run against the facade they were meant for: scripts/test.sh's sanitizer run sets {@code
+ * -Dexecutorch4j.expect.sanitized=true} and must load the ASan/UBSan build; every other run must
+ * load the Release build. Without this, a run that silently fell back to the Release library would
+ * pass while checking nothing.
  */
 @Tag("sanitized") // also run against the ASan + UBSan facade (scripts/test.sh asan)
 class NativeBuildTest {
@@ -26,9 +26,16 @@ class NativeBuildTest {
     String library = ExecuTorchRuntime.nativeLibrary();
     System.out.println("facade loaded: " + library + " (" + version + ")");
     assertTrue(version.startsWith("executorch4j-facade "), version);
-    assertEquals(expected, version.endsWith(" +asan"),
-        (expected ? "expected the sanitized facade, loaded " : "expected the Release facade, loaded ") + library
-            + " (" + version + ")");
+    assertEquals(
+        expected,
+        version.endsWith(" +asan"),
+        (expected
+                ? "expected the sanitized facade, loaded "
+                : "expected the Release facade, loaded ")
+            + library
+            + " ("
+            + version
+            + ")");
   }
 
   /**
@@ -40,7 +47,8 @@ class NativeBuildTest {
   void theLoadedFacadeIsMachineCodeForThisJvmsArchitecture() throws IOException {
     ExecuTorchRuntime.version();
     Path library = Path.of(ExecuTorchRuntime.nativeLibrary());
-    ByteBuffer header = ByteBuffer.wrap(Files.readAllBytes(library), 0, 64).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer header =
+        ByteBuffer.wrap(Files.readAllBytes(library), 0, 64).order(ByteOrder.LITTLE_ENDIAN);
     String arch = System.getProperty("os.arch");
     String found;
     if (header.getInt(0) == 0x464c457f) { // "\x7fELF"

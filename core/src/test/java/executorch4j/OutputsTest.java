@@ -9,7 +9,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Outputs are views valid until the next call: an earlier call's map refuses to show newer values. */
+/**
+ * Outputs are views valid until the next call: an earlier call's map refuses to show newer values.
+ */
 class OutputsTest {
   ExecuTorchModel model;
 
@@ -44,6 +46,7 @@ class OutputsTest {
   @Test
   void theOutputMapCannotBeModified() {
     Map<String, Tensor> out = model.forward(Map.of("input_0", new float[] {2}));
-    assertThrows(UnsupportedOperationException.class, () -> out.put("output_0", out.get("output_0")));
+    assertThrows(
+        UnsupportedOperationException.class, () -> out.put("output_0", out.get("output_0")));
   }
 }

@@ -12,15 +12,20 @@ import java.util.List;
 
 /**
  * A test-side reader of the {@code .pte} container, written from ExecuTorch's format and schema
- * (not from the library): the flatbuffer's file identifier {@code ET12} at bytes 4..8, the
- * extended header at byte 8 when present ({@code "eh00"}, u32 header length, u64 program_size, u64
- * segment_base_offset, all little-endian), and from {@code schema/program.fbs}:
- * {@code Program{version:uint (0), execution_plan:[ExecutionPlan] (1), constant_buffer (2),
- * backend_delegate_data (3), segments:[DataSegment] (4), ...}}, {@code ExecutionPlan{name:string (0), ...}},
- * {@code DataSegment{offset:uint64 (0), size:uint64 (1)}} with offsets relative to segment_base_offset.
- * Used as the independent source of expected method order and segment byte ranges.
+ * (not from the library): the flatbuffer's file identifier {@code ET12} at bytes 4..8, the extended
+ * header at byte 8 when present ({@code "eh00"}, u32 header length, u64 program_size, u64
+ * segment_base_offset, all little-endian), and from {@code schema/program.fbs}: {@code
+ * Program{version:uint (0), execution_plan:[ExecutionPlan] (1), constant_buffer (2),
+ * backend_delegate_data (3), segments:[DataSegment] (4), ...}}, {@code ExecutionPlan{name:string
+ * (0), ...}}, {@code DataSegment{offset:uint64 (0), size:uint64 (1)}} with offsets relative to
+ * segment_base_offset. Used as the independent source of expected method order and segment byte
+ * ranges.
  */
-record PteFile(String identifier, long programSize, long segmentBaseOffset, List<String> methodNames,
+record PteFile(
+    String identifier,
+    long programSize,
+    long segmentBaseOffset,
+    List<String> methodNames,
     List<long[]> segments) {
 
   static PteFile read(Path path) {
@@ -53,7 +58,8 @@ record PteFile(String identifier, long programSize, long segmentBaseOffset, List
       for (int seg : tables(b, segs)) {
         int off = field(b, seg, 0);
         int size = field(b, seg, 1);
-        segments.add(new long[] {base + (off == 0 ? 0 : b.getLong(off)), size == 0 ? 0 : b.getLong(size)});
+        segments.add(
+            new long[] {base + (off == 0 ? 0 : b.getLong(off)), size == 0 ? 0 : b.getLong(size)});
       }
     }
     return new PteFile(id, programSize, base, List.copyOf(names), List.copyOf(segments));
@@ -61,9 +67,10 @@ record PteFile(String identifier, long programSize, long segmentBaseOffset, List
 
   /**
    * Byte position of the {@code scalar_type} of input {@code input} of the first method, from
-   * {@code schema/program.fbs}: {@code ExecutionPlan{name (0), container_meta_type (1), values:[EValue] (2),
-   * inputs:[int] (3)}}, {@code EValue{val_type (0), val (1)}}, {@code Tensor{scalar_type:byte (0), ...}}.
-   * Returns -1 when the field is absent (the default, uint8, is not stored).
+   * {@code schema/program.fbs}: {@code ExecutionPlan{name (0), container_meta_type (1),
+   * values:[EValue] (2), inputs:[int] (3)}}, {@code EValue{val_type (0), val (1)}}, {@code
+   * Tensor{scalar_type:byte (0), ...}}. Returns -1 when the field is absent (the default, uint8, is
+   * not stored).
    */
   static int inputScalarTypePosition(byte[] bytes, int input) {
     ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);

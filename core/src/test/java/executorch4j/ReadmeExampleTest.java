@@ -13,14 +13,14 @@ class ReadmeExampleTest {
     try (ExecuTorchModel model = ExecuTorchModel.load(Path.of("fixtures/linear_regression.pte"))) {
       // Dictionary interface: plain arrays, converted to the declared dtype and shape.
       Map<String, Tensor> out = model.forward(Map.of("input_0", new float[] {2f}));
-      float y = out.get("output_0").toFloatArray()[0];                 // 7.0
+      float y = out.get("output_0").toFloatArray()[0]; // 7.0
 
       // Tensor interface: no conversion; Tensor.wrap(segment, dtype, shape) is zero-copy.
       Tensor x = Tensor.of(new float[] {-1f}, 1, 1);
-      Tensor kept = model.forward(x).get("output_0").copy();            // 1.0, kept past the next call
+      Tensor kept = model.forward(x).get("output_0").copy(); // 1.0, kept past the next call
 
       MethodMeta meta = model.methodMeta("forward");
-      System.out.println(meta.inputs());                                 // [input_0: float32[1,1]]
+      System.out.println(meta.inputs()); // [input_0: float32[1,1]]
       System.out.println(model.inferenceStats().meanMillis() + " ms");
 
       assertEquals(7f, y, 1e-6);

@@ -41,17 +41,52 @@ class StreamingLoadTest {
       return n;
     }
 
-    @Override public int write(ByteBuffer src) { throw new UnsupportedOperationException(); }
-    @Override public long position() throws IOException { return file.position(); }
-    @Override public SeekableByteChannel position(long p) throws IOException { file.position(p); return this; }
-    @Override public long size() throws IOException { return file.size(); }
-    @Override public SeekableByteChannel truncate(long size) { throw new UnsupportedOperationException(); }
-    @Override public boolean isOpen() { return file.isOpen(); }
-    @Override public void close() throws IOException { file.close(); }
+    @Override
+    public int write(ByteBuffer src) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public long position() throws IOException {
+      return file.position();
+    }
+
+    @Override
+    public SeekableByteChannel position(long p) throws IOException {
+      file.position(p);
+      return this;
+    }
+
+    @Override
+    public long size() throws IOException {
+      return file.size();
+    }
+
+    @Override
+    public SeekableByteChannel truncate(long size) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public boolean isOpen() {
+      return file.isOpen();
+    }
+
+    @Override
+    public void close() throws IOException {
+      file.close();
+    }
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"linear_regression", "mlp_portable", "mlp_xnnpack", "cnn_xnnpack", "mlp_int8_xnnpack"})
+  @ValueSource(
+      strings = {
+        "linear_regression",
+        "mlp_portable",
+        "mlp_xnnpack",
+        "cnn_xnnpack",
+        "mlp_int8_xnnpack"
+      })
   void readsTheFlatbufferOnceAndEachSegmentOnce(String name) throws Exception {
     Path path = Fixtures.pte(name);
     long fileSize = Files.size(path);
@@ -61,7 +96,8 @@ class StreamingLoadTest {
       List<long[]> reads = new ArrayList<>(channel.reads);
       reads.sort(Comparator.comparingLong(r -> r[0]));
       for (int i = 1; i < reads.size(); i++) {
-        assertTrue(reads.get(i - 1)[0] + reads.get(i - 1)[1] <= reads.get(i)[0],
+        assertTrue(
+            reads.get(i - 1)[0] + reads.get(i - 1)[1] <= reads.get(i)[0],
             "bytes read twice: " + describe(reads));
       }
       long largest = reads.stream().mapToLong(r -> r[1]).max().orElseThrow();
@@ -80,7 +116,10 @@ class StreamingLoadTest {
         }
         nonEmpty++;
         long matching = channel.reads.stream().filter(r -> r[0] == s[0] && r[1] == s[1]).count();
-        assertEquals(1, matching, "segment [" + s[0] + ", +" + s[1] + ") is read once, in one read: " + describe(reads));
+        assertEquals(
+            1,
+            matching,
+            "segment [" + s[0] + ", +" + s[1] + ") is read once, in one read: " + describe(reads));
       }
       assertEquals(segments.stream().filter(s -> s[1] > 0).count(), nonEmpty);
       // Everything else read is the head: extended header + flatbuffer, before the first segment.
@@ -91,20 +130,32 @@ class StreamingLoadTest {
         assertTrue(isSegment || r[0] + r[1] <= firstSegment, "stray read " + r[0] + "+" + r[1]);
       }
       // The head is read: every byte of the program flatbuffer was read at least once.
-      long headRead = reads.stream().filter(r -> r[0] < pte.programSize())
-          .mapToLong(r -> Math.min(r[0] + r[1], pte.programSize()) - r[0]).sum();
+      long headRead =
+          reads.stream()
+              .filter(r -> r[0] < pte.programSize())
+              .mapToLong(r -> Math.min(r[0] + r[1], pte.programSize()) - r[0])
+              .sum();
       assertEquals(pte.programSize(), headRead, "the program flatbuffer, once: " + describe(reads));
       // The library reports the same table, for streamed and whole-file loads.
-      assertEquals(segments.stream().map(s -> s[0] + "+" + s[1]).toList(),
+      assertEquals(
+          segments.stream().map(s -> s[0] + "+" + s[1]).toList(),
           streamed.segments().stream().map(s -> s.offset() + "+" + s.size()).toList());
       assertEquals(whole.segments(), streamed.segments());
-      Tensor[] x = Fixtures.golden(name).methods().get("forward").cases().get(0).inputs().stream()
-          .map(Fixtures.Value::toTensor).toArray(Tensor[]::new);
+      Tensor[] x =
+          Fixtures.golden(name).methods().get("forward").cases().get(0).inputs().stream()
+              .map(Fixtures.Value::toTensor)
+              .toArray(Tensor[]::new);
       var golden = Fixtures.golden(name);
-      Fixtures.assertMatches(golden.methods().get("forward").cases().get(0).outputs().get(0),
-          streamed.forward(x).get("output_0"), golden.tolerance(), name + " streamed");
-      Fixtures.assertMatches(golden.methods().get("forward").cases().get(0).outputs().get(0),
-          whole.forward(x).get("output_0"), golden.tolerance(), name + " whole file");
+      Fixtures.assertMatches(
+          golden.methods().get("forward").cases().get(0).outputs().get(0),
+          streamed.forward(x).get("output_0"),
+          golden.tolerance(),
+          name + " streamed");
+      Fixtures.assertMatches(
+          golden.methods().get("forward").cases().get(0).outputs().get(0),
+          whole.forward(x).get("output_0"),
+          golden.tolerance(),
+          name + " whole file");
     }
   }
 
@@ -114,8 +165,11 @@ class StreamingLoadTest {
     PteFile pte = PteFile.read(Fixtures.pte(name));
     try (ExecuTorchModel m = ExecuTorchModel.load(Fixtures.pte(name))) {
       assertEquals(pte.segments().size(), m.segments().size(), m.segments().toString());
-      assertTrue(m.segments().stream().anyMatch(s -> s.kind() == Segment.Kind.DELEGATE
-          && s.name().equals("XnnpackBackend")), m.segments().toString());
+      assertTrue(
+          m.segments().stream()
+              .anyMatch(
+                  s -> s.kind() == Segment.Kind.DELEGATE && s.name().equals("XnnpackBackend")),
+          m.segments().toString());
       long total = pte.segments().stream().mapToLong(s -> s[1]).sum();
       assertEquals(total, m.segments().stream().mapToLong(Segment::size).sum());
       assertTrue(total > 0 && total < Files.size(Fixtures.pte(name)), m.segments().toString());

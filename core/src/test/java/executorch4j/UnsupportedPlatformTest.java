@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import executorch4j.internal.ChildJvm;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import java.time.Duration;
 
 /**
  * A JVM on a platform without natives (here: one that reports Windows) gets, on every call, an
@@ -31,16 +31,22 @@ class UnsupportedPlatformTest {
 
   @Test
   void windowsGetsATypedErrorNamingThePlatformsOnEveryCall() throws Exception {
-    Process p = ChildJvm.start(UnsupportedPlatformTest.class,
-        List.of("-Dos.name=Windows 11", "-Dos.arch=amd64"), List.of());
+    Process p =
+        ChildJvm.start(
+            UnsupportedPlatformTest.class,
+            List.of("-Dos.name=Windows 11", "-Dos.arch=amd64"),
+            List.of());
     ChildOutput.Ended child = ChildOutput.await(p, Duration.ofSeconds(60));
     String out = child.out();
     assertEquals(0, child.exitCode(), out);
     List<String> lines = out.lines().filter(l -> l.startsWith("attempt ")).toList();
     assertEquals(2, lines.size(), out);
     for (String line : lines) {
-      assertTrue(line.contains("NOT_SUPPORTED") && line.contains("windows-x86_64")
-          && line.contains("linux-x86_64, linux-aarch64, macos-aarch64"), line);
+      assertTrue(
+          line.contains("NOT_SUPPORTED")
+              && line.contains("windows-x86_64")
+              && line.contains("linux-x86_64, linux-aarch64, macos-aarch64"),
+          line);
     }
   }
 }

@@ -21,9 +21,9 @@ final class Fixtures {
   private Fixtures() {}
 
   /**
-   * The fixtures folder: {@code -Dexecutorch4j.fixtures}, then {@code $EXECUTORCH4J_FIXTURES},
-   * then {@code fixtures/} or {@code ../fixtures} from the working directory, then relative to
-   * the benchmark jar ({@code bench/target/benchmarks.jar} → {@code fixtures/}).
+   * The fixtures folder: {@code -Dexecutorch4j.fixtures}, then {@code $EXECUTORCH4J_FIXTURES}, then
+   * {@code fixtures/} or {@code ../fixtures} from the working directory, then relative to the
+   * benchmark jar ({@code bench/target/benchmarks.jar} → {@code fixtures/}).
    */
   static Path dir() {
     List<Path> candidates = new ArrayList<>();
@@ -31,7 +31,8 @@ final class Fixtures {
     if (prop != null && !prop.isBlank()) {
       Path p = Path.of(prop).toAbsolutePath().normalize();
       if (!Files.isDirectory(p)) {
-        throw new IllegalStateException("-Dexecutorch4j.fixtures=" + prop + " is not a directory (" + p + ")");
+        throw new IllegalStateException(
+            "-Dexecutorch4j.fixtures=" + prop + " is not a directory (" + p + ")");
       }
       return p;
     }
@@ -42,7 +43,8 @@ final class Fixtures {
     candidates.add(Path.of("fixtures"));
     candidates.add(Path.of("..", "fixtures"));
     try {
-      Path jar = Path.of(Fixtures.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      Path jar =
+          Path.of(Fixtures.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       for (Path p = jar.getParent(); p != null; p = p.getParent()) {
         candidates.add(p.resolve("fixtures"));
       }
@@ -55,8 +57,10 @@ final class Fixtures {
         return p;
       }
     }
-    throw new IllegalStateException("fixtures/ not found; pass -Dexecutorch4j.fixtures=/path/to/fixtures (tried "
-        + candidates.stream().map(c -> c.toAbsolutePath().normalize().toString()).toList() + ")");
+    throw new IllegalStateException(
+        "fixtures/ not found; pass -Dexecutorch4j.fixtures=/path/to/fixtures (tried "
+            + candidates.stream().map(c -> c.toAbsolutePath().normalize().toString()).toList()
+            + ")");
   }
 
   static Path file(String name) {
@@ -81,11 +85,13 @@ final class Fixtures {
         switch (dt) {
           case FLOAT32 -> seg.setAtIndex(ValueLayout.JAVA_FLOAT, j, (float) v);
           case FLOAT64 -> seg.setAtIndex(ValueLayout.JAVA_DOUBLE, j, v);
-          case FLOAT16 -> seg.setAtIndex(ValueLayout.JAVA_SHORT, j, Float.floatToFloat16((float) v));
+          case FLOAT16 ->
+              seg.setAtIndex(ValueLayout.JAVA_SHORT, j, Float.floatToFloat16((float) v));
           case INT64 -> seg.setAtIndex(ValueLayout.JAVA_LONG, j, (long) (v * 100));
           case INT32 -> seg.setAtIndex(ValueLayout.JAVA_INT, j, (int) (v * 100));
           case BOOL -> seg.set(ValueLayout.JAVA_BYTE, j, (byte) (v > 0 ? 1 : 0));
-          default -> throw new IllegalArgumentException("no seeded filler for " + dt + " (" + t + ")");
+          default ->
+              throw new IllegalArgumentException("no seeded filler for " + dt + " (" + t + ")");
         }
       }
       out[i] = Tensor.wrap(seg, dt, t.shape());

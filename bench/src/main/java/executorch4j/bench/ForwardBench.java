@@ -22,17 +22,26 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * One {@code forward} call on a loaded model with preallocated, seeded native input tensors:
- * set inputs (copied into the planned buffers), execute, wrap the output views.
+ * One {@code forward} call on a loaded model with preallocated, seeded native input tensors: set
+ * inputs (copied into the planned buffers), execute, wrap the output views.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 2, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
+@Fork(
+    value = 2,
+    jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 public class ForwardBench {
-  @Param({"linear_regression", "mlp_portable", "mlp_xnnpack", "cnn_portable", "cnn_xnnpack", "mlp_int8_xnnpack"})
+  @Param({
+    "linear_regression",
+    "mlp_portable",
+    "mlp_xnnpack",
+    "cnn_portable",
+    "cnn_xnnpack",
+    "mlp_int8_xnnpack"
+  })
   public String model;
 
   /** XNNPACK / optimized-kernel threads, the same for every peer (run.sh passes -p threads=N). */
@@ -46,7 +55,9 @@ public class ForwardBench {
   @Setup(Level.Trial)
   public void setup() {
     arena = Arena.ofShared();
-    loaded = ExecuTorchModel.load(Fixtures.file(model + ".pte"), LoadOptions.defaults().withThreads(threads));
+    loaded =
+        ExecuTorchModel.load(
+            Fixtures.file(model + ".pte"), LoadOptions.defaults().withThreads(threads));
     inputs = Fixtures.inputs(loaded.methodMeta("forward").inputs(), arena);
     loaded.forward(inputs); // fail in setup, not in the first measured call
   }

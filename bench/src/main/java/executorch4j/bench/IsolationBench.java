@@ -33,7 +33,9 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 2, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
+@Fork(
+    value = 2,
+    jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 public class IsolationBench {
   @Param({"linear_regression", "mlp_xnnpack", "cnn_xnnpack"})
   public String model;
@@ -51,8 +53,12 @@ public class IsolationBench {
   @Setup(Level.Trial)
   public void setup() {
     arena = Arena.ofShared();
-    loaded = ExecuTorchModel.load(Fixtures.file(model + ".pte"),
-        LoadOptions.defaults().withThreads(threads).withIsolation(Isolation.valueOf(isolation)));
+    loaded =
+        ExecuTorchModel.load(
+            Fixtures.file(model + ".pte"),
+            LoadOptions.defaults()
+                .withThreads(threads)
+                .withIsolation(Isolation.valueOf(isolation)));
     inputs = Fixtures.inputs(loaded.methodMeta("forward").inputs(), arena);
     loaded.forward(inputs); // fail in setup, not in the first measured call
   }

@@ -21,15 +21,17 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The effect of {@link OptimizationLevel} and of the profiler on forward latency of the XNNPACK
- * CNN (and the portable MLP). Each fork loads one level, since the thread pool is per process.
+ * The effect of {@link OptimizationLevel} and of the profiler on forward latency of the XNNPACK CNN
+ * (and the portable MLP). Each fork loads one level, since the thread pool is per process.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 2, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
+@Fork(
+    value = 2,
+    jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 public class LevelBench {
   @Param({"cnn_xnnpack", "mlp_portable"})
   public String model;
@@ -47,8 +49,10 @@ public class LevelBench {
   @Setup(Level.Trial)
   public void setup() {
     arena = Arena.ofShared();
-    loaded = ExecuTorchModel.load(Fixtures.file(model + ".pte"),
-        LoadOptions.defaults().withOptimization(level).withProfiling(profiling));
+    loaded =
+        ExecuTorchModel.load(
+            Fixtures.file(model + ".pte"),
+            LoadOptions.defaults().withOptimization(level).withProfiling(profiling));
     inputs = Fixtures.inputs(loaded.methodMeta("forward").inputs(), arena);
     loaded.forward(inputs);
   }

@@ -29,19 +29,20 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Text generation on {@code fixtures/llm/tiny_llama.pte} (issue 19): the raw forward calls a
- * generator makes (one decode step, one 32-token prefill) next to the same work through
- * {@link TextGenerator} (tokens, argmax, streaming decode, stop checks). {@code
- * llm_python_runner.py} times the same calls with ExecuTorch's Python runtime. {@code -p
- * pte=PATH} runs another model of the same tokenizer (e.g. the ~100M-parameter {@code
- * llama_100m.pte} of {@code export_llm.py --size 100m}, which {@code llm_run.sh} passes with
- * {@code BENCH_LLM_MODEL=100m}).
+ * generator makes (one decode step, one 32-token prefill) next to the same work through {@link
+ * TextGenerator} (tokens, argmax, streaming decode, stop checks). {@code llm_python_runner.py}
+ * times the same calls with ExecuTorch's Python runtime. {@code -p pte=PATH} runs another model of
+ * the same tokenizer (e.g. the ~100M-parameter {@code llama_100m.pte} of {@code export_llm.py
+ * --size 100m}, which {@code llm_run.sh} passes with {@code BENCH_LLM_MODEL=100m}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 public class LlmBench {
   static final int PROMPT = 32;
   static final int DECODE = 64;
@@ -67,7 +68,11 @@ public class LlmBench {
     var program = Fixtures.file(pte);
     var options = LoadOptions.defaults().withThreads(threads);
     raw = ExecuTorchModel.load(program, options);
-    gen = TextGenerator.load(program, HuggingFaceTokenizer.load(Fixtures.dir().resolve("llm/tokenizer.json")), options);
+    gen =
+        TextGenerator.load(
+            program,
+            HuggingFaceTokenizer.load(Fixtures.dir().resolve("llm/tokenizer.json")),
+            options);
     MemorySegment tok = arena.allocate(ValueLayout.JAVA_LONG, PROMPT);
     promptIds = new int[PROMPT];
     for (int i = 0; i < PROMPT; i++) {
@@ -97,7 +102,9 @@ public class LlmBench {
     return best;
   }
 
-  /** One decode step as a generator makes it: forward(1 token, pos 64) and the argmax of the logits. */
+  /**
+   * One decode step as a generator makes it: forward(1 token, pos 64) and the argmax of the logits.
+   */
   @Benchmark
   public int rawDecodeStep() {
     return argmax(raw.execute("forward", oneToken, decodePos).get("output_0"));
@@ -128,11 +135,18 @@ public class LlmBench {
     }
   }
 
-  /** TextGenerator: prefill 32 tokens (BOS off), then 64 greedy decode steps, streaming decoded text. */
+  /**
+   * TextGenerator: prefill 32 tokens (BOS off), then 64 greedy decode steps, streaming decoded
+   * text.
+   */
   @Benchmark
   public int generate32Then64(Overhead overhead) {
     gen.resetContext();
-    var cfg = GenerationConfig.greedy().withMaxNewTokens(DECODE + 1).withStopAtEos(false).withAddBos(false);
+    var cfg =
+        GenerationConfig.greedy()
+            .withMaxNewTokens(DECODE + 1)
+            .withStopAtEos(false)
+            .withAddBos(false);
     var stats = gen.generate(promptIds, cfg, TokenListener.none()).stats();
     overhead.overheadNanos += (stats.decodeMillis() - stats.decodeForwardMillis()) * 1e6;
     overhead.overheadTokens += stats.generatedTokens() - 1;

@@ -8,8 +8,8 @@ import executorch4j.OptimizationLevel;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -27,19 +27,21 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Load + close of a model (program load with full verification, every method loaded, then all
- * native memory freed), by file mmap, file read and from a byte[] already in memory. The file
- * is in the page cache after the first iteration, so this measures warm loads. Only the load is
- * timed, as in the C++ runner; the close runs in an invocation-level teardown (closing the
- * model's shared arena costs about 50 us more, a JVM handshake). These run at
- * OptimizationLevel.NONE, which does no warm-up execute, to do the same work as the C++
- * runner's load; {@code mmapBasic} is the default level, whose load includes one warm-up run.
+ * native memory freed), by file mmap, file read and from a byte[] already in memory. The file is in
+ * the page cache after the first iteration, so this measures warm loads. Only the load is timed, as
+ * in the C++ runner; the close runs in an invocation-level teardown (closing the model's shared
+ * arena costs about 50 us more, a JVM handshake). These run at OptimizationLevel.NONE, which does
+ * no warm-up execute, to do the same work as the C++ runner's load; {@code mmapBasic} is the
+ * default level, whose load includes one warm-up run.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 public class LoadBench {
   @Param({"cnn_xnnpack"})
   public String model;

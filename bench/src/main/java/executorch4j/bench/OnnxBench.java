@@ -37,7 +37,9 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 2, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
+@Fork(
+    value = 2,
+    jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 public class OnnxBench {
   @Param({"linear_regression", "mlp", "cnn", "mlp_int8"})
   public String model;
@@ -62,7 +64,8 @@ public class OnnxBench {
     session = env.createSession(Fixtures.file(model + ".onnx").toString(), options);
     NodeInfo in = session.getInputInfo().get("input");
     if (in == null) {
-      throw new IllegalStateException(model + ".onnx has no input named 'input': " + session.getInputNames());
+      throw new IllegalStateException(
+          model + ".onnx has no input named 'input': " + session.getInputNames());
     }
     long[] shape = ((TensorInfo) in.getInfo()).getShape();
     int n = 1;
@@ -72,7 +75,8 @@ public class OnnxBench {
     for (int i = 0; i < shape.length; i++) {
       shape[i] = Math.max(shape[i], 1);
     }
-    FloatBuffer buf = ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    FloatBuffer buf =
+        ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
     SplittableRandom rnd = new SplittableRandom(Fixtures.SEED);
     for (int i = 0; i < n; i++) {
       buf.put(i, (float) rnd.nextDouble(-1.0, 1.0));

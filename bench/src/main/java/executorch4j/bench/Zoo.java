@@ -21,10 +21,10 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * The model zoo of issue 17 ({@code bench/zoo.sh}): finds the folder {@code bench/zoo/export_zoo.py}
- * writes, reads a model's {@code NAME.json} manifest, its raw input files and golden outputs, and
- * checks outputs against the goldens with the rule every peer uses: an output passes iff
- * {@code max|out - golden| <= atol + rtol * max|golden|}.
+ * The model zoo of issue 17 ({@code bench/zoo.sh}): finds the folder {@code
+ * bench/zoo/export_zoo.py} writes, reads a model's {@code NAME.json} manifest, its raw input files
+ * and golden outputs, and checks outputs against the goldens with the rule every peer uses: an
+ * output passes iff {@code max|out - golden| <= atol + rtol * max|golden|}.
  *
  * <p>A manifest: {@code {"name", "kind", "pte", "onnx", "inputs": [{"name", "onnx_name", "dtype",
  * "shape", "file"}], "outputs": [{"dtype", "shape", "golden"}], "tolerance": {"atol", "rtol"},
@@ -33,8 +33,18 @@ import java.util.stream.Stream;
  */
 final class Zoo {
   /** The zoo's models, the default of every zoo benchmark's {@code model} parameter. */
-  static final List<String> MODELS = List.of("mobilenet_v2", "resnet18", "efficientnet_b0", "vit_tiny", "vit_tiny_tuned",
-      "bert_mini", "bert_mini_tuned", "whisper_tiny_encoder", "whisper_tiny_encoder_tuned", "mobilenet_v2_int8");
+  static final List<String> MODELS =
+      List.of(
+          "mobilenet_v2",
+          "resnet18",
+          "efficientnet_b0",
+          "vit_tiny",
+          "vit_tiny_tuned",
+          "bert_mini",
+          "bert_mini_tuned",
+          "whisper_tiny_encoder",
+          "whisper_tiny_encoder_tuned",
+          "mobilenet_v2_int8");
 
   private Zoo() {}
 
@@ -49,18 +59,27 @@ final class Zoo {
     }
   }
 
-  record Manifest(Path json, String name, Path pte, Path onnx, List<TensorFile> inputs, List<TensorFile> outputs,
-      double atol, double rtol) {}
+  record Manifest(
+      Path json,
+      String name,
+      Path pte,
+      Path onnx,
+      List<TensorFile> inputs,
+      List<TensorFile> outputs,
+      double atol,
+      double rtol) {}
 
   /** The outcome of a check: the largest difference over all outputs, and whether all passed. */
   record Check(double maxAbsErr, boolean ok, String detail) {}
 
-  /** An output to check: its dtype label ({@link DType#label()}), shape and raw little-endian data. */
+  /**
+   * An output to check: its dtype label ({@link DType#label()}), shape and raw little-endian data.
+   */
   record Values(String dtype, long[] shape, ByteBuffer data) {}
 
   /**
-   * The zoo folder: {@code -Dexecutorch4j.zoo}, then {@code $EXECUTORCH4J_ZOO}, then
-   * {@code bench/target/zoo} or {@code target/zoo} from the working directory, then relative to the
+   * The zoo folder: {@code -Dexecutorch4j.zoo}, then {@code $EXECUTORCH4J_ZOO}, then {@code
+   * bench/target/zoo} or {@code target/zoo} from the working directory, then relative to the
    * benchmark jar ({@code bench/target/benchmarks.jar} → {@code bench/target/zoo}): the first that
    * holds a {@code .json} manifest.
    */
@@ -69,7 +88,8 @@ final class Zoo {
     if (prop != null && !prop.isBlank()) {
       Path p = Path.of(prop).toAbsolutePath().normalize();
       if (!Files.isDirectory(p)) {
-        throw new IllegalStateException("-Dexecutorch4j.zoo=" + prop + " is not a directory (" + p + ")");
+        throw new IllegalStateException(
+            "-Dexecutorch4j.zoo=" + prop + " is not a directory (" + p + ")");
       }
       return p;
     }
@@ -95,9 +115,11 @@ final class Zoo {
         return p;
       }
     }
-    throw new IllegalStateException("the model zoo was not found; export it (bench/zoo.sh does) or pass "
-        + "-Dexecutorch4j.zoo=/path/to/zoo (tried "
-        + candidates.stream().map(c -> c.toAbsolutePath().normalize().toString()).toList() + ")");
+    throw new IllegalStateException(
+        "the model zoo was not found; export it (bench/zoo.sh does) or pass "
+            + "-Dexecutorch4j.zoo=/path/to/zoo (tried "
+            + candidates.stream().map(c -> c.toAbsolutePath().normalize().toString()).toList()
+            + ")");
   }
 
   private static boolean hasManifest(Path dir) {
@@ -115,8 +137,13 @@ final class Zoo {
   static Manifest manifest(String model) {
     Path json = dir().resolve(model + ".json");
     if (!Files.isRegularFile(json)) {
-      throw new IllegalStateException("no manifest " + json + " (is '" + model + "' a zoo model? export it with "
-          + "bench/zoo/export_zoo.py)");
+      throw new IllegalStateException(
+          "no manifest "
+              + json
+              + " (is '"
+              + model
+              + "' a zoo model? export it with "
+              + "bench/zoo/export_zoo.py)");
     }
     return read(json);
   }
@@ -135,22 +162,39 @@ final class Zoo {
     List<TensorFile> inputs = new ArrayList<>();
     for (Object o : (List<Object>) m.get("inputs")) {
       Map<String, Object> t = (Map<String, Object>) o;
-      inputs.add(new TensorFile((String) t.get("name"), (String) t.getOrDefault("onnx_name", t.get("name")),
-          (String) t.get("dtype"), shape(t.get("shape")), dir.resolve((String) t.get("file"))));
+      inputs.add(
+          new TensorFile(
+              (String) t.get("name"),
+              (String) t.getOrDefault("onnx_name", t.get("name")),
+              (String) t.get("dtype"),
+              shape(t.get("shape")),
+              dir.resolve((String) t.get("file"))));
     }
     List<TensorFile> outputs = new ArrayList<>();
     int j = 0;
     for (Object o : (List<Object>) m.get("outputs")) {
       Map<String, Object> t = (Map<String, Object>) o;
       String name = (String) t.getOrDefault("name", "output" + j++);
-      outputs.add(new TensorFile(name, name, (String) t.get("dtype"), shape(t.get("shape")),
-          dir.resolve((String) t.get("golden"))));
+      outputs.add(
+          new TensorFile(
+              name,
+              name,
+              (String) t.get("dtype"),
+              shape(t.get("shape")),
+              dir.resolve((String) t.get("golden"))));
     }
     Map<String, Object> tol = (Map<String, Object>) m.getOrDefault("tolerance", Map.of());
-    String name = (String) m.getOrDefault("name", json.getFileName().toString().replaceFirst("\\.json$", ""));
-    return new Manifest(json, name, dir.resolve((String) m.get("pte")),
-        m.get("onnx") == null ? null : dir.resolve((String) m.get("onnx")), List.copyOf(inputs),
-        List.copyOf(outputs), number(tol.getOrDefault("atol", 1e-3)), number(tol.getOrDefault("rtol", 1e-3)));
+    String name =
+        (String) m.getOrDefault("name", json.getFileName().toString().replaceFirst("\\.json$", ""));
+    return new Manifest(
+        json,
+        name,
+        dir.resolve((String) m.get("pte")),
+        m.get("onnx") == null ? null : dir.resolve((String) m.get("onnx")),
+        List.copyOf(inputs),
+        List.copyOf(outputs),
+        number(tol.getOrDefault("atol", 1e-3)),
+        number(tol.getOrDefault("rtol", 1e-3)));
   }
 
   private static long[] shape(Object o) {
@@ -175,7 +219,8 @@ final class Zoo {
       throw new UncheckedIOException("cannot read " + file, e);
     }
     if (expected >= 0 && bytes.length != expected) {
-      throw new IllegalStateException(file + " holds " + bytes.length + " bytes, expected " + expected);
+      throw new IllegalStateException(
+          file + " holds " + bytes.length + " bytes, expected " + expected);
     }
     return ByteBuffer.allocateDirect(bytes.length).order(ByteOrder.LITTLE_ENDIAN).put(bytes).flip();
   }
@@ -186,7 +231,10 @@ final class Zoo {
     final Tensor[] inputs;
     private final Arena arena = Arena.ofShared();
 
-    /** Loads {@code name}'s program, reads its inputs, and throws unless one forward matches the golden. */
+    /**
+     * Loads {@code name}'s program, reads its inputs, and throws unless one forward matches the
+     * golden.
+     */
     Loaded(String name, LoadOptions options, String runtime) {
       Manifest m = manifest(name);
       model = ExecuTorchModel.load(m.pte(), options);
@@ -217,17 +265,22 @@ final class Zoo {
 
   /** A Java output as {@link Values} (a view: read it before the next call on the model). */
   static Values values(Tensor t) {
-    return new Values(t.dtype().label(), t.shape(), t.segment().asByteBuffer().order(ByteOrder.LITTLE_ENDIAN));
+    return new Values(
+        t.dtype().label(), t.shape(), t.segment().asByteBuffer().order(ByteOrder.LITTLE_ENDIAN));
   }
 
   static List<Values> values(Map<String, Tensor> outputs) {
     return outputs.values().stream().map(Zoo::values).toList();
   }
 
-  /** Checks every output against its golden; never throws for a mismatch (see {@link Check#ok()}). */
+  /**
+   * Checks every output against its golden; never throws for a mismatch (see {@link Check#ok()}).
+   */
   static Check check(Manifest m, List<Values> outs) {
     if (outs.size() != m.outputs().size()) {
-      return new Check(Double.POSITIVE_INFINITY, false,
+      return new Check(
+          Double.POSITIVE_INFINITY,
+          false,
           outs.size() + " outputs, the manifest lists " + m.outputs().size());
     }
     double worst = 0;
@@ -242,8 +295,15 @@ final class Zoo {
       if (n != g.numel()) {
         ok = false;
         worst = Double.POSITIVE_INFINITY;
-        detail.append(String.format(Locale.ROOT, "output %d: %s%s, golden %s%s; ", j, v.dtype(),
-            java.util.Arrays.toString(v.shape()), g.dtype(), java.util.Arrays.toString(g.shape())));
+        detail.append(
+            String.format(
+                Locale.ROOT,
+                "output %d: %s%s, golden %s%s; ",
+                j,
+                v.dtype(),
+                java.util.Arrays.toString(v.shape()),
+                g.dtype(),
+                java.util.Arrays.toString(g.shape())));
         continue;
       }
       double err = 0;
@@ -260,7 +320,9 @@ final class Zoo {
       double bound = m.atol() + m.rtol() * scale;
       if (!(err <= bound)) {
         ok = false;
-        detail.append(String.format(Locale.ROOT, "output %d: max |out - golden| = %.6g > %.6g; ", j, err, bound));
+        detail.append(
+            String.format(
+                Locale.ROOT, "output %d: max |out - golden| = %.6g > %.6g; ", j, err, bound));
       }
       if (!(err <= worst)) {
         worst = err;
@@ -273,8 +335,16 @@ final class Zoo {
   static void requireOk(Manifest m, List<Values> outs, String runtime) {
     Check c = check(m, outs);
     if (!c.ok()) {
-      throw new IllegalStateException(runtime + " output of " + m.name() + " does not match the golden ("
-          + m.atol() + " + " + m.rtol() + " * max|golden|): " + c.detail());
+      throw new IllegalStateException(
+          runtime
+              + " output of "
+              + m.name()
+              + " does not match the golden ("
+              + m.atol()
+              + " + "
+              + m.rtol()
+              + " * max|golden|): "
+              + c.detail());
     }
   }
 
@@ -310,7 +380,10 @@ final class Zoo {
     };
   }
 
-  /** A number for a JSON line: finite values as is, else {@code 1e308} (JSON has no inf/NaN), null as null. */
+  /**
+   * A number for a JSON line: finite values as is, else {@code 1e308} (JSON has no inf/NaN), null
+   * as null.
+   */
   static String json(Double v) {
     if (v == null) {
       return "null";

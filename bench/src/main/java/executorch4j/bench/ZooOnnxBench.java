@@ -31,21 +31,33 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * The model zoo's ONNX Runtime Java peer (issue 17): {@code bench/target/zoo/NAME.onnx} (the same
- * PyTorch module as {@code NAME.pte}) with {@code intraOpNumThreads = threads},
- * {@code interOpNumThreads = 1} and all graph optimizations ({@code ORT_ENABLE_ALL}, ONNX Runtime's
- * default), fed the manifest's inputs by {@code onnx_name} as preallocated direct-buffer
- * {@link OnnxTensor}s; each call's {@link OrtSession.Result} is closed. Setup checks the outputs
- * against the golden and fails the trial if they do not match.
+ * PyTorch module as {@code NAME.pte}) with {@code intraOpNumThreads = threads}, {@code
+ * interOpNumThreads = 1} and all graph optimizations ({@code ORT_ENABLE_ALL}, ONNX Runtime's
+ * default), fed the manifest's inputs by {@code onnx_name} as preallocated direct-buffer {@link
+ * OnnxTensor}s; each call's {@link OrtSession.Result} is closed. Setup checks the outputs against
+ * the golden and fails the trial if they do not match.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 public class ZooOnnxBench {
-  @Param({"mobilenet_v2", "resnet18", "efficientnet_b0", "vit_tiny", "vit_tiny_tuned", "bert_mini", "bert_mini_tuned", "whisper_tiny_encoder", "whisper_tiny_encoder_tuned",
-      "mobilenet_v2_int8"})
+  @Param({
+    "mobilenet_v2",
+    "resnet18",
+    "efficientnet_b0",
+    "vit_tiny",
+    "vit_tiny_tuned",
+    "bert_mini",
+    "bert_mini_tuned",
+    "whisper_tiny_encoder",
+    "whisper_tiny_encoder_tuned",
+    "mobilenet_v2_int8"
+  })
   public String model;
 
   @Param({"1", "2"})
@@ -92,7 +104,8 @@ public class ZooOnnxBench {
     return o;
   }
 
-  static OrtSession session(OrtEnvironment env, Zoo.Manifest m, OrtSession.SessionOptions o) throws OrtException {
+  static OrtSession session(OrtEnvironment env, Zoo.Manifest m, OrtSession.SessionOptions o)
+      throws OrtException {
     if (m.onnx() == null) {
       throw new IllegalStateException(m.json() + " names no .onnx file");
     }
@@ -103,7 +116,9 @@ public class ZooOnnxBench {
   static Map<String, OnnxTensor> feed(OrtEnvironment env, Zoo.Manifest m) throws OrtException {
     Map<String, OnnxTensor> feed = new LinkedHashMap<>();
     for (Zoo.TensorFile t : m.inputs()) {
-      ByteBuffer data = Zoo.readRaw(t.file(), t.numel() * Zoo.elementSize(t.dtype())).order(ByteOrder.nativeOrder());
+      ByteBuffer data =
+          Zoo.readRaw(t.file(), t.numel() * Zoo.elementSize(t.dtype()))
+              .order(ByteOrder.nativeOrder());
       feed.put(t.onnxName(), OnnxTensor.createTensor(env, data, t.shape(), javaType(t.dtype())));
     }
     return feed;
@@ -117,7 +132,9 @@ public class ZooOnnxBench {
         throw new IllegalStateException("output " + e.getKey() + " is not a tensor");
       }
       TensorInfo info = t.getInfo();
-      out.add(new Zoo.Values(label(info.type), info.getShape(), t.getByteBuffer().order(ByteOrder.LITTLE_ENDIAN)));
+      out.add(
+          new Zoo.Values(
+              label(info.type), info.getShape(), t.getByteBuffer().order(ByteOrder.LITTLE_ENDIAN)));
     }
     return out;
   }

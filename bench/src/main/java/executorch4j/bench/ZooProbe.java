@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -27,14 +26,14 @@ import java.util.Map;
  * </pre>
  *
  * <p>Initializes the runtime untimed (executorch4j's native library, or ONNX Runtime's
- * environment), then times the first load ({@code ExecuTorchModel.load} with
- * {@code LoadOptions.defaults().withThreads(N)}, or an ONNX Runtime session with the options of
- * {@link ZooOnnxBench}), runs one forward on the manifest's inputs, checks it against the golden
- * and reads the peak RSS ({@code VmHWM} of {@code /proc/self/status}: the whole process, JVM
- * included; {@code base_rss_mb} is the RSS before the load). Then it times R-1 more loads (each
- * closed again): {@code load_ms} is the median of all R, {@code first_load_ms} the first. With
- * {@code --iterations N} it also times N forwards after W warm-up calls ({@code mean_us} ...;
- * null otherwise). Prints one JSON line; exits 3 when the output does not match.
+ * environment), then times the first load ({@code ExecuTorchModel.load} with {@code
+ * LoadOptions.defaults().withThreads(N)}, or an ONNX Runtime session with the options of {@link
+ * ZooOnnxBench}), runs one forward on the manifest's inputs, checks it against the golden and reads
+ * the peak RSS ({@code VmHWM} of {@code /proc/self/status}: the whole process, JVM included; {@code
+ * base_rss_mb} is the RSS before the load). Then it times R-1 more loads (each closed again):
+ * {@code load_ms} is the median of all R, {@code first_load_ms} the first. With {@code --iterations
+ * N} it also times N forwards after W warm-up calls ({@code mean_us} ...; null otherwise). Prints
+ * one JSON line; exits 3 when the output does not match.
  */
 public final class ZooProbe {
   private ZooProbe() {}
@@ -66,14 +65,15 @@ public final class ZooProbe {
       usage("--runtime and --manifest are required");
     }
     Zoo.Manifest m = Zoo.read(manifest);
-    Probe p = switch (runtime) {
-      case "java" -> new JavaProbe(m, threads);
-      case "ort" -> new OrtProbe(m, threads);
-      default -> {
-        usage("--runtime must be java or ort, not " + runtime);
-        yield null;
-      }
-    };
+    Probe p =
+        switch (runtime) {
+          case "java" -> new JavaProbe(m, threads);
+          case "ort" -> new OrtProbe(m, threads);
+          default -> {
+            usage("--runtime must be java or ort, not " + runtime);
+            yield null;
+          }
+        };
 
     p.init();
     double baseRss = status("VmRSS");
@@ -107,33 +107,60 @@ public final class ZooProbe {
     Arrays.sort(times);
     double mean = Arrays.stream(times).average().orElse(Double.NaN);
     StringBuilder line = new StringBuilder();
-    line.append("{\"runtime\":\"").append(runtime).append("\",\"model\":\"").append(m.name())
-        .append("\",\"threads\":").append(threads)
-        .append(",\"mean_us\":").append(iterations > 0 ? Zoo.json(mean) : "null")
-        .append(",\"p50_us\":").append(iterations > 0 ? Zoo.json(percentile(times, 0.5)) : "null")
-        .append(",\"p90_us\":").append(iterations > 0 ? Zoo.json(percentile(times, 0.9)) : "null")
-        .append(",\"min_us\":").append(iterations > 0 ? Zoo.json(times[0]) : "null")
-        .append(",\"iterations\":").append(iterations)
-        .append(",\"load_ms\":").append(Zoo.json(percentile(sortedLoads, 0.5)))
-        .append(",\"first_load_ms\":").append(Zoo.json(loads.get(0)))
-        .append(",\"load_repeats\":").append(loadRepeats)
-        .append(",\"first_forward_ms\":").append(Zoo.json(firstForwardMs))
-        .append(",\"peak_rss_mb\":").append(Zoo.json(peakRss))
-        .append(",\"base_rss_mb\":").append(Zoo.json(baseRss))
-        .append(",\"max_abs_err\":").append(Zoo.json(check.maxAbsErr()))
-        .append(",\"ok\":").append(check.ok())
-        .append(",\"version\":\"").append(p.version().replace("\"", "'")).append("\"}");
+    line.append("{\"runtime\":\"")
+        .append(runtime)
+        .append("\",\"model\":\"")
+        .append(m.name())
+        .append("\",\"threads\":")
+        .append(threads)
+        .append(",\"mean_us\":")
+        .append(iterations > 0 ? Zoo.json(mean) : "null")
+        .append(",\"p50_us\":")
+        .append(iterations > 0 ? Zoo.json(percentile(times, 0.5)) : "null")
+        .append(",\"p90_us\":")
+        .append(iterations > 0 ? Zoo.json(percentile(times, 0.9)) : "null")
+        .append(",\"min_us\":")
+        .append(iterations > 0 ? Zoo.json(times[0]) : "null")
+        .append(",\"iterations\":")
+        .append(iterations)
+        .append(",\"load_ms\":")
+        .append(Zoo.json(percentile(sortedLoads, 0.5)))
+        .append(",\"first_load_ms\":")
+        .append(Zoo.json(loads.get(0)))
+        .append(",\"load_repeats\":")
+        .append(loadRepeats)
+        .append(",\"first_forward_ms\":")
+        .append(Zoo.json(firstForwardMs))
+        .append(",\"peak_rss_mb\":")
+        .append(Zoo.json(peakRss))
+        .append(",\"base_rss_mb\":")
+        .append(Zoo.json(baseRss))
+        .append(",\"max_abs_err\":")
+        .append(Zoo.json(check.maxAbsErr()))
+        .append(",\"ok\":")
+        .append(check.ok())
+        .append(",\"version\":\"")
+        .append(p.version().replace("\"", "'"))
+        .append("\"}");
     System.out.println(line);
     if (!check.ok()) {
-      System.err.println("ZooProbe: " + runtime + " output of " + m.name() + " does not match the golden: "
-          + check.detail());
+      System.err.println(
+          "ZooProbe: "
+              + runtime
+              + " output of "
+              + m.name()
+              + " does not match the golden: "
+              + check.detail());
       System.exit(3);
     }
   }
 
   private static void usage(String msg) {
-    System.err.println("ZooProbe: " + msg + "\nusage: ZooProbe --runtime java|ort --manifest NAME.json "
-        + "--threads N [--load-repeats R] [--iterations N] [--warmup W]");
+    System.err.println(
+        "ZooProbe: "
+            + msg
+            + "\nusage: ZooProbe --runtime java|ort --manifest NAME.json "
+            + "--threads N [--load-repeats R] [--iterations N] [--warmup W]");
     System.exit(2);
   }
 

@@ -19,9 +19,9 @@ import java.util.Map;
  * <p>Prints {@code {"runtime":"java","serving":true,...}} when ready, then answers each stdin line
  * {@code N} with one line of N per-call times {@code TOTAL:EXECUTE} in microseconds (a call =
  * {@code forward} on the preallocated native inputs, as in ZooBench; EXECUTE = the runtime's
- * execute inside it, {@code inferenceStats().lastNanos()}), until {@code q} or end of input. Interleaving is
- * what JMH cannot do across processes: on a shared 2-core VM, the machine's drift then falls on
- * every peer alike.
+ * execute inside it, {@code inferenceStats().lastNanos()}), until {@code q} or end of input.
+ * Interleaving is what JMH cannot do across processes: on a shared 2-core VM, the machine's drift
+ * then falls on every peer alike.
  */
 public final class ZooServe {
   private ZooServe() {}
@@ -36,12 +36,14 @@ public final class ZooServe {
     }
     int threads = Integer.parseInt(args[1]);
     long warmupNanos = (long) (Double.parseDouble(args[2]) * 1e9);
-    try (Zoo.Loaded loaded = new Zoo.Loaded(args[0], LoadOptions.defaults().withThreads(threads), "Java")) {
+    try (Zoo.Loaded loaded =
+        new Zoo.Loaded(args[0], LoadOptions.defaults().withThreads(threads), "Java")) {
       long end = System.nanoTime() + warmupNanos;
       while (System.nanoTime() < end) {
         call(loaded);
       }
-      System.out.println("{\"runtime\":\"java\",\"serving\":true,\"threads\":" + threads + ",\"ok\":true}");
+      System.out.println(
+          "{\"runtime\":\"java\",\"serving\":true,\"threads\":" + threads + ",\"ok\":true}");
       System.out.flush();
       var in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
       long[] times = new long[0];
@@ -75,8 +77,8 @@ public final class ZooServe {
 
   /**
    * Appends nanoseconds as microseconds with three decimals. Plain integer arithmetic: the
-   * harness's own code must not keep the JIT busy (String.format did, for seconds, on the cores
-   * the model's threads run on).
+   * harness's own code must not keep the JIT busy (String.format did, for seconds, on the cores the
+   * model's threads run on).
    */
   private static StringBuilder micros(StringBuilder sb, long nanos) {
     long frac = nanos % 1000;

@@ -23,8 +23,8 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * Throughput under load (issue 17): requests per second with N concurrent callers (JMH
- * {@code -t N}) on a zoo model, each call on {@code threads} intra-op threads.
+ * Throughput under load (issue 17): requests per second with N concurrent callers (JMH {@code -t
+ * N}) on a zoo model, each call on {@code threads} intra-op threads.
  *
  * <ul>
  *   <li>{@code separateModels} / {@code separateSessions}: every caller has its own model / ONNX
@@ -40,7 +40,9 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 3)
 @Measurement(iterations = 4, time = 3)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 public class ZooThroughputBench {
 
   /** What every state is configured by. */

@@ -19,12 +19,13 @@ import java.util.Locale;
 
 /**
  * {@code executorch4j generate MODEL.pte --tokenizer tokenizer.json --prompt TEXT ...}: streams the
- * generated text to stdout and the stats to stderr; {@code --json} prints one JSON object per
- * turn instead; {@code --chat} reads further user turns from stdin, one per line, keeping the
- * context (KV cache) between turns.
+ * generated text to stdout and the stats to stderr; {@code --json} prints one JSON object per turn
+ * instead; {@code --chat} reads further user turns from stdin, one per line, keeping the context
+ * (KV cache) between turns.
  */
 final class GenerateCommand {
-  static final String USAGE = """
+  static final String USAGE =
+      """
         generate MODEL.pte --tokenizer TOKENIZER.json --prompt TEXT [--max-tokens N]
                  [--temperature T] [--top-k K] [--top-p P] [--seed S] [--stop TEXT]...
                  [--chat [--template TEXT]] [--threads N] [--json]
@@ -62,8 +63,16 @@ final class GenerateCommand {
       switch (a) {
         case "--json" -> json = true;
         case "--chat" -> chat = true;
-        case "--tokenizer", "--prompt", "--max-tokens", "--temperature", "--top-k", "--top-p", "--seed",
-            "--stop", "--template", "--threads" -> {
+        case "--tokenizer",
+            "--prompt",
+            "--max-tokens",
+            "--temperature",
+            "--top-k",
+            "--top-p",
+            "--seed",
+            "--stop",
+            "--template",
+            "--threads" -> {
           if (value == null) {
             if (i + 1 >= args.length) throw new Main.UsageException(a + " needs a value");
             value = args[++i];
@@ -77,30 +86,38 @@ final class GenerateCommand {
             case "--seed" -> config = config.withSeed(whole(a, value));
             case "--top-k" -> config = config.withTopK((int) whole(a, value));
             case "--threads" -> threads = (int) whole(a, value);
-            case "--temperature" -> config = config.withTemperature(decimal(a, value, 0, Double.MAX_VALUE));
+            case "--temperature" ->
+                config = config.withTemperature(decimal(a, value, 0, Double.MAX_VALUE));
             case "--top-p" -> config = config.withTopP(decimal(a, value, Double.MIN_VALUE, 1));
             default -> throw new IllegalStateException(a);
           }
         }
         default -> {
           if (a.startsWith("-")) throw new Main.UsageException("unknown option " + a);
-          if (model != null) throw new Main.UsageException("more than one model given: " + model + ", " + a);
+          if (model != null)
+            throw new Main.UsageException("more than one model given: " + model + ", " + a);
           model = Path.of(a);
         }
       }
     }
     if (model == null) throw new Main.UsageException("missing MODEL.pte");
     if (tokenizer == null) throw new Main.UsageException("missing --tokenizer TOKENIZER.json");
-    if (prompt == null && !chat) throw new Main.UsageException("missing --prompt TEXT (or --chat to read turns from stdin)");
-    if (!template.contains("{}")) throw new Main.UsageException("--template must contain {} for the turn's text");
+    if (prompt == null && !chat)
+      throw new Main.UsageException("missing --prompt TEXT (or --chat to read turns from stdin)");
+    if (!template.contains("{}"))
+      throw new Main.UsageException("--template must contain {} for the turn's text");
     config = config.withStopStrings(stops);
-    if (config.temperature() > 0 && config.seed().isEmpty()) config = config.withSeed(System.nanoTime());
+    if (config.temperature() > 0 && config.seed().isEmpty())
+      config = config.withSeed(System.nanoTime());
 
-    LoadOptions options = threads >= 0 ? LoadOptions.defaults().withThreads(threads) : LoadOptions.defaults();
-    try (TextGenerator gen = TextGenerator.load(model, HuggingFaceTokenizer.load(Path.of(tokenizer)), options)) {
+    LoadOptions options =
+        threads >= 0 ? LoadOptions.defaults().withThreads(threads) : LoadOptions.defaults();
+    try (TextGenerator gen =
+        TextGenerator.load(model, HuggingFaceTokenizer.load(Path.of(tokenizer)), options)) {
       if (prompt != null) turn(gen, chat ? template.replace("{}", prompt) : prompt, config, json);
       if (chat) {
-        BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        BufferedReader reader =
+            new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         String line;
         try {
           while ((line = reader.readLine()) != null) {
@@ -115,22 +132,34 @@ final class GenerateCommand {
   }
 
   private void turn(TextGenerator gen, String text, GenerationConfig config, boolean json) {
-    TokenListener stream = json ? TokenListener.none() : piece -> {
-      out.print(piece);
-      out.flush();
-    };
+    TokenListener stream =
+        json
+            ? TokenListener.none()
+            : piece -> {
+              out.print(piece);
+              out.flush();
+            };
     GenerationResult r = gen.generate(text, config, stream);
     GenerationStats s = r.stats();
     if (json) {
       StringBuilder ids = new StringBuilder();
       for (int id : r.tokenIds()) ids.append(ids.isEmpty() ? "" : ",").append(id);
-      out.println(String.format(Locale.ROOT,
-          "{\"text\":%s,\"token_ids\":[%s],\"stop_reason\":\"%s\",\"stats\":{\"prompt_tokens\":%d,"
-              + "\"generated_tokens\":%d,\"time_to_first_token_ms\":%.3f,\"prefill_tokens_per_s\":%.1f,"
-              + "\"decode_tokens_per_s\":%.1f,\"overhead_us_per_token\":%.1f,\"total_ms\":%.3f}}",
-          quote(r.text()), ids, r.stopReason().name().toLowerCase(Locale.ROOT), s.promptTokens(),
-          s.generatedTokens(), s.timeToFirstTokenMillis(), s.prefillTokensPerSecond(), s.decodeTokensPerSecond(),
-          s.overheadMicrosPerToken(), s.totalMillis()));
+      out.println(
+          String.format(
+              Locale.ROOT,
+              "{\"text\":%s,\"token_ids\":[%s],\"stop_reason\":\"%s\",\"stats\":{\"prompt_tokens\":%d,"
+                  + "\"generated_tokens\":%d,\"time_to_first_token_ms\":%.3f,\"prefill_tokens_per_s\":%.1f,"
+                  + "\"decode_tokens_per_s\":%.1f,\"overhead_us_per_token\":%.1f,\"total_ms\":%.3f}}",
+              quote(r.text()),
+              ids,
+              r.stopReason().name().toLowerCase(Locale.ROOT),
+              s.promptTokens(),
+              s.generatedTokens(),
+              s.timeToFirstTokenMillis(),
+              s.prefillTokensPerSecond(),
+              s.decodeTokensPerSecond(),
+              s.overheadMicrosPerToken(),
+              s.totalMillis()));
     } else {
       out.println();
       out.flush();
@@ -149,7 +178,8 @@ final class GenerateCommand {
         case '\r' -> b.append("\\r");
         case '\t' -> b.append("\\t");
         default -> {
-          if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029') b.append(String.format("\\u%04x", (int) c));
+          if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029')
+            b.append(String.format("\\u%04x", (int) c));
           else b.append(c);
         }
       }
@@ -173,8 +203,15 @@ final class GenerateCommand {
       if (!(d >= min && d <= max)) throw new NumberFormatException();
       return d;
     } catch (NumberFormatException e) {
-      throw new Main.UsageException(key + " needs a number in [" + (min == Double.MIN_VALUE ? "0 (exclusive)" : min) + ", "
-          + (max == Double.MAX_VALUE ? "inf" : max) + "], got '" + v + "'");
+      throw new Main.UsageException(
+          key
+              + " needs a number in ["
+              + (min == Double.MIN_VALUE ? "0 (exclusive)" : min)
+              + ", "
+              + (max == Double.MAX_VALUE ? "inf" : max)
+              + "], got '"
+              + v
+              + "'");
     }
   }
 }

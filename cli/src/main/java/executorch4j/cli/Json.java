@@ -2,8 +2,8 @@ package executorch4j.cli;
 
 import executorch4j.DType;
 import executorch4j.ExecuTorchModel;
-import executorch4j.MethodOperators;
 import executorch4j.MethodMeta;
+import executorch4j.MethodOperators;
 import executorch4j.Tensor;
 import executorch4j.TensorMeta;
 import java.util.Arrays;
@@ -30,7 +30,8 @@ final class Json {
       StringBuilder sb = new StringBuilder("[");
       double[] parts = t.toDoubleArray();
       for (int i = 0; i < parts.length; i++) {
-        sb.append(i > 0 ? "," : "").append(Double.isFinite(parts[i]) ? Double.toString(parts[i]) : "null");
+        sb.append(i > 0 ? "," : "")
+            .append(Double.isFinite(parts[i]) ? Double.toString(parts[i]) : "null");
       }
       return sb.append(']').toString();
     }
@@ -64,8 +65,17 @@ final class Json {
 
   static String outputs(Map<String, Tensor> outputs) {
     return outputs.entrySet().stream()
-        .map(e -> "{\"name\":" + str(e.getKey()) + ",\"dtype\":" + str(e.getValue().dtype().label())
-            + ",\"shape\":" + longs(e.getValue().shape()) + ",\"data\":" + values(e.getValue()) + "}")
+        .map(
+            e ->
+                "{\"name\":"
+                    + str(e.getKey())
+                    + ",\"dtype\":"
+                    + str(e.getValue().dtype().label())
+                    + ",\"shape\":"
+                    + longs(e.getValue().shape())
+                    + ",\"data\":"
+                    + values(e.getValue())
+                    + "}")
         .collect(Collectors.joining(",", "{\"outputs\":[", "]}"));
   }
 
@@ -75,14 +85,32 @@ final class Json {
 
   /** Every method's declared signature, backends and operators. */
   static String inspect(List<MethodMeta> methods, List<MethodOperators> operators) {
-    return methods.stream().map(m -> {
-      String name = m.name();
-      MethodOperators ops = operators.stream().filter(x -> x.method().equals(name)).findFirst()
-          .orElse(new MethodOperators(name, List.of(), List.of()));
-      return "{\"name\":" + str(name) + ",\"inputs\":" + metas(m.inputs()) + ",\"outputs\":" + metas(m.outputs())
-          + ",\"planned_bytes\":" + m.plannedBytes() + ",\"backends\":" + strs(m.backends())
-          + ",\"operators\":" + strs(ops.operators()) + ",\"missing_operators\":" + strs(ops.missing()) + "}";
-    }).collect(Collectors.joining(",", "{\"methods\":[", "]}"));
+    return methods.stream()
+        .map(
+            m -> {
+              String name = m.name();
+              MethodOperators ops =
+                  operators.stream()
+                      .filter(x -> x.method().equals(name))
+                      .findFirst()
+                      .orElse(new MethodOperators(name, List.of(), List.of()));
+              return "{\"name\":"
+                  + str(name)
+                  + ",\"inputs\":"
+                  + metas(m.inputs())
+                  + ",\"outputs\":"
+                  + metas(m.outputs())
+                  + ",\"planned_bytes\":"
+                  + m.plannedBytes()
+                  + ",\"backends\":"
+                  + strs(m.backends())
+                  + ",\"operators\":"
+                  + strs(ops.operators())
+                  + ",\"missing_operators\":"
+                  + strs(ops.missing())
+                  + "}";
+            })
+        .collect(Collectors.joining(",", "{\"methods\":[", "]}"));
   }
 
   static String strs(List<String> xs) {
@@ -90,9 +118,18 @@ final class Json {
   }
 
   private static String metas(List<TensorMeta> ts) {
-    return ts.stream().map(t -> "{\"name\":" + str(t.name()) + ",\"dtype\":"
-            + (t.isTensor() ? str(t.dtype().label()) : "null") + ",\"shape\":" + longs(t.shape())
-            + ",\"nbytes\":" + t.nbytes() + "}")
+    return ts.stream()
+        .map(
+            t ->
+                "{\"name\":"
+                    + str(t.name())
+                    + ",\"dtype\":"
+                    + (t.isTensor() ? str(t.dtype().label()) : "null")
+                    + ",\"shape\":"
+                    + longs(t.shape())
+                    + ",\"nbytes\":"
+                    + t.nbytes()
+                    + "}")
         .collect(Collectors.joining(",", "[", "]"));
   }
 

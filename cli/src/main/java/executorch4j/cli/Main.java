@@ -7,11 +7,11 @@ import executorch4j.InferenceStats;
 import executorch4j.Isolation;
 import executorch4j.LoadOptions;
 import executorch4j.MemoryPolicy;
+import executorch4j.MethodMeta;
 import executorch4j.MethodOperators;
 import executorch4j.OptimizationLevel;
 import executorch4j.ProfileReport;
 import executorch4j.ProgramInfo;
-import executorch4j.MethodMeta;
 import executorch4j.Segment;
 import executorch4j.Tensor;
 import executorch4j.TensorMeta;
@@ -32,7 +32,8 @@ import java.util.stream.Collectors;
  * <p>Exit codes: 0 success, 1 a model or runtime error, 2 a usage error.
  */
 public final class Main {
-  static final String USAGE = """
+  static final String USAGE =
+      """
       usage: executorch4j <command> [options]
 
         inspect MODEL.pte [--json] [--isolated] [--op-library LIB.so]...
@@ -53,7 +54,9 @@ public final class Main {
             a crash or hang in the runtime fails with WORKER_CRASHED / TIMEOUT (60 s per call)
         bench MODEL.pte [--method NAME] [--iterations N] [--warmup N] [--level L] [--threads T]
             time forward on seeded inputs: mean, p50, p90, p99
-      """ + GenerateCommand.USAGE + """
+      """
+          + GenerateCommand.USAGE
+          + """
         demo
             run the bundled linear-regression model (y = 2x + 3) over the spec table
         version
@@ -100,7 +103,8 @@ public final class Main {
       err.println("executorch4j: " + e.getMessage());
       err.print(USAGE);
       return 2;
-    } catch (ExecuTorchException | IllegalArgumentException e) { // refused by the runtime, or bad input data
+    } catch (ExecuTorchException
+        | IllegalArgumentException e) { // refused by the runtime, or bad input data
       err.println("executorch4j: " + e.getMessage());
       return 1;
     } catch (RuntimeException e) {
@@ -112,8 +116,14 @@ public final class Main {
   // ---------------------------------------------------------------- options
 
   /** Parsed options; {@code --name value} and {@code --name=value} both work. */
-  private record Options(Path model, String method, List<String> inputs, boolean random, boolean json,
-      Map<String, String> extra, List<String> libraries) {
+  private record Options(
+      Path model,
+      String method,
+      List<String> inputs,
+      boolean random,
+      boolean json,
+      Map<String, String> extra,
+      List<String> libraries) {
     String get(String key, String fallback) {
       return extra.getOrDefault(key, fallback);
     }
@@ -141,7 +151,8 @@ public final class Main {
         try {
           o = o.withOptimization(OptimizationLevel.valueOf(level.toUpperCase(Locale.ROOT)));
         } catch (IllegalArgumentException e) {
-          throw new UsageException("--level must be NONE, BASIC or AGGRESSIVE, got '" + level + "'");
+          throw new UsageException(
+              "--level must be NONE, BASIC or AGGRESSIVE, got '" + level + "'");
         }
       }
       if (extra.containsKey("--pool")) {
@@ -150,20 +161,35 @@ public final class Main {
       if (extra.containsKey("--isolated")) {
         o = o.withIsolation(Isolation.PROCESS).withCallTimeout(java.time.Duration.ofSeconds(60));
       }
-      return o.withProfiling(extra.containsKey("--profile") || extra.containsKey("--trace")
-          || extra.containsKey("--etdump"));
+      return o.withProfiling(
+          extra.containsKey("--profile")
+              || extra.containsKey("--trace")
+              || extra.containsKey("--etdump"));
     }
   }
 
   /** Options that take a value, per command. */
-  private static final Map<String, List<String>> VALUED = Map.of(
-      "inspect", List.of("--op-library"),
-      "run", List.of("--method", "--input", "--level", "--pool", "--trace", "--etdump", "--op-library"),
-      "bench", List.of("--method", "--iterations", "--warmup", "--level", "--threads", "--op-library"));
-  private static final Map<String, List<String>> FLAGS = Map.of(
-      "inspect", List.of("--json", "--isolated", "--runtime"),
-      "run", List.of("--json", "--random", "--profile", "--isolated"),
-      "bench", List.of("--json"));
+  private static final Map<String, List<String>> VALUED =
+      Map.of(
+          "inspect", List.of("--op-library"),
+          "run",
+              List.of(
+                  "--method",
+                  "--input",
+                  "--level",
+                  "--pool",
+                  "--trace",
+                  "--etdump",
+                  "--op-library"),
+          "bench",
+              List.of(
+                  "--method", "--iterations", "--warmup", "--level", "--threads", "--op-library"));
+
+  private static final Map<String, List<String>> FLAGS =
+      Map.of(
+          "inspect", List.of("--json", "--isolated", "--runtime"),
+          "run", List.of("--json", "--random", "--profile", "--isolated"),
+          "bench", List.of("--json"));
 
   private static Options parse(String command, String[] args) {
     Path model = null;
@@ -237,15 +263,18 @@ public final class Main {
       List<String> backends = ExecuTorchRuntime.registeredBackends();
       List<String> ops = ExecuTorchRuntime.registeredOperators();
       if (o.json()) {
-        out.println("{\"backends\":" + Json.strs(backends) + ",\"operators\":" + Json.strs(ops) + "}");
+        out.println(
+            "{\"backends\":" + Json.strs(backends) + ",\"operators\":" + Json.strs(ops) + "}");
       } else {
-        out.printf("%s%nbackends (%d): %s%noperators (%d):%n", ExecuTorchRuntime.version(), backends.size(),
-            String.join(", ", backends), ops.size());
+        out.printf(
+            "%s%nbackends (%d): %s%noperators (%d):%n",
+            ExecuTorchRuntime.version(), backends.size(), String.join(", ", backends), ops.size());
         ops.forEach(op -> out.println("  " + op));
       }
       return;
     }
-    // Read from the program alone, so a model that cannot load for want of a kernel still says which.
+    // Read from the program alone, so a model that cannot load for want of a kernel still says
+    // which.
     List<MethodOperators> operators = ExecuTorchRuntime.operators(o.model());
     ExecuTorchModel loaded;
     try {
@@ -256,10 +285,13 @@ public final class Main {
       if (o.json()) {
         out.println(Json.inspect(info.methods(), operators));
       } else {
-        out.printf("%s (%d bytes): cannot load (see the error below)%n", o.model(), info.sourceBytes());
+        out.printf(
+            "%s (%d bytes): cannot load (see the error below)%n", o.model(), info.sourceBytes());
         for (MethodMeta meta : info.methods()) {
           printMethod(meta);
-          operators.stream().filter(m -> m.method().equals(meta.name())).forEach(m -> printOperators(m, ""));
+          operators.stream()
+              .filter(m -> m.method().equals(meta.name()))
+              .forEach(m -> printOperators(m, ""));
         }
       }
       throw e;
@@ -275,32 +307,43 @@ public final class Main {
         operators.stream().filter(m -> m.method().equals(name)).forEach(m -> printOperators(m, ""));
       }
       for (Segment seg : model.segments()) {
-        out.printf("segment %-10s %8d bytes at %d%s%n", seg.kind().name().toLowerCase(java.util.Locale.ROOT),
-            seg.size(), seg.offset(), seg.name().isEmpty() ? "" : "  " + seg.name());
+        out.printf(
+            "segment %-10s %8d bytes at %d%s%n",
+            seg.kind().name().toLowerCase(java.util.Locale.ROOT),
+            seg.size(),
+            seg.offset(),
+            seg.name().isEmpty() ? "" : "  " + seg.name());
       }
-      out.printf("STATIC pool needed: %d bytes (--pool / MemoryPolicy.STATIC)%n",
+      out.printf(
+          "STATIC pool needed: %d bytes (--pool / MemoryPolicy.STATIC)%n",
           ExecuTorchModel.requiredPoolBytes(o.model()));
     }
   }
 
   private void printMethod(MethodMeta meta) {
-    out.printf("method %s%s%n", meta.name(),
-        meta.backends().isEmpty() ? "" : "  [delegated: " + String.join(", ", meta.backends()) + "]");
+    out.printf(
+        "method %s%s%n",
+        meta.name(),
+        meta.backends().isEmpty()
+            ? ""
+            : "  [delegated: " + String.join(", ", meta.backends()) + "]");
     for (TensorMeta t : meta.inputs()) {
       out.printf("  in   %-10s %s%n", t.name(), t.signature());
     }
     for (TensorMeta t : meta.outputs()) {
       out.printf("  out  %-10s %s%n", t.name(), t.signature());
     }
-    out.printf("  planned memory: %d bytes in %d buffer(s)%n", meta.plannedBytes(),
-        meta.plannedBufferSizes().size());
+    out.printf(
+        "  planned memory: %d bytes in %d buffer(s)%n",
+        meta.plannedBytes(), meta.plannedBufferSizes().size());
   }
 
   private void printOperators(MethodOperators m, String header) {
     out.print(header);
     out.printf("  operators (%d): %s%n", m.operators().size(), String.join(", ", m.operators()));
     if (!m.isComplete()) {
-      out.printf("  missing operators (no kernel in this runtime): %s%n", String.join(", ", m.missing()));
+      out.printf(
+          "  missing operators (no kernel in this runtime): %s%n", String.join(", ", m.missing()));
     }
   }
 
@@ -310,9 +353,13 @@ public final class Main {
       MethodMeta meta = methodOf(model, o);
       List<TensorMeta> declared = meta.inputs();
       if (!o.random() && o.inputs().size() != declared.size()) {
-        throw new UsageException(o.method() + " takes " + declared.size() + " input(s) ("
-            + declared.stream().map(TensorMeta::toString).collect(Collectors.joining(", "))
-            + "); give one --input each, or --random");
+        throw new UsageException(
+            o.method()
+                + " takes "
+                + declared.size()
+                + " input(s) ("
+                + declared.stream().map(TensorMeta::toString).collect(Collectors.joining(", "))
+                + "); give one --input each, or --random");
       }
       Tensor[] inputs = new Tensor[declared.size()];
       for (int i = 0; i < inputs.length; i++) {
@@ -325,8 +372,9 @@ public final class Main {
       } else {
         for (var e : outputs.entrySet()) {
           Tensor t = e.getValue();
-          out.printf("%s %s%s = %s%n", e.getKey(), t.dtype(), Arrays.toString(t.shape()).replace(" ", ""),
-              Json.values(t));
+          out.printf(
+              "%s %s%s = %s%n",
+              e.getKey(), t.dtype(), Arrays.toString(t.shape()).replace(" ", ""), Json.values(t));
         }
       }
       if (model.isProfiling()) {
@@ -334,7 +382,9 @@ public final class Main {
         if (o.extra().containsKey("--profile")) {
           (o.json() ? err : out).print(report.toTable());
         }
-        write(o.extra().get("--trace"), report.toChromeTrace().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        write(
+            o.extra().get("--trace"),
+            report.toChromeTrace().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         write(o.extra().get("--etdump"), o.extra().containsKey("--etdump") ? model.etdump() : null);
       }
     }
@@ -348,14 +398,21 @@ public final class Main {
       java.nio.file.Files.write(Path.of(file), data);
       err.println("wrote " + file + " (" + data.length + " bytes)");
     } catch (IOException e) {
-      throw new ExecuTorchException(executorch4j.ErrorCode.ACCESS_FAILED, "cannot write " + file + ": " + e.getMessage());
+      throw new ExecuTorchException(
+          executorch4j.ErrorCode.ACCESS_FAILED, "cannot write " + file + ": " + e.getMessage());
     }
   }
 
   private static MethodMeta methodOf(ExecuTorchModel model, Options o) {
     if (!model.methodNames().contains(o.method())) {
-      throw new UsageException("no method '" + o.method() + "' in " + o.model()
-          + " (methods: " + String.join(", ", model.methodNames()) + ")");
+      throw new UsageException(
+          "no method '"
+              + o.method()
+              + "' in "
+              + o.model()
+              + " (methods: "
+              + String.join(", ", model.methodNames())
+              + ")");
     }
     return model.methodMeta(o.method());
   }
@@ -388,7 +445,9 @@ public final class Main {
         wall[i] = System.nanoTime() - s;
         if (!o.json() && (i + 1) % Math.max(1, iterations / barWidth) == 0) {
           int filled = (int) ((long) (i + 1) * barWidth / iterations);
-          err.printf("\r[%s%s] %d/%d", "#".repeat(filled), " ".repeat(barWidth - filled), i + 1, iterations);
+          err.printf(
+              "\r[%s%s] %d/%d",
+              "#".repeat(filled), " ".repeat(barWidth - filled), i + 1, iterations);
         }
       }
       if (!o.json()) {
@@ -401,30 +460,57 @@ public final class Main {
       double p90 = wall[(int) Math.ceil(0.90 * iterations) - 1] / 1e3;
       double p99 = wall[(int) Math.ceil(0.99 * iterations) - 1] / 1e3;
       if (o.json()) {
-        out.printf(Locale.ROOT, "{\"model\":%s,\"method\":%s,\"level\":\"%s\",\"iterations\":%d,"
+        out.printf(
+            Locale.ROOT,
+            "{\"model\":%s,\"method\":%s,\"level\":\"%s\",\"iterations\":%d,"
                 + "\"load_ms\":%.3f,\"mean_us\":%.3f,\"p50_us\":%.3f,\"p90_us\":%.3f,\"p99_us\":%.3f,"
                 + "\"runtime_mean_us\":%.3f}%n",
-            Json.str(o.model().toString()), Json.str(o.method()), lo.optimization(), iterations, loadMs, mean,
-            p50, p90, p99, st.meanNanos() / 1e3);
+            Json.str(o.model().toString()),
+            Json.str(o.method()),
+            lo.optimization(),
+            iterations,
+            loadMs,
+            mean,
+            p50,
+            p90,
+            p99,
+            st.meanNanos() / 1e3);
       } else {
-        out.printf(Locale.ROOT, "%s %s, level %s, %s, %d iterations after %d warm-up%n", o.model(), o.method(),
-            lo.optimization(), lo.effectiveThreads() == 0 ? "default threads" : lo.effectiveThreads() + " thread(s)",
-            iterations, warmup);
-        out.printf(Locale.ROOT, "load %.2f ms%nforward (wall, Java call included): mean %.2f us  p50 %.2f  p90 %.2f"
-            + "  p99 %.2f%nexecute (inside the runtime): mean %.2f us%n", loadMs, mean, p50, p90, p99, st.meanNanos() / 1e3);
+        out.printf(
+            Locale.ROOT,
+            "%s %s, level %s, %s, %d iterations after %d warm-up%n",
+            o.model(),
+            o.method(),
+            lo.optimization(),
+            lo.effectiveThreads() == 0 ? "default threads" : lo.effectiveThreads() + " thread(s)",
+            iterations,
+            warmup);
+        out.printf(
+            Locale.ROOT,
+            "load %.2f ms%nforward (wall, Java call included): mean %.2f us  p50 %.2f  p90 %.2f"
+                + "  p99 %.2f%nexecute (inside the runtime): mean %.2f us%n",
+            loadMs,
+            mean,
+            p50,
+            p90,
+            p99,
+            st.meanNanos() / 1e3);
       }
     }
   }
 
   private void demo() {
     byte[] bytes;
-    try (InputStream in = Main.class.getResourceAsStream("/executorch4j/demo/linear_regression.pte")) {
+    try (InputStream in =
+        Main.class.getResourceAsStream("/executorch4j/demo/linear_regression.pte")) {
       if (in == null) {
-        throw new ExecuTorchException(executorch4j.ErrorCode.NOT_FOUND, "the demo model is missing from the jar");
+        throw new ExecuTorchException(
+            executorch4j.ErrorCode.NOT_FOUND, "the demo model is missing from the jar");
       }
       bytes = in.readAllBytes();
     } catch (IOException e) {
-      throw new ExecuTorchException(executorch4j.ErrorCode.ACCESS_FAILED, "cannot read the demo model", e);
+      throw new ExecuTorchException(
+          executorch4j.ErrorCode.ACCESS_FAILED, "cannot read the demo model", e);
     }
     try (var model = ExecuTorchModel.load(executorch4j.ModelSource.bytes(bytes))) {
       out.println("linear_regression.pte: y = 2x + 3, run by ExecuTorch from Java");
@@ -432,14 +518,17 @@ public final class Main {
       boolean ok = true;
       for (float x : new float[] {0, 1, 2, -1}) {
         float expected = 2 * x + 3;
-        float y = model.forward(Map.of("input_0", new float[] {x})).get("output_0").toFloatArray()[0];
+        float y =
+            model.forward(Map.of("input_0", new float[] {x})).get("output_0").toFloatArray()[0];
         ok &= Math.abs(y - expected) < 1e-6;
         out.printf("%8.1f | %8.1f | %8.1f%n", x, expected, y);
       }
-      out.printf("average inference time: %.1f us over %d runs%n",
+      out.printf(
+          "average inference time: %.1f us over %d runs%n",
           model.inferenceStats().meanNanos() / 1000.0, model.inferenceStats().count());
       if (!ok) {
-        throw new ExecuTorchException(executorch4j.ErrorCode.INTERNAL, "demo outputs differ from y = 2x + 3");
+        throw new ExecuTorchException(
+            executorch4j.ErrorCode.INTERNAL, "demo outputs differ from y = 2x + 3");
       }
     }
   }

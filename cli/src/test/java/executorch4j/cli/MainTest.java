@@ -33,9 +33,13 @@ class MainTest {
   static Result cli(String... args) {
     var out = new ByteArrayOutputStream();
     var err = new ByteArrayOutputStream();
-    int code = new Main(new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);
-    return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    int code =
+        new Main(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8))
+            .run(args);
+    return new Result(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   static String fixture(String name) {
@@ -46,14 +50,17 @@ class MainTest {
   void runLinearRegressionJsonPrintsSeven() {
     Result r = cli("run", fixture("linear_regression"), "--input", "2", "--json");
     assertEquals(0, r.code(), r.err());
-    assertEquals("{\"outputs\":[{\"name\":\"output_0\",\"dtype\":\"float32\",\"shape\":[1,1],\"data\":[7.0]}]}",
+    assertEquals(
+        "{\"outputs\":[{\"name\":\"output_0\",\"dtype\":\"float32\",\"shape\":[1,1],\"data\":[7.0]}]}",
         r.out().trim());
   }
 
   @Test
   void isolatedRunReportsAModelThatCrashesTheRuntimeAsWorkerCrashed() {
-    String crasher = Path.of("fuzz/crashers/crash-019b16337815f65949eea86cc80cea176a091914")
-        .toAbsolutePath().toString();
+    String crasher =
+        Path.of("fuzz/crashers/crash-019b16337815f65949eea86cc80cea176a091914")
+            .toAbsolutePath()
+            .toString();
     Result r = cli("run", crasher, "--random", "--isolated");
     assertEquals(1, r.code(), r.out());
     assertTrue(r.err().contains("WORKER_CRASHED") && r.err().contains("signal"), r.err());
@@ -69,10 +76,15 @@ class MainTest {
     assertEquals(1, r.code(), r.out());
     assertTrue(r.out().contains("method forward"), r.out());
     assertTrue(r.out().contains("  operators (1): executorch4j_test::mul3.out"), r.out());
-    assertTrue(r.out().contains("  missing operators (no kernel in this runtime): executorch4j_test::mul3.out"), r.out());
+    assertTrue(
+        r.out()
+            .contains(
+                "  missing operators (no kernel in this runtime): executorch4j_test::mul3.out"),
+        r.out());
     assertTrue(r.err().contains("OPERATOR_MISSING"), r.err());
 
-    JsonObject json = new Gson().fromJson(cli("inspect", fixture("custom_op"), "--json").out(), JsonObject.class);
+    JsonObject json =
+        new Gson().fromJson(cli("inspect", fixture("custom_op"), "--json").out(), JsonObject.class);
     JsonObject forward = json.getAsJsonArray("methods").get(0).getAsJsonObject();
     assertEquals("forward", forward.get("name").getAsString());
     assertEquals("[\"executorch4j_test::mul3.out\"]", forward.get("operators").toString());
@@ -86,7 +98,8 @@ class MainTest {
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("  operators (2): aten::add.out, aten::mul.out"), r.out());
     assertTrue(!r.out().contains("missing operators"), r.out());
-    JsonObject json = new Gson().fromJson(cli("inspect", fixture("add_mul"), "--json").out(), JsonObject.class);
+    JsonObject json =
+        new Gson().fromJson(cli("inspect", fixture("add_mul"), "--json").out(), JsonObject.class);
     JsonObject forward = json.getAsJsonArray("methods").get(0).getAsJsonObject();
     assertEquals("[\"aten::add.out\",\"aten::mul.out\"]", forward.get("operators").toString());
     assertEquals("[]", forward.get("missing_operators").toString());
@@ -101,16 +114,19 @@ class MainTest {
     String ops = json.getAsJsonArray("operators").toString();
     assertTrue(ops.contains("\"aten::add.out\"") && ops.contains("\"aten::convolution.out\""), ops);
     Result text = cli("inspect", "--runtime");
-    assertTrue(text.out().contains("backends (") && text.out().contains("  aten::add.out"), text.out());
+    assertTrue(
+        text.out().contains("backends (") && text.out().contains("  aten::add.out"), text.out());
     assertEquals(2, cli("inspect", "--runtime", fixture("add_mul")).code());
-    assertEquals(1, cli("inspect", fixture("add_mul"), "--op-library", "/nonexistent/libops.so").code());
+    assertEquals(
+        1, cli("inspect", fixture("add_mul"), "--op-library", "/nonexistent/libops.so").code());
   }
 
   @Test
   void inspectListsTheDataSegments() {
     Result r = cli("inspect", fixture("mlp_xnnpack"));
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.out().contains("XnnpackBackend") && r.out().contains("segment named_data"), r.out());
+    assertTrue(
+        r.out().contains("XnnpackBackend") && r.out().contains("segment named_data"), r.out());
   }
 
   @Test
@@ -124,8 +140,12 @@ class MainTest {
   void demoPrintsTheSpecTable() {
     Result r = cli("demo");
     assertEquals(0, r.code(), r.err());
-    for (String row : List.of("0.0 |      3.0 |      3.0", "1.0 |      5.0 |      5.0",
-        "2.0 |      7.0 |      7.0", "-1.0 |      1.0 |      1.0")) {
+    for (String row :
+        List.of(
+            "0.0 |      3.0 |      3.0",
+            "1.0 |      5.0 |      5.0",
+            "2.0 |      7.0 |      7.0",
+            "-1.0 |      1.0 |      1.0")) {
       assertTrue(r.out().contains(row), r.out());
     }
   }
@@ -137,7 +157,8 @@ class MainTest {
     JsonObject json = new Gson().fromJson(r.out(), JsonObject.class);
     JsonArray methods = json.getAsJsonArray("methods");
     assertEquals(2, methods.size());
-    JsonObject in = methods.get(0).getAsJsonObject().getAsJsonArray("inputs").get(0).getAsJsonObject();
+    JsonObject in =
+        methods.get(0).getAsJsonObject().getAsJsonArray("inputs").get(0).getAsJsonObject();
     assertEquals("float32", in.get("dtype").getAsString());
     assertEquals("[2,2]", in.get("shape").toString());
   }
@@ -174,8 +195,10 @@ class MainTest {
   void modelErrorsExitOneWithOneLine() throws IOException {
     Path junk = Files.createTempFile("junk", ".pte");
     Files.write(junk, new byte[100]);
-    for (String[] args : List.of(new String[] {"run", "missing.pte", "--random"},
-        new String[] {"inspect", junk.toString()})) {
+    for (String[] args :
+        List.of(
+            new String[] {"run", "missing.pte", "--random"},
+            new String[] {"inspect", junk.toString()})) {
       Result r = cli(args);
       assertEquals(1, r.code());
       assertEquals(1, r.err().strip().lines().count(), r.err());
@@ -183,11 +206,20 @@ class MainTest {
     }
   }
 
-  /** Fixtures with goldens, but custom_op: it needs a kernel registered (core's CustomOperatorProcessTest runs it). */
+  /**
+   * Fixtures with goldens, but custom_op: it needs a kernel registered (core's
+   * CustomOperatorProcessTest runs it).
+   */
   static Stream<String> fixtures() {
     try (Stream<Path> files = Files.list(FIXTURES)) {
-      return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".golden.json"))
-          .map(n -> n.replace(".golden.json", "")).filter(n -> !n.equals("custom_op")).sorted().toList().stream();
+      return files
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.endsWith(".golden.json"))
+          .map(n -> n.replace(".golden.json", ""))
+          .filter(n -> !n.equals("custom_op"))
+          .sorted()
+          .toList()
+          .stream();
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
@@ -197,7 +229,9 @@ class MainTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("fixtures")
   void everyFixtureRunsThroughTheCli(String name) throws IOException {
-    JsonObject golden = new Gson().fromJson(Files.readString(FIXTURES.resolve(name + ".golden.json")), JsonObject.class);
+    JsonObject golden =
+        new Gson()
+            .fromJson(Files.readString(FIXTURES.resolve(name + ".golden.json")), JsonObject.class);
     double atol = golden.getAsJsonObject("tolerance").get("atol").getAsDouble();
     double rtol = golden.getAsJsonObject("tolerance").get("rtol").getAsDouble();
     int checked = 0;
@@ -206,23 +240,34 @@ class MainTest {
     for (var method : golden.getAsJsonObject("methods").entrySet()) {
       for (JsonElement c : method.getValue().getAsJsonObject().getAsJsonArray("cases")) {
         JsonObject kase = c.getAsJsonObject();
-        List<String> args = new ArrayList<>(List.of("run", fixture(name), "--method", method.getKey(), "--json"));
+        List<String> args =
+            new ArrayList<>(List.of("run", fixture(name), "--method", method.getKey(), "--json"));
         boolean fullShape = true;
         Result meta = cli("inspect", fixture(name), "--json");
         for (int i = 0; i < kase.getAsJsonArray("inputs").size(); i++) {
-          JsonArray data = kase.getAsJsonArray("inputs").get(i).getAsJsonObject().getAsJsonArray("data");
+          JsonArray data =
+              kase.getAsJsonArray("inputs").get(i).getAsJsonObject().getAsJsonArray("data");
           args.add("--input");
-          args.add(IntStream.range(0, data.size()).mapToObj(k -> data.get(k).getAsString()).collect(Collectors.joining(",")));
-          fullShape &= meta.out().contains("\"shape\":" + kase.getAsJsonArray("inputs").get(i).getAsJsonObject().get("shape"));
+          args.add(
+              IntStream.range(0, data.size())
+                  .mapToObj(k -> data.get(k).getAsString())
+                  .collect(Collectors.joining(",")));
+          fullShape &=
+              meta.out()
+                  .contains(
+                      "\"shape\":"
+                          + kase.getAsJsonArray("inputs").get(i).getAsJsonObject().get("shape"));
         }
         cases++;
         if (!fullShape) {
-          skipped++; // the CLI reshapes to the declared shape; smaller dynamic shapes are Java-API only
+          skipped++; // the CLI reshapes to the declared shape; smaller dynamic shapes are Java-API
+          // only
           continue;
         }
         Result r = cli(args.toArray(String[]::new));
         assertEquals(0, r.code(), r.err());
-        JsonArray outputs = new Gson().fromJson(r.out(), JsonObject.class).getAsJsonArray("outputs");
+        JsonArray outputs =
+            new Gson().fromJson(r.out(), JsonObject.class).getAsJsonArray("outputs");
         JsonArray expected = kase.getAsJsonArray("outputs");
         assertEquals(expected.size(), outputs.size());
         for (int o = 0; o < expected.size(); o++) {
@@ -235,8 +280,10 @@ class MainTest {
           assertEquals(ed.size(), gd.size());
           for (int k = 0; k < ed.size(); k++) {
             double want = ed.get(k).getAsDouble();
-            double got = gd.get(k).isJsonPrimitive() && gd.get(k).getAsJsonPrimitive().isBoolean()
-                ? (gd.get(k).getAsBoolean() ? 1 : 0) : gd.get(k).getAsDouble();
+            double got =
+                gd.get(k).isJsonPrimitive() && gd.get(k).getAsJsonPrimitive().isBoolean()
+                    ? (gd.get(k).getAsBoolean() ? 1 : 0)
+                    : gd.get(k).getAsDouble();
             if (Math.abs(got - want) > atol + rtol * Math.abs(want)) {
               fail(name + " output_" + o + "[" + k + "]: expected " + want + ", got " + got);
             }
@@ -245,7 +292,9 @@ class MainTest {
         checked++;
       }
     }
-    assertEquals(SMALLER_THAN_DECLARED.getOrDefault(name, 0), skipped,
+    assertEquals(
+        SMALLER_THAN_DECLARED.getOrDefault(name, 0),
+        skipped,
         "golden cases whose input shape is smaller than the declared one (the CLI cannot feed them)");
     assertEquals(cases - skipped, checked, "every other golden case went through the CLI");
     assertTrue(checked > 0, "at least one golden case per fixture goes through the CLI");
@@ -262,17 +311,38 @@ class MainTest {
     assertTrue(cnn.out().contains("Convolution (NHWC, F32)"), cnn.out());
     Path trace = Files.createTempFile("trace", ".json");
     Path etdump = Files.createTempFile("run", ".etdump");
-    Result mlp = cli("run", fixture("mlp_portable"), "--random", "--profile", "--trace", trace.toString(),
-        "--etdump", etdump.toString());
+    Result mlp =
+        cli(
+            "run",
+            fixture("mlp_portable"),
+            "--random",
+            "--profile",
+            "--trace",
+            trace.toString(),
+            "--etdump",
+            etdump.toString());
     assertEquals(0, mlp.code(), mlp.err());
     assertTrue(mlp.out().contains("aten::addmm.out"), mlp.out());
-    assertTrue(new Gson().fromJson(Files.readString(trace), JsonObject.class).getAsJsonArray("traceEvents").size() > 0);
+    assertTrue(
+        new Gson()
+                .fromJson(Files.readString(trace), JsonObject.class)
+                .getAsJsonArray("traceEvents")
+                .size()
+            > 0);
     assertTrue(Files.size(etdump) > 64);
   }
 
   @Test
   void benchPrintsPercentiles() {
-    Result r = cli("bench", fixture("linear_regression"), "--iterations", "200", "--warmup", "50", "--json");
+    Result r =
+        cli(
+            "bench",
+            fixture("linear_regression"),
+            "--iterations",
+            "200",
+            "--warmup",
+            "50",
+            "--json");
     assertEquals(0, r.code(), r.err());
     JsonObject json = new Gson().fromJson(r.out(), JsonObject.class);
     assertEquals(200, json.get("iterations").getAsInt());
@@ -286,7 +356,8 @@ class MainTest {
     assertTrue(small.err().contains("STATIC pool too small"), small.err());
     Result inspect = cli("inspect", fixture("mlp_portable"));
     String needed = inspect.out().replaceAll("(?s).*STATIC pool needed: (\\d+) bytes.*", "$1");
-    Result fits = cli("run", fixture("mlp_portable"), "--random", "--pool", needed, "--level", "aggressive");
+    Result fits =
+        cli("run", fixture("mlp_portable"), "--random", "--pool", needed, "--level", "aggressive");
     assertEquals(0, fits.code(), fits.err());
   }
 }

@@ -27,7 +27,8 @@ public final class ChildJvm {
   }
 
   /** Starts it with stderr merged into stdout and stdin closed. */
-  public static Process start(Class<?> main, List<String> jvmFlags, List<String> args) throws IOException {
+  public static Process start(Class<?> main, List<String> jvmFlags, List<String> args)
+      throws IOException {
     Process p = new ProcessBuilder(command(main, jvmFlags, args)).redirectErrorStream(true).start();
     p.getOutputStream().close();
     return p;

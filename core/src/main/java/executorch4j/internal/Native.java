@@ -11,6 +11,7 @@ import java.lang.foreign.ValueLayout;
 public final class Native {
   /** Why the natives could not be loaded, or null: kept so every call gets the typed exception. */
   private static final ExecuTorchException LOAD_FAILURE;
+
   /** The runtime's own pool size, read before any load could resize it; 0 without natives. */
   private static final int DEFAULT_POOL_THREADS;
 
@@ -41,9 +42,9 @@ public final class Native {
   }
 
   /**
-   * The thread pool size ExecuTorch picks by itself (its count of performance cores), or 0 when
-   * the natives could not be loaded. It counts the machine's cores, not the CPUs this process may
-   * use (affinity, container quota): callers cap it.
+   * The thread pool size ExecuTorch picks by itself (its count of performance cores), or 0 when the
+   * natives could not be loaded. It counts the machine's cores, not the CPUs this process may use
+   * (affinity, container quota): callers cap it.
    */
   public static int defaultPoolThreads() {
     return DEFAULT_POOL_THREADS;
@@ -51,8 +52,8 @@ public final class Native {
 
   /**
    * The exception a Java kernel threw on this thread, kept until the execute it failed reports
-   * {@code ET_ERR_KERNEL_FAILED}: a kernel runs on the thread that called the facade, so the
-   * report finds it here and makes it the cause.
+   * {@code ET_ERR_KERNEL_FAILED}: a kernel runs on the thread that called the facade, so the report
+   * finds it here and makes it the cause.
    */
   private static final ThreadLocal<Throwable> KERNEL_FAILURE = new ThreadLocal<>();
 
@@ -71,7 +72,8 @@ public final class Native {
   public static void init() {
     if (LOAD_FAILURE != null) {
       String text = LOAD_FAILURE.getMessage();
-      throw new ExecuTorchException(LOAD_FAILURE.errorCode(), text.substring(text.indexOf("] ") + 2), LOAD_FAILURE);
+      throw new ExecuTorchException(
+          LOAD_FAILURE.errorCode(), text.substring(text.indexOf("] ") + 2), LOAD_FAILURE);
     }
   }
 

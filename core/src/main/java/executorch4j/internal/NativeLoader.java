@@ -23,16 +23,17 @@ import java.util.Locale;
 
 /**
  * Loads the facade (libet4j.so, libet4j.dylib on macOS) and the ExecuTorch libraries next to it,
- * once. Order: the folder named by the system property {@code executorch4j.natives.dir}; else,
- * on a supported platform, the jar's {@code natives/<os>-<arch>/} extracted into a
- * checksum-verified cache folder ({@code executorch4j.cache.dir}, default {@code
- * ~/.cache/executorch4j}); else {@code System.loadLibrary("et4j")}. Every failure is an {@link
- * ExecuTorchException} naming the platform found and the platforms supported, never an {@link
- * UnsatisfiedLinkError}.
+ * once. Order: the folder named by the system property {@code executorch4j.natives.dir}; else, on a
+ * supported platform, the jar's {@code natives/<os>-<arch>/} extracted into a checksum-verified
+ * cache folder ({@code executorch4j.cache.dir}, default {@code ~/.cache/executorch4j}); else {@code
+ * System.loadLibrary("et4j")}. Every failure is an {@link ExecuTorchException} naming the platform
+ * found and the platforms supported, never an {@link UnsatisfiedLinkError}.
  */
 public final class NativeLoader {
   /** The platforms the natives are built for (native-libs/build.sh), in NativeLoader's naming. */
-  public static final List<String> SUPPORTED = List.of("linux-x86_64", "linux-aarch64", "macos-aarch64");
+  public static final List<String> SUPPORTED =
+      List.of("linux-x86_64", "linux-aarch64", "macos-aarch64");
+
   /** The glibc the ExecuTorch wheels are built for (manylinux_2_28). */
   static final int[] GLIBC_FLOOR = {2, 28};
 
@@ -59,8 +60,10 @@ public final class NativeLoader {
       String base = "/natives/" + platform + "/";
       List<String[]> index = readIndex(base + "index.txt");
       if (index != null) {
-        String root = System.getProperty("executorch4j.cache.dir",
-            Path.of(System.getProperty("user.home"), ".cache", "executorch4j").toString());
+        String root =
+            System.getProperty(
+                "executorch4j.cache.dir",
+                Path.of(System.getProperty("user.home"), ".cache", "executorch4j").toString());
         loadFrom(extract(base, index, Path.of(root)).resolve(library), platform);
       } else {
         try {
@@ -69,8 +72,11 @@ public final class NativeLoader {
         } catch (UnsatisfiedLinkError e) {
           throw new ExecuTorchException(
               ErrorCode.NOT_SUPPORTED,
-              "this executorch4j jar has no natives for " + platform + " (it has: "
-                  + String.join(", ", platformsInJar()) + ") and none are on java.library.path;"
+              "this executorch4j jar has no natives for "
+                  + platform
+                  + " (it has: "
+                  + String.join(", ", platformsInJar())
+                  + ") and none are on java.library.path;"
                   + " use the jar built for every platform (scripts/build-all-platforms.sh) or"
                   + " set -Dexecutorch4j.natives.dir",
               e);
@@ -87,7 +93,11 @@ public final class NativeLoader {
     } catch (UnsatisfiedLinkError e) {
       throw new ExecuTorchException(
           ErrorCode.NOT_SUPPORTED,
-          "cannot load the executorch4j natives for " + platform + " from " + file + ": "
+          "cannot load the executorch4j natives for "
+              + platform
+              + " from "
+              + file
+              + ": "
               + e.getMessage(),
           e);
     }
@@ -102,20 +112,24 @@ public final class NativeLoader {
   public static String platform(String osName, String osArch) {
     String os = osName.toLowerCase(Locale.ROOT);
     String arch = osArch.toLowerCase(Locale.ROOT);
-    String o = os.startsWith("linux") ? "linux"
-        : os.startsWith("mac") || os.startsWith("darwin") ? "macos"
-        : os.startsWith("windows") ? "windows"
-        : os.replaceAll("[^a-z0-9]", "");
-    String a = switch (arch) {
-      case "amd64", "x86_64", "x86-64" -> "x86_64";
-      case "aarch64", "arm64" -> "aarch64";
-      default -> arch.replaceAll("[^a-z0-9_]", "");
-    };
+    String o =
+        os.startsWith("linux")
+            ? "linux"
+            : os.startsWith("mac") || os.startsWith("darwin")
+                ? "macos"
+                : os.startsWith("windows") ? "windows" : os.replaceAll("[^a-z0-9]", "");
+    String a =
+        switch (arch) {
+          case "amd64", "x86_64", "x86-64" -> "x86_64";
+          case "aarch64", "arm64" -> "aarch64";
+          default -> arch.replaceAll("[^a-z0-9_]", "");
+        };
     return o + "-" + a;
   }
 
   static String libraryName(String platform) {
-    return platform.startsWith("macos-") ? "libet4j.dylib"
+    return platform.startsWith("macos-")
+        ? "libet4j.dylib"
         : platform.startsWith("windows-") ? "et4j.dll" : "libet4j.so";
   }
 
@@ -126,23 +140,36 @@ public final class NativeLoader {
   static String unsupportedReason(String platform, String glibc) {
     String supported = " executorch4j runs on " + String.join(", ", SUPPORTED) + ".";
     if (!SUPPORTED.contains(platform)) {
-      String hint = platform.startsWith("windows-")
-          ? " ExecuTorch publishes no C++ libraries for Windows (see the README's Platforms section)."
-          : platform.equals("macos-x86_64")
-              ? " ExecuTorch's macOS libraries are arm64 only; Intel Macs are not supported."
-              : "";
+      String hint =
+          platform.startsWith("windows-")
+              ? " ExecuTorch publishes no C++ libraries for Windows (see the README's Platforms section)."
+              : platform.equals("macos-x86_64")
+                  ? " ExecuTorch's macOS libraries are arm64 only; Intel Macs are not supported."
+                  : "";
       return "no executorch4j natives for " + platform + "." + supported + hint;
     }
     if (platform.startsWith("linux-")) {
       if (glibc == null) {
-        return "the executorch4j natives for " + platform + " need glibc " + GLIBC_FLOOR[0] + "."
-            + GLIBC_FLOOR[1] + " or newer; this system's C library is not glibc (musl, as on"
+        return "the executorch4j natives for "
+            + platform
+            + " need glibc "
+            + GLIBC_FLOOR[0]
+            + "."
+            + GLIBC_FLOOR[1]
+            + " or newer; this system's C library is not glibc (musl, as on"
             + " Alpine?). Use a glibc-based image (e.g. Debian or Ubuntu).";
       }
       if (compareVersions(glibc, GLIBC_FLOOR[0] + "." + GLIBC_FLOOR[1]) < 0) {
-        return "the executorch4j natives for " + platform + " need glibc " + GLIBC_FLOOR[0] + "."
-            + GLIBC_FLOOR[1] + " or newer (the ExecuTorch runtime is built for manylinux_2_28);"
-            + " this system has glibc " + glibc + ".";
+        return "the executorch4j natives for "
+            + platform
+            + " need glibc "
+            + GLIBC_FLOOR[0]
+            + "."
+            + GLIBC_FLOOR[1]
+            + " or newer (the ExecuTorch runtime is built for manylinux_2_28);"
+            + " this system has glibc "
+            + glibc
+            + ".";
       }
     }
     return null;
@@ -154,17 +181,22 @@ public final class NativeLoader {
       return null;
     }
     Linker linker = Linker.nativeLinker();
-    return linker.defaultLookup().find("gnu_get_libc_version")
-        .map(f -> {
-          try {
-            MemorySegment v = (MemorySegment) linker
-                .downcallHandle(f, FunctionDescriptor.of(ValueLayout.ADDRESS))
-                .invokeExact();
-            return v.reinterpret(64).getString(0);
-          } catch (Throwable t) {
-            return null;
-          }
-        })
+    return linker
+        .defaultLookup()
+        .find("gnu_get_libc_version")
+        .map(
+            f -> {
+              try {
+                MemorySegment v =
+                    (MemorySegment)
+                        linker
+                            .downcallHandle(f, FunctionDescriptor.of(ValueLayout.ADDRESS))
+                            .invokeExact();
+                return v.reinterpret(64).getString(0);
+              } catch (Throwable t) {
+                return null;
+              }
+            })
         .orElse(null);
   }
 
@@ -224,7 +256,8 @@ public final class NativeLoader {
       // Hashing ~14 MB costs tens of ms per JVM start: after one full verification a marker
       // records the index and each file's size, and later starts compare those only.
       Path marker = dir.resolve(".verified");
-      if (Files.isRegularFile(marker) && Files.readString(marker).equals(markerText(indexText, dir, index))) {
+      if (Files.isRegularFile(marker)
+          && Files.readString(marker).equals(markerText(indexText, dir, index))) {
         return dir;
       }
       for (String[] entry : index) {
@@ -242,7 +275,8 @@ public final class NativeLoader {
           }
           Path tmp = Files.createTempFile(dir, entry[0], ".tmp");
           Files.write(tmp, bytes);
-          Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+          Files.move(
+              tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
       }
       Path tmp = Files.createTempFile(dir, ".verified", ".tmp");
@@ -252,18 +286,25 @@ public final class NativeLoader {
     } catch (IOException e) {
       throw new ExecuTorchException(
           ErrorCode.ACCESS_FAILED,
-          "cannot extract natives to " + dir + ": " + e.getMessage()
+          "cannot extract natives to "
+              + dir
+              + ": "
+              + e.getMessage()
               + " (set -Dexecutorch4j.cache.dir to a writable folder)",
           e);
     }
   }
 
   /** The index, then "name=size;..." of the extracted files (size -1 when missing). */
-  private static String markerText(String indexText, Path dir, List<String[]> index) throws IOException {
+  private static String markerText(String indexText, Path dir, List<String[]> index)
+      throws IOException {
     StringBuilder sb = new StringBuilder(indexText).append('\n');
     for (String[] entry : index) {
       Path f = dir.resolve(entry[0]);
-      sb.append(entry[0]).append('=').append(Files.isRegularFile(f) ? Files.size(f) : -1).append(';');
+      sb.append(entry[0])
+          .append('=')
+          .append(Files.isRegularFile(f) ? Files.size(f) : -1)
+          .append(';');
     }
     return sb.toString();
   }

@@ -14,8 +14,16 @@ public final class Mutations {
 
   /** The kinds of damage, picked round-robin so every kind is covered by a small run. */
   public static final String[] KINDS = {
-    "bitflip", "byterun", "truncate-section", "truncate-random", "header-field", "flatbuffer-u32",
-    "duplicate-segment", "swap-segments", "random-file", "multi"
+    "bitflip",
+    "byterun",
+    "truncate-section",
+    "truncate-random",
+    "header-field",
+    "flatbuffer-u32",
+    "duplicate-segment",
+    "swap-segments",
+    "random-file",
+    "multi"
   };
 
   public static byte[] mutate(byte[] original, long seed, int k) {
@@ -115,7 +123,9 @@ public final class Mutations {
   static int[] sectionBoundaries(byte[] b) {
     int program = programSize(b);
     int base = segmentBase(b);
-    return new int[] {4, 8, 16, 32, 64, program, base, base + 1, (base + b.length) / 2, b.length - 1};
+    return new int[] {
+      4, 8, 16, 32, 64, program, base, base + 1, (base + b.length) / 2, b.length - 1
+    };
   }
 
   static int programSize(byte[] b) {

@@ -85,12 +85,16 @@ class NativeLoaderTest {
 
   @Test
   void aVerifiedCacheFolderIsReusedAndAnyOtherOneRepaired(@TempDir Path root) throws Exception {
-    String base = "/natives/" + NativeLoader.platform(System.getProperty("os.name"), System.getProperty("os.arch")) + "/";
+    String base =
+        "/natives/"
+            + NativeLoader.platform(System.getProperty("os.name"), System.getProperty("os.arch"))
+            + "/";
     List<String[]> index = NativeLoader.readIndex(base + "index.txt");
     assertNotNull(index, "the test classpath carries this platform's natives");
     Path dir = NativeLoader.extract(base, index, root);
     assertIntact(dir, index);
-    assertEquals(dir, NativeLoader.extract(base, index, root), "a second start finds the same folder");
+    assertEquals(
+        dir, NativeLoader.extract(base, index, root), "a second start finds the same folder");
 
     // A truncated file changes its size: the next start re-verifies and replaces it.
     Path lib = dir.resolve(index.get(0)[0]);
@@ -111,7 +115,10 @@ class NativeLoaderTest {
   private static void assertIntact(Path dir, List<String[]> index) throws Exception {
     for (String[] entry : index) {
       byte[] bytes = Files.readAllBytes(dir.resolve(entry[0]));
-      assertEquals(entry[1], HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)), entry[0]);
+      assertEquals(
+          entry[1],
+          HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)),
+          entry[0]);
     }
   }
 }

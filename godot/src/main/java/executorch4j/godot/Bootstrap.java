@@ -1,8 +1,8 @@
 package executorch4j.godot;
 
 /**
- * Entry from the C shim ({@code godot/native/shim}): Godot's {@code get_proc_address},
- * library pointer and initialization struct arrive here as raw addresses.
+ * Entry from the C shim ({@code godot/native/shim}): Godot's {@code get_proc_address}, library
+ * pointer and initialization struct arrive here as raw addresses.
  */
 public final class Bootstrap {
   private Bootstrap() {}

@@ -3,8 +3,8 @@ package executorch4j.godot;
 import java.util.List;
 
 /**
- * One GDScript-visible method: name, argument types, return type ({@code null} = void) and the
- * Java body. Arguments arrive as the Java values {@link Variants} makes.
+ * One GDScript-visible method: name, argument types, return type ({@code null} = void) and the Java
+ * body. Arguments arrive as the Java values {@link Variants} makes.
  */
 record ClassMethod(String name, GType returns, List<Arg> args, Impl impl) {
   /** Marker for an argument Godot cannot convert to the declared type. */
@@ -20,10 +20,15 @@ record ClassMethod(String name, GType returns, List<Arg> args, Impl impl) {
     /** The value converted as Godot would for a call with Variants, or REJECT. */
     Object accept(Object value) {
       return switch (type) {
-        case INT -> value instanceof Number n ? (Object) n.longValue()
-            : value instanceof Boolean b ? (Object) (b ? 1L : 0L) : REJECT;
+        case INT ->
+            value instanceof Number n
+                ? (Object) n.longValue()
+                : value instanceof Boolean b ? (Object) (b ? 1L : 0L) : REJECT;
         case FLOAT -> value instanceof Number n ? (Object) n.doubleValue() : REJECT;
-        case BOOL -> value instanceof Boolean ? value : value instanceof Number n ? (Object) (n.doubleValue() != 0) : REJECT;
+        case BOOL ->
+            value instanceof Boolean
+                ? value
+                : value instanceof Number n ? (Object) (n.doubleValue() != 0) : REJECT;
         case STRING -> value instanceof String ? value : REJECT;
         case DICTIONARY -> value instanceof java.util.Map ? value : REJECT;
         case ARRAY -> value instanceof List ? value : REJECT;

@@ -13,9 +13,9 @@ import java.lang.foreign.ValueLayout;
 import java.util.List;
 
 /**
- * Registers {@code ExecuTorchResource} with Godot's ClassDB: the class, its methods (dispatched
- * by {@link GodotExtension}), enum constants, signals and inspector properties. The structs are
- * the jextract-generated ones of Godot 4.3's gdextension_interface.h.
+ * Registers {@code ExecuTorchResource} with Godot's ClassDB: the class, its methods (dispatched by
+ * {@link GodotExtension}), enum constants, signals and inspector properties. The structs are the
+ * jextract-generated ones of Godot 4.3's gdextension_interface.h.
  */
 final class ClassRegistration {
   // PropertyHint and PropertyUsageFlags live in extension_api.json's global enums, not in the
@@ -37,13 +37,18 @@ final class ClassRegistration {
    * Registers the class with its create/free stubs, and `methods` (method_userdata: the index in
    * the list) dispatched through the call/ptrcall stubs.
    */
-  void register(List<ClassMethod> methods, MemorySegment create, MemorySegment free, MemorySegment call,
+  void register(
+      List<ClassMethod> methods,
+      MemorySegment create,
+      MemorySegment free,
+      MemorySegment call,
       MemorySegment ptrcall) {
     MemorySegment info = GDExtensionClassCreationInfo3.allocate(Arena.global());
     GDExtensionClassCreationInfo3.is_exposed(info, (byte) 1);
     GDExtensionClassCreationInfo3.create_instance_func(info, create);
     GDExtensionClassCreationInfo3.free_instance_func(info, free);
-    gd.api.classdbRegisterExtensionClass3(gd.library, gd.stringName(CLASS), gd.stringName("Resource"), info);
+    gd.api.classdbRegisterExtensionClass3(
+        gd.library, gd.stringName(CLASS), gd.stringName("Resource"), info);
 
     for (int i = 0; i < methods.size(); i++) {
       registerMethod(methods.get(i), i, call, ptrcall);
@@ -51,7 +56,8 @@ final class ClassRegistration {
     // Made here on the main thread, so forward_async's worker only reads them.
     gd.stringName(ResourceInstance.DELIVER_ASYNC);
     gd.stringName(Generation.DELIVER);
-    for (String name : new String[] {"text_generated", "generation_completed", "generation_failed"}) gd.stringName(name);
+    for (String name : new String[] {"text_generated", "generation_completed", "generation_failed"})
+      gd.stringName(name);
     gd.methodBind("Object", "call_deferred", Gd.HASH_CALL_DEFERRED);
     constant("MemoryPolicy", "MEMORY_POLICY_AUTO", 0);
     constant("MemoryPolicy", "MEMORY_POLICY_STATIC", 1);
@@ -60,24 +66,66 @@ final class ClassRegistration {
     constant("OptimizationLevel", "OPTIMIZATION_BASIC", 1);
     constant("OptimizationLevel", "OPTIMIZATION_AGGRESSIVE", 2);
 
-    signal("inference_completed", ClassMethod.arg("request_id", GType.INT), ClassMethod.arg("outputs", GType.DICTIONARY));
-    signal("inference_failed", ClassMethod.arg("request_id", GType.INT), ClassMethod.arg("message", GType.STRING));
-    signal("text_generated", ClassMethod.arg("request_id", GType.INT), ClassMethod.arg("piece", GType.STRING));
-    signal("generation_completed", ClassMethod.arg("request_id", GType.INT), ClassMethod.arg("text", GType.STRING),
+    signal(
+        "inference_completed",
+        ClassMethod.arg("request_id", GType.INT),
+        ClassMethod.arg("outputs", GType.DICTIONARY));
+    signal(
+        "inference_failed",
+        ClassMethod.arg("request_id", GType.INT),
+        ClassMethod.arg("message", GType.STRING));
+    signal(
+        "text_generated",
+        ClassMethod.arg("request_id", GType.INT),
+        ClassMethod.arg("piece", GType.STRING));
+    signal(
+        "generation_completed",
+        ClassMethod.arg("request_id", GType.INT),
+        ClassMethod.arg("text", GType.STRING),
         ClassMethod.arg("stop_reason", GType.STRING));
-    signal("generation_failed", ClassMethod.arg("request_id", GType.INT), ClassMethod.arg("message", GType.STRING));
+    signal(
+        "generation_failed",
+        ClassMethod.arg("request_id", GType.INT),
+        ClassMethod.arg("message", GType.STRING));
 
-    property(GType.PACKED_BYTE_ARRAY, "model_data", 0, "", PROPERTY_USAGE_STORAGE,
-        "set_model_data", "get_model_data");
-    property(GType.INT, "memory_policy", PROPERTY_HINT_ENUM, "Auto,Static,Custom", PROPERTY_USAGE_DEFAULT,
-        "set_memory_policy", "get_memory_policy");
-    property(GType.INT, "pool_size_bytes", PROPERTY_HINT_RANGE, "0,1073741824,1,or_greater,suffix:B",
-        PROPERTY_USAGE_DEFAULT, "set_pool_size_bytes", "get_pool_size_bytes");
-    property(GType.INT, "optimization_level", PROPERTY_HINT_ENUM, "None,Basic,Aggressive", PROPERTY_USAGE_DEFAULT,
-        "set_optimization_level", "get_optimization_level");
+    property(
+        GType.PACKED_BYTE_ARRAY,
+        "model_data",
+        0,
+        "",
+        PROPERTY_USAGE_STORAGE,
+        "set_model_data",
+        "get_model_data");
+    property(
+        GType.INT,
+        "memory_policy",
+        PROPERTY_HINT_ENUM,
+        "Auto,Static,Custom",
+        PROPERTY_USAGE_DEFAULT,
+        "set_memory_policy",
+        "get_memory_policy");
+    property(
+        GType.INT,
+        "pool_size_bytes",
+        PROPERTY_HINT_RANGE,
+        "0,1073741824,1,or_greater,suffix:B",
+        PROPERTY_USAGE_DEFAULT,
+        "set_pool_size_bytes",
+        "get_pool_size_bytes");
+    property(
+        GType.INT,
+        "optimization_level",
+        PROPERTY_HINT_ENUM,
+        "None,Basic,Aggressive",
+        PROPERTY_USAGE_DEFAULT,
+        "set_optimization_level",
+        "get_optimization_level");
     // What the loaded model is, shown read-only in the inspector and never saved.
-    gd.api.classdbRegisterExtensionClassPropertyGroup(gd.library, gd.stringName(CLASS),
-        gd.persistentString("Model Info"), gd.persistentString("info_"));
+    gd.api.classdbRegisterExtensionClassPropertyGroup(
+        gd.library,
+        gd.stringName(CLASS),
+        gd.persistentString("Model Info"),
+        gd.persistentString("info_"));
     int readOnly = PROPERTY_USAGE_EDITOR | PROPERTY_USAGE_READ_ONLY;
     property(GType.PACKED_STRING_ARRAY, "info_methods", 0, "", readOnly, "", "get_info_methods");
     property(GType.PACKED_STRING_ARRAY, "info_inputs", 0, "", readOnly, "", "get_info_inputs");
@@ -88,8 +136,8 @@ final class ClassRegistration {
   }
 
   /** Fills the GDExtensionPropertyInfo at p (global memory: Godot may keep the pointers). */
-  private MemorySegment propertyInfo(MemorySegment p, GType type, String name, int hint, String hintString,
-      int usage) {
+  private MemorySegment propertyInfo(
+      MemorySegment p, GType type, String name, int hint, String hintString, int usage) {
     GDExtensionPropertyInfo.type(p, type == null ? 0 : type.id);
     GDExtensionPropertyInfo.name(p, gd.stringName(name));
     GDExtensionPropertyInfo.class_name(p, gd.stringName(""));
@@ -99,15 +147,25 @@ final class ClassRegistration {
     return p;
   }
 
-  private MemorySegment propertyInfo(GType type, String name, int hint, String hintString, int usage) {
-    return propertyInfo(GDExtensionPropertyInfo.allocate(Arena.global()), type, name, hint, hintString, usage);
+  private MemorySegment propertyInfo(
+      GType type, String name, int hint, String hintString, int usage) {
+    return propertyInfo(
+        GDExtensionPropertyInfo.allocate(Arena.global()), type, name, hint, hintString, usage);
   }
 
-  /** An array of GDExtensionPropertyInfo for arguments (at least one element, as Godot may read it). */
+  /**
+   * An array of GDExtensionPropertyInfo for arguments (at least one element, as Godot may read it).
+   */
   private MemorySegment propertyInfos(ClassMethod.Arg... args) {
-    MemorySegment infos = GDExtensionPropertyInfo.allocateArray(Math.max(1, args.length), Arena.global());
+    MemorySegment infos =
+        GDExtensionPropertyInfo.allocateArray(Math.max(1, args.length), Arena.global());
     for (int i = 0; i < args.length; i++) {
-      propertyInfo(GDExtensionPropertyInfo.asSlice(infos, i), args[i].type(), args[i].name(), 0, "",
+      propertyInfo(
+          GDExtensionPropertyInfo.asSlice(infos, i),
+          args[i].type(),
+          args[i].name(),
+          0,
+          "",
           PROPERTY_USAGE_DEFAULT);
     }
     return infos;
@@ -122,16 +180,21 @@ final class ClassRegistration {
     GDExtensionClassMethodInfo.ptrcall_func(info, ptrcall);
     GDExtensionClassMethodInfo.method_flags(info, GDEXTENSION_METHOD_FLAGS_DEFAULT());
     GDExtensionClassMethodInfo.has_return_value(info, (byte) (m.returns() == null ? 0 : 1));
-    GDExtensionClassMethodInfo.return_value_info(info, m.returns() == null ? MemorySegment.NULL
-        : propertyInfo(m.returns(), "", 0, "", PROPERTY_USAGE_DEFAULT));
-    GDExtensionClassMethodInfo.return_value_metadata(info, GDEXTENSION_METHOD_ARGUMENT_METADATA_NONE());
+    GDExtensionClassMethodInfo.return_value_info(
+        info,
+        m.returns() == null
+            ? MemorySegment.NULL
+            : propertyInfo(m.returns(), "", 0, "", PROPERTY_USAGE_DEFAULT));
+    GDExtensionClassMethodInfo.return_value_metadata(
+        info, GDEXTENSION_METHOD_ARGUMENT_METADATA_NONE());
     GDExtensionClassMethodInfo.argument_count(info, m.args().size());
     if (!m.args().isEmpty()) {
       MemorySegment meta = g.allocate(ValueLayout.JAVA_INT, m.args().size());
       for (int i = 0; i < m.args().size(); i++) {
         meta.setAtIndex(ValueLayout.JAVA_INT, i, GDEXTENSION_METHOD_ARGUMENT_METADATA_NONE());
       }
-      GDExtensionClassMethodInfo.arguments_info(info, propertyInfos(m.args().toArray(ClassMethod.Arg[]::new)));
+      GDExtensionClassMethodInfo.arguments_info(
+          info, propertyInfos(m.args().toArray(ClassMethod.Arg[]::new)));
       GDExtensionClassMethodInfo.arguments_metadata(info, meta);
     }
     GDExtensionClassMethodInfo.default_argument_count(info, 0);
@@ -139,18 +202,33 @@ final class ClassRegistration {
   }
 
   private void signal(String name, ClassMethod.Arg... args) {
-    gd.api.classdbRegisterExtensionClassSignal(gd.library, gd.stringName(CLASS), gd.stringName(name),
-        propertyInfos(args), args.length);
+    gd.api.classdbRegisterExtensionClassSignal(
+        gd.library, gd.stringName(CLASS), gd.stringName(name), propertyInfos(args), args.length);
   }
 
   private void constant(String enumName, String name, long value) {
-    gd.api.classdbRegisterExtensionClassIntegerConstant(gd.library, gd.stringName(CLASS),
-        gd.stringName(enumName), gd.stringName(name), value, (byte) 0);
+    gd.api.classdbRegisterExtensionClassIntegerConstant(
+        gd.library,
+        gd.stringName(CLASS),
+        gd.stringName(enumName),
+        gd.stringName(name),
+        value,
+        (byte) 0);
   }
 
-  private void property(GType type, String name, int hint, String hintString, int usage, String setter,
+  private void property(
+      GType type,
+      String name,
+      int hint,
+      String hintString,
+      int usage,
+      String setter,
       String getter) {
-    gd.api.classdbRegisterExtensionClassProperty(gd.library, gd.stringName(CLASS),
-        propertyInfo(type, name, hint, hintString, usage), gd.stringName(setter), gd.stringName(getter));
+    gd.api.classdbRegisterExtensionClassProperty(
+        gd.library,
+        gd.stringName(CLASS),
+        propertyInfo(type, name, hint, hintString, usage),
+        gd.stringName(setter),
+        gd.stringName(getter));
   }
 }

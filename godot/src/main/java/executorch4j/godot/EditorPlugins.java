@@ -33,21 +33,34 @@ final class EditorPlugins {
 
   /** Class userdata 0: the editor plugin; 1: the export plugin. */
   private static final List<String> CLASSES = List.of(PLUGIN_CLASS, EXPORT_CLASS);
+
   private static final List<String> BASES = List.of("EditorPlugin", "EditorExportPlugin");
 
   private final Gd gd;
   private final Variants variants;
-  private final MemorySegment create = GDExtensionClassCreateInstance.allocate(this::create, Arena.global());
-  private final MemorySegment free = GDExtensionClassFreeInstance.allocate(this::free, Arena.global());
-  private final MemorySegment getVirtual = GDExtensionClassGetVirtual.allocate(this::getVirtual, Arena.global());
-  private final List<Map<String, MemorySegment>> virtuals = List.of(
-      Map.of("_enter_tree", virtual(this::enterTree),
-          "_exit_tree", virtual(this::exitTree)),
-      Map.of("_get_name", virtual(this::getName),
-          "_supports_platform", virtual(this::supportsPlatform),
-          "_export_begin", virtual(this::exportBegin)));
-  /** The export plugin each editor plugin added, held in a Variant (our reference), by editor plugin object. */
+  private final MemorySegment create =
+      GDExtensionClassCreateInstance.allocate(this::create, Arena.global());
+  private final MemorySegment free =
+      GDExtensionClassFreeInstance.allocate(this::free, Arena.global());
+  private final MemorySegment getVirtual =
+      GDExtensionClassGetVirtual.allocate(this::getVirtual, Arena.global());
+  private final List<Map<String, MemorySegment>> virtuals =
+      List.of(
+          Map.of("_enter_tree", virtual(this::enterTree), "_exit_tree", virtual(this::exitTree)),
+          Map.of(
+              "_get_name",
+              virtual(this::getName),
+              "_supports_platform",
+              virtual(this::supportsPlatform),
+              "_export_begin",
+              virtual(this::exportBegin)));
+
+  /**
+   * The export plugin each editor plugin added, held in a Variant (our reference), by editor plugin
+   * object.
+   */
   private final Map<Long, MemorySegment> added = new ConcurrentHashMap<>();
+
   private boolean registered;
 
   EditorPlugins(Gd gd) {
@@ -60,7 +73,9 @@ final class EditorPlugins {
     if (registered) {
       return;
     }
-    for (int kind = CLASSES.size() - 1; kind >= 0; kind--) { // the export plugin first: the editor plugin makes it
+    for (int kind = CLASSES.size() - 1;
+        kind >= 0;
+        kind--) { // the export plugin first: the editor plugin makes it
       gd.registerVirtualsClass(CLASSES.get(kind), BASES.get(kind), kind, create, free, getVirtual);
     }
     gd.api.editorAddPlugin(gd.stringName(PLUGIN_CLASS));
@@ -102,7 +117,8 @@ final class EditorPlugins {
       String n = (String) variants.readValue(GType.STRING_NAME, name.reinterpret(8));
       return virtuals.get((int) classUserdata.address()).getOrDefault(n, MemorySegment.NULL);
     } catch (Throwable t) {
-      gd.report("looking up a virtual of " + CLASSES.get((int) classUserdata.address()) + " failed", t);
+      gd.report(
+          "looking up a virtual of " + CLASSES.get((int) classUserdata.address()) + " failed", t);
       return MemorySegment.NULL;
     }
   }
@@ -134,7 +150,8 @@ final class EditorPlugins {
     try {
       MemorySegment held = added.remove(instance.address());
       if (held != null) {
-        gd.callEngine("EditorPlugin", "remove_export_plugin", Gd.HASH_REMOVE_EXPORT_PLUGIN, instance, held);
+        gd.callEngine(
+            "EditorPlugin", "remove_export_plugin", Gd.HASH_REMOVE_EXPORT_PLUGIN, instance, held);
         gd.api.variantDestroy(held);
       }
     } catch (Throwable t) {
@@ -153,7 +170,9 @@ final class EditorPlugins {
     }
   }
 
-  /** _supports_platform(platform: EditorExportPlatform) -> bool: the OS names we have natives for. */
+  /**
+   * _supports_platform(platform: EditorExportPlatform) -> bool: the OS names we have natives for.
+   */
   private void supportsPlatform(MemorySegment instance, MemorySegment args, MemorySegment ret) {
     boolean yes = false;
     try {
@@ -170,7 +189,10 @@ final class EditorPlugins {
       MemorySegment str = a.allocate(GType.STRING.size, 8);
       gd.construct(GType.STRING, str);
       try {
-        gd.ptrcallEngine(gd.methodBind("EditorExportPlatform", "get_os_name", Gd.HASH_GET_OS_NAME), platform, str);
+        gd.ptrcallEngine(
+            gd.methodBind("EditorExportPlatform", "get_os_name", Gd.HASH_GET_OS_NAME),
+            platform,
+            str);
         return gd.readString(str);
       } finally {
         gd.destroy(GType.STRING, str);
@@ -180,12 +202,13 @@ final class EditorPlugins {
 
   /**
    * _export_begin(features: PackedStringArray, is_debug: bool, path: String, flags: int): the jars
-   * and this platform's runtime as shared objects; every problem is printed as an error (the
-   * export goes on: Godot 4.3 gives an export plugin no way to fail it).
+   * and this platform's runtime as shared objects; every problem is printed as an error (the export
+   * goes on: Godot 4.3 gives an export plugin no way to fail it).
    */
   private void exportBegin(MemorySegment instance, MemorySegment args, MemorySegment ret) {
     try {
-      String[] features = (String[]) variants.readValue(GType.PACKED_STRING_ARRAY, arg(args, 0, 16));
+      String[] features =
+          (String[]) variants.readValue(GType.PACKED_STRING_ARRAY, arg(args, 0, 16));
       Path addon = Path.of(gd.libraryPath()).toAbsolutePath().getParent();
       ExportPlan.Result plan = ExportPlan.plan(Arrays.asList(features), addon);
       for (String e : plan.errors()) {
@@ -208,7 +231,14 @@ final class EditorPlugins {
       variants.write(so.tags().toArray(String[]::new), tags);
       variants.write(so.target(), target);
       try {
-        gd.callEngine("EditorExportPlugin", "add_shared_object", Gd.HASH_ADD_SHARED_OBJECT, self, path, tags, target);
+        gd.callEngine(
+            "EditorExportPlugin",
+            "add_shared_object",
+            Gd.HASH_ADD_SHARED_OBJECT,
+            self,
+            path,
+            tags,
+            target);
       } finally {
         gd.api.variantDestroy(path);
         gd.api.variantDestroy(tags);

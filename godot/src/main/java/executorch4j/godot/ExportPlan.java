@@ -15,10 +15,10 @@ import java.util.zip.ZipFile;
  * unit-tested directly).
  *
  * <p>Godot 4.3's PC exporter ({@code EditorExportPlatformPC::export_project_data}) copies every
- * shared object to {@code <export dir>/<target>/<file name>}, and a folder recursively
- * ({@code DirAccess::copy_dir}). Its GDExtension export plugin adds the extension's library with
- * an empty target, so {@code libexecutorch4j_godot.so} lands beside the game executable, where
- * {@code OS_Unix::open_dynamic_library} looks for it. The plan adds, with target {@value #TARGET}:
+ * shared object to {@code <export dir>/<target>/<file name>}, and a folder recursively ({@code
+ * DirAccess::copy_dir}). Its GDExtension export plugin adds the extension's library with an empty
+ * target, so {@code libexecutorch4j_godot.so} lands beside the game executable, where {@code
+ * OS_Unix::open_dynamic_library} looks for it. The plan adds, with target {@value #TARGET}:
  *
  * <pre>
  * &lt;game dir&gt;/libexecutorch4j_godot.so                      (Godot's GDExtension plugin)
@@ -33,13 +33,16 @@ import java.util.zip.ZipFile;
 final class ExportPlan {
   /** The folder, relative to the exported executable, that receives the jars. */
   static final String TARGET = "executorch4j";
+
   /** The folder that receives {@code jre/<platform>}. */
   static final String JRE_TARGET = TARGET + "/jre";
+
   static final List<String> REQUIRED_JARS = List.of("executorch4j.jar", "executorch4j-godot.jar");
   static final String LLM_JAR = "executorch4j-llm.jar";
+
   /** A class each required jar must hold (a truncated or foreign jar fails here). */
-  private static final List<String> MARKERS = List.of("executorch4j/ExecuTorchModel.class",
-      "executorch4j/godot/Bootstrap.class");
+  private static final List<String> MARKERS =
+      List.of("executorch4j/ExecuTorchModel.class", "executorch4j/godot/Bootstrap.class");
 
   /** One {@code add_shared_object(path, tags, target)} call. */
   record SharedObject(String path, List<String> tags, String target) {}
@@ -56,7 +59,9 @@ final class ExportPlan {
    */
   static String platform(Collection<String> features) {
     if (features.contains("linux")) {
-      return features.contains("x86_64") ? "linux-x86_64" : features.contains("arm64") ? "linux-aarch64" : null;
+      return features.contains("x86_64")
+          ? "linux-x86_64"
+          : features.contains("arm64") ? "linux-aarch64" : null;
     }
     if (features.contains("macos")) {
       return features.contains("arm64") || features.contains("universal") ? "macos-aarch64" : null;
@@ -74,29 +79,40 @@ final class ExportPlan {
     List<String> errors = new ArrayList<>();
     String platform = platform(features);
     if (platform == null) {
-      errors.add("ExecuTorch4j export: executorch4j has no natives for this export (features " + sorted(features)
-          + "): the exported game cannot load .pte models. Supported: Linux x86_64, Linux arm64, macOS arm64.");
+      errors.add(
+          "ExecuTorch4j export: executorch4j has no natives for this export (features "
+              + sorted(features)
+              + "): the exported game cannot load .pte models. Supported: Linux x86_64, Linux arm64, macOS arm64.");
       return new Result(null, objects, errors);
     }
-    List<String> tags = platform.startsWith("linux")
-        ? List.of("linux", platform.endsWith("x86_64") ? "x86_64" : "arm64")
-        : List.of("macos", "arm64");
+    List<String> tags =
+        platform.startsWith("linux")
+            ? List.of("linux", platform.endsWith("x86_64") ? "x86_64" : "arm64")
+            : List.of("macos", "arm64");
     if (features.contains("macos") && features.contains("universal")) {
-      errors.add("ExecuTorch4j export: a universal macOS export gets arm64 natives only: the game cannot load"
-          + " .pte models on Intel Macs.");
+      errors.add(
+          "ExecuTorch4j export: a universal macOS export gets arm64 natives only: the game cannot load"
+              + " .pte models on Intel Macs.");
     }
     for (int i = 0; i < REQUIRED_JARS.size(); i++) {
       Path jar = addonDir.resolve(REQUIRED_JARS.get(i));
       String problem = checkJar(jar, MARKERS.get(i));
       if (problem != null) {
-        errors.add("ExecuTorch4j export: " + problem + ": the exported game will not start executorch4j."
-            + " Rebuild the addon with godot/addon.sh.");
+        errors.add(
+            "ExecuTorch4j export: "
+                + problem
+                + ": the exported game will not start executorch4j."
+                + " Rebuild the addon with godot/addon.sh.");
         continue;
       }
       if (i == 0 && !hasEntry(jar, "natives/" + platform + "/index.txt")) {
-        errors.add("ExecuTorch4j export: " + jar + " has no natives for " + platform
-            + ": the exported game cannot load .pte models. Build them with scripts/build-all-platforms.sh, then"
-            + " godot/addon.sh --all-platforms.");
+        errors.add(
+            "ExecuTorch4j export: "
+                + jar
+                + " has no natives for "
+                + platform
+                + ": the exported game cannot load .pte models. Build them with scripts/build-all-platforms.sh, then"
+                + " godot/addon.sh --all-platforms.");
       }
       objects.add(new SharedObject(jar.toString(), tags, TARGET));
     }
@@ -106,20 +122,35 @@ final class ExportPlan {
       if (problem == null) {
         objects.add(new SharedObject(llm.toString(), tags, TARGET));
       } else {
-        errors.add("ExecuTorch4j export: " + problem + ": text generation will not work in the exported game.");
+        errors.add(
+            "ExecuTorch4j export: "
+                + problem
+                + ": text generation will not work in the exported game.");
       }
     }
     Path jre = addonDir.resolve("jre").resolve(platform);
-    Path libjvm = jre.resolve("lib/server").resolve(platform.startsWith("macos") ? "libjvm.dylib" : "libjvm.so");
+    Path libjvm =
+        jre.resolve("lib/server")
+            .resolve(platform.startsWith("macos") ? "libjvm.dylib" : "libjvm.so");
     if (!Files.isRegularFile(libjvm)) {
-      errors.add("ExecuTorch4j export: the addon has no Java runtime for " + platform + " (" + libjvm
-          + " is missing; godot/addon.sh bundles one for its own platform, --all-platforms for the others):"
-          + " the exported game will need Java 22+ on the player's machine (JAVA_HOME).");
+      errors.add(
+          "ExecuTorch4j export: the addon has no Java runtime for "
+              + platform
+              + " ("
+              + libjvm
+              + " is missing; godot/addon.sh bundles one for its own platform, --all-platforms for the others):"
+              + " the exported game will need Java 22+ on the player's machine (JAVA_HOME).");
     } else {
       String built = binaryPlatform(libjvm);
       if (!platform.equals(built)) {
-        errors.add("ExecuTorch4j export: " + libjvm + " is a Java runtime for " + (built == null ? "an unknown platform" : built)
-            + ", not " + platform + ": it is left out of the export. Rebuild the addon with godot/addon.sh.");
+        errors.add(
+            "ExecuTorch4j export: "
+                + libjvm
+                + " is a Java runtime for "
+                + (built == null ? "an unknown platform" : built)
+                + ", not "
+                + platform
+                + ": it is left out of the export. Rebuild the addon with godot/addon.sh.");
       } else {
         objects.add(new SharedObject(jre.toString(), tags, JRE_TARGET));
       }
@@ -151,8 +182,8 @@ final class ExportPlan {
   }
 
   /**
-   * The platform a shared library is built for, from its header: ELF x86-64 (machine 62) or
-   * AArch64 (183), Mach-O arm64; null for anything else.
+   * The platform a shared library is built for, from its header: ELF x86-64 (machine 62) or AArch64
+   * (183), Mach-O arm64; null for anything else.
    */
   static String binaryPlatform(Path lib) {
     byte[] h = new byte[20];

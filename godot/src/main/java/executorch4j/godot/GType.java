@@ -1,6 +1,8 @@
 package executorch4j.godot;
 
-/** The Godot Variant types this extension exchanges, with their ids and value sizes (4.3, 64-bit). */
+/**
+ * The Godot Variant types this extension exchanges, with their ids and value sizes (4.3, 64-bit).
+ */
 enum GType {
   NIL(0, 24),
   BOOL(1, 1),

@@ -1,20 +1,20 @@
 package executorch4j.godot;
 
+import executorch4j.godot.ffi.*;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import executorch4j.godot.ffi.*;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The extension's view of one running Godot, made once at initialization and handed to what
- * needs it: the typed interface functions ({@link GdInterface}), Godot strings and builtin values,
- * engine method calls by 4.3 hash, signals and deferred calls, {@link Variants}, and the error
- * printer. Builtin-type and method-bind pointers are fetched once and cached.
+ * The extension's view of one running Godot, made once at initialization and handed to what needs
+ * it: the typed interface functions ({@link GdInterface}), Godot strings and builtin values, engine
+ * method calls by 4.3 hash, signals and deferred calls, {@link Variants}, and the error printer.
+ * Builtin-type and method-bind pointers are fetched once and cached.
  */
 final class Gd {
   static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG;
@@ -25,14 +25,18 @@ final class Gd {
 
   /** 4.3 hashes of the builtin methods used (extension_api.json, "builtin_classes"). */
   static final long HASH_SIZE = 3173160232L;
+
   static final long HASH_RESIZE = 848867239L;
   static final long HASH_KEYS = 4144163970L;
 
   final MemorySegment library;
+
   /** The interface functions, typed. */
   final GdInterface api;
+
   /** Godot values to Java values and back. */
   final Variants variants;
+
   // Caches are concurrent: forward_async's worker thread calls into Godot too (call_deferred).
   // Builtin-type function pointers, by type (or Type.method), fetched once.
   private final Map<GType, MemorySegment> fromType = new ConcurrentHashMap<>();
@@ -41,8 +45,10 @@ final class Gd {
   private final Map<GType, MemorySegment> stringFromName = new ConcurrentHashMap<>();
   private final Map<GType, MemorySegment> dtor = new ConcurrentHashMap<>();
   private final Map<String, MemorySegment> builtins = new ConcurrentHashMap<>();
+
   /** StringNames and Strings this extension made for its lifetime, destroyed at deinit. */
   private final List<MemorySegment> strings = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private final Map<String, MemorySegment> nameCache = new ConcurrentHashMap<>();
 
   Gd(long getProcAddress, long library) {
@@ -51,16 +57,17 @@ final class Gd {
     this.variants = new Variants(this);
   }
 
-
   // ------------------------------------------------------------- strings
 
   /** A StringName that lives until deinit (class, method and property names). */
   MemorySegment stringName(String s) {
-    return nameCache.computeIfAbsent(s, k -> {
-      MemorySegment sn = Arena.global().allocate(GType.STRING_NAME.size, 8);
-      api.stringNameNewWithUtf8Chars(sn, Arena.global().allocateFrom(k));
-      return sn;
-    });
+    return nameCache.computeIfAbsent(
+        s,
+        k -> {
+          MemorySegment sn = Arena.global().allocate(GType.STRING_NAME.size, 8);
+          api.stringNameNewWithUtf8Chars(sn, Arena.global().allocateFrom(k));
+          return sn;
+        });
   }
 
   /** A String that lives until deinit (hint strings, group names). */
@@ -121,13 +128,16 @@ final class Gd {
 
   /** Default-constructs a builtin value of type t at dst. */
   void construct(GType t, MemorySegment dst) {
-    GDExtensionPtrConstructor.invoke(ctor0.computeIfAbsent(t, k -> api.variantGetPtrConstructor(k.id, 0)), dst,
+    GDExtensionPtrConstructor.invoke(
+        ctor0.computeIfAbsent(t, k -> api.variantGetPtrConstructor(k.id, 0)),
+        dst,
         MemorySegment.NULL);
   }
 
   /** String(StringName): constructor index 2 of String in 4.3 (0 default, 1 copy, 2 StringName). */
   void stringFromStringName(MemorySegment dst, MemorySegment stringName) {
-    MemorySegment fn = stringFromName.computeIfAbsent(GType.STRING, k -> api.variantGetPtrConstructor(k.id, 2));
+    MemorySegment fn =
+        stringFromName.computeIfAbsent(GType.STRING, k -> api.variantGetPtrConstructor(k.id, 2));
     try (Arena a = Arena.ofConfined()) {
       GDExtensionPtrConstructor.invoke(fn, dst, a.allocateFrom(ValueLayout.ADDRESS, stringName));
     }
@@ -135,7 +145,8 @@ final class Gd {
 
   /** Destroys the builtin value of type t at p. */
   void destroy(GType t, MemorySegment p) {
-    GDExtensionPtrDestructor.invoke(dtor.computeIfAbsent(t, k -> api.variantGetPtrDestructor(k.id)), p);
+    GDExtensionPtrDestructor.invoke(
+        dtor.computeIfAbsent(t, k -> api.variantGetPtrDestructor(k.id)), p);
   }
 
   /** Wraps the builtin value at `value` into the uninitialized Variant at `variant`. */
@@ -151,14 +162,25 @@ final class Gd {
   }
 
   /** Calls builtin method `name` (4.3 hash) of type t on `base`. */
-  void builtin(GType t, String name, long hash, MemorySegment base, MemorySegment args, MemorySegment ret, int argc) {
-    MemorySegment fn = builtins.computeIfAbsent(t.name() + "." + name, k -> {
-      MemorySegment f = api.variantGetPtrBuiltinMethod(t.id, stringName(name), hash);
-      if (f.equals(MemorySegment.NULL)) {
-        throw new IllegalStateException("Godot has no builtin " + t + "." + name + " with hash " + hash);
-      }
-      return f;
-    });
+  void builtin(
+      GType t,
+      String name,
+      long hash,
+      MemorySegment base,
+      MemorySegment args,
+      MemorySegment ret,
+      int argc) {
+    MemorySegment fn =
+        builtins.computeIfAbsent(
+            t.name() + "." + name,
+            k -> {
+              MemorySegment f = api.variantGetPtrBuiltinMethod(t.id, stringName(name), hash);
+              if (f.equals(MemorySegment.NULL)) {
+                throw new IllegalStateException(
+                    "Godot has no builtin " + t + "." + name + " with hash " + hash);
+              }
+              return f;
+            });
     GDExtensionPtrBuiltInMethod.invoke(fn, base, args, ret, argc);
   }
 
@@ -181,7 +203,8 @@ final class Gd {
       MemorySegment r = a.allocate(I64);
       builtin(t, "resize", HASH_RESIZE, value, args, r, 1);
       if (r.get(I64, 0) != 0) {
-        throw new IllegalStateException(t + ".resize(" + n + ") failed with error " + r.get(I64, 0));
+        throw new IllegalStateException(
+            t + ".resize(" + n + ") failed with error " + r.get(I64, 0));
       }
     }
   }
@@ -190,6 +213,7 @@ final class Gd {
 
   /** 4.3 hashes of the engine methods used (extension_api.json, "classes"). */
   static final long HASH_EMIT_SIGNAL = 4047867050L;
+
   static final long HASH_CALL_DEFERRED = 3400424181L;
   static final long HASH_ADD_FORMAT_LOADER = 2896595483L;
   static final long HASH_REMOVE_FORMAT_LOADER = 405397102L;
@@ -211,11 +235,12 @@ final class Gd {
   private final Map<String, MemorySegment> binds = new ConcurrentHashMap<>();
 
   /**
-   * Calls vararg engine method `method` of `class` on `object` with Variant arguments:
-   * {@code object_method_bind_call}. Used for Object.call_deferred (any thread) and
-   * Object.emit_signal (main thread).
+   * Calls vararg engine method `method` of `class` on `object` with Variant arguments: {@code
+   * object_method_bind_call}. Used for Object.call_deferred (any thread) and Object.emit_signal
+   * (main thread).
    */
-  void callEngine(String cls, String method, long hash, MemorySegment object, MemorySegment... args) {
+  void callEngine(
+      String cls, String method, long hash, MemorySegment object, MemorySegment... args) {
     MemorySegment bind = methodBind(cls, method, hash);
     try (Arena a = Arena.ofConfined()) {
       MemorySegment argv = a.allocate(ValueLayout.ADDRESS, Math.max(1, args.length));
@@ -227,7 +252,8 @@ final class Gd {
       api.objectMethodBindCall(bind, object, argv, args.length, ret, err);
       api.variantDestroy(ret);
       if (GDExtensionCallError.error(err) != 0) {
-        throw new IllegalStateException(cls + "." + method + " failed with call error " + GDExtensionCallError.error(err));
+        throw new IllegalStateException(
+            cls + "." + method + " failed with call error " + GDExtensionCallError.error(err));
       }
     }
   }
@@ -251,7 +277,10 @@ final class Gd {
     }
   }
 
-  /** {@code object.emit_signal(signal, args...)}, the arguments as {@link Variants} writes them; main thread. */
+  /**
+   * {@code object.emit_signal(signal, args...)}, the arguments as {@link Variants} writes them;
+   * main thread.
+   */
   void emitSignal(MemorySegment object, String signal, Object... args) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment[] vs = new MemorySegment[args.length + 1];
@@ -276,7 +305,12 @@ final class Gd {
    * Registers extension class `cls` (base `base`) whose behaviour is all virtuals (the resource
    * formats, the editor plugins); class_userdata `kind` tells the shared stubs which class it is.
    */
-  void registerVirtualsClass(String cls, String base, int kind, MemorySegment create, MemorySegment free,
+  void registerVirtualsClass(
+      String cls,
+      String base,
+      int kind,
+      MemorySegment create,
+      MemorySegment free,
       MemorySegment getVirtual) {
     MemorySegment info = GDExtensionClassCreationInfo3.allocate(Arena.global());
     GDExtensionClassCreationInfo3.is_exposed(info, (byte) 1);
@@ -303,17 +337,21 @@ final class Gd {
 
   /** A method bind of an engine class, by name and 4.3 hash. */
   MemorySegment methodBind(String cls, String method, long hash) {
-    return binds.computeIfAbsent(cls + "." + method, k -> {
-      MemorySegment b = api.classdbGetMethodBind(stringName(cls), stringName(method), hash);
-      if (b.equals(MemorySegment.NULL)) {
-        throw new IllegalStateException("Godot has no method " + cls + "." + method + " with hash " + hash);
-      }
-      return b;
-    });
+    return binds.computeIfAbsent(
+        cls + "." + method,
+        k -> {
+          MemorySegment b = api.classdbGetMethodBind(stringName(cls), stringName(method), hash);
+          if (b.equals(MemorySegment.NULL)) {
+            throw new IllegalStateException(
+                "Godot has no method " + cls + "." + method + " with hash " + hash);
+          }
+          return b;
+        });
   }
 
   /** {@code object_method_bind_ptrcall}: typed arguments, typed (initialized) result. */
-  void ptrcallEngine(MemorySegment bind, MemorySegment object, MemorySegment ret, MemorySegment... args) {
+  void ptrcallEngine(
+      MemorySegment bind, MemorySegment object, MemorySegment ret, MemorySegment... args) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment argv = a.allocate(ValueLayout.ADDRESS, Math.max(1, args.length));
       for (int i = 0; i < args.length; i++) {
@@ -328,7 +366,11 @@ final class Gd {
   /** Godot's error printer: shows in the output panel and the editor's debugger. */
   void printError(String message, String where) {
     try (Arena a = Arena.ofConfined()) {
-      api.printError(a.allocateFrom(message), a.allocateFrom(where), a.allocateFrom("ExecuTorchResource.java"), 0,
+      api.printError(
+          a.allocateFrom(message),
+          a.allocateFrom(where),
+          a.allocateFrom("ExecuTorchResource.java"),
+          0,
           (byte) 0);
     } catch (RuntimeException e) {
       System.err.println("ERROR: " + message + " (and print_error failed: " + e + ")");

@@ -5,13 +5,13 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The GDExtension interface functions the glue calls, typed: each pointer is looked up once by
- * name through {@code get_proc_address} when the extension starts (a Godot without one fails at
- * load, not in a game) and called through the {@code invoke} jextract generated for its typedef
- * in Godot 4.3's gdextension_interface.h (executorch4j.godot.ffi, jextract/regen-godot.sh). A
- * misspelled function or a wrong argument type is a compile error. Only functions whose {@code
- * since} is 4.3 or older are looked up, so the extension loads in Godot 4.3 through 4.7
- * (GodotAbiTest checks the names looked up here against jextract/godot-symbols.txt and the headers).
+ * The GDExtension interface functions the glue calls, typed: each pointer is looked up once by name
+ * through {@code get_proc_address} when the extension starts (a Godot without one fails at load,
+ * not in a game) and called through the {@code invoke} jextract generated for its typedef in Godot
+ * 4.3's gdextension_interface.h (executorch4j.godot.ffi, jextract/regen-godot.sh). A misspelled
+ * function or a wrong argument type is a compile error. Only functions whose {@code since} is 4.3
+ * or older are looked up, so the extension loads in Godot 4.3 through 4.7 (GodotAbiTest checks the
+ * names looked up here against jextract/godot-symbols.txt and the headers).
  */
 final class GdInterface {
   private final MemorySegment getProcAddress;
@@ -72,10 +72,12 @@ final class GdInterface {
     editorRemovePluginFn = find("editor_remove_plugin");
     getLibraryPathFn = find("get_library_path");
     classdbRegisterExtensionClass3Fn = find("classdb_register_extension_class3");
-    classdbRegisterExtensionClassIntegerConstantFn = find("classdb_register_extension_class_integer_constant");
+    classdbRegisterExtensionClassIntegerConstantFn =
+        find("classdb_register_extension_class_integer_constant");
     classdbRegisterExtensionClassMethodFn = find("classdb_register_extension_class_method");
     classdbRegisterExtensionClassPropertyFn = find("classdb_register_extension_class_property");
-    classdbRegisterExtensionClassPropertyGroupFn = find("classdb_register_extension_class_property_group");
+    classdbRegisterExtensionClassPropertyGroupFn =
+        find("classdb_register_extension_class_property_group");
     classdbRegisterExtensionClassSignalFn = find("classdb_register_extension_class_signal");
     classdbUnregisterExtensionClassFn = find("classdb_unregister_extension_class");
     dictionaryOperatorIndexFn = find("dictionary_operator_index");
@@ -115,7 +117,8 @@ final class GdInterface {
   /** Interface function `name`, or an error naming it. */
   private MemorySegment find(String name) {
     try (Arena a = Arena.ofConfined()) {
-      MemorySegment p = GDExtensionInterfaceGetProcAddress.invoke(getProcAddress, a.allocateFrom(name));
+      MemorySegment p =
+          GDExtensionInterfaceGetProcAddress.invoke(getProcAddress, a.allocateFrom(name));
       if (p.equals(MemorySegment.NULL)) {
         throw new IllegalStateException("Godot has no interface function '" + name + "'");
       }
@@ -128,7 +131,8 @@ final class GdInterface {
   }
 
   MemorySegment arrayOperatorIndexConst(MemorySegment self, long index) {
-    return GDExtensionInterfaceArrayOperatorIndexConst.invoke(arrayOperatorIndexConstFn, self, index);
+    return GDExtensionInterfaceArrayOperatorIndexConst.invoke(
+        arrayOperatorIndexConstFn, self, index);
   }
 
   MemorySegment classdbConstructObject(MemorySegment classname) {
@@ -136,7 +140,8 @@ final class GdInterface {
   }
 
   MemorySegment classdbGetMethodBind(MemorySegment classname, MemorySegment methodname, long hash) {
-    return GDExtensionInterfaceClassdbGetMethodBind.invoke(classdbGetMethodBindFn, classname, methodname, hash);
+    return GDExtensionInterfaceClassdbGetMethodBind.invoke(
+        classdbGetMethodBindFn, classname, methodname, hash);
   }
 
   void editorAddPlugin(MemorySegment className) {
@@ -151,32 +156,75 @@ final class GdInterface {
     GDExtensionInterfaceGetLibraryPath.invoke(getLibraryPathFn, library, rPath);
   }
 
-  void classdbRegisterExtensionClass3(MemorySegment library, MemorySegment className, MemorySegment parentClassName, MemorySegment extensionFuncs) {
-    GDExtensionInterfaceClassdbRegisterExtensionClass3.invoke(classdbRegisterExtensionClass3Fn, library, className, parentClassName, extensionFuncs);
+  void classdbRegisterExtensionClass3(
+      MemorySegment library,
+      MemorySegment className,
+      MemorySegment parentClassName,
+      MemorySegment extensionFuncs) {
+    GDExtensionInterfaceClassdbRegisterExtensionClass3.invoke(
+        classdbRegisterExtensionClass3Fn, library, className, parentClassName, extensionFuncs);
   }
 
-  void classdbRegisterExtensionClassIntegerConstant(MemorySegment library, MemorySegment className, MemorySegment enumName, MemorySegment constantName, long constantValue, byte isBitfield) {
-    GDExtensionInterfaceClassdbRegisterExtensionClassIntegerConstant.invoke(classdbRegisterExtensionClassIntegerConstantFn, library, className, enumName, constantName, constantValue, isBitfield);
+  void classdbRegisterExtensionClassIntegerConstant(
+      MemorySegment library,
+      MemorySegment className,
+      MemorySegment enumName,
+      MemorySegment constantName,
+      long constantValue,
+      byte isBitfield) {
+    GDExtensionInterfaceClassdbRegisterExtensionClassIntegerConstant.invoke(
+        classdbRegisterExtensionClassIntegerConstantFn,
+        library,
+        className,
+        enumName,
+        constantName,
+        constantValue,
+        isBitfield);
   }
 
-  void classdbRegisterExtensionClassMethod(MemorySegment library, MemorySegment className, MemorySegment methodInfo) {
-    GDExtensionInterfaceClassdbRegisterExtensionClassMethod.invoke(classdbRegisterExtensionClassMethodFn, library, className, methodInfo);
+  void classdbRegisterExtensionClassMethod(
+      MemorySegment library, MemorySegment className, MemorySegment methodInfo) {
+    GDExtensionInterfaceClassdbRegisterExtensionClassMethod.invoke(
+        classdbRegisterExtensionClassMethodFn, library, className, methodInfo);
   }
 
-  void classdbRegisterExtensionClassProperty(MemorySegment library, MemorySegment className, MemorySegment info, MemorySegment setter, MemorySegment getter) {
-    GDExtensionInterfaceClassdbRegisterExtensionClassProperty.invoke(classdbRegisterExtensionClassPropertyFn, library, className, info, setter, getter);
+  void classdbRegisterExtensionClassProperty(
+      MemorySegment library,
+      MemorySegment className,
+      MemorySegment info,
+      MemorySegment setter,
+      MemorySegment getter) {
+    GDExtensionInterfaceClassdbRegisterExtensionClassProperty.invoke(
+        classdbRegisterExtensionClassPropertyFn, library, className, info, setter, getter);
   }
 
-  void classdbRegisterExtensionClassPropertyGroup(MemorySegment library, MemorySegment className, MemorySegment groupName, MemorySegment prefix) {
-    GDExtensionInterfaceClassdbRegisterExtensionClassPropertyGroup.invoke(classdbRegisterExtensionClassPropertyGroupFn, library, className, groupName, prefix);
+  void classdbRegisterExtensionClassPropertyGroup(
+      MemorySegment library,
+      MemorySegment className,
+      MemorySegment groupName,
+      MemorySegment prefix) {
+    GDExtensionInterfaceClassdbRegisterExtensionClassPropertyGroup.invoke(
+        classdbRegisterExtensionClassPropertyGroupFn, library, className, groupName, prefix);
   }
 
-  void classdbRegisterExtensionClassSignal(MemorySegment library, MemorySegment className, MemorySegment signalName, MemorySegment argumentInfo, long argumentCount) {
-    GDExtensionInterfaceClassdbRegisterExtensionClassSignal.invoke(classdbRegisterExtensionClassSignalFn, library, className, signalName, argumentInfo, argumentCount);
+  void classdbRegisterExtensionClassSignal(
+      MemorySegment library,
+      MemorySegment className,
+      MemorySegment signalName,
+      MemorySegment argumentInfo,
+      long argumentCount) {
+    GDExtensionInterfaceClassdbRegisterExtensionClassSignal.invoke(
+        classdbRegisterExtensionClassSignalFn,
+        library,
+        className,
+        signalName,
+        argumentInfo,
+        argumentCount);
   }
 
   void classdbUnregisterExtensionClass(MemorySegment library, MemorySegment className) {
-    GDExtensionInterfaceClassdbUnregisterExtensionClass.invoke(classdbUnregisterExtensionClassFn, library, className);
+    GDExtensionInterfaceClassdbUnregisterExtensionClass.invoke(
+        classdbUnregisterExtensionClassFn, library, className);
   }
 
   MemorySegment dictionaryOperatorIndex(MemorySegment self, MemorySegment key) {
@@ -184,15 +232,18 @@ final class GdInterface {
   }
 
   MemorySegment dictionaryOperatorIndexConst(MemorySegment self, MemorySegment key) {
-    return GDExtensionInterfaceDictionaryOperatorIndexConst.invoke(dictionaryOperatorIndexConstFn, self, key);
+    return GDExtensionInterfaceDictionaryOperatorIndexConst.invoke(
+        dictionaryOperatorIndexConstFn, self, key);
   }
 
   MemorySegment getVariantFromTypeConstructor(int type) {
-    return GDExtensionInterfaceGetVariantFromTypeConstructor.invoke(getVariantFromTypeConstructorFn, type);
+    return GDExtensionInterfaceGetVariantFromTypeConstructor.invoke(
+        getVariantFromTypeConstructorFn, type);
   }
 
   MemorySegment getVariantToTypeConstructor(int type) {
-    return GDExtensionInterfaceGetVariantToTypeConstructor.invoke(getVariantToTypeConstructorFn, type);
+    return GDExtensionInterfaceGetVariantToTypeConstructor.invoke(
+        getVariantToTypeConstructorFn, type);
   }
 
   MemorySegment globalGetSingleton(MemorySegment name) {
@@ -203,12 +254,21 @@ final class GdInterface {
     GDExtensionInterfaceObjectDestroy.invoke(objectDestroyFn, o);
   }
 
-  void objectMethodBindCall(MemorySegment methodBind, MemorySegment instance, MemorySegment args, long argCount, MemorySegment rRet, MemorySegment rError) {
-    GDExtensionInterfaceObjectMethodBindCall.invoke(objectMethodBindCallFn, methodBind, instance, args, argCount, rRet, rError);
+  void objectMethodBindCall(
+      MemorySegment methodBind,
+      MemorySegment instance,
+      MemorySegment args,
+      long argCount,
+      MemorySegment rRet,
+      MemorySegment rError) {
+    GDExtensionInterfaceObjectMethodBindCall.invoke(
+        objectMethodBindCallFn, methodBind, instance, args, argCount, rRet, rError);
   }
 
-  void objectMethodBindPtrcall(MemorySegment methodBind, MemorySegment instance, MemorySegment args, MemorySegment rRet) {
-    GDExtensionInterfaceObjectMethodBindPtrcall.invoke(objectMethodBindPtrcallFn, methodBind, instance, args, rRet);
+  void objectMethodBindPtrcall(
+      MemorySegment methodBind, MemorySegment instance, MemorySegment args, MemorySegment rRet) {
+    GDExtensionInterfaceObjectMethodBindPtrcall.invoke(
+        objectMethodBindPtrcallFn, methodBind, instance, args, rRet);
   }
 
   void objectSetInstance(MemorySegment o, MemorySegment classname, MemorySegment instance) {
@@ -216,67 +276,88 @@ final class GdInterface {
   }
 
   MemorySegment packedByteArrayOperatorIndex(MemorySegment self, long index) {
-    return GDExtensionInterfacePackedByteArrayOperatorIndex.invoke(packedByteArrayOperatorIndexFn, self, index);
+    return GDExtensionInterfacePackedByteArrayOperatorIndex.invoke(
+        packedByteArrayOperatorIndexFn, self, index);
   }
 
   MemorySegment packedByteArrayOperatorIndexConst(MemorySegment self, long index) {
-    return GDExtensionInterfacePackedByteArrayOperatorIndexConst.invoke(packedByteArrayOperatorIndexConstFn, self, index);
+    return GDExtensionInterfacePackedByteArrayOperatorIndexConst.invoke(
+        packedByteArrayOperatorIndexConstFn, self, index);
   }
 
   MemorySegment packedFloat32ArrayOperatorIndex(MemorySegment self, long index) {
-    return GDExtensionInterfacePackedFloat32ArrayOperatorIndex.invoke(packedFloat32ArrayOperatorIndexFn, self, index);
+    return GDExtensionInterfacePackedFloat32ArrayOperatorIndex.invoke(
+        packedFloat32ArrayOperatorIndexFn, self, index);
   }
 
   MemorySegment packedFloat32ArrayOperatorIndexConst(MemorySegment self, long index) {
-    return GDExtensionInterfacePackedFloat32ArrayOperatorIndexConst.invoke(packedFloat32ArrayOperatorIndexConstFn, self, index);
+    return GDExtensionInterfacePackedFloat32ArrayOperatorIndexConst.invoke(
+        packedFloat32ArrayOperatorIndexConstFn, self, index);
   }
 
   MemorySegment packedFloat64ArrayOperatorIndex(MemorySegment self, long index) {
-    return GDExtensionInterfacePackedFloat64ArrayOperatorIndex.invoke(packedFloat64ArrayOperatorIndexFn, self, index);
+    return GDExtensionInterfacePackedFloat64ArrayOperatorIndex.invoke(
+        packedFloat64ArrayOperatorIndexFn, self, index);
   }
 
   MemorySegment packedFloat64ArrayOperatorIndexConst(MemorySegment self, long index) {
-    return GDExtensionInterfacePackedFloat64ArrayOperatorIndexConst.invoke(packedFloat64ArrayOperatorIndexConstFn, self, index);
+    return GDExtensionInterfacePackedFloat64ArrayOperatorIndexConst.invoke(
+        packedFloat64ArrayOperatorIndexConstFn, self, index);
   }
 
   MemorySegment packedInt32ArrayOperatorIndex(MemorySegment self, long index) {
-    return GDExtensionInterfacePackedInt32ArrayOperatorIndex.invoke(packedInt32ArrayOperatorIndexFn, self, index);
+    return GDExtensionInterfacePackedInt32ArrayOperatorIndex.invoke(
+        packedInt32ArrayOperatorIndexFn, self, index);
   }
 
   MemorySegment packedInt32ArrayOperatorIndexConst(MemorySegment self, long index) {
-    return GDExtensionInterfacePackedInt32ArrayOperatorIndexConst.invoke(packedInt32ArrayOperatorIndexConstFn, self, index);
+    return GDExtensionInterfacePackedInt32ArrayOperatorIndexConst.invoke(
+        packedInt32ArrayOperatorIndexConstFn, self, index);
   }
 
   MemorySegment packedInt64ArrayOperatorIndex(MemorySegment self, long index) {
-    return GDExtensionInterfacePackedInt64ArrayOperatorIndex.invoke(packedInt64ArrayOperatorIndexFn, self, index);
+    return GDExtensionInterfacePackedInt64ArrayOperatorIndex.invoke(
+        packedInt64ArrayOperatorIndexFn, self, index);
   }
 
   MemorySegment packedInt64ArrayOperatorIndexConst(MemorySegment self, long index) {
-    return GDExtensionInterfacePackedInt64ArrayOperatorIndexConst.invoke(packedInt64ArrayOperatorIndexConstFn, self, index);
+    return GDExtensionInterfacePackedInt64ArrayOperatorIndexConst.invoke(
+        packedInt64ArrayOperatorIndexConstFn, self, index);
   }
 
   MemorySegment packedStringArrayOperatorIndex(MemorySegment self, long index) {
-    return GDExtensionInterfacePackedStringArrayOperatorIndex.invoke(packedStringArrayOperatorIndexFn, self, index);
+    return GDExtensionInterfacePackedStringArrayOperatorIndex.invoke(
+        packedStringArrayOperatorIndexFn, self, index);
   }
 
   MemorySegment packedStringArrayOperatorIndexConst(MemorySegment self, long index) {
-    return GDExtensionInterfacePackedStringArrayOperatorIndexConst.invoke(packedStringArrayOperatorIndexConstFn, self, index);
+    return GDExtensionInterfacePackedStringArrayOperatorIndexConst.invoke(
+        packedStringArrayOperatorIndexConstFn, self, index);
   }
 
-  void printError(MemorySegment description, MemorySegment function, MemorySegment file, int line, byte editorNotify) {
-    GDExtensionInterfacePrintError.invoke(printErrorFn, description, function, file, line, editorNotify);
+  void printError(
+      MemorySegment description,
+      MemorySegment function,
+      MemorySegment file,
+      int line,
+      byte editorNotify) {
+    GDExtensionInterfacePrintError.invoke(
+        printErrorFn, description, function, file, line, editorNotify);
   }
 
   void stringNameNewWithUtf8Chars(MemorySegment rDest, MemorySegment contents) {
-    GDExtensionInterfaceStringNameNewWithUtf8Chars.invoke(stringNameNewWithUtf8CharsFn, rDest, contents);
+    GDExtensionInterfaceStringNameNewWithUtf8Chars.invoke(
+        stringNameNewWithUtf8CharsFn, rDest, contents);
   }
 
   void stringNewWithUtf8CharsAndLen(MemorySegment rDest, MemorySegment contents, long size) {
-    GDExtensionInterfaceStringNewWithUtf8CharsAndLen.invoke(stringNewWithUtf8CharsAndLenFn, rDest, contents, size);
+    GDExtensionInterfaceStringNewWithUtf8CharsAndLen.invoke(
+        stringNewWithUtf8CharsAndLenFn, rDest, contents, size);
   }
 
   long stringToUtf8Chars(MemorySegment self, MemorySegment rText, long maxWriteLength) {
-    return GDExtensionInterfaceStringToUtf8Chars.invoke(stringToUtf8CharsFn, self, rText, maxWriteLength);
+    return GDExtensionInterfaceStringToUtf8Chars.invoke(
+        stringToUtf8CharsFn, self, rText, maxWriteLength);
   }
 
   void variantDestroy(MemorySegment self) {
@@ -284,11 +365,13 @@ final class GdInterface {
   }
 
   MemorySegment variantGetPtrBuiltinMethod(int type, MemorySegment method, long hash) {
-    return GDExtensionInterfaceVariantGetPtrBuiltinMethod.invoke(variantGetPtrBuiltinMethodFn, type, method, hash);
+    return GDExtensionInterfaceVariantGetPtrBuiltinMethod.invoke(
+        variantGetPtrBuiltinMethodFn, type, method, hash);
   }
 
   MemorySegment variantGetPtrConstructor(int type, int constructor) {
-    return GDExtensionInterfaceVariantGetPtrConstructor.invoke(variantGetPtrConstructorFn, type, constructor);
+    return GDExtensionInterfaceVariantGetPtrConstructor.invoke(
+        variantGetPtrConstructorFn, type, constructor);
   }
 
   MemorySegment variantGetPtrDestructor(int type) {

@@ -32,8 +32,8 @@ import java.util.concurrent.Executors;
  * options)} returns a request id at once and runs on this resource's generation thread; each
  * decoded piece reaches GDScript as {@code text_generated(request_id, piece)}, the end as {@code
  * generation_completed(request_id, text, stop_reason)} or {@code generation_failed(request_id,
- * message)}, all emitted on the main thread through deferred {@code _deliver_generation} calls,
- * in order. The context (KV cache) is kept between requests until {@code reset_context()}.
+ * message)}, all emitted on the main thread through deferred {@code _deliver_generation} calls, in
+ * order. The context (KV cache) is kept between requests until {@code reset_context()}.
  */
 final class Generation {
   static final String DELIVER = "_deliver_generation";
@@ -56,23 +56,34 @@ final class Generation {
   /** Reads a Hugging Face tokenizer.json (OS path, res:// or user://); 0 or a Godot error code. */
   long loadTokenizer(String path) {
     try {
-      byte[] data = ResourceInstance.isGodotPath(path) ? GodotFile.readAll(gd, path) : Files.readAllBytes(Path.of(path));
+      byte[] data =
+          ResourceInstance.isGodotPath(path)
+              ? GodotFile.readAll(gd, path)
+              : Files.readAllBytes(Path.of(path));
       tokenizer = HuggingFaceTokenizer.fromJson(new String(data, StandardCharsets.UTF_8));
       generator = null;
       return ResourceInstance.OK;
     } catch (IOException e) {
-      return error(ResourceInstance.ERR_FILE_NOT_FOUND, "load_tokenizer", "cannot read " + path + ": " + e.getMessage());
+      return error(
+          ResourceInstance.ERR_FILE_NOT_FOUND,
+          "load_tokenizer",
+          "cannot read " + path + ": " + e.getMessage());
     } catch (ExecuTorchException | TokenizerException e) { // NOT_SUPPORTED component, or malformed
-      return error(ResourceInstance.ERR_FILE_CORRUPT, "load_tokenizer", path + ": " + e.getMessage());
+      return error(
+          ResourceInstance.ERR_FILE_CORRUPT, "load_tokenizer", path + ": " + e.getMessage());
     }
   }
 
   /**
-   * Starts a generation; options: {@code max_tokens}, {@code temperature}, {@code top_k},
-   * {@code top_p}, {@code seed}, {@code stop} (Array of Strings), {@code stream} (default true),
-   * {@code reset_context} (default false). Returns the request id, or -1 (and prints why).
+   * Starts a generation; options: {@code max_tokens}, {@code temperature}, {@code top_k}, {@code
+   * top_p}, {@code seed}, {@code stop} (Array of Strings), {@code stream} (default true), {@code
+   * reset_context} (default false). Returns the request id, or -1 (and prints why).
    */
-  long generate(ExecuTorchModel model, java.util.function.Supplier<Object> program, String prompt, Map<?, ?> options) {
+  long generate(
+      ExecuTorchModel model,
+      java.util.function.Supplier<Object> program,
+      String prompt,
+      Map<?, ?> options) {
     if (model == null) return error(-1, "generate", "no model loaded: call load_from_file first");
     if (tokenizer == null) return error(-1, "generate", "no tokenizer: call load_tokenizer first");
     GenerationConfig config;
@@ -82,8 +93,12 @@ final class Generation {
       stream = !Boolean.FALSE.equals(options.get("stream"));
       reset = Boolean.TRUE.equals(options.get("reset_context"));
       if (generator == null || generatorModel != model) {
-        Object source = program.get(); // an OS path (memory-mapped) or the program's bytes (res://, buffers)
-        LlmMetadata metadata = source instanceof Path p ? LlmMetadata.read(p) : LlmMetadata.read(ByteBuffer.wrap((byte[]) source));
+        Object source =
+            program.get(); // an OS path (memory-mapped) or the program's bytes (res://, buffers)
+        LlmMetadata metadata =
+            source instanceof Path p
+                ? LlmMetadata.read(p)
+                : LlmMetadata.read(ByteBuffer.wrap((byte[]) source));
         generator = TextGenerator.of(model, metadata, tokenizer);
         generatorModel = model;
       }
@@ -91,26 +106,34 @@ final class Generation {
       return error(-1, "generate", e.getMessage());
     }
     if (worker == null) {
-      worker = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "executorch4j-generate");
-        t.setDaemon(true);
-        return t;
-      });
+      worker =
+          Executors.newSingleThreadExecutor(
+              r -> {
+                Thread t = new Thread(r, "executorch4j-generate");
+                t.setDaemon(true);
+                return t;
+              });
     }
     long id = nextRequest++;
     TextGenerator gen = generator;
     GenerationConfig cfg = config;
-    TokenListener listener = stream ? piece -> post(id, "text_generated", piece) : TokenListener.none();
-    worker.execute(() -> {
-      try {
-        if (reset) gen.resetContext();
-        GenerationResult r = gen.generate(prompt, cfg, listener);
-        last = summary(r);
-        post(id, "generation_completed", r.text(), r.stopReason().name().toLowerCase(Locale.ROOT));
-      } catch (Throwable t) {
-        post(id, "generation_failed", String.valueOf(t.getMessage()));
-      }
-    });
+    TokenListener listener =
+        stream ? piece -> post(id, "text_generated", piece) : TokenListener.none();
+    worker.execute(
+        () -> {
+          try {
+            if (reset) gen.resetContext();
+            GenerationResult r = gen.generate(prompt, cfg, listener);
+            last = summary(r);
+            post(
+                id,
+                "generation_completed",
+                r.text(),
+                r.stopReason().name().toLowerCase(Locale.ROOT));
+          } catch (Throwable t) {
+            post(id, "generation_failed", String.valueOf(t.getMessage()));
+          }
+        });
     return id;
   }
 

@@ -25,8 +25,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * ExecuTorchResource} (see {@link ClassRegistration}) and its loader and saver ({@link
  * ResourceFormats}) at the SCENE level, the editor and export plugins ({@link EditorPlugins}) at
  * the EDITOR level (which an exported game never reaches), unregisters them at deinit, and
- * dispatches Godot's calls into {@link ResourceInstance}. Every callback is an upcall stub bound
- * to this object (so no static state is needed to find it: the stubs, which live as long as the
+ * dispatches Godot's calls into {@link ResourceInstance}. Every callback is an upcall stub bound to
+ * this object (so no static state is needed to find it: the stubs, which live as long as the
  * library, keep it reachable), made from the jextract-generated callback types, whose body catches
  * everything: an exception escaping an upcall would terminate the JVM and the game with it.
  */
@@ -35,10 +35,13 @@ final class GodotExtension {
 
   private final Gd gd;
   private final Variants variants;
+
   /** The registered methods; a method's index is its method_userdata. */
   private final List<ClassMethod> methods = ResourceMethods.all();
+
   /** Our instances by their Godot object, which is also the instance userdata Godot hands back. */
   private final Map<Long, ResourceInstance> instances = new ConcurrentHashMap<>();
+
   private final ResourceFormats formats;
   private final EditorPlugins editor;
   private boolean registered;
@@ -47,10 +50,14 @@ final class GodotExtension {
       GDExtensionInitialization.initialize.allocate(this::initialize, Arena.global());
   private final MemorySegment deinitialize =
       GDExtensionInitialization.deinitialize.allocate(this::deinitialize, Arena.global());
-  private final MemorySegment create = GDExtensionClassCreateInstance.allocate(this::createInstance, Arena.global());
-  private final MemorySegment free = GDExtensionClassFreeInstance.allocate(this::freeInstance, Arena.global());
-  private final MemorySegment call = GDExtensionClassMethodCall.allocate(this::call, Arena.global());
-  private final MemorySegment ptrcall = GDExtensionClassMethodPtrCall.allocate(this::ptrcall, Arena.global());
+  private final MemorySegment create =
+      GDExtensionClassCreateInstance.allocate(this::createInstance, Arena.global());
+  private final MemorySegment free =
+      GDExtensionClassFreeInstance.allocate(this::freeInstance, Arena.global());
+  private final MemorySegment call =
+      GDExtensionClassMethodCall.allocate(this::call, Arena.global());
+  private final MemorySegment ptrcall =
+      GDExtensionClassMethodPtrCall.allocate(this::ptrcall, Arena.global());
 
   private GodotExtension(Gd gd) {
     this.gd = gd;
@@ -62,8 +69,10 @@ final class GodotExtension {
   /** From {@link Bootstrap}: Godot calls initialize/deinitialize on the extension made here. */
   static boolean start(long getProcAddress, long library, long rInitialization) {
     GodotExtension ext = new GodotExtension(new Gd(getProcAddress, library));
-    MemorySegment init = MemorySegment.ofAddress(rInitialization).reinterpret(GDExtensionInitialization.sizeof());
-    GDExtensionInitialization.minimum_initialization_level(init, GDEXTENSION_INITIALIZATION_SCENE());
+    MemorySegment init =
+        MemorySegment.ofAddress(rInitialization).reinterpret(GDExtensionInitialization.sizeof());
+    GDExtensionInitialization.minimum_initialization_level(
+        init, GDEXTENSION_INITIALIZATION_SCENE());
     GDExtensionInitialization.userdata(init, MemorySegment.NULL);
     GDExtensionInitialization.initialize(init, ext.initialize);
     GDExtensionInitialization.deinitialize(init, ext.deinitialize);
@@ -144,8 +153,13 @@ final class GodotExtension {
   }
 
   /** GDExtensionClassMethodCall: Variant arguments and result. */
-  private void call(MemorySegment methodUserdata, MemorySegment instance, MemorySegment args, long argc,
-      MemorySegment ret, MemorySegment error) {
+  private void call(
+      MemorySegment methodUserdata,
+      MemorySegment instance,
+      MemorySegment args,
+      long argc,
+      MemorySegment ret,
+      MemorySegment error) {
     MemorySegment err = error.reinterpret(GDExtensionCallError.sizeof());
     try {
       ClassMethod m = methods.get((int) methodUserdata.address());
@@ -188,8 +202,8 @@ final class GodotExtension {
   }
 
   /** GDExtensionClassMethodPtrCall: typed arguments and an initialized typed result. */
-  private void ptrcall(MemorySegment methodUserdata, MemorySegment instance, MemorySegment args,
-      MemorySegment ret) {
+  private void ptrcall(
+      MemorySegment methodUserdata, MemorySegment instance, MemorySegment args, MemorySegment ret) {
     try {
       ClassMethod m = methods.get((int) methodUserdata.address());
       ResourceInstance self = instances.get(instance.address());

@@ -20,6 +20,7 @@ import java.nio.channels.SeekableByteChannel;
 final class GodotFile implements SeekableByteChannel {
   static final int READ = 1;
   static final int WRITE = 2;
+
   /** Largest single get_buffer: bounds the temporary PackedByteArray. */
   private static final int MAX_CHUNK = 1 << 20;
 
@@ -46,17 +47,29 @@ final class GodotFile implements SeekableByteChannel {
       MemorySegment ref = a.allocate(ValueLayout.ADDRESS); // a Ref<FileAccess>, NULL until set
       ref.set(ValueLayout.ADDRESS, 0, MemorySegment.NULL);
       try {
-        gd.ptrcallEngine(gd.methodBind("FileAccess", "open", Gd.HASH_FILE_OPEN), MemorySegment.NULL, ref, str, flags);
+        gd.ptrcallEngine(
+            gd.methodBind("FileAccess", "open", Gd.HASH_FILE_OPEN),
+            MemorySegment.NULL,
+            ref,
+            str,
+            flags);
       } finally {
         gd.destroy(GType.STRING, str);
       }
       MemorySegment file = ref.get(ValueLayout.ADDRESS, 0);
       if (file.equals(MemorySegment.NULL)) {
         MemorySegment err = a.allocate(ValueLayout.JAVA_LONG);
-        gd.ptrcallEngine(gd.methodBind("FileAccess", "get_open_error", Gd.HASH_FILE_OPEN_ERROR), MemorySegment.NULL, err);
+        gd.ptrcallEngine(
+            gd.methodBind("FileAccess", "get_open_error", Gd.HASH_FILE_OPEN_ERROR),
+            MemorySegment.NULL,
+            err);
         long code = err.get(ValueLayout.JAVA_LONG, 0);
-        throw new IOException("cannot open " + path + (mode == READ ? "" : " for writing") + ": "
-            + (code == 7 ? "file not found" : "Godot error " + code));
+        throw new IOException(
+            "cannot open "
+                + path
+                + (mode == READ ? "" : " for writing")
+                + ": "
+                + (code == 7 ? "file not found" : "Godot error " + code));
       }
       return new GodotFile(gd, path, file);
     }
@@ -69,7 +82,11 @@ final class GodotFile implements SeekableByteChannel {
       gd.newString(str, path, a);
       MemorySegment ret = a.allocate(8);
       try {
-        gd.ptrcallEngine(gd.methodBind("FileAccess", "file_exists", Gd.HASH_FILE_EXISTS), MemorySegment.NULL, ret, str);
+        gd.ptrcallEngine(
+            gd.methodBind("FileAccess", "file_exists", Gd.HASH_FILE_EXISTS),
+            MemorySegment.NULL,
+            ret,
+            str);
       } finally {
         gd.destroy(GType.STRING, str);
       }
@@ -107,16 +124,19 @@ final class GodotFile implements SeekableByteChannel {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment pos = a.allocate(ValueLayout.JAVA_LONG);
       pos.set(ValueLayout.JAVA_LONG, 0, position);
-      gd.ptrcallEngine(gd.methodBind("FileAccess", "seek", Gd.HASH_FILE_SEEK), object, MemorySegment.NULL, pos);
+      gd.ptrcallEngine(
+          gd.methodBind("FileAccess", "seek", Gd.HASH_FILE_SEEK), object, MemorySegment.NULL, pos);
       MemorySegment len = a.allocate(ValueLayout.JAVA_LONG);
       len.set(ValueLayout.JAVA_LONG, 0, n);
       MemorySegment data = a.allocate(GType.PACKED_BYTE_ARRAY.size, 8);
       gd.construct(GType.PACKED_BYTE_ARRAY, data);
       try {
-        gd.ptrcallEngine(gd.methodBind("FileAccess", "get_buffer", Gd.HASH_FILE_GET_BUFFER), object, data, len);
+        gd.ptrcallEngine(
+            gd.methodBind("FileAccess", "get_buffer", Gd.HASH_FILE_GET_BUFFER), object, data, len);
         MemorySegment got = gd.variants.packedData(GType.PACKED_BYTE_ARRAY, data, 1);
         if (got.byteSize() == 0) {
-          throw new IOException("read of " + n + " bytes at " + position + " in " + path + " returned nothing");
+          throw new IOException(
+              "read of " + n + " bytes at " + position + " in " + path + " returned nothing");
         }
         MemorySegment.ofBuffer(dst).copyFrom(got.asSlice(0, Math.min(got.byteSize(), n)));
         int read = (int) Math.min(got.byteSize(), n);
@@ -134,10 +154,17 @@ final class GodotFile implements SeekableByteChannel {
     ensureOpen();
     try (Arena a = Arena.ofConfined()) {
       MemorySegment data = a.allocate(GType.PACKED_BYTE_ARRAY.size, 8);
-      gd.variants.writeValue(java.util.Arrays.copyOfRange(bytes, offset, offset + count), GType.PACKED_BYTE_ARRAY, data, a);
+      gd.variants.writeValue(
+          java.util.Arrays.copyOfRange(bytes, offset, offset + count),
+          GType.PACKED_BYTE_ARRAY,
+          data,
+          a);
       try {
-        gd.ptrcallEngine(gd.methodBind("FileAccess", "store_buffer", Gd.HASH_FILE_STORE_BUFFER), object,
-            MemorySegment.NULL, data);
+        gd.ptrcallEngine(
+            gd.methodBind("FileAccess", "store_buffer", Gd.HASH_FILE_STORE_BUFFER),
+            object,
+            MemorySegment.NULL,
+            data);
       } finally {
         gd.destroy(GType.PACKED_BYTE_ARRAY, data);
       }
@@ -187,7 +214,8 @@ final class GodotFile implements SeekableByteChannel {
     }
     MemorySegment o = object;
     object = MemorySegment.NULL;
-    gd.ptrcallEngine(gd.methodBind("FileAccess", "close", Gd.HASH_FILE_CLOSE), o, MemorySegment.NULL);
+    gd.ptrcallEngine(
+        gd.methodBind("FileAccess", "close", Gd.HASH_FILE_CLOSE), o, MemorySegment.NULL);
     try (Arena a = Arena.ofConfined()) {
       MemorySegment last = a.allocate(8);
       gd.ptrcallEngine(gd.methodBind("RefCounted", "unreference", Gd.HASH_UNREFERENCE), o, last);

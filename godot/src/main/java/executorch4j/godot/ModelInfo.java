@@ -12,17 +12,17 @@ import java.util.Map;
 /**
  * What a loaded model is, as ExecuTorchResource's getters and the inspector's "Model Info" group
  * show it: method names, tensor names, shapes and signatures, backends, planned memory, metadata
- * and version. Every method takes the model (null when none is loaded) and returns an empty
- * value for null.
+ * and version. Every method takes the model (null when none is loaded) and returns an empty value
+ * for null.
  */
 final class ModelInfo {
   private ModelInfo() {}
 
   /**
-   * get_model_version: a .pte carries no version string of its own, so this names what the
-   * program runs on and what it is: the runtime that loaded it, e.g. {@code
-   * "executorch4j-facade 0.1.0 (ExecuTorch 1.5.1)"}, and the program's methods, e.g. {@code
-   * "; methods: forward"}. Empty when no model is loaded.
+   * get_model_version: a .pte carries no version string of its own, so this names what the program
+   * runs on and what it is: the runtime that loaded it, e.g. {@code "executorch4j-facade 0.1.0
+   * (ExecuTorch 1.5.1)"}, and the program's methods, e.g. {@code "; methods: forward"}. Empty when
+   * no model is loaded.
    */
   static String version(ExecuTorchModel model) {
     if (model == null) {
@@ -35,14 +35,18 @@ final class ModelInfo {
     if (model == null) {
       return new String[0];
     }
-    MethodMeta m = model.methodMeta(model.methodNames().contains("forward") ? "forward" : model.methodNames().getFirst());
+    MethodMeta m =
+        model.methodMeta(
+            model.methodNames().contains("forward") ? "forward" : model.methodNames().getFirst());
     return (inputs ? m.inputNames() : m.outputNames()).toArray(String[]::new);
   }
 
   static List<Object> shapes(ExecuTorchModel model, boolean inputs) {
     List<Object> out = new ArrayList<>();
     if (model != null) {
-      MethodMeta m = model.methodMeta(model.methodNames().contains("forward") ? "forward" : model.methodNames().getFirst());
+      MethodMeta m =
+          model.methodMeta(
+              model.methodNames().contains("forward") ? "forward" : model.methodNames().getFirst());
       for (TensorMeta t : inputs ? m.inputs() : m.outputs()) {
         out.add(t.shape());
       }
@@ -69,12 +73,16 @@ final class ModelInfo {
     if (model == null) {
       return new String[0];
     }
-    return model.methodNames().stream().flatMap(n -> model.methodMeta(n).backends().stream()).distinct()
+    return model.methodNames().stream()
+        .flatMap(n -> model.methodMeta(n).backends().stream())
+        .distinct()
         .toArray(String[]::new);
   }
 
   static long plannedBytes(ExecuTorchModel model) {
-    return model == null ? 0L : model.methodNames().stream().mapToLong(n -> model.methodMeta(n).plannedBytes()).sum();
+    return model == null
+        ? 0L
+        : model.methodNames().stream().mapToLong(n -> model.methodMeta(n).plannedBytes()).sum();
   }
 
   static Map<String, Object> metadata(ExecuTorchModel model, String modelName, String sourcePath) {

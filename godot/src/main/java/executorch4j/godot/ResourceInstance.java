@@ -5,9 +5,9 @@ import executorch4j.ErrorCode;
 import executorch4j.ExecuTorchException;
 import executorch4j.ExecuTorchModel;
 import executorch4j.LoadOptions;
-import executorch4j.ModelSource;
 import executorch4j.MemoryPolicy;
 import executorch4j.MethodMeta;
+import executorch4j.ModelSource;
 import executorch4j.OptimizationLevel;
 import executorch4j.Tensor;
 import executorch4j.TensorMeta;
@@ -41,24 +41,31 @@ final class ResourceInstance {
   private final Gd gd;
   final MemorySegment object;
   ExecuTorchModel model;
+
   /** The model's bytes when it came from a buffer (load_from_buffer, model_data); else empty. */
   private byte[] bytes = new byte[0];
+
   /** The res://, user:// or OS path the model came from; empty for a buffer. */
   String sourcePath = "";
+
   /** FileAccess the model streams from (res:// and user:// loads), open while it is loaded. */
   private GodotFile stream;
+
   MemoryPolicy policy = MemoryPolicy.AUTO;
   long poolBytes;
   OptimizationLevel level = OptimizationLevel.BASIC;
   private boolean profiling;
   long totalInferences;
   private long nextRequest = 1;
-  /** Finished async calls waiting for the main thread: id -> outputs (Map) or failure (Throwable). */
+
+  /**
+   * Finished async calls waiting for the main thread: id -> outputs (Map) or failure (Throwable).
+   */
   private final Map<Long, Object> asyncResults = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
-   * Text generation (executorch4j-llm) on this resource's model; made at the first generation
-   * call, so a class path without executorch4j-llm only fails those calls.
+   * Text generation (executorch4j-llm) on this resource's model; made at the first generation call,
+   * so a class path without executorch4j-llm only fails those calls.
    */
   Generation llm;
 
@@ -73,7 +80,12 @@ final class ResourceInstance {
       try {
         llm = new Generation(gd, object);
       } catch (NoClassDefFoundError e) {
-        fail(FAILED, where, "text generation needs the executorch4j-llm jar on the class path (" + e.getMessage() + ")");
+        fail(
+            FAILED,
+            where,
+            "text generation needs the executorch4j-llm jar on the class path ("
+                + e.getMessage()
+                + ")");
         return null;
       }
     }
@@ -83,8 +95,8 @@ final class ResourceInstance {
   // ---------------------------------------------------------------- loading
 
   /**
-   * res:// and user:// stream through Godot's FileAccess (packs included): the flatbuffer and
-   * then each segment are read on demand, never the whole file. OS paths are memory-mapped.
+   * res:// and user:// stream through Godot's FileAccess (packs included): the flatbuffer and then
+   * each segment are read on demand, never the whole file. OS paths are memory-mapped.
    */
   long loadFromFile(String path) {
     return loadPath(path, "load_from_file");
@@ -150,7 +162,9 @@ final class ResourceInstance {
     }
   }
 
-  /** Where LLM metadata is read from: the OS file itself (memory-mapped), else the model's bytes. */
+  /**
+   * Where LLM metadata is read from: the OS file itself (memory-mapped), else the model's bytes.
+   */
   Object programMetadataSource() {
     return !sourcePath.isEmpty() && !isGodotPath(sourcePath) ? Path.of(sourcePath) : modelData();
   }
@@ -166,7 +180,10 @@ final class ResourceInstance {
       }
       return GodotFile.readAll(gd, sourcePath);
     } catch (IOException e) {
-      fail(ERR_FILE_CANT_READ, "get_model_data", "cannot read " + sourcePath + ": " + e.getMessage());
+      fail(
+          ERR_FILE_CANT_READ,
+          "get_model_data",
+          "cannot read " + sourcePath + ": " + e.getMessage());
       return new byte[0];
     }
   }
@@ -220,18 +237,26 @@ final class ResourceInstance {
 
   Object configureMemory(long p, long size) {
     if (p < 0 || p > 2) {
-      fail(ERR_INVALID_PARAMETER, "configure_memory", "memory policy must be 0 (AUTO), 1 (STATIC) or 2 (CUSTOM), got " + p);
+      fail(
+          ERR_INVALID_PARAMETER,
+          "configure_memory",
+          "memory policy must be 0 (AUTO), 1 (STATIC) or 2 (CUSTOM), got " + p);
       return null;
     }
     if (p == 2) {
-      fail(ERR_UNAVAILABLE, "configure_memory",
+      fail(
+          ERR_UNAVAILABLE,
+          "configure_memory",
           "MEMORY_POLICY_CUSTOM needs a NativeAllocator, which only the Java API can supply; using AUTO");
       p = 0;
     }
     policy = MemoryPolicy.values()[(int) p];
     poolBytes = Math.max(0, size);
     if (policy == MemoryPolicy.STATIC && poolBytes == 0) {
-      fail(ERR_INVALID_PARAMETER, "configure_memory", "MEMORY_POLICY_STATIC needs a pool size > 0; using AUTO");
+      fail(
+          ERR_INVALID_PARAMETER,
+          "configure_memory",
+          "MEMORY_POLICY_STATIC needs a pool size > 0; using AUTO");
       policy = MemoryPolicy.AUTO;
     }
     return reloadIfLoaded("configure_memory");
@@ -262,16 +287,20 @@ final class ResourceInstance {
   long checkIsolated(String path) {
     try {
       if (isGodotPath(path)) {
-        executorch4j.IsolatedCheck.check(GodotFile.readAll(gd, path), java.time.Duration.ofSeconds(60));
+        executorch4j.IsolatedCheck.check(
+            GodotFile.readAll(gd, path), java.time.Duration.ofSeconds(60));
       } else {
         executorch4j.IsolatedCheck.check(Path.of(path), java.time.Duration.ofSeconds(60));
       }
       return OK;
     } catch (ExecuTorchException e) {
-      return fail(e.errorCode() == ErrorCode.FILE_NOT_FOUND ? ERR_FILE_NOT_FOUND : ERR_FILE_CORRUPT,
-          "check_isolated", e.getMessage());
+      return fail(
+          e.errorCode() == ErrorCode.FILE_NOT_FOUND ? ERR_FILE_NOT_FOUND : ERR_FILE_CORRUPT,
+          "check_isolated",
+          e.getMessage());
     } catch (IOException | RuntimeException e) {
-      return fail(ERR_FILE_CANT_READ, "check_isolated", "cannot check " + path + ": " + e.getMessage());
+      return fail(
+          ERR_FILE_CANT_READ, "check_isolated", "cannot check " + path + ": " + e.getMessage());
     }
   }
 
@@ -280,9 +309,9 @@ final class ResourceInstance {
   }
 
   /**
-   * Writes the model to {@code path} through FileAccess (user:// included), and its settings to
-   * the sidecar {@code path + ".cfg"}, which the resource loader reads back. Saving to the file
-   * the model came from writes only the settings.
+   * Writes the model to {@code path} through FileAccess (user:// included), and its settings to the
+   * sidecar {@code path + ".cfg"}, which the resource loader reads back. Saving to the file the
+   * model came from writes only the settings.
    */
   long save(String path, String where) {
     if (model == null && bytes.length == 0) {
@@ -296,8 +325,9 @@ final class ResourceInstance {
         }
         writeFile(path, data);
       }
-      writeFile(Settings.sidecar(path), settings().text()
-          .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      writeFile(
+          Settings.sidecar(path),
+          settings().text().getBytes(java.nio.charset.StandardCharsets.UTF_8));
       return OK;
     } catch (IOException e) {
       return fail(ERR_FILE_CANT_WRITE, where, e.getMessage());
@@ -339,12 +369,15 @@ final class ResourceInstance {
       Map<String, Object> in = new LinkedHashMap<>();
       for (var e : inputs.entrySet()) {
         String key = String.valueOf(e.getKey());
-        TensorMeta t = meta.inputs().stream().filter(m -> m.name().equals(key)).findFirst().orElse(null);
+        TensorMeta t =
+            meta.inputs().stream().filter(m -> m.name().equals(key)).findFirst().orElse(null);
         Object v = e.getValue();
         if (v instanceof Variants.FloatView view) {
           // Zero-copy: the packed array's own memory is the input tensor for this call.
-          v = t != null && t.dtype() == DType.FLOAT32 && view.length() == t.numel()
-              ? Tensor.wrap(view.data(), DType.FLOAT32, t.shape()) : view.toArray();
+          v =
+              t != null && t.dtype() == DType.FLOAT32 && view.length() == t.numel()
+                  ? Tensor.wrap(view.data(), DType.FLOAT32, t.shape())
+                  : view.toArray();
         }
         in.put(key, v);
       }
@@ -360,8 +393,8 @@ final class ResourceInstance {
   /**
    * Queues a forward on the model's own thread and returns its request id at once. The result
    * reaches GDScript as the signal {@code inference_completed(request_id, outputs)} or {@code
-   * inference_failed(request_id, message)}, emitted on the main thread: the worker asks Godot
-   * for a deferred {@code _deliver_async(request_id)} call, never touching the scene itself.
+   * inference_failed(request_id, message)}, emitted on the main thread: the worker asks Godot for a
+   * deferred {@code _deliver_async(request_id)} call, never touching the scene itself.
    */
   long forwardAsync(Map<?, ?> inputs) {
     if (model == null) {
@@ -374,15 +407,24 @@ final class ResourceInstance {
       // The packed array may be gone when the call runs: take a copy now.
       in.put(String.valueOf(e.getKey()), v instanceof Variants.FloatView view ? view.toArray() : v);
     }
-    model.forwardAsync(in).whenComplete((outputs, error) -> {
-      asyncResults.put(id, error == null ? outputs : error instanceof java.util.concurrent.CompletionException c
-          && c.getCause() != null ? c.getCause() : error);
-      try {
-        gd.callDeferred(object, DELIVER_ASYNC, id);
-      } catch (Throwable t) {
-        gd.report("forward_async: cannot hand the result to the main thread", t);
-      }
-    });
+    model
+        .forwardAsync(in)
+        .whenComplete(
+            (outputs, error) -> {
+              asyncResults.put(
+                  id,
+                  error == null
+                      ? outputs
+                      : error instanceof java.util.concurrent.CompletionException c
+                              && c.getCause() != null
+                          ? c.getCause()
+                          : error);
+              try {
+                gd.callDeferred(object, DELIVER_ASYNC, id);
+              } catch (Throwable t) {
+                gd.report("forward_async: cannot hand the result to the main thread", t);
+              }
+            });
     return id;
   }
 
@@ -396,7 +438,10 @@ final class ResourceInstance {
     if (ok) {
       totalInferences++;
     }
-    Object payload = ok ? new LinkedHashMap<>((Map<?, ?>) result) : String.valueOf(((Throwable) result).getMessage());
+    Object payload =
+        ok
+            ? new LinkedHashMap<>((Map<?, ?>) result)
+            : String.valueOf(((Throwable) result).getMessage());
     gd.emitSignal(object, ok ? "inference_completed" : "inference_failed", id, payload);
     return null;
   }

@@ -6,8 +6,8 @@ import java.util.Locale;
 
 /**
  * An ExecuTorchResource's settings as saved next to its model: {@code model.pte.cfg}, in Godot's
- * ConfigFile text format, so {@code load()} restores what the inspector set. The {@code .pte}
- * stays the exporter's file, byte for byte.
+ * ConfigFile text format, so {@code load()} restores what the inspector set. The {@code .pte} stays
+ * the exporter's file, byte for byte.
  */
 record Settings(MemoryPolicy policy, long poolBytes, OptimizationLevel level) {
   static final String SECTION = "[executorch]";
@@ -17,10 +17,17 @@ record Settings(MemoryPolicy policy, long poolBytes, OptimizationLevel level) {
   }
 
   String text() {
-    return SECTION + "\n\n"
-        + "memory_policy=" + policy.ordinal() + "\n"
-        + "pool_size_bytes=" + poolBytes + "\n"
-        + "optimization_level=" + level.ordinal() + "\n";
+    return SECTION
+        + "\n\n"
+        + "memory_policy="
+        + policy.ordinal()
+        + "\n"
+        + "pool_size_bytes="
+        + poolBytes
+        + "\n"
+        + "optimization_level="
+        + level.ordinal()
+        + "\n";
   }
 
   /** Parses {@link #text()}; unknown keys are ignored, bad values are an error naming them. */
@@ -49,7 +56,7 @@ record Settings(MemoryPolicy policy, long poolBytes, OptimizationLevel level) {
           case "memory_policy" -> policy = MemoryPolicy.values()[Integer.parseInt(value)];
           case "pool_size_bytes" -> pool = Long.parseLong(value);
           case "optimization_level" -> level = OptimizationLevel.values()[Integer.parseInt(value)];
-          default -> { }
+          default -> {}
         }
       } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
         throw new IllegalArgumentException("bad value for " + key + ": '" + value + "'");

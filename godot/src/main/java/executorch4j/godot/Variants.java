@@ -1,9 +1,7 @@
 package executorch4j.godot;
 
 import static executorch4j.godot.Gd.F64;
-import static executorch4j.godot.Gd.I32;
 import static executorch4j.godot.Gd.I64;
-import static executorch4j.godot.Gd.PTR;
 import static executorch4j.godot.Gd.U8;
 
 import executorch4j.DType;
@@ -17,11 +15,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Converts between Godot values and Java values: NIL ↔ null, bool ↔ Boolean, int ↔ Long,
- * float ↔ Double, String/StringName ↔ String, Dictionary ↔ Map, Array ↔ List, PackedByteArray ↔
- * byte[], PackedInt32Array ↔ int[], PackedInt64Array ↔ long[], PackedFloat64Array ↔ double[],
- * PackedStringArray ↔ String[], and PackedFloat32Array → {@link FloatView} (zero-copy, valid
- * for the call) / float[] or {@link Tensor} → PackedFloat32Array.
+ * Converts between Godot values and Java values: NIL ↔ null, bool ↔ Boolean, int ↔ Long, float ↔
+ * Double, String/StringName ↔ String, Dictionary ↔ Map, Array ↔ List, PackedByteArray ↔ byte[],
+ * PackedInt32Array ↔ int[], PackedInt64Array ↔ long[], PackedFloat64Array ↔ double[],
+ * PackedStringArray ↔ String[], and PackedFloat32Array → {@link FloatView} (zero-copy, valid for
+ * the call) / float[] or {@link Tensor} → PackedFloat32Array.
  */
 final class Variants {
   private final Gd gd;
@@ -48,7 +46,8 @@ final class Variants {
     int id = gd.api.variantGetType(v);
     GType t = GType.of(id);
     if (t == null || t == GType.OBJECT) {
-      throw new IllegalArgumentException("values of Variant type " + id + " are not supported here");
+      throw new IllegalArgumentException(
+          "values of Variant type " + id + " are not supported here");
     }
     if (t == GType.NIL) {
       return null;
@@ -139,10 +138,11 @@ final class Variants {
         gd.builtin(GType.DICTIONARY, "keys", Gd.HASH_KEYS, dict, MemorySegment.NULL, keys, 0);
         long n = gd.size(GType.ARRAY, keys);
         for (long i = 0; i < n; i++) {
-          MemorySegment k = gd.api.arrayOperatorIndexConst(keys, i)
-              .reinterpret(GType.VARIANT_SIZE);
+          MemorySegment k = gd.api.arrayOperatorIndexConst(keys, i).reinterpret(GType.VARIANT_SIZE);
           MemorySegment v = gd.api.dictionaryOperatorIndexConst(dict, k);
-          out.put(read(k), v.equals(MemorySegment.NULL) ? null : read(v.reinterpret(GType.VARIANT_SIZE)));
+          out.put(
+              read(k),
+              v.equals(MemorySegment.NULL) ? null : read(v.reinterpret(GType.VARIANT_SIZE)));
         }
       } finally {
         gd.destroy(GType.ARRAY, keys);
@@ -172,7 +172,8 @@ final class Variants {
       case double[] d -> GType.PACKED_FLOAT64_ARRAY;
       case String[] s -> GType.PACKED_STRING_ARRAY;
       case Tensor t -> packedTypeOf(t.dtype());
-      default -> throw new IllegalArgumentException("cannot give Godot a " + o.getClass().getSimpleName());
+      default ->
+          throw new IllegalArgumentException("cannot give Godot a " + o.getClass().getSimpleName());
     };
   }
 
@@ -184,8 +185,24 @@ final class Variants {
       case FLOAT64, COMPLEX128 -> GType.PACKED_FLOAT64_ARRAY;
       case INT64, UINT32, UINT64 -> GType.PACKED_INT64_ARRAY;
       case INT32, INT16, UINT16 -> GType.PACKED_INT32_ARRAY;
-      case INT8, UINT8, BOOL, QINT8, QUINT8, QINT32, QUINT4X2, QUINT2X4, BITS1X8, BITS2X4, BITS4X2, BITS8, BITS16,
-          FLOAT8_E5M2, FLOAT8_E4M3FN, FLOAT8_E5M2FNUZ, FLOAT8_E4M3FNUZ -> GType.PACKED_BYTE_ARRAY;
+      case INT8,
+          UINT8,
+          BOOL,
+          QINT8,
+          QUINT8,
+          QINT32,
+          QUINT4X2,
+          QUINT2X4,
+          BITS1X8,
+          BITS2X4,
+          BITS4X2,
+          BITS8,
+          BITS16,
+          FLOAT8_E5M2,
+          FLOAT8_E4M3FN,
+          FLOAT8_E5M2FNUZ,
+          FLOAT8_E4M3FNUZ ->
+          GType.PACKED_BYTE_ARRAY;
     };
   }
 
@@ -220,8 +237,8 @@ final class Variants {
           MemorySegment v = a.allocate(GType.VARIANT_SIZE, 8);
           write(e.getKey(), k);
           write(e.getValue(), v);
-          MemorySegment slot = gd.api.dictionaryOperatorIndex(value, k)
-              .reinterpret(GType.VARIANT_SIZE);
+          MemorySegment slot =
+              gd.api.dictionaryOperatorIndex(value, k).reinterpret(GType.VARIANT_SIZE);
           gd.api.variantDestroy(slot);
           gd.api.variantNewCopy(slot, v);
           gd.api.variantDestroy(k);
@@ -233,8 +250,7 @@ final class Variants {
         gd.construct(t, value);
         gd.resize(t, value, list.size());
         for (int i = 0; i < list.size(); i++) {
-          MemorySegment slot = gd.api.arrayOperatorIndex(value, i)
-              .reinterpret(GType.VARIANT_SIZE);
+          MemorySegment slot = gd.api.arrayOperatorIndex(value, i).reinterpret(GType.VARIANT_SIZE);
           gd.api.variantDestroy(slot);
           write(list.get(i), slot);
         }
@@ -259,43 +275,60 @@ final class Variants {
     int elem;
     if (o instanceof Tensor tensor) {
       src = packedBytes(tensor, t);
-      elem = switch (t) {
-        case PACKED_BYTE_ARRAY -> 1;
-        case PACKED_INT64_ARRAY, PACKED_FLOAT64_ARRAY -> 8;
-        default -> 4;
-      };
+      elem =
+          switch (t) {
+            case PACKED_BYTE_ARRAY -> 1;
+            case PACKED_INT64_ARRAY, PACKED_FLOAT64_ARRAY -> 8;
+            default -> 4;
+          };
     } else {
-      src = switch (o) {
-        case byte[] b -> MemorySegment.ofArray(b);
-        case int[] i -> MemorySegment.ofArray(i);
-        case long[] l -> MemorySegment.ofArray(l);
-        case float[] f -> MemorySegment.ofArray(f);
-        case double[] d -> MemorySegment.ofArray(d);
-        default -> throw new IllegalArgumentException("not a packed array: " + o);
-      };
+      src =
+          switch (o) {
+            case byte[] b -> MemorySegment.ofArray(b);
+            case int[] i -> MemorySegment.ofArray(i);
+            case long[] l -> MemorySegment.ofArray(l);
+            case float[] f -> MemorySegment.ofArray(f);
+            case double[] d -> MemorySegment.ofArray(d);
+            default -> throw new IllegalArgumentException("not a packed array: " + o);
+          };
       elem = o instanceof byte[] ? 1 : o instanceof long[] || o instanceof double[] ? 8 : 4;
     }
     gd.construct(t, value);
     long n = src.byteSize() / elem;
     gd.resize(t, value, n);
     if (n > 0) {
-      MemorySegment dst = element(t, value, false)
-          .reinterpret(n * elem);
+      MemorySegment dst = element(t, value, false).reinterpret(n * elem);
       dst.copyFrom(src);
     }
   }
 
-  /** A pointer to element 0 of a numeric packed array (its data), through the type's own index function. */
+  /**
+   * A pointer to element 0 of a numeric packed array (its data), through the type's own index
+   * function.
+   */
   private MemorySegment element(GType t, MemorySegment arr, boolean constant) {
     GdInterface f = gd.api;
     return switch (t) {
-      case PACKED_BYTE_ARRAY -> constant ? f.packedByteArrayOperatorIndexConst(arr, 0) : f.packedByteArrayOperatorIndex(arr, 0);
-      case PACKED_INT32_ARRAY -> constant ? f.packedInt32ArrayOperatorIndexConst(arr, 0) : f.packedInt32ArrayOperatorIndex(arr, 0);
-      case PACKED_INT64_ARRAY -> constant ? f.packedInt64ArrayOperatorIndexConst(arr, 0) : f.packedInt64ArrayOperatorIndex(arr, 0);
-      case PACKED_FLOAT32_ARRAY -> constant ? f.packedFloat32ArrayOperatorIndexConst(arr, 0)
-          : f.packedFloat32ArrayOperatorIndex(arr, 0);
-      case PACKED_FLOAT64_ARRAY -> constant ? f.packedFloat64ArrayOperatorIndexConst(arr, 0)
-          : f.packedFloat64ArrayOperatorIndex(arr, 0);
+      case PACKED_BYTE_ARRAY ->
+          constant
+              ? f.packedByteArrayOperatorIndexConst(arr, 0)
+              : f.packedByteArrayOperatorIndex(arr, 0);
+      case PACKED_INT32_ARRAY ->
+          constant
+              ? f.packedInt32ArrayOperatorIndexConst(arr, 0)
+              : f.packedInt32ArrayOperatorIndex(arr, 0);
+      case PACKED_INT64_ARRAY ->
+          constant
+              ? f.packedInt64ArrayOperatorIndexConst(arr, 0)
+              : f.packedInt64ArrayOperatorIndex(arr, 0);
+      case PACKED_FLOAT32_ARRAY ->
+          constant
+              ? f.packedFloat32ArrayOperatorIndexConst(arr, 0)
+              : f.packedFloat32ArrayOperatorIndex(arr, 0);
+      case PACKED_FLOAT64_ARRAY ->
+          constant
+              ? f.packedFloat64ArrayOperatorIndexConst(arr, 0)
+              : f.packedFloat64ArrayOperatorIndex(arr, 0);
       default -> throw new IllegalArgumentException("not a numeric packed array: " + t);
     };
   }
@@ -327,7 +360,8 @@ final class Variants {
     if ((t == GType.PACKED_FLOAT32_ARRAY && (d == DType.FLOAT32 || d == DType.COMPLEX64))
         || (t == GType.PACKED_FLOAT64_ARRAY && (d == DType.FLOAT64 || d == DType.COMPLEX128))
         || (t == GType.PACKED_INT64_ARRAY && (d == DType.INT64 || d == DType.UINT64))
-        || (t == GType.PACKED_INT32_ARRAY && d == DType.INT32) || t == GType.PACKED_BYTE_ARRAY) {
+        || (t == GType.PACKED_INT32_ARRAY && d == DType.INT32)
+        || t == GType.PACKED_BYTE_ARRAY) {
       return tensor.segment(); // bytes as they are (raw storage of any element size included)
     }
     return switch (t) {

@@ -17,16 +17,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What the export plugin asks Godot to copy, from the features of an export and the addon
- * folder: the jars and only the target platform's runtime, and a message for each problem.
+ * What the export plugin asks Godot to copy, from the features of an export and the addon folder:
+ * the jars and only the target platform's runtime, and a message for each problem.
  */
 class ExportPlanTest {
   @TempDir Path addon;
 
-  static final List<String> LINUX_X86 = List.of("pc", "s3tc", "linux", "x86_64", "template", "release",
-      "template_release");
-  static final List<String> LINUX_ARM = List.of("pc", "s3tc", "linux", "arm64", "template", "release",
-      "template_release");
+  static final List<String> LINUX_X86 =
+      List.of("pc", "s3tc", "linux", "x86_64", "template", "release", "template_release");
+  static final List<String> LINUX_ARM =
+      List.of("pc", "s3tc", "linux", "arm64", "template", "release", "template_release");
 
   /** A jar holding the given entries (each a few bytes). */
   static void jar(Path path, String... entries) throws IOException {
@@ -40,7 +40,10 @@ class ExportPlanTest {
     }
   }
 
-  /** The first 64 bytes of a 64-bit little-endian ELF shared object for `machine` (62 x86-64, 183 AArch64). */
+  /**
+   * The first 64 bytes of a 64-bit little-endian ELF shared object for `machine` (62 x86-64, 183
+   * AArch64).
+   */
   static byte[] elfHeader(int machine) {
     byte[] h = new byte[64];
     h[0] = 0x7f;
@@ -63,9 +66,15 @@ class ExportPlanTest {
     return addon.resolve("jre").resolve(platform);
   }
 
-  /** A complete addon: both jars (natives for both Linux platforms), the LLM jar, the x86-64 runtime. */
+  /**
+   * A complete addon: both jars (natives for both Linux platforms), the LLM jar, the x86-64
+   * runtime.
+   */
   static void addon(Path addon) throws IOException {
-    jar(addon.resolve("executorch4j.jar"), "executorch4j/ExecuTorchModel.class", "natives/linux-x86_64/index.txt",
+    jar(
+        addon.resolve("executorch4j.jar"),
+        "executorch4j/ExecuTorchModel.class",
+        "natives/linux-x86_64/index.txt",
         "natives/linux-aarch64/index.txt");
     jar(addon.resolve("executorch4j-godot.jar"), "executorch4j/godot/Bootstrap.class");
     jar(addon.resolve("executorch4j-llm.jar"), "executorch4j/llm/Llm.class");
@@ -82,7 +91,10 @@ class ExportPlanTest {
     assertNull(ExportPlan.platform(Set.of("pc", "windows", "x86_64")));
     assertNull(ExportPlan.platform(Set.of("pc", "linux", "x86_32")));
     assertTrue(ExportPlan.supportsOs("Linux") && ExportPlan.supportsOs("macOS"));
-    assertTrue(!ExportPlan.supportsOs("Windows") && !ExportPlan.supportsOs("Android") && !ExportPlan.supportsOs("Web"));
+    assertTrue(
+        !ExportPlan.supportsOs("Windows")
+            && !ExportPlan.supportsOs("Android")
+            && !ExportPlan.supportsOs("Web"));
   }
 
   @Test
@@ -91,11 +103,16 @@ class ExportPlanTest {
     runtime(addon, "linux-aarch64", 183); // another platform's runtime stays out
     ExportPlan.Result r = ExportPlan.plan(LINUX_X86, addon);
     List<String> tags = List.of("linux", "x86_64");
-    assertEquals(List.of(
-        new ExportPlan.SharedObject(addon.resolve("executorch4j.jar").toString(), tags, "executorch4j"),
-        new ExportPlan.SharedObject(addon.resolve("executorch4j-godot.jar").toString(), tags, "executorch4j"),
-        new ExportPlan.SharedObject(addon.resolve("executorch4j-llm.jar").toString(), tags, "executorch4j"),
-        new ExportPlan.SharedObject(addon.resolve("jre/linux-x86_64").toString(), tags, "executorch4j/jre")),
+    assertEquals(
+        List.of(
+            new ExportPlan.SharedObject(
+                addon.resolve("executorch4j.jar").toString(), tags, "executorch4j"),
+            new ExportPlan.SharedObject(
+                addon.resolve("executorch4j-godot.jar").toString(), tags, "executorch4j"),
+            new ExportPlan.SharedObject(
+                addon.resolve("executorch4j-llm.jar").toString(), tags, "executorch4j"),
+            new ExportPlan.SharedObject(
+                addon.resolve("jre/linux-x86_64").toString(), tags, "executorch4j/jre")),
         r.objects());
     assertEquals(List.of(), r.errors());
   }
@@ -106,10 +123,14 @@ class ExportPlanTest {
     ExportPlan.Result r = ExportPlan.plan(LINUX_ARM, addon);
     assertEquals("linux-aarch64", r.platform());
     assertEquals(3, r.objects().size(), r.objects().toString());
-    assertTrue(r.objects().stream().allMatch(o -> o.target().equals("executorch4j") && o.path().endsWith(".jar")));
+    assertTrue(
+        r.objects().stream()
+            .allMatch(o -> o.target().equals("executorch4j") && o.path().endsWith(".jar")));
     assertEquals(1, r.errors().size(), r.errors().toString());
-    assertTrue(r.errors().getFirst().contains("no Java runtime for linux-aarch64")
-        && r.errors().getFirst().contains("Java 22+ on the player's machine"), r.errors().getFirst());
+    assertTrue(
+        r.errors().getFirst().contains("no Java runtime for linux-aarch64")
+            && r.errors().getFirst().contains("Java 22+ on the player's machine"),
+        r.errors().getFirst());
   }
 
   @Test
@@ -117,9 +138,13 @@ class ExportPlanTest {
     addon(addon);
     runtime(addon, "linux-aarch64", 62); // an x86-64 libjvm.so in the aarch64 folder
     ExportPlan.Result r = ExportPlan.plan(LINUX_ARM, addon);
-    assertTrue(r.objects().stream().noneMatch(o -> o.target().equals("executorch4j/jre")), r.objects().toString());
+    assertTrue(
+        r.objects().stream().noneMatch(o -> o.target().equals("executorch4j/jre")),
+        r.objects().toString());
     assertEquals(1, r.errors().size(), r.errors().toString());
-    assertTrue(r.errors().getFirst().contains("is a Java runtime for linux-x86_64, not linux-aarch64"), r.errors().getFirst());
+    assertTrue(
+        r.errors().getFirst().contains("is a Java runtime for linux-x86_64, not linux-aarch64"),
+        r.errors().getFirst());
   }
 
   @Test
@@ -129,7 +154,9 @@ class ExportPlanTest {
     byte[] whole = Files.readAllBytes(glue);
     Files.write(glue, Arrays.copyOf(whole, whole.length / 2)); // a truncated download
     ExportPlan.Result r = ExportPlan.plan(LINUX_X86, addon);
-    assertTrue(r.objects().stream().noneMatch(o -> o.path().equals(glue.toString())), r.objects().toString());
+    assertTrue(
+        r.objects().stream().noneMatch(o -> o.path().equals(glue.toString())),
+        r.objects().toString());
     assertEquals(3, r.objects().size(), r.objects().toString());
     assertEquals(1, r.errors().size(), r.errors().toString());
     assertTrue(r.errors().getFirst().contains(glue + " is corrupted"), r.errors().getFirst());
@@ -138,18 +165,23 @@ class ExportPlanTest {
   @Test
   void jarWithoutTheTargetsNativesIsReported() throws IOException {
     addon(addon);
-    jar(addon.resolve("executorch4j.jar"), "executorch4j/ExecuTorchModel.class", "natives/linux-x86_64/index.txt");
+    jar(
+        addon.resolve("executorch4j.jar"),
+        "executorch4j/ExecuTorchModel.class",
+        "natives/linux-x86_64/index.txt");
     runtime(addon, "linux-aarch64", 183);
     ExportPlan.Result r = ExportPlan.plan(LINUX_ARM, addon);
     assertEquals(4, r.objects().size(), r.objects().toString());
     assertEquals(1, r.errors().size(), r.errors().toString());
-    assertTrue(r.errors().getFirst().contains("has no natives for linux-aarch64"), r.errors().getFirst());
+    assertTrue(
+        r.errors().getFirst().contains("has no natives for linux-aarch64"), r.errors().getFirst());
   }
 
   @Test
   void unsupportedPlatformGetsNothingAndAMessage() throws IOException {
     addon(addon);
-    ExportPlan.Result r = ExportPlan.plan(List.of("pc", "windows", "x86_64", "template", "release"), addon);
+    ExportPlan.Result r =
+        ExportPlan.plan(List.of("pc", "windows", "x86_64", "template", "release"), addon);
     assertNull(r.platform());
     assertEquals(List.of(), r.objects());
     assertEquals(1, r.errors().size());
@@ -175,8 +207,8 @@ class ExportPlanTest {
   }
 
   /**
-   * godot/demo/export_presets.cfg: every preset exports the models (and their settings) and
-   * targets a platform the export plugin has natives for.
+   * godot/demo/export_presets.cfg: every preset exports the models (and their settings) and targets
+   * a platform the export plugin has natives for.
    */
   @Test
   void demoPresetsExportTheModelsForSupportedPlatforms() throws IOException {
@@ -185,10 +217,14 @@ class ExportPlanTest {
     java.util.Map<String, String> current = null;
     for (String line : lines) {
       if (line.startsWith("[")) {
-        current = sections.computeIfAbsent(line.substring(1, line.indexOf(']')), k -> new java.util.HashMap<>());
+        current =
+            sections.computeIfAbsent(
+                line.substring(1, line.indexOf(']')), k -> new java.util.HashMap<>());
       } else if (current != null && line.contains("=")) {
         String value = line.substring(line.indexOf('=') + 1);
-        current.put(line.substring(0, line.indexOf('=')), value.startsWith("\"") ? value.substring(1, value.length() - 1) : value);
+        current.put(
+            line.substring(0, line.indexOf('=')),
+            value.startsWith("\"") ? value.substring(1, value.length() - 1) : value);
       }
     }
     List<String> platforms = new java.util.ArrayList<>();
@@ -197,7 +233,10 @@ class ExportPlanTest {
         continue;
       }
       var preset = e.getValue();
-      assertEquals(Set.of("*.pte", "*.pte.cfg"), Set.of(preset.get("include_filter").split(",\\s*")), e.getKey());
+      assertEquals(
+          Set.of("*.pte", "*.pte.cfg"),
+          Set.of(preset.get("include_filter").split(",\\s*")),
+          e.getKey());
       String arch = sections.get(e.getKey() + ".options").get("binary_format/architecture");
       String os = preset.get("platform").toLowerCase(java.util.Locale.ROOT);
       assertTrue(ExportPlan.supportsOs(preset.get("platform")), e.getKey());

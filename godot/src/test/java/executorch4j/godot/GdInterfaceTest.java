@@ -13,15 +13,16 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * The compiler checks each GdInterface call against its generated typedef's {@code invoke}; what
- * it cannot check is that the pointer passed was looked up under that typedef's function name.
- * This does: {@code fooBarFn = find("foo_bar")} must only ever go to {@code
+ * The compiler checks each GdInterface call against its generated typedef's {@code invoke}; what it
+ * cannot check is that the pointer passed was looked up under that typedef's function name. This
+ * does: {@code fooBarFn = find("foo_bar")} must only ever go to {@code
  * GDExtensionInterfaceFooBar.invoke(fooBarFn, ...)}.
  */
 class GdInterfaceTest {
   @Test
   void everyPointerIsCalledThroughItsOwnTypedef() throws IOException {
-    String src = Files.readString(Path.of("godot/src/main/java/executorch4j/godot/GdInterface.java"));
+    String src =
+        Files.readString(Path.of("godot/src/main/java/executorch4j/godot/GdInterface.java"));
     Map<String, String> names = new TreeMap<>();
     Matcher find = Pattern.compile("(\\w+Fn) = find\\(\"([a-z0-9_]+)\"\\);").matcher(src);
     while (find.find()) {
@@ -40,6 +41,7 @@ class GdInterfaceTest {
       assertEquals(typedef.toString(), call.group(1), call.group(2) + " was looked up as " + name);
       calls++;
     }
-    assertEquals(names.size(), calls, "each pointer looked up is called through exactly one typedef");
+    assertEquals(
+        names.size(), calls, "each pointer looked up is called through exactly one typedef");
   }
 }

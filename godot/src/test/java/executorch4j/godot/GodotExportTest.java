@@ -21,18 +21,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Export and the errors a player can meet, through the host harness: the extension's EDITOR
- * level registers the editor and export plugins; an export asks for exactly the jars and the
- * target's runtime, which the harness copies the way Godot 4.3's PC exporter does; the shim then
- * starts from that exported layout with no Java installed; and a missing runtime, another
- * platform's runtime, a corrupted jar or a model left out of the export give a clear error in
- * Godot's log and no crash (gdhost exit 2 is Godot's "initialization function returned an
- * error": the game goes on without the extension).
+ * Export and the errors a player can meet, through the host harness: the extension's EDITOR level
+ * registers the editor and export plugins; an export asks for exactly the jars and the target's
+ * runtime, which the harness copies the way Godot 4.3's PC exporter does; the shim then starts from
+ * that exported layout with no Java installed; and a missing runtime, another platform's runtime, a
+ * corrupted jar or a model left out of the export give a clear error in Godot's log and no crash
+ * (gdhost exit 2 is Godot's "initialization function returned an error": the game goes on without
+ * the extension).
  */
 class GodotExportTest {
   static final Path SCENARIOS = Path.of("godot/src/test/resources/export");
   static final Path SHIM = GodotHarnessTest.GODOT.resolve("libexecutorch4j_godot.so");
-  static final String LINUX_X86 = "PackedStringArray(\"pc\", \"s3tc\", \"linux\", \"x86_64\", \"template\", \"release\", \"template_release\")";
+  static final String LINUX_X86 =
+      "PackedStringArray(\"pc\", \"s3tc\", \"linux\", \"x86_64\", \"template\", \"release\", \"template_release\")";
 
   @TempDir Path tmp;
 
@@ -43,18 +44,31 @@ class GodotExportTest {
    * null nothing names a Java: no JAVA_HOME, EXECUTORCH4J_*, nor java on PATH, as on a player's
    * machine. `maxLevel` 2 stops at SCENE, as an exported game does.
    */
-  Run gdhost(Path lib, Path scenario, Path addon, Path javaHome, String classpath, int maxLevel) throws Exception {
-    String text = GodotHarnessTest.substitute(Files.readString(scenario)
-        .replace("${FIXTURES}", Path.of("fixtures").toAbsolutePath().toString())
-        .replace("${TMP}", tmp.toString())
-        .replace("${ADDON}", addon == null ? "" : addon.toString()));
+  Run gdhost(Path lib, Path scenario, Path addon, Path javaHome, String classpath, int maxLevel)
+      throws Exception {
+    String text =
+        GodotHarnessTest.substitute(
+            Files.readString(scenario)
+                .replace("${FIXTURES}", Path.of("fixtures").toAbsolutePath().toString())
+                .replace("${TMP}", tmp.toString())
+                .replace("${ADDON}", addon == null ? "" : addon.toString()));
     Path concrete = tmp.resolve(scenario.getFileName());
     Files.writeString(concrete, text);
-    ProcessBuilder pb = new ProcessBuilder(List.of(GodotHarnessTest.GODOT.resolve("gdhost").toAbsolutePath().toString(),
-        lib.toAbsolutePath().toString(), "executorch4j_library_init", concrete.toString()));
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            List.of(
+                GodotHarnessTest.GODOT.resolve("gdhost").toAbsolutePath().toString(),
+                lib.toAbsolutePath().toString(),
+                "executorch4j_library_init",
+                concrete.toString()));
     Map<String, String> env = pb.environment();
-    for (String k : List.of("JAVA_HOME", "EXECUTORCH4J_JAVA_HOME", "EXECUTORCH4J_CLASSPATH", "JDK_JAVA_OPTIONS",
-        "JAVA_TOOL_OPTIONS")) {
+    for (String k :
+        List.of(
+            "JAVA_HOME",
+            "EXECUTORCH4J_JAVA_HOME",
+            "EXECUTORCH4J_CLASSPATH",
+            "JDK_JAVA_OPTIONS",
+            "JAVA_TOOL_OPTIONS")) {
       env.remove(k);
     }
     env.put("PATH", "/usr/bin/no-java");
@@ -69,20 +83,28 @@ class GodotExportTest {
     Process p = pb.redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
     int code = p.waitFor();
-    System.out.println("--- " + scenario.getFileName() + " on " + lib + " (exit " + code + ")\n" + out);
-    assertFalse(out.contains("UNIMPLEMENTED") || out.contains("SIGSEGV") || out.contains("A fatal error has been detected")
-        || out.contains("AddressSanitizer"), out);
+    System.out.println(
+        "--- " + scenario.getFileName() + " on " + lib + " (exit " + code + ")\n" + out);
+    assertFalse(
+        out.contains("UNIMPLEMENTED")
+            || out.contains("SIGSEGV")
+            || out.contains("A fatal error has been detected")
+            || out.contains("AddressSanitizer"),
+        out);
     return new Run(code, out);
   }
 
   static String devClasspath() {
-    return Path.of("core/target/classes").toAbsolutePath() + ":" + Path.of("godot/target/classes").toAbsolutePath();
+    return Path.of("core/target/classes").toAbsolutePath()
+        + ":"
+        + Path.of("godot/target/classes").toAbsolutePath();
   }
 
   /** The glue jar as godot/addon.sh would ship it: this build's classes. */
   static void glueJar(Path jar) throws IOException {
     Path classes = Path.of("godot/target/classes");
-    try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(jar)); Stream<Path> files = Files.walk(classes)) {
+    try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(jar));
+        Stream<Path> files = Files.walk(classes)) {
       for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
         z.putNextEntry(new ZipEntry(classes.relativize(f).toString().replace('\\', '/')));
         z.write(Files.readAllBytes(f));
@@ -91,7 +113,9 @@ class GodotExportTest {
     }
   }
 
-  /** The addon folder: this build's shim, stand-in jars and runtime headers (ExportPlanTest.addon). */
+  /**
+   * The addon folder: this build's shim, stand-in jars and runtime headers (ExportPlanTest.addon).
+   */
   Path fakeAddon() throws IOException {
     Path addon = tmp.resolve("project/addons/executorch4j");
     ExportPlanTest.addon(addon);
@@ -107,8 +131,10 @@ class GodotExportTest {
     int to = out.indexOf("\n> ", from + 1);
     String section = out.substring(from, to < 0 ? out.length() : to);
     List<String> found = new ArrayList<>();
-    Matcher m = Pattern.compile("shared_object \"([^\"]*)\" tags (PackedStringArray\\([^)]*\\)) target \"([^\"]*)\"")
-        .matcher(section);
+    Matcher m =
+        Pattern.compile(
+                "shared_object \"([^\"]*)\" tags (PackedStringArray\\([^)]*\\)) target \"([^\"]*)\"")
+            .matcher(section);
     while (m.find()) {
       found.add(m.group(1) + "|" + m.group(2) + "|" + m.group(3));
     }
@@ -118,39 +144,64 @@ class GodotExportTest {
   @Test
   void editorLevelRegistersThePluginsAndALinuxExportAsksForExactlyTheRightFiles() throws Exception {
     Path addon = fakeAddon();
-    Run r = gdhost(addon.resolve(SHIM.getFileName()), SCENARIOS.resolve("editor_export.scn"), addon,
-        Path.of(System.getProperty("java.home")), devClasspath(), 3);
+    Run r =
+        gdhost(
+            addon.resolve(SHIM.getFileName()),
+            SCENARIOS.resolve("editor_export.scn"),
+            addon,
+            Path.of(System.getProperty("java.home")),
+            devClasspath(),
+            3);
     assertEquals(0, r.code(), r.out());
     assertTrue(r.out().contains("editor plugins: ExecuTorchEditorPlugin\n"), r.out());
     assertTrue(r.out().contains("class ExecuTorchEditorPlugin extends EditorPlugin"), r.out());
-    assertTrue(r.out().contains("class ExecuTorchExportPlugin extends EditorExportPlugin"), r.out());
-    assertTrue(r.out().contains("export plugin ExecuTorchExportPlugin name \"ExecuTorch4j\" supports Linux: true"), r.out());
-    assertTrue(r.out().contains("export plugin ExecuTorchExportPlugin name \"ExecuTorch4j\" supports Windows: false"), r.out());
+    assertTrue(
+        r.out().contains("class ExecuTorchExportPlugin extends EditorExportPlugin"), r.out());
+    assertTrue(
+        r.out()
+            .contains(
+                "export plugin ExecuTorchExportPlugin name \"ExecuTorch4j\" supports Linux: true"),
+        r.out());
+    assertTrue(
+        r.out()
+            .contains(
+                "export plugin ExecuTorchExportPlugin name \"ExecuTorch4j\" supports Windows: false"),
+        r.out());
 
     String x86 = "PackedStringArray(\"linux\", \"x86_64\")";
-    assertEquals(List.of(
-        addon.resolve("executorch4j.jar") + "|" + x86 + "|executorch4j",
-        addon.resolve("executorch4j-godot.jar") + "|" + x86 + "|executorch4j",
-        addon.resolve("executorch4j-llm.jar") + "|" + x86 + "|executorch4j",
-        addon.resolve("jre/linux-x86_64") + "|" + x86 + "|executorch4j/jre"),
+    assertEquals(
+        List.of(
+            addon.resolve("executorch4j.jar") + "|" + x86 + "|executorch4j",
+            addon.resolve("executorch4j-godot.jar") + "|" + x86 + "|executorch4j",
+            addon.resolve("executorch4j-llm.jar") + "|" + x86 + "|executorch4j",
+            addon.resolve("jre/linux-x86_64") + "|" + x86 + "|executorch4j/jre"),
         sharedObjects(r.out(), "\"Linux\" " + LINUX_X86));
     // Copied as Godot's PC exporter does: <export dir>/<target>/<file name>, folders recursively.
     Path game = tmp.resolve("linux");
-    assertArrayEquals(Files.readAllBytes(SHIM), Files.readAllBytes(game.resolve("libexecutorch4j_godot.so")));
-    for (String jar : List.of("executorch4j.jar", "executorch4j-godot.jar", "executorch4j-llm.jar")) {
-      assertArrayEquals(Files.readAllBytes(addon.resolve(jar)), Files.readAllBytes(game.resolve("executorch4j").resolve(jar)));
+    assertArrayEquals(
+        Files.readAllBytes(SHIM), Files.readAllBytes(game.resolve("libexecutorch4j_godot.so")));
+    for (String jar :
+        List.of("executorch4j.jar", "executorch4j-godot.jar", "executorch4j-llm.jar")) {
+      assertArrayEquals(
+          Files.readAllBytes(addon.resolve(jar)),
+          Files.readAllBytes(game.resolve("executorch4j").resolve(jar)));
     }
-    assertArrayEquals(ExportPlanTest.elfHeader(62),
+    assertArrayEquals(
+        ExportPlanTest.elfHeader(62),
         Files.readAllBytes(game.resolve("executorch4j/jre/linux-x86_64/lib/server/libjvm.so")));
     assertTrue(Files.exists(game.resolve("executorch4j/jre/linux-x86_64/lib/modules")));
 
     // arm64: the jars, no runtime (the addon has none for it) and one error saying so.
     String arm = "PackedStringArray(\"linux\", \"arm64\")";
-    List<String> armObjects = sharedObjects(r.out(), "\"Linux\" PackedStringArray(\"pc\", \"s3tc\", \"linux\", \"arm64\"");
-    assertEquals(List.of(
-        addon.resolve("executorch4j.jar") + "|" + arm + "|executorch4j",
-        addon.resolve("executorch4j-godot.jar") + "|" + arm + "|executorch4j",
-        addon.resolve("executorch4j-llm.jar") + "|" + arm + "|executorch4j"), armObjects);
+    List<String> armObjects =
+        sharedObjects(
+            r.out(), "\"Linux\" PackedStringArray(\"pc\", \"s3tc\", \"linux\", \"arm64\"");
+    assertEquals(
+        List.of(
+            addon.resolve("executorch4j.jar") + "|" + arm + "|executorch4j",
+            addon.resolve("executorch4j-godot.jar") + "|" + arm + "|executorch4j",
+            addon.resolve("executorch4j-llm.jar") + "|" + arm + "|executorch4j"),
+        armObjects);
     assertTrue(r.out().contains("the addon has no Java runtime for linux-aarch64"), r.out());
     assertFalse(Files.exists(tmp.resolve("arm/executorch4j/jre")));
     // Windows: nothing but the message.
@@ -169,30 +220,58 @@ class GodotExportTest {
     // the same path with the runtime godot/addon.sh jlinks, which does not exist yet here).
     Path runtime = Path.of(System.getProperty("java.home")).toAbsolutePath();
     Path coreJar = Path.of("core/target/executorch4j-0.1.0-SNAPSHOT.jar").toAbsolutePath();
-    assertTrue(Files.isRegularFile(runtime.resolve("lib/server/libjvm.so")), runtime + " has no libjvm.so");
-    assertTrue(Files.isRegularFile(coreJar), "the core jar is packaged before the godot module's tests: " + coreJar);
+    assertTrue(
+        Files.isRegularFile(runtime.resolve("lib/server/libjvm.so")),
+        runtime + " has no libjvm.so");
+    assertTrue(
+        Files.isRegularFile(coreJar),
+        "the core jar is packaged before the godot module's tests: " + coreJar);
     Path addon = tmp.resolve("project/addons/executorch4j");
     Files.createDirectories(addon.resolve("jre"));
     Files.copy(SHIM, addon.resolve(SHIM.getFileName()));
     Files.copy(coreJar, addon.resolve("executorch4j.jar"));
     glueJar(addon.resolve("executorch4j-godot.jar"));
     Files.createSymbolicLink(addon.resolve("jre/linux-x86_64"), runtime);
-    Run export = gdhost(addon.resolve(SHIM.getFileName()), SCENARIOS.resolve("export_game.scn"), addon,
-        Path.of(System.getProperty("java.home")), devClasspath(), 3);
+    Run export =
+        gdhost(
+            addon.resolve(SHIM.getFileName()),
+            SCENARIOS.resolve("export_game.scn"),
+            addon,
+            Path.of(System.getProperty("java.home")),
+            devClasspath(),
+            3);
     assertEquals(0, export.code(), export.out());
     Path game = tmp.resolve("game");
-    assertTrue(Files.isRegularFile(game.resolve("executorch4j/jre/linux-x86_64/lib/server/libjvm.so")), export.out());
+    assertTrue(
+        Files.isRegularFile(game.resolve("executorch4j/jre/linux-x86_64/lib/server/libjvm.so")),
+        export.out());
 
     Files.createDirectories(tmp.resolve("res/models"));
-    Files.copy(Path.of("fixtures/linear_regression.pte"), tmp.resolve("res/models/linear_regression.pte"));
+    Files.copy(
+        Path.of("fixtures/linear_regression.pte"), tmp.resolve("res/models/linear_regression.pte"));
     Path java = game.resolve("executorch4j/jre/linux-x86_64/bin/java");
-    assertFalse(Files.isExecutable(java), "copied without its execute bits, as DirAccess::copy does");
-    Run played = gdhost(game.resolve("libexecutorch4j_godot.so"), SCENARIOS.resolve("play_exported.scn"), null, null, null, 2);
+    assertFalse(
+        Files.isExecutable(java), "copied without its execute bits, as DirAccess::copy does");
+    Run played =
+        gdhost(
+            game.resolve("libexecutorch4j_godot.so"),
+            SCENARIOS.resolve("play_exported.scn"),
+            null,
+            null,
+            null,
+            2);
     assertEquals(0, played.code(), played.out());
     assertTrue(played.out().contains("minimum level SCENE, up to SCENE"), played.out());
-    assertTrue(played.out().contains("executorch4j: Java runtime " + game + "/executorch4j/jre/linux-x86_64/lib/server/libjvm.so"),
+    assertTrue(
+        played
+            .out()
+            .contains(
+                "executorch4j: Java runtime "
+                    + game
+                    + "/executorch4j/jre/linux-x86_64/lib/server/libjvm.so"),
         played.out());
-    assertTrue(Files.isExecutable(java), "the shim made the exported runtime's launcher executable again");
+    assertTrue(
+        Files.isExecutable(java), "the shim made the exported runtime's launcher executable again");
   }
 
   /** An exported game folder with this build's shim and the given extras. */
@@ -200,13 +279,21 @@ class GodotExportTest {
     Path game = tmp.resolve("game");
     Files.createDirectories(game.resolve("executorch4j"));
     Files.copy(SHIM, game.resolve(SHIM.getFileName()));
-    ExportPlanTest.jar(game.resolve("executorch4j/executorch4j.jar"), "executorch4j/ExecuTorchModel.class");
-    ExportPlanTest.jar(game.resolve("executorch4j/executorch4j-godot.jar"), "executorch4j/godot/Bootstrap.class");
+    ExportPlanTest.jar(
+        game.resolve("executorch4j/executorch4j.jar"), "executorch4j/ExecuTorchModel.class");
+    ExportPlanTest.jar(
+        game.resolve("executorch4j/executorch4j-godot.jar"), "executorch4j/godot/Bootstrap.class");
     return game;
   }
 
   Run play(Path game, Path javaHome) throws Exception {
-    return gdhost(game.resolve(SHIM.getFileName()), SCENARIOS.resolve("play_nothing.scn"), null, javaHome, null, 2);
+    return gdhost(
+        game.resolve(SHIM.getFileName()),
+        SCENARIOS.resolve("play_nothing.scn"),
+        null,
+        javaHome,
+        null,
+        2);
   }
 
   @Test
@@ -214,18 +301,29 @@ class GodotExportTest {
     Path game = game();
     Run r = play(game, null);
     assertEquals(2, r.code(), r.out());
-    assertTrue(r.out().contains("ERROR: executorch4j needs a Java 22+ runtime and this game has none for linux-x86_64 ("
-        + game + "/executorch4j/jre/linux-x86_64 is missing"), r.out());
+    assertTrue(
+        r.out()
+            .contains(
+                "ERROR: executorch4j needs a Java 22+ runtime and this game has none for linux-x86_64 ("
+                    + game
+                    + "/executorch4j/jre/linux-x86_64 is missing"),
+        r.out());
   }
 
   @Test
   void runtimeForAnotherPlatformIsAClearErrorNotACrash() throws Exception {
     Path game = game();
-    ExportPlanTest.runtime(game.resolve("executorch4j"), "linux-x86_64", 183); // an aarch64 libjvm.so
+    ExportPlanTest.runtime(
+        game.resolve("executorch4j"), "linux-x86_64", 183); // an aarch64 libjvm.so
     Run r = play(game, null);
     assertEquals(2, r.code(), r.out());
-    assertTrue(r.out().contains("ERROR: executorch4j: the Java runtime " + game
-        + "/executorch4j/jre/linux-x86_64/lib/server/libjvm.so is for linux-aarch64, not linux-x86_64"), r.out());
+    assertTrue(
+        r.out()
+            .contains(
+                "ERROR: executorch4j: the Java runtime "
+                    + game
+                    + "/executorch4j/jre/linux-x86_64/lib/server/libjvm.so is for linux-aarch64, not linux-x86_64"),
+        r.out());
   }
 
   @Test
@@ -237,30 +335,52 @@ class GodotExportTest {
     Files.write(glue, Arrays.copyOf(whole, whole.length - 10)); // cut: no end of central directory
     Run cut = play(game, javaHome);
     assertEquals(2, cut.code(), cut.out());
-    assertTrue(cut.out().contains("ERROR: executorch4j: " + glue + " is corrupted (truncated"), cut.out());
+    assertTrue(
+        cut.out().contains("ERROR: executorch4j: " + glue + " is corrupted (truncated"), cut.out());
     assertFalse(cut.out().contains("Bootstrap"), "no JVM was started on it: " + cut.out());
 
     Files.writeString(game.resolve("executorch4j/executorch4j.jar"), "<html>404 Not Found</html>");
     Run garbage = play(game, javaHome);
     assertEquals(2, garbage.code(), garbage.out());
-    assertTrue(garbage.out().contains("ERROR: executorch4j: " + game + "/executorch4j/executorch4j.jar is corrupted (not a jar)"),
+    assertTrue(
+        garbage
+            .out()
+            .contains(
+                "ERROR: executorch4j: "
+                    + game
+                    + "/executorch4j/executorch4j.jar is corrupted (not a jar)"),
         garbage.out());
 
     Files.delete(game.resolve("executorch4j/executorch4j.jar"));
     Run missing = play(game, javaHome);
     assertEquals(2, missing.code(), missing.out());
-    assertTrue(missing.out().contains("ERROR: executorch4j: " + game + "/executorch4j/executorch4j.jar is missing"), missing.out());
+    assertTrue(
+        missing
+            .out()
+            .contains("ERROR: executorch4j: " + game + "/executorch4j/executorch4j.jar is missing"),
+        missing.out());
   }
 
   /** A model left out of the export: an error naming the include filter, and the game goes on. */
   @Test
   void modelMissingFromTheExportIsAClearError() throws Exception {
     Files.createDirectories(tmp.resolve("res/models"));
-    Files.copy(Path.of("fixtures/linear_regression.pte"), tmp.resolve("res/models/linear_regression.pte"));
-    Run r = gdhost(SHIM, SCENARIOS.resolve("missing_model.scn"), null, Path.of(System.getProperty("java.home")),
-        devClasspath(), 2);
+    Files.copy(
+        Path.of("fixtures/linear_regression.pte"), tmp.resolve("res/models/linear_regression.pte"));
+    Run r =
+        gdhost(
+            SHIM,
+            SCENARIOS.resolve("missing_model.scn"),
+            null,
+            Path.of(System.getProperty("java.home")),
+            devClasspath(),
+            2);
     assertEquals(0, r.code(), r.out());
-    assertTrue(r.out().contains("ERROR: ExecuTorchResource: no such file res://models/left_out.pte (if this is an exported"
-        + " game, the model was not exported: add \"*.pte, *.pte.cfg\" to the export preset's include filter"), r.out());
+    assertTrue(
+        r.out()
+            .contains(
+                "ERROR: ExecuTorchResource: no such file res://models/left_out.pte (if this is an exported"
+                    + " game, the model was not exported: add \"*.pte, *.pte.cfg\" to the export preset's include filter"),
+        r.out());
   }
 }

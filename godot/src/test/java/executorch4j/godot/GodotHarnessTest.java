@@ -5,46 +5,51 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import executorch4j.ExecuTorchModel;
 import executorch4j.Segment;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Test;
-import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The GDExtension loaded by the host harness ({@code godot/native/host}) the way Godot 4.3
- * loads it: entry symbol, get_proc_address, init levels, class registration, Variant calls and
- * ptrcalls, deinit. Each scenario in src/test/resources/godot runs in its own harness process
- * (which starts its own JVM through the shim); the harness fails on any unimplemented interface
- * function, a failed expectation, or a class left registered.
+ * The GDExtension loaded by the host harness ({@code godot/native/host}) the way Godot 4.3 loads
+ * it: entry symbol, get_proc_address, init levels, class registration, Variant calls and ptrcalls,
+ * deinit. Each scenario in src/test/resources/godot runs in its own harness process (which starts
+ * its own JVM through the shim); the harness fails on any unimplemented interface function, a
+ * failed expectation, or a class left registered.
  */
 class GodotHarnessTest {
   static final Path GODOT = Path.of("godot/target/native");
   static final Path SCENARIOS = Path.of("godot/src/test/resources/godot");
 
   /** Scenarios whose output the dedicated tests below check further (they run there). */
-  static final java.util.Set<String> CHECKED_FURTHER = java.util.Set.of("streaming.scn", "saver.scn", "inspector.scn");
+  static final java.util.Set<String> CHECKED_FURTHER =
+      java.util.Set.of("streaming.scn", "saver.scn", "inspector.scn");
 
   @TempDir Path tmp;
 
   static Stream<String> scenarios() throws IOException {
     try (var s = Files.list(SCENARIOS)) {
-      return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".scn") && !CHECKED_FURTHER.contains(n))
-          .sorted().toList().stream();
+      return s
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.endsWith(".scn") && !CHECKED_FURTHER.contains(n))
+          .sorted()
+          .toList()
+          .stream();
     }
   }
 
@@ -53,18 +58,28 @@ class GodotHarnessTest {
     Path lib = GODOT.resolve("libexecutorch4j_godot.so");
     assertTrue(Files.isExecutable(host), "the harness is built by native-libs/build.sh: " + host);
     Files.createDirectories(tmp.resolve("user"));
-    String text = substitute(Files.readString(scenario)
-        .replace("${FIXTURES}", Path.of("fixtures").toAbsolutePath().toString())
-        .replace("${TMP}", tmp.toString())
-        .replace("${ROOT}", Path.of("").toAbsolutePath().toString()));
+    String text =
+        substitute(
+            Files.readString(scenario)
+                .replace("${FIXTURES}", Path.of("fixtures").toAbsolutePath().toString())
+                .replace("${TMP}", tmp.toString())
+                .replace("${ROOT}", Path.of("").toAbsolutePath().toString()));
     Path concrete = tmp.resolve(scenario.getFileName());
     Files.writeString(concrete, text);
-    ProcessBuilder pb = new ProcessBuilder(List.of(host.toAbsolutePath().toString(),
-        lib.toAbsolutePath().toString(), "executorch4j_library_init", concrete.toString()));
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            List.of(
+                host.toAbsolutePath().toString(),
+                lib.toAbsolutePath().toString(),
+                "executorch4j_library_init",
+                concrete.toString()));
     Map<String, String> env = pb.environment();
     env.put("EXECUTORCH4J_JAVA_HOME", System.getProperty("java.home"));
-    env.put("EXECUTORCH4J_CLASSPATH", Path.of("core/target/classes").toAbsolutePath() + ":"
-        + Path.of("godot/target/classes").toAbsolutePath());
+    env.put(
+        "EXECUTORCH4J_CLASSPATH",
+        Path.of("core/target/classes").toAbsolutePath()
+            + ":"
+            + Path.of("godot/target/classes").toAbsolutePath());
     Process p = pb.redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
     int code = p.waitFor();
@@ -76,16 +91,17 @@ class GodotHarnessTest {
 
   /**
    * {@code ${GOLDEN_INPUT:name}}: the first golden input of a fixture, as a PackedFloat32Array;
-   * {@code ${FILE_SIZE:name}}: the size of its .pte. Values come from the exported fixtures,
-   * never from the scenario.
+   * {@code ${FILE_SIZE:name}}: the size of its .pte. Values come from the exported fixtures, never
+   * from the scenario.
    */
   static String substitute(String text) throws IOException {
     Matcher m = Pattern.compile("\\$\\{(GOLDEN_INPUT|FILE_SIZE):(\\w+)}").matcher(text);
     StringBuilder out = new StringBuilder();
     while (m.find()) {
-      String value = m.group(1).equals("FILE_SIZE")
-          ? String.valueOf(Files.size(Path.of("fixtures", m.group(2) + ".pte")))
-          : packed(goldenCase(m.group(2)).getAsJsonArray("inputs").get(0).getAsJsonObject());
+      String value =
+          m.group(1).equals("FILE_SIZE")
+              ? String.valueOf(Files.size(Path.of("fixtures", m.group(2) + ".pte")))
+              : packed(goldenCase(m.group(2)).getAsJsonArray("inputs").get(0).getAsJsonObject());
       m.appendReplacement(out, Matcher.quoteReplacement(value));
     }
     m.appendTail(out);
@@ -93,9 +109,14 @@ class GodotHarnessTest {
   }
 
   static JsonObject goldenCase(String name) throws IOException {
-    JsonObject golden = JsonParser.parseString(Files.readString(Path.of("fixtures", name + ".golden.json")))
-        .getAsJsonObject();
-    return golden.getAsJsonObject("methods").getAsJsonObject("forward").getAsJsonArray("cases").get(0)
+    JsonObject golden =
+        JsonParser.parseString(Files.readString(Path.of("fixtures", name + ".golden.json")))
+            .getAsJsonObject();
+    return golden
+        .getAsJsonObject("methods")
+        .getAsJsonObject("forward")
+        .getAsJsonArray("cases")
+        .get(0)
         .getAsJsonObject();
   }
 
@@ -116,7 +137,11 @@ class GodotHarnessTest {
       if (lines[i].startsWith("> call " + var + " forward")) {
         Matcher m = Pattern.compile("PackedFloat32Array\\(([^)]*)\\)").matcher(lines[i + 1]);
         if (m.find()) {
-          results.add(Arrays.stream(m.group(1).split(",")).map(String::strip).mapToDouble(Double::parseDouble).toArray());
+          results.add(
+              Arrays.stream(m.group(1).split(","))
+                  .map(String::strip)
+                  .mapToDouble(Double::parseDouble)
+                  .toArray());
         }
       }
     }
@@ -124,8 +149,8 @@ class GodotHarnessTest {
   }
 
   /**
-   * Streaming from a pack: the harness logs every FileAccess read. The largest single read is
-   * one segment (the MLP's largest weight blob), each segment is read once, in one read.
+   * Streaming from a pack: the harness logs every FileAccess read. The largest single read is one
+   * segment (the MLP's largest weight blob), each segment is read once, in one read.
    */
   @Test
   void packedModelsStreamSegmentBySegment() throws Exception {
@@ -134,7 +159,8 @@ class GodotHarnessTest {
     Files.write(tmp.resolve("cut_in_data.pck"), Arrays.copyOf(pack, pack.length - 100));
     String out = run(SCENARIOS.resolve("streaming.scn"), tmp);
     List<long[]> reads = new ArrayList<>();
-    Matcher m = Pattern.compile("read res://models/mlp\\.pte offset=(\\d+) size=(\\d+)").matcher(out);
+    Matcher m =
+        Pattern.compile("read res://models/mlp\\.pte offset=(\\d+) size=(\\d+)").matcher(out);
     while (m.find()) {
       reads.add(new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))});
     }
@@ -147,13 +173,16 @@ class GodotHarnessTest {
       assertEquals(largestSegment, largestRead, "the largest read is one segment");
       assertTrue(largestRead < Files.size(mlp));
       for (Segment s : segments) {
-        assertEquals(1, reads.stream().filter(r -> r[0] == s.offset() && r[1] == s.size()).count(),
+        assertEquals(
+            1,
+            reads.stream().filter(r -> r[0] == s.offset() && r[1] == s.size()).count(),
             s + " read once, in one read");
       }
     }
     // The pack-loaded MLP computes what PyTorch computed for the same input.
     JsonObject golden = goldenCase("mlp_xnnpack");
-    JsonArray expected = golden.getAsJsonArray("outputs").get(0).getAsJsonObject().getAsJsonArray("data");
+    JsonArray expected =
+        golden.getAsJsonArray("outputs").get(0).getAsJsonObject().getAsJsonArray("data");
     double[] got = forwardResults(out, "mlp").getFirst();
     assertEquals(expected.size(), got.length);
     for (int i = 0; i < got.length; i++) {
@@ -173,11 +202,16 @@ class GodotHarnessTest {
     assertEquals(1, original.size(), out);
     assertEquals(1, saved.size(), out);
     assertArrayEquals(original.getFirst(), saved.getFirst());
-    assertArrayEquals(Files.readAllBytes(Path.of("fixtures", "mlp_xnnpack.pte")),
-        Files.readAllBytes(tmp.resolve("user/saved_mlp.pte")), "the .pte is saved byte for byte");
+    assertArrayEquals(
+        Files.readAllBytes(Path.of("fixtures", "mlp_xnnpack.pte")),
+        Files.readAllBytes(tmp.resolve("user/saved_mlp.pte")),
+        "the .pte is saved byte for byte");
     String settings = Files.readString(tmp.resolve("user/saved_mlp.pte.cfg"));
-    assertTrue(settings.contains("optimization_level=0") && settings.contains("memory_policy=1")
-        && settings.contains("pool_size_bytes=65536"), settings);
+    assertTrue(
+        settings.contains("optimization_level=0")
+            && settings.contains("memory_policy=1")
+            && settings.contains("pool_size_bytes=65536"),
+        settings);
   }
 
   /** The inspector's view: settings with enum and range hints, model info read-only. */
@@ -186,15 +220,22 @@ class GodotHarnessTest {
     String out = run(SCENARIOS.resolve("inspector.scn"), tmp);
     long size = Files.size(Path.of("fixtures", "mlp_xnnpack.pte"));
     int readOnly = 4 | 268435456; // PROPERTY_USAGE_EDITOR | PROPERTY_USAGE_READ_ONLY
-    for (String line : List.of(
-        "property memory_policy: int = 0 hint=2 hint_string=\"Auto,Static,Custom\" usage=6",
-        "property optimization_level: int = 1 hint=2 hint_string=\"None,Basic,Aggressive\" usage=6",
-        "property pool_size_bytes: int = 0 hint=1 hint_string=\"0,1073741824,1,or_greater,suffix:B\" usage=6",
-        "group \"Model Info\" prefix \"info_\"",
-        "property info_methods: PackedStringArray = PackedStringArray(\"forward\") hint=0 hint_string=\"\" usage=" + readOnly,
-        "property info_inputs: PackedStringArray = PackedStringArray(\"input_0: float32[1,16]\") hint=0 hint_string=\"\" usage=" + readOnly,
-        "property info_backends: PackedStringArray = PackedStringArray(\"XnnpackBackend\") hint=0 hint_string=\"\" usage=" + readOnly,
-        "property info_file_size: int = " + size + " hint=0 hint_string=\"\" usage=" + readOnly)) {
+    for (String line :
+        List.of(
+            "property memory_policy: int = 0 hint=2 hint_string=\"Auto,Static,Custom\" usage=6",
+            "property optimization_level: int = 1 hint=2 hint_string=\"None,Basic,Aggressive\" usage=6",
+            "property pool_size_bytes: int = 0 hint=1 hint_string=\"0,1073741824,1,or_greater,suffix:B\" usage=6",
+            "group \"Model Info\" prefix \"info_\"",
+            "property info_methods: PackedStringArray = PackedStringArray(\"forward\") hint=0 hint_string=\"\" usage="
+                + readOnly,
+            "property info_inputs: PackedStringArray = PackedStringArray(\"input_0: float32[1,16]\") hint=0 hint_string=\"\" usage="
+                + readOnly,
+            "property info_backends: PackedStringArray = PackedStringArray(\"XnnpackBackend\") hint=0 hint_string=\"\" usage="
+                + readOnly,
+            "property info_file_size: int = "
+                + size
+                + " hint=0 hint_string=\"\" usage="
+                + readOnly)) {
       assertTrue(out.contains(line), "missing: " + line + "\n" + out);
     }
   }

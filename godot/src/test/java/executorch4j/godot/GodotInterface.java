@@ -27,27 +27,42 @@ import java.util.stream.Stream;
  * (Godot 4.7 describes its interface in JSON; crate 0.5 ships no header).
  *
  * @param functions interface function name (get_proc_address) to its {@code @since}
- * @param typedefs interface function name to its function-pointer typedef (4.x headers; legacy_type_name in JSON)
+ * @param typedefs interface function name to its function-pointer typedef (4.x headers;
+ *     legacy_type_name in JSON)
  * @param structs struct name to its field names, in order
  * @param callbacks the function-pointer typedefs that are not interface functions (callbacks)
  * @param constants enum constant names to their values
  */
-record GodotInterface(String version, Map<String, String> functions, Map<String, String> typedefs,
-    Map<String, List<String>> structs, Set<String> callbacks, Map<String, Long> constants) {
+record GodotInterface(
+    String version,
+    Map<String, String> functions,
+    Map<String, String> typedefs,
+    Map<String, List<String>> structs,
+    Set<String> callbacks,
+    Map<String, Long> constants) {
 
   static final List<String> VERSIONS = List.of("4.3", "4.4", "4.5", "4.6", "4.7");
-  private static final Pattern DOC = Pattern.compile(
-      "@name (\\w+)\\s*\\n\\s*\\*\\s*@since (\\d+\\.\\d+).*?\\*/\\s*typedef [^;]*?\\(\\*(\\w+)\\)", Pattern.DOTALL);
-  private static final Pattern STRUCT = Pattern.compile("typedef struct \\{(.*?)\\}\\s*(\\w+)\\s*;", Pattern.DOTALL);
-  private static final Pattern FN_TYPEDEF = Pattern.compile("typedef [^;{}]*?\\(\\*(\\w+)\\)\\s*\\(");
-  private static final Pattern ENUM = Pattern.compile("typedef enum \\{(.*?)\\}\\s*\\w+\\s*;", Pattern.DOTALL);
+  private static final Pattern DOC =
+      Pattern.compile(
+          "@name (\\w+)\\s*\\n\\s*\\*\\s*@since (\\d+\\.\\d+).*?\\*/\\s*typedef [^;]*?\\(\\*(\\w+)\\)",
+          Pattern.DOTALL);
+  private static final Pattern STRUCT =
+      Pattern.compile("typedef struct \\{(.*?)\\}\\s*(\\w+)\\s*;", Pattern.DOTALL);
+  private static final Pattern FN_TYPEDEF =
+      Pattern.compile("typedef [^;{}]*?\\(\\*(\\w+)\\)\\s*\\(");
+  private static final Pattern ENUM =
+      Pattern.compile("typedef enum \\{(.*?)\\}\\s*\\w+\\s*;", Pattern.DOTALL);
   private static final Pattern FIELD_FN = Pattern.compile("\\(\\s*\\*\\s*(\\w+)\\s*\\)");
   private static final Pattern LAST_IDENT = Pattern.compile("(\\w+)\\s*(\\[[^\\]]*\\])?\\s*$");
 
   static Path crate(String property) {
     String dir = System.getProperty(property);
-    assertTrue(dir != null, "system property " + property + " is unset: run the tests through Maven (godot/pom.xml sets it"
-        + " to the cache scripts/godot-api.sh fills)");
+    assertTrue(
+        dir != null,
+        "system property "
+            + property
+            + " is unset: run the tests through Maven (godot/pom.xml sets it"
+            + " to the cache scripts/godot-api.sh fills)");
     Path p = Path.of(dir);
     assertTrue(Files.isDirectory(p), p + " is missing: run scripts/godot-api.sh");
     return p;
@@ -60,10 +75,13 @@ record GodotInterface(String version, Map<String, String> functions, Map<String,
   static GodotInterface load(String version) {
     try {
       if (version.equals("4.7")) {
-        return fromJson(version, crate("godot.api.latest").resolve("src/gdextension_interface.json"));
+        return fromJson(
+            version, crate("godot.api.latest").resolve("src/gdextension_interface.json"));
       }
       Path h = header(version);
-      assertTrue(Files.isRegularFile(h), "Godot " + version + "'s gdextension_interface.h is missing at " + h);
+      assertTrue(
+          Files.isRegularFile(h),
+          "Godot " + version + "'s gdextension_interface.h is missing at " + h);
       return fromHeader(version, Files.readString(h));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -108,11 +126,17 @@ record GodotInterface(String version, Map<String, String> functions, Map<String,
     Matcher e = ENUM.matcher(text);
     while (e.find()) {
       long next = 0;
-      for (String c : e.group(1).replaceAll("/\\*.*?\\*/", " ").replaceAll("//[^\\n]*", " ").split(",")) {
+      for (String c :
+          e.group(1).replaceAll("/\\*.*?\\*/", " ").replaceAll("//[^\\n]*", " ").split(",")) {
         Matcher name = Pattern.compile("^\\s*(\\w+)\\s*(?:=\\s*(\\w+))?").matcher(c);
         if (name.find()) {
           String v = name.group(2);
-          long value = v == null ? next : v.matches("-?\\d+") ? Long.parseLong(v) : constants.getOrDefault(v, Long.MIN_VALUE);
+          long value =
+              v == null
+                  ? next
+                  : v.matches("-?\\d+")
+                      ? Long.parseLong(v)
+                      : constants.getOrDefault(v, Long.MIN_VALUE);
           constants.put(name.group(1), value);
           next = value + 1;
         }
@@ -143,24 +167,35 @@ record GodotInterface(String version, Map<String, String> functions, Map<String,
       switch (t.get("kind").getAsString()) {
         case "struct" -> {
           List<String> fields = new ArrayList<>();
-          t.getAsJsonArray("members").forEach(mm -> fields.add(mm.getAsJsonObject().get("name").getAsString()));
+          t.getAsJsonArray("members")
+              .forEach(mm -> fields.add(mm.getAsJsonObject().get("name").getAsString()));
           structs.put(name, fields);
         }
         case "function" -> callbacks.add(name);
-        case "enum" -> t.getAsJsonArray("values").forEach(v -> constants.put(v.getAsJsonObject().get("name").getAsString(),
-            v.getAsJsonObject().get("value").getAsLong()));
-        default -> { }
+        case "enum" ->
+            t.getAsJsonArray("values")
+                .forEach(
+                    v ->
+                        constants.put(
+                            v.getAsJsonObject().get("name").getAsString(),
+                            v.getAsJsonObject().get("value").getAsLong()));
+        default -> {}
       }
     }
     return new GodotInterface(version, functions, typedefs, structs, callbacks, constants);
   }
 
-  /** The interface function names the Java glue and the C shim pass to get_proc_address (string literals). */
+  /**
+   * The interface function names the Java glue and the C shim pass to get_proc_address (string
+   * literals).
+   */
   static Set<String> usedByGlue(Set<String> known) throws IOException {
     Set<String> used = new TreeSet<>();
     Pattern literal = Pattern.compile("\"([a-z0-9_]+)\"");
-    try (Stream<Path> files = Stream.concat(Files.list(Path.of("godot/src/main/java/executorch4j/godot")),
-        Stream.of(Path.of("godot/native/shim/executorch4j_godot.c")))) {
+    try (Stream<Path> files =
+        Stream.concat(
+            Files.list(Path.of("godot/src/main/java/executorch4j/godot")),
+            Stream.of(Path.of("godot/native/shim/executorch4j_godot.c")))) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {
         Matcher m = literal.matcher(Files.readString(f));
         while (m.find()) {

@@ -21,7 +21,8 @@ class SettingsTest {
 
   @Test
   void readsGodotConfigFileTextAndIgnoresOtherSections() {
-    String text = "; written by hand\n[other]\nmemory_policy=2\n\n[executorch]\noptimization_level = 0\nunknown=1\n";
+    String text =
+        "; written by hand\n[other]\nmemory_policy=2\n\n[executorch]\noptimization_level = 0\nunknown=1\n";
     Settings s = Settings.parse(text, DEFAULTS);
     assertEquals(MemoryPolicy.AUTO, s.policy());
     assertEquals(OptimizationLevel.NONE, s.level());
@@ -29,14 +30,21 @@ class SettingsTest {
 
   @Test
   void badValuesAreNamed() {
-    var e = assertThrows(IllegalArgumentException.class, () -> Settings.parse("[executorch]\nmemory_policy=9\n", DEFAULTS));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Settings.parse("[executorch]\nmemory_policy=9\n", DEFAULTS));
     assertTrue(e.getMessage().contains("memory_policy"), e.getMessage());
-    var pool = assertThrows(IllegalArgumentException.class, () -> Settings.parse("[executorch]\nmemory_policy=1\n", DEFAULTS));
+    var pool =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Settings.parse("[executorch]\nmemory_policy=1\n", DEFAULTS));
     assertTrue(pool.getMessage().contains("pool_size_bytes"), pool.getMessage());
   }
 
   @Test
   void customFallsBackToAutoSinceGdscriptHasNoAllocator() {
-    assertEquals(MemoryPolicy.AUTO, Settings.parse("[executorch]\nmemory_policy=2\n", DEFAULTS).policy());
+    assertEquals(
+        MemoryPolicy.AUTO, Settings.parse("[executorch]\nmemory_policy=2\n", DEFAULTS).policy());
   }
 }

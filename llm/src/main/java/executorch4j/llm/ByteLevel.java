@@ -12,7 +12,8 @@ final class ByteLevel {
     java.util.Arrays.fill(CHAR_TO_BYTE, -1);
     int n = 0;
     for (int b = 0; b < 256; b++) {
-      boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+      boolean printable =
+          (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
       char c = printable ? (char) b : (char) (256 + n++);
       BYTE_TO_CHAR[b] = c;
       CHAR_TO_BYTE[c] = b;
@@ -36,7 +37,8 @@ final class ByteLevel {
       if (cp < CHAR_TO_BYTE.length && CHAR_TO_BYTE[cp] >= 0) {
         out.write(CHAR_TO_BYTE[cp]);
       } else {
-        out.writeBytes(new String(Character.toChars(cp)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        out.writeBytes(
+            new String(Character.toChars(cp)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
       }
     }
   }

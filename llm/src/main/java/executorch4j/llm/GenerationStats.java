@@ -15,17 +15,26 @@ package executorch4j.llm;
  * @param totalMillis the whole call
  */
 public record GenerationStats(
-    int promptTokens, int generatedTokens, double prefillMillis, double timeToFirstTokenMillis,
-    double decodeMillis, double decodeForwardMillis, double totalMillis) {
+    int promptTokens,
+    int generatedTokens,
+    double prefillMillis,
+    double timeToFirstTokenMillis,
+    double decodeMillis,
+    double decodeForwardMillis,
+    double totalMillis) {
 
   /** Prompt tokens per second of prefill; 0 without prompt tokens. */
   public double prefillTokensPerSecond() {
     return prefillMillis > 0 ? promptTokens * 1000.0 / prefillMillis : 0;
   }
 
-  /** Decoded tokens per second after the first one (each costs one forward call); 0 if fewer than 2. */
+  /**
+   * Decoded tokens per second after the first one (each costs one forward call); 0 if fewer than 2.
+   */
   public double decodeTokensPerSecond() {
-    return generatedTokens > 1 && decodeMillis > 0 ? (generatedTokens - 1) * 1000.0 / decodeMillis : 0;
+    return generatedTokens > 1 && decodeMillis > 0
+        ? (generatedTokens - 1) * 1000.0 / decodeMillis
+        : 0;
   }
 
   /**
@@ -33,13 +42,20 @@ public record GenerationStats(
    * streaming (the listener included), stop checks. 0 if fewer than 2 tokens.
    */
   public double overheadMicrosPerToken() {
-    return generatedTokens > 1 ? (decodeMillis - decodeForwardMillis) * 1000.0 / (generatedTokens - 1) : 0;
+    return generatedTokens > 1
+        ? (decodeMillis - decodeForwardMillis) * 1000.0 / (generatedTokens - 1)
+        : 0;
   }
 
   @Override
   public String toString() {
-    return String.format(java.util.Locale.ROOT,
+    return String.format(
+        java.util.Locale.ROOT,
         "prompt %d tokens, generated %d tokens, first token %.1f ms, prefill %.1f tok/s, decode %.1f tok/s",
-        promptTokens, generatedTokens, timeToFirstTokenMillis, prefillTokensPerSecond(), decodeTokensPerSecond());
+        promptTokens,
+        generatedTokens,
+        timeToFirstTokenMillis,
+        prefillTokensPerSecond(),
+        decodeTokensPerSecond());
   }
 }

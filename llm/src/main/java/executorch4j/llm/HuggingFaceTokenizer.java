@@ -19,12 +19,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * A Hugging Face {@code tokenizer.json} with a BPE model, in pure Java: the byte-level BPE
  * tokenizers of GPT-2, Llama 3, Qwen, SmolLM and similar.
  *
- * <p>Supported parts, each token-for-token identical to the reference {@code tokenizers} library
- * on the test corpus: normalizers {@code NFC NFD NFKC NFKD Lowercase Sequence}; pre-tokenizers
- * {@code Split} (regex or string, behavior {@code Isolated} or {@code Removed}, {@code invert}),
- * {@code Digits},
- * {@code ByteLevel} (with its GPT-2 regex, {@code add_prefix_space}) and {@code Sequence}; the
- * {@code BPE} model (merges as strings or pairs, {@code ignore_merges}, {@code unk_token});
+ * <p>Supported parts, each token-for-token identical to the reference {@code tokenizers} library on
+ * the test corpus: normalizers {@code NFC NFD NFKC NFKD Lowercase Sequence}; pre-tokenizers {@code
+ * Split} (regex or string, behavior {@code Isolated} or {@code Removed}, {@code invert}), {@code
+ * Digits}, {@code ByteLevel} (with its GPT-2 regex, {@code add_prefix_space}) and {@code Sequence};
+ * the {@code BPE} model (merges as strings or pairs, {@code ignore_merges}, {@code unk_token});
  * added and special tokens (leftmost-longest, {@code lstrip}/{@code rstrip}); post-processors
  * {@code TemplateProcessing}, {@code ByteLevel}, {@code Sequence}; decoder {@code ByteLevel}.
  * Anything else fails at load with {@code NOT_SUPPORTED} naming it, never with silently different
@@ -44,7 +43,13 @@ public final class HuggingFaceTokenizer implements Tokenizer {
   private final boolean byteLevelDecoder;
   private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
-  private record AddedToken(int id, String content, boolean special, boolean normalized, boolean lstrip, boolean rstrip) {}
+  private record AddedToken(
+      int id,
+      String content,
+      boolean special,
+      boolean normalized,
+      boolean lstrip,
+      boolean rstrip) {}
 
   /**
    * Reads a {@code tokenizer.json}.
@@ -58,9 +63,11 @@ public final class HuggingFaceTokenizer implements Tokenizer {
     try {
       text = Files.readString(path, StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
-      throw new ExecuTorchException(ErrorCode.FILE_NOT_FOUND, "tokenizer file not found: " + path, e);
+      throw new ExecuTorchException(
+          ErrorCode.FILE_NOT_FOUND, "tokenizer file not found: " + path, e);
     } catch (IOException e) {
-      throw new ExecuTorchException(ErrorCode.IO_ERROR, "cannot read tokenizer " + path + ": " + e.getMessage(), e);
+      throw new ExecuTorchException(
+          ErrorCode.IO_ERROR, "cannot read tokenizer " + path + ": " + e.getMessage(), e);
     }
     return fromJson(text);
   }
@@ -78,7 +85,8 @@ public final class HuggingFaceTokenizer implements Tokenizer {
     Map<?, ?> model = (Map<?, ?>) root.get("model");
     Object type = model.get("type");
     if (type != null && !"BPE".equals(type)) throw unsupported("model type " + type);
-    if (model.get("dropout") instanceof Number d && d.doubleValue() > 0) throw unsupported("BPE dropout");
+    if (model.get("dropout") instanceof Number d && d.doubleValue() > 0)
+      throw unsupported("BPE dropout");
     if (model.get("continuing_subword_prefix") != null || model.get("end_of_word_suffix") != null) {
       throw unsupported("BPE continuing_subword_prefix / end_of_word_suffix");
     }
@@ -94,15 +102,23 @@ public final class HuggingFaceTokenizer implements Tokenizer {
     added = new ArrayList<>();
     for (Object o : list(root.get("added_tokens"), "added_tokens")) {
       Map<?, ?> a = map(o, "added token");
-      if (Boolean.TRUE.equals(a.get("single_word"))) throw unsupported("added token with single_word");
-      AddedToken t = new AddedToken(toInt(a.get("id"), "added token id"), (String) a.get("content"),
-          Boolean.TRUE.equals(a.get("special")), Boolean.TRUE.equals(a.get("normalized")),
-          Boolean.TRUE.equals(a.get("lstrip")), Boolean.TRUE.equals(a.get("rstrip")));
-      if (t.content() == null || t.content().isEmpty()) throw invalid("added token " + t.id() + " has no content");
+      if (Boolean.TRUE.equals(a.get("single_word")))
+        throw unsupported("added token with single_word");
+      AddedToken t =
+          new AddedToken(
+              toInt(a.get("id"), "added token id"),
+              (String) a.get("content"),
+              Boolean.TRUE.equals(a.get("special")),
+              Boolean.TRUE.equals(a.get("normalized")),
+              Boolean.TRUE.equals(a.get("lstrip")),
+              Boolean.TRUE.equals(a.get("rstrip")));
+      if (t.content() == null || t.content().isEmpty())
+        throw invalid("added token " + t.id() + " has no content");
       added.add(t);
       maxId = Math.max(maxId, t.id());
     }
-    for (AddedToken t : added) addedByFirstChar.computeIfAbsent(t.content().charAt(0), k -> new ArrayList<>()).add(t);
+    for (AddedToken t : added)
+      addedByFirstChar.computeIfAbsent(t.content().charAt(0), k -> new ArrayList<>()).add(t);
     idToToken = new String[maxId + 1];
     special = new boolean[maxId + 1];
     for (var e : vocab.entrySet()) idToToken[e.getValue()] = e.getKey();
@@ -126,7 +142,9 @@ public final class HuggingFaceTokenizer implements Tokenizer {
         right = (String) pair.get(1);
       }
       Integer l = vocab.get(left), rt = vocab.get(right), merged = vocab.get(left + right);
-      if (l == null || rt == null || merged == null) throw invalid("merge " + r + " (" + left + " " + right + ") uses a token not in the vocabulary");
+      if (l == null || rt == null || merged == null)
+        throw invalid(
+            "merge " + r + " (" + left + " " + right + ") uses a token not in the vocabulary");
       merges.putIfAbsent(((long) l << 32) | rt, new int[] {r, merged});
     }
     ignoreMerges = Boolean.TRUE.equals(model.get("ignore_merges"));
@@ -155,7 +173,10 @@ public final class HuggingFaceTokenizer implements Tokenizer {
         for (Object o : list(m.get("processors"), "processors")) collectPostProcessor(o, out);
       }
       case "TemplateProcessing" -> {
-        Map<?, ?> specials = m.get("special_tokens") == null ? Map.of() : map(m.get("special_tokens"), "special_tokens");
+        Map<?, ?> specials =
+            m.get("special_tokens") == null
+                ? Map.of()
+                : map(m.get("special_tokens"), "special_tokens");
         for (Object item : list(m.get("single"), "TemplateProcessing.single")) {
           Map<?, ?> it = map(item, "template item");
           if (it.get("Sequence") != null) {
@@ -163,7 +184,8 @@ public final class HuggingFaceTokenizer implements Tokenizer {
           } else if (it.get("SpecialToken") instanceof Map<?, ?> st) {
             Object name = st.get("id");
             Map<?, ?> spec = map(specials.get(name), "special token " + name);
-            for (Object id : list(spec.get("ids"), "special token ids")) out.add(toInt(id, "special token id"));
+            for (Object id : list(spec.get("ids"), "special token ids"))
+              out.add(toInt(id, "special token id"));
           } else {
             throw invalid("template item " + it);
           }
@@ -206,7 +228,8 @@ public final class HuggingFaceTokenizer implements Tokenizer {
     while (i < text.length()) {
       AddedToken best = null;
       for (AddedToken t : addedByFirstChar.getOrDefault(text.charAt(i), List.of())) {
-        if (t.normalized() == normalized && text.startsWith(t.content(), i)
+        if (t.normalized() == normalized
+            && text.startsWith(t.content(), i)
             && (best == null || t.content().length() > best.content().length())) {
           best = t;
         }
@@ -216,7 +239,8 @@ public final class HuggingFaceTokenizer implements Tokenizer {
         continue;
       }
       int from = i, to = i + best.content().length();
-      if (best.lstrip()) while (from > start && Character.isWhitespace(text.charAt(from - 1))) from--;
+      if (best.lstrip())
+        while (from > start && Character.isWhitespace(text.charAt(from - 1))) from--;
       if (best.rstrip()) while (to < text.length() && Character.isWhitespace(text.charAt(to))) to++;
       if (from > start) out.add(text.substring(start, from));
       out.add(best.id());
@@ -328,7 +352,8 @@ public final class HuggingFaceTokenizer implements Tokenizer {
 
   private void checkId(int id) {
     if (id < 0 || id >= idToToken.length || idToToken[id] == null) {
-      throw new IllegalArgumentException("token id " + id + " is not in the vocabulary (size " + idToToken.length + ")");
+      throw new IllegalArgumentException(
+          "token id " + id + " is not in the vocabulary (size " + idToToken.length + ")");
     }
   }
 

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small strict JSON reader (RFC 8259): objects become {@code LinkedHashMap}, arrays
- * {@code ArrayList}, numbers {@code Long} when integral and {@code Double} otherwise. Enough for
+ * A small strict JSON reader (RFC 8259): objects become {@code LinkedHashMap}, arrays {@code
+ * ArrayList}, numbers {@code Long} when integral and {@code Double} otherwise. Enough for
  * tokenizer.json; not public API.
  */
 final class Json {
@@ -43,12 +43,18 @@ final class Json {
     if (i >= s.length()) throw error("unexpected end");
     char c = s.charAt(i);
     switch (c) {
-      case '{': return object();
-      case '[': return array();
-      case '"': return string();
-      case 't': return literal("true", Boolean.TRUE);
-      case 'f': return literal("false", Boolean.FALSE);
-      case 'n': return literal("null", null);
+      case '{':
+        return object();
+      case '[':
+        return array();
+      case '"':
+        return string();
+      case 't':
+        return literal("true", Boolean.TRUE);
+      case 'f':
+        return literal("false", Boolean.FALSE);
+      case 'n':
+        return literal("null", null);
       default:
         if (c == '-' || (c >= '0' && c <= '9')) return number();
         throw error("unexpected '" + c + "'");
@@ -65,7 +71,10 @@ final class Json {
     Map<String, Object> m = new LinkedHashMap<>();
     i++;
     ws();
-    if (peek() == '}') { i++; return m; }
+    if (peek() == '}') {
+      i++;
+      return m;
+    }
     while (true) {
       ws();
       if (peek() != '"') throw error("expected a key");
@@ -87,7 +96,10 @@ final class Json {
     List<Object> a = new ArrayList<>();
     i++;
     ws();
-    if (peek() == ']') { i++; return a; }
+    if (peek() == ']') {
+      i++;
+      return a;
+    }
     while (true) {
       ws();
       a.add(value());
@@ -147,8 +159,10 @@ final class Json {
     while (i < s.length()) {
       char c = s.charAt(i);
       if (c >= '0' && c <= '9') i++;
-      else if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') { integral = false; i++; }
-      else break;
+      else if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
+        integral = false;
+        i++;
+      } else break;
     }
     String t = s.substring(start, i);
     try {

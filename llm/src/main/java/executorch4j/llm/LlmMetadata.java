@@ -17,15 +17,16 @@ import java.util.Optional;
 
 /**
  * What an ExecuTorch LLM program says about itself through its constant ("metadata") methods, as
- * written by ExecuTorch's LLM export ({@code get_max_seq_len}, {@code get_bos_id},
- * {@code get_eos_ids}, {@code use_kv_cache}, ...).
+ * written by ExecuTorch's LLM export ({@code get_max_seq_len}, {@code get_bos_id}, {@code
+ * get_eos_ids}, {@code use_kv_cache}, ...).
  *
  * <p>These methods return ints and bools, which the core API only reads as tensors, so they are
  * read here from the program's flatbuffer: each such method has no inputs, no instructions and
  * outputs that are constant values.
  *
  * @param values every constant method by name: a {@code Long}, {@code Boolean}, {@code Double} or
- *     {@code String}, or a {@code List} of them when the method has several outputs or a list output
+ *     {@code String}, or a {@code List} of them when the method has several outputs or a list
+ *     output
  */
 public record LlmMetadata(Map<String, Object> values) {
 
@@ -40,20 +41,26 @@ public record LlmMetadata(Map<String, Object> values) {
 
   /** {@code get_max_context_len} (the KV cache length), else {@link #maxSeqLen()}. */
   public int maxContextLen() {
-    return values.containsKey("get_max_context_len") ? (int) requireLong("get_max_context_len") : maxSeqLen();
+    return values.containsKey("get_max_context_len")
+        ? (int) requireLong("get_max_context_len")
+        : maxSeqLen();
   }
 
   /** {@code get_bos_id}, if the program has it. */
   public Optional<Integer> bosId() {
-    return values.containsKey("get_bos_id") ? Optional.of((int) requireLong("get_bos_id")) : Optional.empty();
+    return values.containsKey("get_bos_id")
+        ? Optional.of((int) requireLong("get_bos_id"))
+        : Optional.empty();
   }
 
   /** {@code get_eos_ids} (or {@code get_eos_id}); empty if the program has neither. */
   public List<Integer> eosIds() {
-    Object v = values.containsKey("get_eos_ids") ? values.get("get_eos_ids") : values.get("get_eos_id");
+    Object v =
+        values.containsKey("get_eos_ids") ? values.get("get_eos_ids") : values.get("get_eos_id");
     List<Integer> out = new ArrayList<>();
     if (v instanceof Long l) out.add(l.intValue());
-    else if (v instanceof List<?> list) for (Object o : list) if (o instanceof Long l) out.add(l.intValue());
+    else if (v instanceof List<?> list)
+      for (Object o : list) if (o instanceof Long l) out.add(l.intValue());
     return List.copyOf(out);
   }
 
@@ -74,32 +81,41 @@ public record LlmMetadata(Map<String, Object> values) {
 
   /** {@code get_vocab_size}, if present. */
   public Optional<Integer> vocabSize() {
-    return values.containsKey("get_vocab_size") ? Optional.of((int) requireLong("get_vocab_size")) : Optional.empty();
+    return values.containsKey("get_vocab_size")
+        ? Optional.of((int) requireLong("get_vocab_size"))
+        : Optional.empty();
   }
 
   private long requireLong(String name) {
     Object v = values.get(name);
     if (v instanceof Long l) return l;
     if (v instanceof List<?> list && list.size() == 1 && list.get(0) instanceof Long l) return l;
-    throw new ExecuTorchException(ErrorCode.NOT_FOUND,
-        "the program has no integer metadata method '" + name + "' (it has " + values.keySet() + ")");
+    throw new ExecuTorchException(
+        ErrorCode.NOT_FOUND,
+        "the program has no integer metadata method '"
+            + name
+            + "' (it has "
+            + values.keySet()
+            + ")");
   }
 
   /**
    * Reads the constant methods of a {@code .pte} file (memory-mapped; only the flatbuffer header
    * part is touched).
    *
-   * @throws ExecuTorchException {@code FILE_NOT_FOUND}, {@code IO_ERROR}, or {@code INVALID_PROGRAM}
-   *     when the file is not an ExecuTorch program
+   * @throws ExecuTorchException {@code FILE_NOT_FOUND}, {@code IO_ERROR}, or {@code
+   *     INVALID_PROGRAM} when the file is not an ExecuTorch program
    */
   public static LlmMetadata read(Path pte) {
     try (FileChannel ch = FileChannel.open(pte, StandardOpenOption.READ)) {
-      ByteBuffer b = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer b =
+          ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()).order(ByteOrder.LITTLE_ENDIAN);
       return read(b);
     } catch (NoSuchFileException e) {
       throw new ExecuTorchException(ErrorCode.FILE_NOT_FOUND, "model file not found: " + pte, e);
     } catch (IOException e) {
-      throw new ExecuTorchException(ErrorCode.IO_ERROR, "cannot read " + pte + ": " + e.getMessage(), e);
+      throw new ExecuTorchException(
+          ErrorCode.IO_ERROR, "cannot read " + pte + ": " + e.getMessage(), e);
     }
   }
 
@@ -108,7 +124,8 @@ public record LlmMetadata(Map<String, Object> values) {
     ByteBuffer b = program.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     try {
       if (b.limit() < 8 || b.get(4) != 'E' || b.get(5) != 'T') {
-        throw new ExecuTorchException(ErrorCode.INVALID_PROGRAM, "not an ExecuTorch program (no ET file identifier)");
+        throw new ExecuTorchException(
+            ErrorCode.INVALID_PROGRAM, "not an ExecuTorch program (no ET file identifier)");
       }
       Flat fb = new Flat(b);
       int root = fb.deref(0);
@@ -120,12 +137,16 @@ public record LlmMetadata(Map<String, Object> values) {
         int plan = fb.vectorTable(plans, p);
         String name = fb.string(plan, 0);
         int inputs = fb.field(plan, 3), outputs = fb.field(plan, 4), values = fb.field(plan, 2);
-        if (name == null || outputs == 0 || values == 0 || (inputs != 0 && fb.vectorLength(inputs) > 0)) continue;
+        if (name == null
+            || outputs == 0
+            || values == 0
+            || (inputs != 0 && fb.vectorLength(inputs) > 0)) continue;
         List<Object> results = new ArrayList<>();
         boolean constant = true;
         for (int o = 0; o < fb.vectorLength(outputs) && constant; o++) {
           int index = fb.vectorInt(outputs, o);
-          if (index < 0 || index >= fb.vectorLength(values)) throw new IndexOutOfBoundsException("output value " + index);
+          if (index < 0 || index >= fb.vectorLength(values))
+            throw new IndexOutOfBoundsException("output value " + index);
           Object v = fb.evalue(fb.vectorTable(values, index));
           if (v == null) constant = false;
           else if (v instanceof List<?> l) results.addAll(l);
@@ -138,7 +159,8 @@ public record LlmMetadata(Map<String, Object> values) {
       }
       return new LlmMetadata(out);
     } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
-      throw new ExecuTorchException(ErrorCode.INVALID_PROGRAM, "malformed program flatbuffer: " + e.getMessage(), e);
+      throw new ExecuTorchException(
+          ErrorCode.INVALID_PROGRAM, "malformed program flatbuffer: " + e.getMessage(), e);
     }
   }
 
@@ -168,7 +190,8 @@ public record LlmMetadata(Map<String, Object> values) {
 
     int vectorLength(int vec) {
       int n = b.getInt(vec);
-      if (n < 0 || (long) vec + 4 + (long) n > b.limit()) throw new IndexOutOfBoundsException("vector length " + n);
+      if (n < 0 || (long) vec + 4 + (long) n > b.limit())
+        throw new IndexOutOfBoundsException("vector length " + n);
       return n;
     }
 
@@ -196,31 +219,37 @@ public record LlmMetadata(Map<String, Object> values) {
       int val = field(ev, 1);
       if (val == 0) return null;
       switch (type) {
-        case 2: { // Int
-          int pos = fieldPos(val, 0);
-          return pos == 0 ? 0L : b.getLong(pos);
-        }
-        case 3: { // Bool
-          int pos = fieldPos(val, 0);
-          return pos != 0 && b.get(pos) != 0;
-        }
-        case 4: { // Double
-          int pos = fieldPos(val, 0);
-          return pos == 0 ? 0.0 : b.getDouble(pos);
-        }
+        case 2:
+          { // Int
+            int pos = fieldPos(val, 0);
+            return pos == 0 ? 0L : b.getLong(pos);
+          }
+        case 3:
+          { // Bool
+            int pos = fieldPos(val, 0);
+            return pos != 0 && b.get(pos) != 0;
+          }
+        case 4:
+          { // Double
+            int pos = fieldPos(val, 0);
+            return pos == 0 ? 0.0 : b.getDouble(pos);
+          }
         case 6: // String
           return string(val, 0);
-        case 7: case 8: case 9: { // IntList, DoubleList, BoolList
-          int items = field(val, 0);
-          List<Object> out = new ArrayList<>();
-          int n = items == 0 ? 0 : vectorLength(items);
-          for (int i = 0; i < n; i++) {
-            if (type == 7) out.add(b.getLong(items + 4 + 8 * i));
-            else if (type == 8) out.add(b.getDouble(items + 4 + 8 * i));
-            else out.add(b.get(items + 4 + i) != 0);
+        case 7:
+        case 8:
+        case 9:
+          { // IntList, DoubleList, BoolList
+            int items = field(val, 0);
+            List<Object> out = new ArrayList<>();
+            int n = items == 0 ? 0 : vectorLength(items);
+            for (int i = 0; i < n; i++) {
+              if (type == 7) out.add(b.getLong(items + 4 + 8 * i));
+              else if (type == 8) out.add(b.getDouble(items + 4 + 8 * i));
+              else out.add(b.get(items + 4 + i) != 0);
+            }
+            return out;
           }
-          return out;
-        }
         default:
           return null;
       }

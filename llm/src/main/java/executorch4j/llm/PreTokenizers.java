@@ -10,14 +10,13 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * The text side of a {@code tokenizer.json} before its BPE model: the normalizers (NFC, NFD,
- * NFKC, NFKD, Lowercase, Sequence) and the pre-tokenizers (Split, Digits, ByteLevel, Sequence)
- * that cut normalized text into the byte-level words the model merges.
+ * The text side of a {@code tokenizer.json} before its BPE model: the normalizers (NFC, NFD, NFKC,
+ * NFKD, Lowercase, Sequence) and the pre-tokenizers (Split, Digits, ByteLevel, Sequence) that cut
+ * normalized text into the byte-level words the model merges.
  */
 final class PreTokenizers {
   private static final String GPT2_PATTERN =
       "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
-
 
   private final List<String> normalizers;
   private final List<Step> steps;
@@ -33,7 +32,10 @@ final class PreTokenizers {
     this.steps = steps;
   }
 
-  /** From the {@code normalizer} and {@code pre_tokenizer} objects of a tokenizer.json (either may be null). */
+  /**
+   * From the {@code normalizer} and {@code pre_tokenizer} objects of a tokenizer.json (either may
+   * be null).
+   */
   static PreTokenizers of(Object normalizer, Object preTokenizer) {
     List<String> normalizers = new ArrayList<>();
     collectNormalizers(normalizer, normalizers);
@@ -48,7 +50,8 @@ final class PreTokenizers {
     Object t = m.get("type");
     switch (String.valueOf(t)) {
       case "Sequence" -> {
-        for (Object o : HuggingFaceTokenizer.list(m.get("normalizers"), "normalizers")) collectNormalizers(o, out);
+        for (Object o : HuggingFaceTokenizer.list(m.get("normalizers"), "normalizers"))
+          collectNormalizers(o, out);
       }
       case "NFC", "NFD", "NFKC", "NFKD", "Lowercase" -> out.add((String) t);
       default -> throw HuggingFaceTokenizer.unsupported("normalizer " + t);
@@ -61,7 +64,8 @@ final class PreTokenizers {
     Object t = m.get("type");
     switch (String.valueOf(t)) {
       case "Sequence" -> {
-        for (Object o : HuggingFaceTokenizer.list(m.get("pretokenizers"), "pretokenizers")) collectPreTokenizers(o, out);
+        for (Object o : HuggingFaceTokenizer.list(m.get("pretokenizers"), "pretokenizers"))
+          collectPreTokenizers(o, out);
       }
       case "Split" -> {
         Map<?, ?> pat = HuggingFaceTokenizer.map(m.get("pattern"), "Split.pattern");
@@ -76,10 +80,17 @@ final class PreTokenizers {
         else throw HuggingFaceTokenizer.unsupported("Split behavior " + behavior);
         out.add(new Split(pattern, removed, Boolean.TRUE.equals(m.get("invert"))));
       }
-      case "Digits" -> out.add(new Split(regex(Boolean.TRUE.equals(m.get("individual_digits")) ? "\\p{N}" : "\\p{N}+"),
-          false, false));
-      case "ByteLevel" -> out.add(new ByteLevelPre(Boolean.TRUE.equals(m.get("add_prefix_space")),
-          Boolean.FALSE.equals(m.get("use_regex")) ? null : regex(GPT2_PATTERN)));
+      case "Digits" ->
+          out.add(
+              new Split(
+                  regex(Boolean.TRUE.equals(m.get("individual_digits")) ? "\\p{N}" : "\\p{N}+"),
+                  false,
+                  false));
+      case "ByteLevel" ->
+          out.add(
+              new ByteLevelPre(
+                  Boolean.TRUE.equals(m.get("add_prefix_space")),
+                  Boolean.FALSE.equals(m.get("use_regex")) ? null : regex(GPT2_PATTERN)));
       default -> throw HuggingFaceTokenizer.unsupported("pre_tokenizer " + t);
     }
   }
@@ -89,20 +100,22 @@ final class PreTokenizers {
     try {
       return Pattern.compile(re, Pattern.UNICODE_CHARACTER_CLASS);
     } catch (PatternSyntaxException e) {
-      throw HuggingFaceTokenizer.unsupported("pre-tokenizer regex " + re + " (" + e.getDescription() + ")");
+      throw HuggingFaceTokenizer.unsupported(
+          "pre-tokenizer regex " + re + " (" + e.getDescription() + ")");
     }
   }
 
   /** Applies the normalizers in order. */
   String normalize(String s) {
     for (String n : normalizers) {
-      s = switch (n) {
-        case "NFC" -> Normalizer.normalize(s, Normalizer.Form.NFC);
-        case "NFD" -> Normalizer.normalize(s, Normalizer.Form.NFD);
-        case "NFKC" -> Normalizer.normalize(s, Normalizer.Form.NFKC);
-        case "NFKD" -> Normalizer.normalize(s, Normalizer.Form.NFKD);
-        default -> s.toLowerCase(java.util.Locale.ROOT);
-      };
+      s =
+          switch (n) {
+            case "NFC" -> Normalizer.normalize(s, Normalizer.Form.NFC);
+            case "NFD" -> Normalizer.normalize(s, Normalizer.Form.NFD);
+            case "NFKC" -> Normalizer.normalize(s, Normalizer.Form.NFKC);
+            case "NFKD" -> Normalizer.normalize(s, Normalizer.Form.NFKD);
+            default -> s.toLowerCase(java.util.Locale.ROOT);
+          };
     }
     return s;
   }
@@ -130,7 +143,8 @@ final class PreTokenizers {
     return pieces;
   }
 
-  private static void cut(String s, Pattern pattern, boolean removed, boolean invert, List<String> out) {
+  private static void cut(
+      String s, Pattern pattern, boolean removed, boolean invert, List<String> out) {
     Matcher m = pattern.matcher(s);
     int last = 0;
     while (m.find()) {

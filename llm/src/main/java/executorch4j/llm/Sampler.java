@@ -5,11 +5,11 @@ import java.util.Random;
 
 /**
  * Picks the next token from logits: greedy (argmax, first index on ties) at temperature 0,
- * otherwise softmax(logits / temperature) restricted by top-k then top-p, drawn with
- * {@link Random} (its algorithm is specified, so a seed gives the same tokens on every JVM).
- * Candidates are ordered by logit, then by index. Top-k keeps a bounded heap (O(V log k)); top-p
- * alone sorts the vocabulary as primitive keys; plain temperature sampling needs no ordering.
- * Not thread-safe: one per generation.
+ * otherwise softmax(logits / temperature) restricted by top-k then top-p, drawn with {@link Random}
+ * (its algorithm is specified, so a seed gives the same tokens on every JVM). Candidates are
+ * ordered by logit, then by index. Top-k keeps a bounded heap (O(V log k)); top-p alone sorts the
+ * vocabulary as primitive keys; plain temperature sampling needs no ordering. Not thread-safe: one
+ * per generation.
  */
 final class Sampler {
   private final double temperature;
@@ -69,7 +69,8 @@ final class Sampler {
     }
     Arrays.sort(keys, 0, m);
     double sum = 0;
-    for (int r = 0; r < m; r++) sum += probs[r] = Math.exp((logits[index(keys[r])] - max) / temperature);
+    for (int r = 0; r < m; r++)
+      sum += probs[r] = Math.exp((logits[index(keys[r])] - max) / temperature);
     if (topP < 1) {
       double cum = 0, total = sum;
       int r = 0;

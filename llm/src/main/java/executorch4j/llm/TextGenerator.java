@@ -52,15 +52,20 @@ public final class TextGenerator implements AutoCloseable {
   private volatile boolean generating;
   private volatile boolean cancelRequested;
 
-  private TextGenerator(ExecuTorchModel model, boolean ownsModel, Tokenizer tokenizer, LlmMetadata metadata) {
+  private TextGenerator(
+      ExecuTorchModel model, boolean ownsModel, Tokenizer tokenizer, LlmMetadata metadata) {
     this.model = model;
     this.ownsModel = ownsModel;
     this.tokenizer = tokenizer;
     this.metadata = metadata;
     List<TensorMeta> inputs = model.methodMeta(FORWARD).inputs();
-    if (inputs.size() != 2 || inputs.get(0).dtype() != DType.INT64 || inputs.get(0).shape().length != 2) {
-      throw new ExecuTorchException(ErrorCode.NOT_SUPPORTED,
-          "forward must take (tokens int64[1, n], input_pos int64[1]) as exported with use_kv_cache=True; it takes " + inputs);
+    if (inputs.size() != 2
+        || inputs.get(0).dtype() != DType.INT64
+        || inputs.get(0).shape().length != 2) {
+      throw new ExecuTorchException(
+          ErrorCode.NOT_SUPPORTED,
+          "forward must take (tokens int64[1, n], input_pos int64[1]) as exported with use_kv_cache=True; it takes "
+              + inputs);
     }
     this.maxChunk = (int) Math.max(1, inputs.get(0).shape()[1]);
     this.contextLen = metadata.maxContextLen();
@@ -88,8 +93,11 @@ public final class TextGenerator implements AutoCloseable {
     LlmMetadata metadata = LlmMetadata.read(pte);
     checkOperators(pte);
     if (!metadata.useKvCache()) {
-      throw new ExecuTorchException(ErrorCode.NOT_SUPPORTED,
-          pte + " has no KV cache (metadata use_kv_cache is " + metadata.values().get("use_kv_cache")
+      throw new ExecuTorchException(
+          ErrorCode.NOT_SUPPORTED,
+          pte
+              + " has no KV cache (metadata use_kv_cache is "
+              + metadata.values().get("use_kv_cache")
               + "): export it with model.use_kv_cache=True (--use_kv_cache)");
     }
     ExecuTorchModel model = ExecuTorchModel.load(pte, options);
@@ -103,10 +111,11 @@ public final class TextGenerator implements AutoCloseable {
 
   /**
    * A generator over a program loaded elsewhere (e.g. from a stream); {@link #close()} leaves the
-   * model open. The caller must not run {@code forward} on it while generating: the KV cache is
-   * the program's state.
+   * model open. The caller must not run {@code forward} on it while generating: the KV cache is the
+   * program's state.
    *
-   * @param metadata the program's metadata, e.g. {@link LlmMetadata#read(java.nio.ByteBuffer)} of its bytes
+   * @param metadata the program's metadata, e.g. {@link LlmMetadata#read(java.nio.ByteBuffer)} of
+   *     its bytes
    * @throws ExecuTorchException {@code NOT_SUPPORTED} for programs without a KV cache
    */
   public static TextGenerator of(ExecuTorchModel model, LlmMetadata metadata, Tokenizer tokenizer) {
@@ -114,8 +123,10 @@ public final class TextGenerator implements AutoCloseable {
     Objects.requireNonNull(metadata, "metadata");
     Objects.requireNonNull(tokenizer, "tokenizer");
     if (!metadata.useKvCache()) {
-      throw new ExecuTorchException(ErrorCode.NOT_SUPPORTED,
-          "the program has no KV cache (metadata use_kv_cache is " + metadata.values().get("use_kv_cache")
+      throw new ExecuTorchException(
+          ErrorCode.NOT_SUPPORTED,
+          "the program has no KV cache (metadata use_kv_cache is "
+              + metadata.values().get("use_kv_cache")
               + "): export it with model.use_kv_cache=True (--use_kv_cache)");
     }
     return new TextGenerator(model, false, tokenizer, metadata);
@@ -125,11 +136,15 @@ public final class TextGenerator implements AutoCloseable {
   private static void checkOperators(Path pte) {
     List<String> custom = new ArrayList<>();
     for (MethodOperators m : ExecuTorchRuntime.operators(pte)) {
-      for (String op : m.missing()) if (op.startsWith("llama::") || op.startsWith("quantized_decomposed::")) custom.add(op);
+      for (String op : m.missing())
+        if (op.startsWith("llama::") || op.startsWith("quantized_decomposed::")) custom.add(op);
     }
     if (!custom.isEmpty()) {
-      throw new ExecuTorchException(ErrorCode.OPERATOR_MISSING,
-          pte + " needs ExecuTorch's custom LLM operator(s) " + String.join(", ", custom)
+      throw new ExecuTorchException(
+          ErrorCode.OPERATOR_MISSING,
+          pte
+              + " needs ExecuTorch's custom LLM operator(s) "
+              + String.join(", ", custom)
               + ", whose kernels (libcustom_ops_aot_lib.so) link libtorch and cannot load in a torch-free JVM; "
               + "re-export with model.use_sdpa_with_kv_cache=False (no --use_sdpa_with_kv_cache) and "
               + "model.quantize_kv_cache=False so the program uses standard attention and KV-cache updates");
@@ -160,8 +175,8 @@ public final class TextGenerator implements AutoCloseable {
    * Encodes {@code prompt} (without the tokenizer's template; the program's BOS is added when the
    * context is empty and {@link GenerationConfig#addBos()}) and generates after it.
    *
-   * @throws IllegalArgumentException for an empty prompt on an empty context, or a prompt that
-   *     does not fit the context left ({@link #resetContext()} frees it)
+   * @throws IllegalArgumentException for an empty prompt on an empty context, or a prompt that does
+   *     not fit the context left ({@link #resetContext()} frees it)
    */
   public GenerationResult generate(String prompt, GenerationConfig config, TokenListener listener) {
     Objects.requireNonNull(prompt, "prompt");
@@ -170,11 +185,13 @@ public final class TextGenerator implements AutoCloseable {
   }
 
   /**
-   * Generates after prompt token ids (BOS added as for {@link #generate(String, GenerationConfig, TokenListener)}).
+   * Generates after prompt token ids (BOS added as for {@link #generate(String, GenerationConfig,
+   * TokenListener)}).
    *
    * @throws IllegalArgumentException also for an id outside the tokenizer's vocabulary
    */
-  public GenerationResult generate(int[] promptIds, GenerationConfig config, TokenListener listener) {
+  public GenerationResult generate(
+      int[] promptIds, GenerationConfig config, TokenListener listener) {
     Objects.requireNonNull(promptIds, "promptIds");
     return run(promptIds.clone(), config, listener, System.nanoTime());
   }
@@ -196,7 +213,8 @@ public final class TextGenerator implements AutoCloseable {
     pendingToken = -1;
   }
 
-  private synchronized GenerationResult run(int[] promptIds, GenerationConfig config, TokenListener listener, long start) {
+  private synchronized GenerationResult run(
+      int[] promptIds, GenerationConfig config, TokenListener listener, long start) {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(listener, "listener");
     cancelRequested = false;
@@ -208,23 +226,33 @@ public final class TextGenerator implements AutoCloseable {
     }
   }
 
-  private GenerationResult generateLocked(int[] promptIds, GenerationConfig config, TokenListener listener, long start) {
+  private GenerationResult generateLocked(
+      int[] promptIds, GenerationConfig config, TokenListener listener, long start) {
     int vocab = tokenizer.vocabSize();
     for (int id : promptIds) {
       if (id < 0 || id >= vocab) {
-        throw new IllegalArgumentException("prompt token id " + id + " is outside the vocabulary [0, " + vocab + ")");
+        throw new IllegalArgumentException(
+            "prompt token id " + id + " is outside the vocabulary [0, " + vocab + ")");
       }
     }
     HuggingFaceTokenizer.IntList feed = new HuggingFaceTokenizer.IntList();
     if (pendingToken >= 0) feed.add(pendingToken);
-    if (position == 0 && config.addBos() && metadata.bosId().isPresent()) feed.add(metadata.bosId().get());
+    if (position == 0 && config.addBos() && metadata.bosId().isPresent())
+      feed.add(metadata.bosId().get());
     feed.addAll(promptIds);
     if (feed.size() == 0) {
-      throw new IllegalArgumentException("empty prompt and empty context: nothing to generate from");
+      throw new IllegalArgumentException(
+          "empty prompt and empty context: nothing to generate from");
     }
     if (position + feed.size() > contextLen) {
-      throw new IllegalArgumentException("prompt of " + feed.size() + " tokens does not fit the context: "
-          + position + " of " + contextLen + " positions are in use (resetContext() frees them)");
+      throw new IllegalArgumentException(
+          "prompt of "
+              + feed.size()
+              + " tokens does not fit the context: "
+              + position
+              + " of "
+              + contextLen
+              + " positions are in use (resetContext() frees them)");
     }
     Set<Integer> stops = new HashSet<>(config.stopTokens());
     if (config.stopAtEos()) stops.addAll(metadata.eosIds());
@@ -275,9 +303,15 @@ public final class TextGenerator implements AutoCloseable {
     }
     if (reason != StopReason.STOP_STRING) out.flush();
     long end = System.nanoTime();
-    GenerationStats stats = new GenerationStats(f.length, count, (prefillEnd - prefillStart) / 1e6,
-        count > 0 ? (firstToken - start) / 1e6 : 0, count > 1 ? (lastToken - firstToken) / 1e6 : 0,
-        decodeForwardNanos / 1e6, (end - start) / 1e6);
+    GenerationStats stats =
+        new GenerationStats(
+            f.length,
+            count,
+            (prefillEnd - prefillStart) / 1e6,
+            count > 0 ? (firstToken - start) / 1e6 : 0,
+            count > 1 ? (lastToken - firstToken) / 1e6 : 0,
+            decodeForwardNanos / 1e6,
+            (end - start) / 1e6);
     return new GenerationResult(out.text(), generated.toArray(), reason, stats);
   }
 
@@ -289,7 +323,8 @@ public final class TextGenerator implements AutoCloseable {
     Map<String, Tensor> outputs = model.execute(FORWARD, tok, posTensor);
     Tensor out = outputs.get("output_0");
     if (out == null || out.dtype() != DType.FLOAT32) {
-      throw new ExecuTorchException(ErrorCode.NOT_SUPPORTED, "forward must return float32 logits; it returned " + outputs);
+      throw new ExecuTorchException(
+          ErrorCode.NOT_SUPPORTED, "forward must return float32 logits; it returned " + outputs);
     }
     long[] shape = out.shape();
     int vocab = (int) shape[shape.length - 1];
@@ -356,7 +391,9 @@ public final class TextGenerator implements AutoCloseable {
     }
   }
 
-  /** Closes the program (unless it came through {@link #of}); a running generation finishes first. */
+  /**
+   * Closes the program (unless it came through {@link #of}); a running generation finishes first.
+   */
   @Override
   public synchronized void close() {
     if (ownsModel) model.close();

@@ -23,10 +23,10 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * A tiktoken-format BPE (the {@code tokenizer.model} of Llama 3 and OpenAI's encodings): a file of
- * {@code base64(token) rank} lines, a split pattern and special tokens, encoded like
- * {@code tiktoken.Encoding.encode(text, allowed_special="all")}: special tokens written in the
- * text are recognized, each regex piece is one token if it is in the ranks, else its bytes are
- * merged lowest rank first. Immutable and thread-safe.
+ * {@code base64(token) rank} lines, a split pattern and special tokens, encoded like {@code
+ * tiktoken.Encoding.encode(text, allowed_special="all")}: special tokens written in the text are
+ * recognized, each regex piece is one token if it is in the ranks, else its bytes are merged lowest
+ * rank first. Immutable and thread-safe.
  */
 public final class TiktokenTokenizer implements Tokenizer {
   /** The split pattern of Llama 3 (and cl100k_base), a common default. */
@@ -45,26 +45,31 @@ public final class TiktokenTokenizer implements Tokenizer {
   /**
    * Reads a tiktoken ranks file.
    *
-   * @param pattern the pre-tokenizer regex the encoding was built with (e.g. {@link #LLAMA3_PATTERN})
+   * @param pattern the pre-tokenizer regex the encoding was built with (e.g. {@link
+   *     #LLAMA3_PATTERN})
    * @param specialTokens special tokens and their ids (not part of the ranks file)
    * @throws ExecuTorchException {@code FILE_NOT_FOUND}, {@code IO_ERROR}, or {@code NOT_SUPPORTED}
    *     for a pattern Java cannot compile
    * @throws TokenizerException (an {@link IllegalArgumentException}) for a malformed line, a
    *     duplicate id or a bad special token
    */
-  public static TiktokenTokenizer load(Path ranksFile, String pattern, Map<String, Integer> specialTokens) {
+  public static TiktokenTokenizer load(
+      Path ranksFile, String pattern, Map<String, Integer> specialTokens) {
     List<String> lines;
     try {
       lines = Files.readAllLines(ranksFile, StandardCharsets.US_ASCII);
     } catch (NoSuchFileException e) {
-      throw new ExecuTorchException(ErrorCode.FILE_NOT_FOUND, "tokenizer file not found: " + ranksFile, e);
+      throw new ExecuTorchException(
+          ErrorCode.FILE_NOT_FOUND, "tokenizer file not found: " + ranksFile, e);
     } catch (IOException e) {
-      throw new ExecuTorchException(ErrorCode.IO_ERROR, "cannot read tokenizer " + ranksFile + ": " + e.getMessage(), e);
+      throw new ExecuTorchException(
+          ErrorCode.IO_ERROR, "cannot read tokenizer " + ranksFile + ": " + e.getMessage(), e);
     }
     return new TiktokenTokenizer(lines, pattern, specialTokens);
   }
 
-  private TiktokenTokenizer(List<String> lines, String pattern, Map<String, Integer> specialTokens) {
+  private TiktokenTokenizer(
+      List<String> lines, String pattern, Map<String, Integer> specialTokens) {
     Objects.requireNonNull(pattern, "pattern");
     Objects.requireNonNull(specialTokens, "specialTokens");
     ranks = new HashMap<>();
@@ -78,10 +83,12 @@ public final class TiktokenTokenizer implements Tokenizer {
         byte[] token = Base64.getDecoder().decode(line.substring(0, sp));
         int rank = Integer.parseInt(line.substring(sp + 1).strip());
         if (rank < 0) throw new IllegalArgumentException("negative rank");
-        if (ranks.put(new String(token, StandardCharsets.ISO_8859_1), rank) != null) throw new IllegalArgumentException("duplicate token");
+        if (ranks.put(new String(token, StandardCharsets.ISO_8859_1), rank) != null)
+          throw new IllegalArgumentException("duplicate token");
         max = Math.max(max, rank);
       } catch (IllegalArgumentException e) {
-        throw new TokenizerException("tiktoken file line " + (n + 1) + " is not 'base64 rank' (" + e.getMessage() + ")", e);
+        throw new TokenizerException(
+            "tiktoken file line " + (n + 1) + " is not 'base64 rank' (" + e.getMessage() + ")", e);
       }
     }
     specials = new LinkedHashMap<>(specialTokens);
@@ -89,12 +96,14 @@ public final class TiktokenTokenizer implements Tokenizer {
     idToBytes = new byte[max + 1][];
     special = new boolean[max + 1];
     for (var e : ranks.entrySet()) {
-      if (idToBytes[e.getValue()] != null) throw new TokenizerException("rank " + e.getValue() + " is used twice");
+      if (idToBytes[e.getValue()] != null)
+        throw new TokenizerException("rank " + e.getValue() + " is used twice");
       idToBytes[e.getValue()] = e.getKey().getBytes(StandardCharsets.ISO_8859_1);
     }
     for (var e : specials.entrySet()) {
       if (e.getKey().isEmpty() || idToBytes[e.getValue()] != null) {
-        throw new TokenizerException("special token '" + e.getKey() + "' is empty or its id " + e.getValue() + " is taken");
+        throw new TokenizerException(
+            "special token '" + e.getKey() + "' is empty or its id " + e.getValue() + " is taken");
       }
       idToBytes[e.getValue()] = e.getKey().getBytes(StandardCharsets.UTF_8);
       special[e.getValue()] = true;
@@ -102,7 +111,9 @@ public final class TiktokenTokenizer implements Tokenizer {
     try {
       this.pattern = Pattern.compile(pattern, Pattern.UNICODE_CHARACTER_CLASS);
     } catch (PatternSyntaxException e) {
-      throw new ExecuTorchException(ErrorCode.NOT_SUPPORTED, "tiktoken pattern does not compile in Java: " + e.getDescription());
+      throw new ExecuTorchException(
+          ErrorCode.NOT_SUPPORTED,
+          "tiktoken pattern does not compile in Java: " + e.getDescription());
     }
     List<String> alts = new ArrayList<>(specials.keySet());
     alts.sort((a, b) -> b.length() - a.length()); // longest first: leftmost-longest
@@ -139,12 +150,16 @@ public final class TiktokenTokenizer implements Tokenizer {
     Matcher m = pattern.matcher(text);
     while (m.find()) {
       if (m.end() == m.start()) continue;
-      String piece = new String(m.group().getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+      String piece =
+          new String(m.group().getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
       out.addAll(bpe(piece));
     }
   }
 
-  /** tiktoken's byte_pair_merge: merge the adjacent pair whose bytes have the lowest rank, leftmost first. */
+  /**
+   * tiktoken's byte_pair_merge: merge the adjacent pair whose bytes have the lowest rank, leftmost
+   * first.
+   */
   private int[] bpe(String piece) {
     Integer whole = ranks.get(piece);
     if (whole != null) return new int[] {whole};
@@ -168,7 +183,10 @@ public final class TiktokenTokenizer implements Tokenizer {
     int[] ids = new int[parts.size()];
     for (int i = 0; i < ids.length; i++) {
       Integer r = ranks.get(parts.get(i));
-      if (r == null) throw new TokenizerException("the tiktoken ranks lack a single byte: 0x" + Integer.toHexString(parts.get(i).charAt(0)));
+      if (r == null)
+        throw new TokenizerException(
+            "the tiktoken ranks lack a single byte: 0x"
+                + Integer.toHexString(parts.get(i).charAt(0)));
       ids[i] = r;
     }
     if (cache.size() < 50_000) cache.put(piece, ids);
@@ -188,7 +206,8 @@ public final class TiktokenTokenizer implements Tokenizer {
   @Override
   public byte[] tokenBytes(int id) {
     if (id < 0 || id >= idToBytes.length || idToBytes[id] == null) {
-      throw new IllegalArgumentException("token id " + id + " is not in the vocabulary (size " + idToBytes.length + ")");
+      throw new IllegalArgumentException(
+          "token id " + id + " is not in the vocabulary (size " + idToBytes.length + ")");
     }
     return idToBytes[id].clone();
   }
@@ -197,7 +216,8 @@ public final class TiktokenTokenizer implements Tokenizer {
   public OptionalInt tokenId(String token) {
     Integer s = specials.get(token);
     if (s != null) return OptionalInt.of(s);
-    Integer r = ranks.get(new String(token.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1));
+    Integer r =
+        ranks.get(new String(token.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1));
     return r == null ? OptionalInt.empty() : OptionalInt.of(r);
   }
 

@@ -2,8 +2,8 @@ package executorch4j.llm;
 
 /**
  * Receives generated text as it is decoded, on the generating thread. Each piece is whole
- * characters: a UTF-8 character split across tokens is delivered once complete. Text that may
- * start a stop string is held back until it is known not to.
+ * characters: a UTF-8 character split across tokens is delivered once complete. Text that may start
+ * a stop string is held back until it is known not to.
  */
 @FunctionalInterface
 public interface TokenListener {

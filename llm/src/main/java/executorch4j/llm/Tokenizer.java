@@ -19,9 +19,9 @@ public interface Tokenizer {
   String decode(int[] ids, boolean skipSpecialTokens);
 
   /**
-   * The bytes token {@code id} stands for in the decoded text: possibly part of a UTF-8
-   * character. Concatenating the bytes of a sequence and decoding them as UTF-8 gives
-   * {@link #decode decode(ids, false)}.
+   * The bytes token {@code id} stands for in the decoded text: possibly part of a UTF-8 character.
+   * Concatenating the bytes of a sequence and decoding them as UTF-8 gives {@link #decode
+   * decode(ids, false)}.
    *
    * @throws IllegalArgumentException for an id outside the vocabulary
    */

@@ -4,9 +4,9 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Turns token bytes into text without splitting a UTF-8 character: bytes of an incomplete
- * character at the end are held until the next token completes it. Bytes that can never form a
- * character become U+FFFD, as in {@link Tokenizer#decode}.
+ * Turns token bytes into text without splitting a UTF-8 character: bytes of an incomplete character
+ * at the end are held until the next token completes it. Bytes that can never form a character
+ * become U+FFFD, as in {@link Tokenizer#decode}.
  */
 final class Utf8Stream {
   private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
@@ -35,7 +35,8 @@ final class Utf8Stream {
     for (int back = 1; back <= Math.min(3, n); back++) {
       int c = b[n - back] & 0xFF;
       if ((c & 0xC0) == 0x80) continue; // continuation byte
-      int need = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 1;
+      int need =
+          c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 1;
       return need > back ? n - back : n;
     }
     return n;

@@ -57,16 +57,27 @@ class HuggingFaceTokenizerTest {
       String text = c.get("text").getAsString();
       int[] ids = Goldens.ints(c.getAsJsonArray("ids"));
       check(mismatches, text + " (ids)", ids, t.encode(text, false));
-      check(mismatches, text + " (with special)", Goldens.ints(c.getAsJsonArray("ids_with_special")), t.encode(text, true));
-      if (!c.get("decoded").getAsString().equals(t.decode(ids, false))) mismatches.add(text + " (decoded)");
-      if (!c.get("decoded_skip_special").getAsString().equals(t.decode(ids, true))) mismatches.add(text + " (decoded, skip special)");
+      check(
+          mismatches,
+          text + " (with special)",
+          Goldens.ints(c.getAsJsonArray("ids_with_special")),
+          t.encode(text, true));
+      if (!c.get("decoded").getAsString().equals(t.decode(ids, false)))
+        mismatches.add(text + " (decoded)");
+      if (!c.get("decoded_skip_special").getAsString().equals(t.decode(ids, true)))
+        mismatches.add(text + " (decoded, skip special)");
     }
     assertEquals(List.of(), mismatches);
   }
 
   private static void check(List<String> mismatches, String what, int[] expected, int[] actual) {
     if (!java.util.Arrays.equals(expected, actual)) {
-      mismatches.add(what + "\n  expected " + java.util.Arrays.toString(expected) + "\n  actual   " + java.util.Arrays.toString(actual));
+      mismatches.add(
+          what
+              + "\n  expected "
+              + java.util.Arrays.toString(expected)
+              + "\n  actual   "
+              + java.util.Arrays.toString(actual));
     }
   }
 
@@ -78,7 +89,12 @@ class HuggingFaceTokenizerTest {
       int[] expected = Goldens.ints(c.getAsJsonArray("ids"));
       int[] actual = tok.encode(text, false);
       if (!java.util.Arrays.equals(expected, actual)) {
-        mismatches.add(text + "\n  expected " + java.util.Arrays.toString(expected) + "\n  actual   " + java.util.Arrays.toString(actual));
+        mismatches.add(
+            text
+                + "\n  expected "
+                + java.util.Arrays.toString(expected)
+                + "\n  actual   "
+                + java.util.Arrays.toString(actual));
       }
     }
     assertEquals(List.of(), mismatches);
@@ -87,7 +103,9 @@ class HuggingFaceTokenizerTest {
   @Test
   void addsTheTemplatesSpecialTokensLikeTheReference() {
     for (JsonObject c : cases()) {
-      assertArrayEquals(Goldens.ints(c.getAsJsonArray("ids_with_special")), tok.encode(c.get("text").getAsString(), true),
+      assertArrayEquals(
+          Goldens.ints(c.getAsJsonArray("ids_with_special")),
+          tok.encode(c.get("text").getAsString(), true),
           c.get("text").getAsString());
     }
   }
@@ -97,7 +115,8 @@ class HuggingFaceTokenizerTest {
     for (JsonObject c : cases()) {
       int[] ids = Goldens.ints(c.getAsJsonArray("ids"));
       var tokens = c.getAsJsonArray("tokens");
-      for (int i = 0; i < ids.length; i++) assertEquals(tokens.get(i).getAsString(), tok.token(ids[i]));
+      for (int i = 0; i < ids.length; i++)
+        assertEquals(tokens.get(i).getAsString(), tok.token(ids[i]));
     }
   }
 
@@ -105,8 +124,12 @@ class HuggingFaceTokenizerTest {
   void decodesLikeTheReferenceWithAndWithoutSpecialTokens() {
     for (JsonObject c : cases()) {
       int[] ids = Goldens.ints(c.getAsJsonArray("ids"));
-      assertEquals(c.get("decoded").getAsString(), tok.decode(ids, false), c.get("text").getAsString());
-      assertEquals(c.get("decoded_skip_special").getAsString(), tok.decode(ids, true), c.get("text").getAsString());
+      assertEquals(
+          c.get("decoded").getAsString(), tok.decode(ids, false), c.get("text").getAsString());
+      assertEquals(
+          c.get("decoded_skip_special").getAsString(),
+          tok.decode(ids, true),
+          c.get("text").getAsString());
     }
   }
 
@@ -130,14 +153,19 @@ class HuggingFaceTokenizerTest {
 
   @Test
   void anIdOutsideTheVocabularyIsTheCallersMistake() {
-    var e = assertThrows(IllegalArgumentException.class, () -> tok.decode(new int[] {tok.vocabSize()}, false));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class, () -> tok.decode(new int[] {tok.vocabSize()}, false));
     assertTrue(e.getMessage().contains("not in the vocabulary"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> tok.tokenBytes(-1));
   }
 
   @Test
   void aMissingFileIsFileNotFound() {
-    var e = assertThrows(ExecuTorchException.class, () -> HuggingFaceTokenizer.load(Path.of("no/such/tokenizer.json")));
+    var e =
+        assertThrows(
+            ExecuTorchException.class,
+            () -> HuggingFaceTokenizer.load(Path.of("no/such/tokenizer.json")));
     assertEquals(ErrorCode.FILE_NOT_FOUND, e.errorCode());
   }
 
@@ -147,20 +175,26 @@ class HuggingFaceTokenizerTest {
     Files.writeString(p, "{\"model\": {\"vocab\": {\"a\": 0}, \"merges\": [");
     var e = assertThrows(TokenizerException.class, () -> HuggingFaceTokenizer.load(p));
     assertTrue(e.getMessage().startsWith("invalid JSON at offset "), e.getMessage());
-    assertTrue(e instanceof IllegalArgumentException, "a data mistake, not the runtime's: nothing ran");
+    assertTrue(
+        e instanceof IllegalArgumentException, "a data mistake, not the runtime's: nothing ran");
     var noModel = assertThrows(TokenizerException.class, () -> HuggingFaceTokenizer.fromJson("{}"));
     assertTrue(noModel.getMessage().startsWith("tokenizer.json: "), noModel.getMessage());
   }
 
   @Test
   void anUnsupportedComponentIsNamedInsteadOfGivingOtherIds() {
-    String json = "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []},"
-        + " \"normalizer\": {\"type\": \"Precompiled\", \"precompiled_charsmap\": \"\"}}";
+    String json =
+        "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []},"
+            + " \"normalizer\": {\"type\": \"Precompiled\", \"precompiled_charsmap\": \"\"}}";
     var e = assertThrows(ExecuTorchException.class, () -> HuggingFaceTokenizer.fromJson(json));
     assertEquals(ErrorCode.NOT_SUPPORTED, e.errorCode());
     assertTrue(e.getMessage().contains("normalizer Precompiled"), e.getMessage());
-    var e2 = assertThrows(ExecuTorchException.class,
-        () -> HuggingFaceTokenizer.fromJson("{\"model\": {\"type\": \"WordPiece\", \"vocab\": {}}}"));
+    var e2 =
+        assertThrows(
+            ExecuTorchException.class,
+            () ->
+                HuggingFaceTokenizer.fromJson(
+                    "{\"model\": {\"type\": \"WordPiece\", \"vocab\": {}}}"));
     assertEquals(ErrorCode.NOT_SUPPORTED, e2.errorCode());
   }
 }

@@ -13,15 +13,19 @@ class ReadmeExampleTest {
   void readmeExampleRuns() {
     var tokenizer = HuggingFaceTokenizer.load(Path.of("fixtures/llm/tokenizer.json"));
     try (var gen = TextGenerator.load(Path.of("fixtures/llm/tiny_llama.pte"), tokenizer)) {
-      System.out.println(gen.metadata());                 // get_max_seq_len, get_bos_id, get_eos_ids, ...
-      var config = GenerationConfig.sampling(0.8, 42)     // or GenerationConfig.greedy()
-          .withTopK(40).withTopP(0.95).withMaxNewTokens(64).withStopStrings(List.of("\n\n"));
+      System.out.println(gen.metadata()); // get_max_seq_len, get_bos_id, get_eos_ids, ...
+      var config =
+          GenerationConfig.sampling(0.8, 42) // or GenerationConfig.greedy()
+              .withTopK(40)
+              .withTopP(0.95)
+              .withMaxNewTokens(64)
+              .withStopStrings(List.of("\n\n"));
       GenerationResult r = gen.generate("The little robot", config, System.out::print); // streamed
       System.out.println(r.stopReason() + " " + r.stats()); // tokens, time to first token, tok/s
       int afterFirst = gen.position();
       gen.generate(" and then?", config, System.out::print); // second turn: the KV cache is kept
       assertTrue(gen.position() > afterFirst);
-      gen.resetContext();                                    // forget the conversation
+      gen.resetContext(); // forget the conversation
       assertEquals(0, gen.position());
       assertTrue(r.stats().generatedTokens() > 0 && r.stats().generatedTokens() <= 64);
     }

@@ -6,7 +6,9 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** Sampling against probabilities worked out by hand: logits (0, ln 2, ln 4) are p = (1, 2, 4) / 7. */
+/**
+ * Sampling against probabilities worked out by hand: logits (0, ln 2, ln 4) are p = (1, 2, 4) / 7.
+ */
 class SamplerTest {
   static final float[] LOGITS = {0f, (float) Math.log(2), (float) Math.log(4)};
 
@@ -42,7 +44,9 @@ class SamplerTest {
     assertEquals(0, k2[0]);
     assertEquals(2.0 / 6, k2[1] / 10_000.0, 0.02);
     // top-p 0.5: the most likely token alone already has 4/7 >= 0.5.
-    assertArrayEquals(new int[] {0, 0, 10_000}, counts(GenerationConfig.sampling(1.0, 5).withTopP(0.5), LOGITS, 10_000));
+    assertArrayEquals(
+        new int[] {0, 0, 10_000},
+        counts(GenerationConfig.sampling(1.0, 5).withTopP(0.5), LOGITS, 10_000));
     // top-p 0.6: 4/7 < 0.6, so the two most likely stay.
     int[] p6 = counts(GenerationConfig.sampling(1.0, 6).withTopP(0.6), LOGITS, 10_000);
     assertEquals(0, p6[0]);
@@ -59,9 +63,12 @@ class SamplerTest {
     java.util.Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
     Set<Integer> best = Set.of(order[0], order[1], order[2], order[3], order[4]);
     int[] c = counts(GenerationConfig.sampling(1e6, 8).withTopK(5), logits, 5000);
-    for (int i = 0; i < c.length; i++) if (c[i] > 0) assertTrue(best.contains(i), "index " + i + " is not among the 5 best");
+    for (int i = 0; i < c.length; i++)
+      if (c[i] > 0) assertTrue(best.contains(i), "index " + i + " is not among the 5 best");
     for (int b : best) assertTrue(c[b] > 800, "a near-uniform draw over the 5 best: " + c[b]);
-    int[] ties = counts(GenerationConfig.sampling(1.0, 9).withTopK(3), new float[] {2f, 2f, 2f, 2f, 2f}, 3000);
+    int[] ties =
+        counts(
+            GenerationConfig.sampling(1.0, 9).withTopK(3), new float[] {2f, 2f, 2f, 2f, 2f}, 3000);
     assertEquals(0, ties[3] + ties[4]);
   }
 
@@ -73,7 +80,8 @@ class SamplerTest {
 
   @Test
   void theSameSeedDrawsTheSameSequence() {
-    Sampler a = new Sampler(GenerationConfig.sampling(1.0, 99)), b = new Sampler(GenerationConfig.sampling(1.0, 99));
+    Sampler a = new Sampler(GenerationConfig.sampling(1.0, 99)),
+        b = new Sampler(GenerationConfig.sampling(1.0, 99));
     for (int i = 0; i < 1000; i++) assertEquals(a.sample(LOGITS, 3), b.sample(LOGITS, 3));
   }
 

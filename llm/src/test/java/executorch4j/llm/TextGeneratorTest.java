@@ -21,7 +21,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Generation with tiny_llama.pte against PyTorch eager's greedy token ids (tiny_llama.golden.json). */
+/**
+ * Generation with tiny_llama.pte against PyTorch eager's greedy token ids (tiny_llama.golden.json).
+ */
 class TextGeneratorTest {
   static JsonObject golden;
   static HuggingFaceTokenizer tok;
@@ -64,7 +66,8 @@ class TextGeneratorTest {
       gen.resetContext();
       int[] expected = Goldens.ints(c.getAsJsonArray("generated_ids"));
       StringBuilder streamed = new StringBuilder();
-      GenerationResult r = gen.generate(c.get("prompt").getAsString(), exact(expected.length), streamed::append);
+      GenerationResult r =
+          gen.generate(c.get("prompt").getAsString(), exact(expected.length), streamed::append);
       assertArrayEquals(expected, r.tokenIds(), c.get("prompt").getAsString());
       assertEquals(StopReason.MAX_TOKENS, r.stopReason());
       assertEquals(tok.decode(expected, false), r.text());
@@ -79,7 +82,8 @@ class TextGeneratorTest {
       gen.resetContext();
       int[] promptIds = Goldens.ints(c.getAsJsonArray("prompt_ids"));
       int[] expected = Goldens.ints(c.getAsJsonArray("generated_ids"));
-      GenerationResult r = gen.generate(promptIds, exact(expected.length).withAddBos(false), TokenListener.none());
+      GenerationResult r =
+          gen.generate(promptIds, exact(expected.length).withAddBos(false), TokenListener.none());
       assertArrayEquals(expected, r.tokenIds());
     }
   }
@@ -91,7 +95,8 @@ class TextGeneratorTest {
     assertEquals(params.get("max_seq_len").getAsInt(), m.maxSeqLen());
     assertEquals(params.get("max_seq_len").getAsInt(), m.maxContextLen());
     assertEquals(golden.get("bos_id").getAsInt(), m.bosId().orElseThrow());
-    assertEquals(Arrays.stream(Goldens.ints(golden.getAsJsonArray("eos_ids"))).boxed().toList(), m.eosIds());
+    assertEquals(
+        Arrays.stream(Goldens.ints(golden.getAsJsonArray("eos_ids"))).boxed().toList(), m.eosIds());
     assertEquals(params.get("vocab_size").getAsInt(), m.vocabSize().orElseThrow());
     assertEquals(params.get("n_layers").getAsLong(), m.values().get("get_n_layers"));
     assertTrue(m.useKvCache());
@@ -102,7 +107,8 @@ class TextGeneratorTest {
   @Test
   void maxNewTokensStopsAfterThatManyTokens() {
     int[] expected = Goldens.ints(first().getAsJsonArray("generated_ids"));
-    GenerationResult r = gen.generate(first().get("prompt").getAsString(), exact(5), TokenListener.none());
+    GenerationResult r =
+        gen.generate(first().get("prompt").getAsString(), exact(5), TokenListener.none());
     assertArrayEquals(Arrays.copyOf(expected, 5), r.tokenIds());
     assertEquals(StopReason.MAX_TOKENS, r.stopReason());
     assertEquals(5, r.stats().generatedTokens());
@@ -115,8 +121,11 @@ class TextGeneratorTest {
     int stop = expected[k];
     int firstAt = 0;
     while (expected[firstAt] != stop) firstAt++;
-    GenerationResult r = gen.generate(first().get("prompt").getAsString(),
-        exact(expected.length).withStopTokens(Set.of(stop)), TokenListener.none());
+    GenerationResult r =
+        gen.generate(
+            first().get("prompt").getAsString(),
+            exact(expected.length).withStopTokens(Set.of(stop)),
+            TokenListener.none());
     assertArrayEquals(Arrays.copyOf(expected, firstAt), r.tokenIds());
     assertEquals(StopReason.STOP_TOKEN, r.stopReason());
     assertEquals(tok.decode(Arrays.copyOf(expected, firstAt), false), r.text());
@@ -128,8 +137,11 @@ class TextGeneratorTest {
     String full = tok.decode(expected, false);
     String stop = full.substring(full.length() / 2, full.length() / 2 + 3);
     List<String> pieces = new ArrayList<>();
-    GenerationResult r = gen.generate(first().get("prompt").getAsString(),
-        exact(expected.length).withStopStrings(List.of(stop)), pieces::add);
+    GenerationResult r =
+        gen.generate(
+            first().get("prompt").getAsString(),
+            exact(expected.length).withStopStrings(List.of(stop)),
+            pieces::add);
     assertEquals(StopReason.STOP_STRING, r.stopReason());
     assertEquals(full.substring(0, full.indexOf(stop)), r.text());
     assertEquals(r.text(), String.join("", pieces));
@@ -148,7 +160,10 @@ class TextGeneratorTest {
       assertEquals(tok.decode(r.tokenIds(), false), String.join("", pieces));
       for (String p : pieces) {
         assertFalse(p.isEmpty());
-        assertFalse(Character.isLowSurrogate(p.charAt(0)) || Character.isHighSurrogate(p.charAt(p.length() - 1)), p);
+        assertFalse(
+            Character.isLowSurrogate(p.charAt(0))
+                || Character.isHighSurrogate(p.charAt(p.length() - 1)),
+            p);
       }
     }
     Utf8Stream s = new Utf8Stream();
@@ -166,7 +181,8 @@ class TextGeneratorTest {
   @Test
   void seededSamplingIsReproducibleAndTheSeedMatters() {
     String prompt = first().get("prompt").getAsString();
-    GenerationConfig cfg = GenerationConfig.sampling(1.0, 42).withMaxNewTokens(24).withStopAtEos(false);
+    GenerationConfig cfg =
+        GenerationConfig.sampling(1.0, 42).withMaxNewTokens(24).withStopAtEos(false);
     int[] a = gen.generate(prompt, cfg, TokenListener.none()).tokenIds();
     gen.resetContext();
     int[] b = gen.generate(prompt, cfg, TokenListener.none()).tokenIds();
@@ -174,17 +190,22 @@ class TextGeneratorTest {
     int[] c = gen.generate(prompt, cfg.withSeed(43), TokenListener.none()).tokenIds();
     assertArrayEquals(a, b);
     assertFalse(Arrays.equals(a, c), "another seed gives other tokens");
-    assertFalse(Arrays.equals(a, Goldens.ints(first().getAsJsonArray("generated_ids"))), "sampling at T=1 is not greedy");
+    assertFalse(
+        Arrays.equals(a, Goldens.ints(first().getAsJsonArray("generated_ids"))),
+        "sampling at T=1 is not greedy");
   }
 
   @Test
   void topKOfOneAndATinyTopPAreGreedy() {
     int[] expected = Goldens.ints(first().getAsJsonArray("generated_ids"));
     String prompt = first().get("prompt").getAsString();
-    GenerationConfig sampling = GenerationConfig.sampling(1.0, 7).withMaxNewTokens(expected.length).withStopAtEos(false);
-    assertArrayEquals(expected, gen.generate(prompt, sampling.withTopK(1), TokenListener.none()).tokenIds());
+    GenerationConfig sampling =
+        GenerationConfig.sampling(1.0, 7).withMaxNewTokens(expected.length).withStopAtEos(false);
+    assertArrayEquals(
+        expected, gen.generate(prompt, sampling.withTopK(1), TokenListener.none()).tokenIds());
     gen.resetContext();
-    assertArrayEquals(expected, gen.generate(prompt, sampling.withTopP(1e-6), TokenListener.none()).tokenIds());
+    assertArrayEquals(
+        expected, gen.generate(prompt, sampling.withTopP(1e-6), TokenListener.none()).tokenIds());
   }
 
   @Test
@@ -194,17 +215,23 @@ class TextGeneratorTest {
     List<String> pieces = new ArrayList<>();
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
-      Future<GenerationResult> f = pool.submit(() -> gen.generate(first().get("prompt").getAsString(), exact(100), p -> {
-        pieces.add(p);
-        if (pieces.size() == 3) {
-          thirdPiece.countDown();
-          try {
-            cancelled.await(10, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        }
-      }));
+      Future<GenerationResult> f =
+          pool.submit(
+              () ->
+                  gen.generate(
+                      first().get("prompt").getAsString(),
+                      exact(100),
+                      p -> {
+                        pieces.add(p);
+                        if (pieces.size() == 3) {
+                          thirdPiece.countDown();
+                          try {
+                            cancelled.await(10, TimeUnit.SECONDS);
+                          } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                          }
+                        }
+                      }));
       assertTrue(thirdPiece.await(30, TimeUnit.SECONDS));
       boolean wasRunning = gen.cancel();
       cancelled.countDown();
@@ -220,7 +247,8 @@ class TextGeneratorTest {
     }
     // The next generation is not cancelled.
     gen.resetContext();
-    assertEquals(StopReason.MAX_TOKENS, gen.generate("a", exact(3), TokenListener.none()).stopReason());
+    assertEquals(
+        StopReason.MAX_TOKENS, gen.generate("a", exact(3), TokenListener.none()).stopReason());
   }
 
   @Test
@@ -230,7 +258,8 @@ class TextGeneratorTest {
     for (JsonElement e : turns) {
       JsonObject t = e.getAsJsonObject();
       int[] expected = Goldens.ints(t.getAsJsonArray("generated_ids"));
-      GenerationResult r = gen.generate(t.get("prompt").getAsString(), exact(expected.length), TokenListener.none());
+      GenerationResult r =
+          gen.generate(t.get("prompt").getAsString(), exact(expected.length), TokenListener.none());
       assertArrayEquals(expected, r.tokenIds(), t.get("prompt").getAsString());
       assertTrue(gen.position() > before);
       before = gen.position();
@@ -243,7 +272,11 @@ class TextGeneratorTest {
     gen.generate("Once upon a time", exact(10), TokenListener.none());
     gen.resetContext();
     assertEquals(0, gen.position());
-    assertArrayEquals(expected, gen.generate(first().get("prompt").getAsString(), exact(expected.length), TokenListener.none()).tokenIds());
+    assertArrayEquals(
+        expected,
+        gen.generate(
+                first().get("prompt").getAsString(), exact(expected.length), TokenListener.none())
+            .tokenIds());
   }
 
   @Test
@@ -254,7 +287,10 @@ class TextGeneratorTest {
     assertEquals(StopReason.CONTEXT_FULL, r.stopReason());
     assertEquals(context - prompt + 1, r.stats().generatedTokens());
     assertEquals(context, gen.position());
-    var e = assertThrows(IllegalArgumentException.class, () -> gen.generate("more", exact(1), TokenListener.none()));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> gen.generate("more", exact(1), TokenListener.none()));
     assertTrue(e.getMessage().contains("does not fit"), e.getMessage());
   }
 
@@ -269,7 +305,9 @@ class TextGeneratorTest {
     int[] ids = new int[contextLen - 1];
     for (int i = 0; i < ids.length; i++) ids[i] = 5 + (i * 37) % 390;
     int fed = ids.length + 1; // BOS first
-    assertTrue(fed > chunk, "the prompt spans more than one chunk: " + fed + " tokens, chunks of " + chunk);
+    assertTrue(
+        fed > chunk,
+        "the prompt spans more than one chunk: " + fed + " tokens, chunks of " + chunk);
     int calls = (fed + chunk - 1) / chunk;
     assertEquals(2, calls);
 
@@ -277,54 +315,80 @@ class TextGeneratorTest {
     GenerationResult chunked = gen.generate(ids, exact(1), TokenListener.none());
     assertEquals(fed, chunked.stats().promptTokens());
     assertEquals(contextLen, gen.position());
-    assertEquals(calls, gen.model().inferenceStats().count(), "prefill forward calls (the one new token needs none)");
+    assertEquals(
+        calls,
+        gen.model().inferenceStats().count(),
+        "prefill forward calls (the one new token needs none)");
 
     int bos = gen.metadata().bosId().orElseThrow();
     float[] logits = null;
     for (int p = 0; p < fed; p++) {
       long id = p == 0 ? bos : ids[p - 1];
-      logits = gen.model().forward(Tensor.of(new long[] {id}, 1, 1), Tensor.of(new long[] {p}, 1))
-          .get("output_0").toFloatArray();
+      logits =
+          gen.model()
+              .forward(Tensor.of(new long[] {id}, 1, 1), Tensor.of(new long[] {p}, 1))
+              .get("output_0")
+              .toFloatArray();
     }
     int vocab = tok.vocabSize();
     int best = 0;
-    for (int v = 1; v < vocab; v++) if (logits[logits.length - vocab + v] > logits[logits.length - vocab + best]) best = v;
-    assertArrayEquals(new int[] {best}, chunked.tokenIds(), "chunked prefill vs one token per call");
+    for (int v = 1; v < vocab; v++)
+      if (logits[logits.length - vocab + v] > logits[logits.length - vocab + best]) best = v;
+    assertArrayEquals(
+        new int[] {best}, chunked.tokenIds(), "chunked prefill vs one token per call");
   }
 
   @Test
   void statsCountTokensAndTimes() {
-    GenerationResult r = gen.generate(first().get("prompt").getAsString(), exact(10), TokenListener.none());
+    GenerationResult r =
+        gen.generate(first().get("prompt").getAsString(), exact(10), TokenListener.none());
     GenerationStats s = r.stats();
     assertEquals(first().getAsJsonArray("prompt_ids").size(), s.promptTokens());
     assertEquals(10, s.generatedTokens());
     assertTrue(s.timeToFirstTokenMillis() > 0 && s.timeToFirstTokenMillis() <= s.totalMillis());
     assertTrue(s.prefillTokensPerSecond() > 0 && s.decodeTokensPerSecond() > 0);
-    assertTrue(s.decodeForwardMillis() > 0 && s.decodeForwardMillis() <= s.decodeMillis(), s.toString());
+    assertTrue(
+        s.decodeForwardMillis() > 0 && s.decodeForwardMillis() <= s.decodeMillis(), s.toString());
     assertTrue(s.overheadMicrosPerToken() >= 0);
   }
 
   @Test
   void aListenerThatThrowsEndsTheGenerationAndTheGeneratorStaysUsable() {
     var boom = new IllegalStateException("listener failed");
-    var e = assertThrows(IllegalStateException.class, () -> gen.generate("The little robot", exact(10), p -> {
-      throw boom;
-    }));
+    var e =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                gen.generate(
+                    "The little robot",
+                    exact(10),
+                    p -> {
+                      throw boom;
+                    }));
     assertSame(boom, e);
     gen.resetContext();
     int[] expected = Goldens.ints(first().getAsJsonArray("generated_ids"));
-    assertArrayEquals(expected, gen.generate(first().get("prompt").getAsString(), exact(expected.length), TokenListener.none()).tokenIds());
+    assertArrayEquals(
+        expected,
+        gen.generate(
+                first().get("prompt").getAsString(), exact(expected.length), TokenListener.none())
+            .tokenIds());
   }
 
   @Test
   void aPromptIdOutsideTheVocabularyIsTheCallersMistake() {
-    var e = assertThrows(IllegalArgumentException.class, () -> gen.generate(new int[] {1, 9999}, exact(1), TokenListener.none()));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> gen.generate(new int[] {1, 9999}, exact(1), TokenListener.none()));
     assertTrue(e.getMessage().contains("9999"), e.getMessage());
   }
 
   @Test
   void aProgramWithCustomLlmOperatorsIsOperatorMissingNamingTheExportFlag() {
-    var e = assertThrows(ExecuTorchException.class, () -> TextGenerator.load(Goldens.CUSTOM_SDPA_MODEL, tok));
+    var e =
+        assertThrows(
+            ExecuTorchException.class, () -> TextGenerator.load(Goldens.CUSTOM_SDPA_MODEL, tok));
     assertEquals(ErrorCode.OPERATOR_MISSING, e.errorCode());
     assertTrue(e.getMessage().contains("llama::custom_sdpa"), e.getMessage());
     assertTrue(e.getMessage().contains("use_sdpa_with_kv_cache=False"), e.getMessage());
@@ -332,11 +396,18 @@ class TextGeneratorTest {
 
   @Test
   void aProgramThatIsNotAnLlmIsNotSupported() {
-    var e = assertThrows(ExecuTorchException.class,
-        () -> TextGenerator.load(java.nio.file.Path.of("fixtures", "linear_regression.pte"), tok));
+    var e =
+        assertThrows(
+            ExecuTorchException.class,
+            () ->
+                TextGenerator.load(
+                    java.nio.file.Path.of("fixtures", "linear_regression.pte"), tok));
     assertEquals(ErrorCode.NOT_SUPPORTED, e.errorCode());
     assertTrue(e.getMessage().contains("use_kv_cache"), e.getMessage());
-    assertTrue(LlmMetadata.read(java.nio.file.Path.of("fixtures", "linear_regression.pte")).values().isEmpty());
+    assertTrue(
+        LlmMetadata.read(java.nio.file.Path.of("fixtures", "linear_regression.pte"))
+            .values()
+            .isEmpty());
   }
 
   @Test

@@ -24,8 +24,15 @@ class TiktokenTokenizerTest {
   static void load() {
     golden = Goldens.read("tokenizer_tiktoken.golden.json");
     Map<String, Integer> specials = new LinkedHashMap<>();
-    golden.getAsJsonObject("special_tokens").entrySet().forEach(e -> specials.put(e.getKey(), e.getValue().getAsInt()));
-    tok = TiktokenTokenizer.load(Goldens.DIR.resolve("tokenizer.tiktoken"), golden.get("pattern").getAsString(), specials);
+    golden
+        .getAsJsonObject("special_tokens")
+        .entrySet()
+        .forEach(e -> specials.put(e.getKey(), e.getValue().getAsInt()));
+    tok =
+        TiktokenTokenizer.load(
+            Goldens.DIR.resolve("tokenizer.tiktoken"),
+            golden.get("pattern").getAsString(),
+            specials);
   }
 
   private static List<JsonObject> cases() {
@@ -42,7 +49,9 @@ class TiktokenTokenizerTest {
       String text = c.get("text").getAsString();
       int[] expected = Goldens.ints(c.getAsJsonArray("ids"));
       int[] actual = tok.encode(text, false);
-      if (!Arrays.equals(expected, actual)) mismatches.add(text + ": expected " + Arrays.toString(expected) + ", got " + Arrays.toString(actual));
+      if (!Arrays.equals(expected, actual))
+        mismatches.add(
+            text + ": expected " + Arrays.toString(expected) + ", got " + Arrays.toString(actual));
     }
     assertEquals(List.of(), mismatches);
   }
@@ -50,14 +59,18 @@ class TiktokenTokenizerTest {
   @Test
   void encodeOrdinaryTreatsSpecialTokensAsText() {
     for (JsonObject c : cases()) {
-      assertArrayEquals(Goldens.ints(c.getAsJsonArray("ordinary_ids")), tok.encodeOrdinary(c.get("text").getAsString()), c.get("text").getAsString());
+      assertArrayEquals(
+          Goldens.ints(c.getAsJsonArray("ordinary_ids")),
+          tok.encodeOrdinary(c.get("text").getAsString()),
+          c.get("text").getAsString());
     }
   }
 
   @Test
   void decodesLikeTiktoken() {
     for (JsonObject c : cases()) {
-      assertEquals(c.get("decoded").getAsString(), tok.decode(Goldens.ints(c.getAsJsonArray("ids")), false));
+      assertEquals(
+          c.get("decoded").getAsString(), tok.decode(Goldens.ints(c.getAsJsonArray("ids")), false));
     }
   }
 
@@ -74,7 +87,10 @@ class TiktokenTokenizerTest {
   void aMalformedLineIsATokenizerException(@TempDir Path dir) throws Exception {
     Path p = dir.resolve("bad.tiktoken");
     Files.writeString(p, "AA== 0\nnot-base64!! 1\n");
-    var e = assertThrows(TokenizerException.class, () -> TiktokenTokenizer.load(p, TiktokenTokenizer.LLAMA3_PATTERN, Map.of()));
+    var e =
+        assertThrows(
+            TokenizerException.class,
+            () -> TiktokenTokenizer.load(p, TiktokenTokenizer.LLAMA3_PATTERN, Map.of()));
     assertTrue(e.getMessage().contains("line 2"), e.getMessage());
   }
 }

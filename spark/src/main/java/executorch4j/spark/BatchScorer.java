@@ -25,8 +25,11 @@ final class BatchScorer {
 
   BatchScorer(ScoringPlan plan) {
     this.plan = plan;
-    this.model = ExecutorModels.get(plan.sha256(), plan.isolation(),
-        plan.bytes() == null ? null : () -> plan.bytes().value());
+    this.model =
+        ExecutorModels.get(
+            plan.sha256(),
+            plan.isolation(),
+            plan.bytes() == null ? null : () -> plan.bytes().value());
   }
 
   /** A row that cannot be scored, with why. */
@@ -37,9 +40,9 @@ final class BatchScorer {
   }
 
   /**
-   * Scores {@code rows} (at most {@code plan.batchSize()}; each holds one value per input).
-   * Returns one array of output values per row, or null for a row the {@link ErrorPolicy#NULL}
-   * policy turned into nulls.
+   * Scores {@code rows} (at most {@code plan.batchSize()}; each holds one value per input). Returns
+   * one array of output values per row, or null for a row the {@link ErrorPolicy#NULL} policy
+   * turned into nulls.
    *
    * @param partition the partition, for messages
    * @param firstRow the index in the partition of {@code rows.get(0)}, for messages
@@ -62,8 +65,8 @@ final class BatchScorer {
           valid.add(r);
         } catch (RowException e) {
           if (plan.policy() == ErrorPolicy.FAIL) {
-            throw new ExecuTorchException(ErrorCode.INPUT_MISMATCH,
-                where(partition, firstRow + r) + ": " + e.getMessage());
+            throw new ExecuTorchException(
+                ErrorCode.INPUT_MISMATCH, where(partition, firstRow + r) + ": " + e.getMessage());
           }
         }
       }
@@ -74,7 +77,8 @@ final class BatchScorer {
     return results;
   }
 
-  private void run(MemorySegment[] segs, List<Integer> valid, Object[][] results, int partition, long firstRow) {
+  private void run(
+      MemorySegment[] segs, List<Integer> valid, Object[][] results, int partition, long firstRow) {
     int n = valid.size();
     try {
       Object[][] outs = forward(segs, 0, n);
@@ -82,8 +86,10 @@ final class BatchScorer {
         results[valid.get(k)] = outs[k];
       }
     } catch (ExecuTorchException e) {
-      String rowsText = n == 1 ? where(partition, firstRow + valid.get(0))
-          : where(partition, firstRow + valid.get(0)) + ".." + (firstRow + valid.get(n - 1));
+      String rowsText =
+          n == 1
+              ? where(partition, firstRow + valid.get(0))
+              : where(partition, firstRow + valid.get(0)) + ".." + (firstRow + valid.get(n - 1));
       if (plan.policy() == ErrorPolicy.FAIL) {
         throw new ExecuTorchException(e.errorCode(), rowsText + ": " + message(e), e);
       }
@@ -125,9 +131,14 @@ final class BatchScorer {
         Tensor t = result.get(o.name());
         long[] shape = t.shape();
         if (plan.batched() && (shape.length == 0 || shape[0] != n)) {
-          throw new ExecuTorchException(ErrorCode.NOT_SUPPORTED, o.name() + " has shape "
-              + java.util.Arrays.toString(shape) + " for a batch of " + n
-              + " rows, so it cannot be split per row; set batchSize to 1");
+          throw new ExecuTorchException(
+              ErrorCode.NOT_SUPPORTED,
+              o.name()
+                  + " has shape "
+                  + java.util.Arrays.toString(shape)
+                  + " for a batch of "
+                  + n
+                  + " rows, so it cannot be split per row; set batchSize to 1");
         }
         Object all = SparkTypes.toJavaArray(t);
         int per = (int) (t.numel() / n);
@@ -152,7 +163,8 @@ final class BatchScorer {
 
   // ---- writing one row's value into an input ----
 
-  private static void write(MemorySegment seg, long at, ScoringPlan.Input in, Object value) throws RowException {
+  private static void write(MemorySegment seg, long at, ScoringPlan.Input in, Object value)
+      throws RowException {
     long want = in.rowNumel();
     switch (value) {
       case null -> throw new RowException(in.describe() + " is null");
@@ -182,18 +194,24 @@ final class BatchScorer {
         checkLength(in, 1);
         put(seg, at, in, 0, b);
       }
-      default -> throw new RowException(in.describe() + " got a " + value.getClass().getSimpleName()
-          + ", not an array of numbers");
+      default ->
+          throw new RowException(
+              in.describe()
+                  + " got a "
+                  + value.getClass().getSimpleName()
+                  + ", not an array of numbers");
     }
   }
 
   private static void checkLength(ScoringPlan.Input in, long got) throws RowException {
     if (got != in.rowNumel()) {
-      throw new RowException(in.describe() + ": expected " + in.rowNumel() + " value(s) per row, got " + got);
+      throw new RowException(
+          in.describe() + ": expected " + in.rowNumel() + " value(s) per row, got " + got);
     }
   }
 
-  private static void put(MemorySegment seg, long i, ScoringPlan.Input in, int j, Object v) throws RowException {
+  private static void put(MemorySegment seg, long i, ScoringPlan.Input in, int j, Object v)
+      throws RowException {
     if (v == null) {
       throw new RowException(in.describe() + ": element " + j + " is null");
     }
@@ -201,14 +219,29 @@ final class BatchScorer {
     switch (t) {
       case FLOAT32 -> seg.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) number(in, j, v));
       case FLOAT64 -> seg.setAtIndex(ValueLayout.JAVA_DOUBLE, i, number(in, j, v));
-      case FLOAT16 -> seg.setAtIndex(ValueLayout.JAVA_SHORT, i, Float.floatToFloat16((float) number(in, j, v)));
-      case INT8 -> seg.setAtIndex(ValueLayout.JAVA_BYTE, i, (byte) integral(in, j, v, Byte.MIN_VALUE, Byte.MAX_VALUE));
+      case FLOAT16 ->
+          seg.setAtIndex(ValueLayout.JAVA_SHORT, i, Float.floatToFloat16((float) number(in, j, v)));
+      case INT8 ->
+          seg.setAtIndex(
+              ValueLayout.JAVA_BYTE, i, (byte) integral(in, j, v, Byte.MIN_VALUE, Byte.MAX_VALUE));
       case UINT8 -> seg.setAtIndex(ValueLayout.JAVA_BYTE, i, (byte) integral(in, j, v, 0, 255));
-      case INT16 -> seg.setAtIndex(ValueLayout.JAVA_SHORT, i, (short) integral(in, j, v, Short.MIN_VALUE, Short.MAX_VALUE));
-      case UINT16 -> seg.setAtIndex(ValueLayout.JAVA_SHORT, i, (short) integral(in, j, v, 0, 65535));
-      case INT32 -> seg.setAtIndex(ValueLayout.JAVA_INT, i, (int) integral(in, j, v, Integer.MIN_VALUE, Integer.MAX_VALUE));
-      case UINT32 -> seg.setAtIndex(ValueLayout.JAVA_INT, i, (int) integral(in, j, v, 0, 0xFFFF_FFFFL));
-      case INT64 -> seg.setAtIndex(ValueLayout.JAVA_LONG, i, integral(in, j, v, Long.MIN_VALUE, Long.MAX_VALUE));
+      case INT16 ->
+          seg.setAtIndex(
+              ValueLayout.JAVA_SHORT,
+              i,
+              (short) integral(in, j, v, Short.MIN_VALUE, Short.MAX_VALUE));
+      case UINT16 ->
+          seg.setAtIndex(ValueLayout.JAVA_SHORT, i, (short) integral(in, j, v, 0, 65535));
+      case INT32 ->
+          seg.setAtIndex(
+              ValueLayout.JAVA_INT,
+              i,
+              (int) integral(in, j, v, Integer.MIN_VALUE, Integer.MAX_VALUE));
+      case UINT32 ->
+          seg.setAtIndex(ValueLayout.JAVA_INT, i, (int) integral(in, j, v, 0, 0xFFFF_FFFFL));
+      case INT64 ->
+          seg.setAtIndex(
+              ValueLayout.JAVA_LONG, i, integral(in, j, v, Long.MIN_VALUE, Long.MAX_VALUE));
       case BOOL -> {
         long b = v instanceof Boolean x ? (x ? 1 : 0) : integral(in, j, v, 0, 1);
         seg.setAtIndex(ValueLayout.JAVA_BYTE, i, (byte) b);
@@ -221,12 +254,19 @@ final class BatchScorer {
     return switch (v) {
       case Number n -> n.doubleValue();
       case Boolean b -> b ? 1 : 0;
-      default -> throw new RowException(in.describe() + ": element " + j + " is a "
-          + v.getClass().getSimpleName() + ", not a number");
+      default ->
+          throw new RowException(
+              in.describe()
+                  + ": element "
+                  + j
+                  + " is a "
+                  + v.getClass().getSimpleName()
+                  + ", not a number");
     };
   }
 
-  private static long integral(ScoringPlan.Input in, int j, Object v, long min, long max) throws RowException {
+  private static long integral(ScoringPlan.Input in, int j, Object v, long min, long max)
+      throws RowException {
     long x;
     if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
       x = ((Number) v).longValue();
@@ -238,8 +278,19 @@ final class BatchScorer {
       x = (long) d;
     }
     if (x < min || x > max) {
-      throw new RowException(in.describe() + ": element " + j + " = " + x + " is outside "
-          + in.dtype() + " [" + min + ", " + max + "]");
+      throw new RowException(
+          in.describe()
+              + ": element "
+              + j
+              + " = "
+              + x
+              + " is outside "
+              + in.dtype()
+              + " ["
+              + min
+              + ", "
+              + max
+              + "]");
     }
     return x;
   }

@@ -3,10 +3,10 @@ package executorch4j.spark;
 import java.util.Locale;
 
 /**
- * What happens to a row that cannot be scored: a null, a nested null, an array of the wrong
- * length, a value the input's dtype cannot hold, or a forward call the runtime refuses for that
- * row. Problems with the model itself (it does not load, an unknown method, a column of a type
- * that can never be scored) always fail, before any row is read.
+ * What happens to a row that cannot be scored: a null, a nested null, an array of the wrong length,
+ * a value the input's dtype cannot hold, or a forward call the runtime refuses for that row.
+ * Problems with the model itself (it does not load, an unknown method, a column of a type that can
+ * never be scored) always fail, before any row is read.
  */
 public enum ErrorPolicy {
   /**

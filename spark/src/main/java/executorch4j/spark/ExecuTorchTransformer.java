@@ -24,9 +24,9 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * A Spark ML {@link Transformer} that scores a DataFrame with an ExecuTorch program: each row's
- * input columns fill the method's inputs, and each method output becomes an {@code array<T>}
- * column typed from the program's metadata (float32 → {@code array<float>}, int64 →
- * {@code array<bigint>}, bool → {@code array<boolean>} ...), flattened row-major.
+ * input columns fill the method's inputs, and each method output becomes an {@code array<T>} column
+ * typed from the program's metadata (float32 → {@code array<float>}, int64 → {@code array<bigint>},
+ * bool → {@code array<boolean>} ...), flattened row-major.
  *
  * <pre>{@code
  * ExecuTorchTransformer scorer = new ExecuTorchTransformer()
@@ -39,19 +39,19 @@ import org.apache.spark.sql.types.StructType;
  * <p>Params: {@code modelPath} (any path Hadoop reads), {@code inputCols} (one per method input),
  * {@code outputCols}, {@code method} ({@code forward}), {@code batchSize} (0: the bound of the
  * program's dynamic leading dimension), {@code errorPolicy} ({@code fail} or {@code null}, see
- * {@link ErrorPolicy}), {@code isolation} ({@code none} or {@code process}: see
- * {@link Isolation}; for programs from untrusted sources).
+ * {@link ErrorPolicy}), {@code isolation} ({@code none} or {@code process}: see {@link Isolation};
+ * for programs from untrusted sources).
  *
- * <p>The driver reads the model, ships its bytes to the executors as a broadcast variable keyed
- * by their SHA-256, and loads it once to read the method's metadata, so a model the runtime refuses fails
- * {@code transform} (and {@code transformSchema}) with the runtime's
- * {@link ExecuTorchException}, before any job runs. Each executor JVM loads it once, shared by all
- * its tasks ({@link ExecutorModels}). When every input's leading dimension is dynamic (e.g.
- * {@code float32[<=8,4]}), up to {@code batchSize} rows are stacked into one call; otherwise each
- * row is one call with the declared shape ({@code [1,16]}: 16 values per row).
+ * <p>The driver reads the model, ships its bytes to the executors as a broadcast variable keyed by
+ * their SHA-256, and loads it once to read the method's metadata, so a model the runtime refuses
+ * fails {@code transform} (and {@code transformSchema}) with the runtime's {@link
+ * ExecuTorchException}, before any job runs. Each executor JVM loads it once, shared by all its
+ * tasks ({@link ExecutorModels}). When every input's leading dimension is dynamic (e.g. {@code
+ * float32[<=8,4]}), up to {@code batchSize} rows are stacked into one call; otherwise each row is
+ * one call with the declared shape ({@code [1,16]}: 16 values per row).
  *
- * <p>Persistence: {@code save}/{@code load} and {@code Pipeline} round trips keep the Params
- * (the model path, not the model).
+ * <p>Persistence: {@code save}/{@code load} and {@code Pipeline} round trips keep the Params (the
+ * model path, not the model).
  */
 public final class ExecuTorchTransformer extends Transformer implements DefaultParamsWritable {
   private static final long serialVersionUID = 1L;
@@ -72,20 +72,33 @@ public final class ExecuTorchTransformer extends Transformer implements DefaultP
   public ExecuTorchTransformer(String uid) {
     this.uid = uid;
     modelPath = new Param<>(this, "modelPath", "path of the .pte program (any path Hadoop reads)");
-    inputCols = new StringArrayParam(this, "inputCols", "one input column per method input, in order");
-    outputCols = new StringArrayParam(this, "outputCols",
-        "one output column per method output, in order (empty: the program's names output_0 ...)");
+    inputCols =
+        new StringArrayParam(this, "inputCols", "one input column per method input, in order");
+    outputCols =
+        new StringArrayParam(
+            this,
+            "outputCols",
+            "one output column per method output, in order (empty: the program's names output_0 ...)");
     method = new Param<>(this, "method", "method of the program to run");
-    batchSize = new IntParam(this, "batchSize",
-        "rows per call when the inputs' leading dimension is dynamic (0: its upper bound)",
-        ParamValidators.gtEq(0));
-    errorPolicy = new Param<>(this, "errorPolicy",
-        "what a row that cannot be scored becomes: fail (the task fails naming the row) or null",
-        ParamValidators.inArray(new String[] {"fail", "null"}));
-    isolation = new Param<>(this, "isolation",
-        "where the program runs in each JVM: none (in process) or process (a sandboxed worker process, "
-            + "so a program that crashes the runtime fails with WORKER_CRASHED instead of killing the JVM)",
-        ParamValidators.inArray(new String[] {"none", "process"}));
+    batchSize =
+        new IntParam(
+            this,
+            "batchSize",
+            "rows per call when the inputs' leading dimension is dynamic (0: its upper bound)",
+            ParamValidators.gtEq(0));
+    errorPolicy =
+        new Param<>(
+            this,
+            "errorPolicy",
+            "what a row that cannot be scored becomes: fail (the task fails naming the row) or null",
+            ParamValidators.inArray(new String[] {"fail", "null"}));
+    isolation =
+        new Param<>(
+            this,
+            "isolation",
+            "where the program runs in each JVM: none (in process) or process (a sandboxed worker process, "
+                + "so a program that crashes the runtime fails with WORKER_CRASHED instead of killing the JVM)",
+            ParamValidators.inArray(new String[] {"none", "process"}));
     setDefault(isolation, "none");
     setDefault(outputCols, new String[0]);
     setDefault(method, "forward");
@@ -161,7 +174,10 @@ public final class ExecuTorchTransformer extends Transformer implements DefaultP
     return isolation;
   }
 
-  /** {@link Isolation#PROCESS} runs the program in a worker process on the driver and every executor. */
+  /**
+   * {@link Isolation#PROCESS} runs the program in a worker process on the driver and every
+   * executor.
+   */
   public ExecuTorchTransformer setIsolation(Isolation value) {
     set(isolation, value.name().toLowerCase(java.util.Locale.ROOT));
     return this;
@@ -217,13 +233,21 @@ public final class ExecuTorchTransformer extends Transformer implements DefaultP
   private ScoringPlan plan(String sha, Broadcast<byte[]> bytes) {
     MethodMeta meta = ExecutorModels.get(sha, getIsolation()).methodMeta(getMethod());
     List<String> ins = Arrays.asList(required(inputCols));
-    return ScoringPlan.create(sha, bytes, meta, ins, Arrays.asList(getOutputCols()), getBatchSize(), getErrorPolicy(),
+    return ScoringPlan.create(
+        sha,
+        bytes,
+        meta,
+        ins,
+        Arrays.asList(getOutputCols()),
+        getBatchSize(),
+        getErrorPolicy(),
         getIsolation());
   }
 
   private <T> T required(Param<T> p) {
     if (!isDefined(p)) {
-      throw new IllegalArgumentException("ExecuTorchTransformer " + uid + ": Param '" + p.name() + "' is not set");
+      throw new IllegalArgumentException(
+          "ExecuTorchTransformer " + uid + ": Param '" + p.name() + "' is not set");
     }
     return getOrDefault(p);
   }

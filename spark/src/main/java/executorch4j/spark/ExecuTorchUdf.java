@@ -31,11 +31,11 @@ import scala.collection.immutable.ArraySeq;
  * spark.sql("SELECT id, mlp(features) AS scores FROM t");
  * }</pre>
  *
- * <p>A UDF sees one row at a time, so each row is one forward call (with a batch of 1 for a
- * program whose leading dimension is dynamic); {@link ExecuTorchTransformer} batches. The model
- * reaches executors and is shared exactly as for the transformer. A row that cannot be scored
- * fails the task naming its partition and its position among the rows this function saw in that
- * partition, or becomes null ({@link ErrorPolicy}).
+ * <p>A UDF sees one row at a time, so each row is one forward call (with a batch of 1 for a program
+ * whose leading dimension is dynamic); {@link ExecuTorchTransformer} batches. The model reaches
+ * executors and is shared exactly as for the transformer. A row that cannot be scored fails the
+ * task naming its partition and its position among the rows this function saw in that partition, or
+ * becomes null ({@link ErrorPolicy}).
  */
 public final class ExecuTorchUdf {
   private ExecuTorchUdf() {}
@@ -51,27 +51,45 @@ public final class ExecuTorchUdf {
    * @throws ExecuTorchException if the program does not load or has no such method
    * @throws IllegalArgumentException if the method takes no input or more than 3
    */
-  public static UserDefinedFunction create(SparkSession spark, String modelPath, String method, ErrorPolicy policy) {
+  public static UserDefinedFunction create(
+      SparkSession spark, String modelPath, String method, ErrorPolicy policy) {
     return create(spark, modelPath, method, policy, Isolation.NONE);
   }
 
   /**
-   * As {@link #create(SparkSession, String, String, ErrorPolicy)}, running the program as
-   * {@code isolation} says on the driver and every executor.
+   * As {@link #create(SparkSession, String, String, ErrorPolicy)}, running the program as {@code
+   * isolation} says on the driver and every executor.
    */
   public static UserDefinedFunction create(
-      SparkSession spark, String modelPath, String method, ErrorPolicy policy, Isolation isolation) {
+      SparkSession spark,
+      String modelPath,
+      String method,
+      ErrorPolicy policy,
+      Isolation isolation) {
     ModelStaging.Shipped shipped = ModelStaging.ship(spark.sparkContext(), modelPath);
     MethodMeta meta = ExecutorModels.get(shipped.sha256(), isolation).methodMeta(method);
     int arity = meta.inputs().size();
     if (arity < 1 || arity > 3) {
-      throw new IllegalArgumentException("method '" + method + "' takes " + arity
-          + " inputs; ExecuTorchUdf supports 1 to 3, use ExecuTorchTransformer");
+      throw new IllegalArgumentException(
+          "method '"
+              + method
+              + "' takes "
+              + arity
+              + " inputs; ExecuTorchUdf supports 1 to 3, use ExecuTorchTransformer");
     }
-    ScoringPlan plan = ScoringPlan.create(shipped.sha256(), shipped.bytes(), meta, Collections.nCopies(arity, null), List.of(), 1, policy,
-        isolation);
+    ScoringPlan plan =
+        ScoringPlan.create(
+            shipped.sha256(),
+            shipped.bytes(),
+            meta,
+            Collections.nCopies(arity, null),
+            List.of(),
+            1,
+            policy,
+            isolation);
     List<StructField> fields = plan.outputFields();
-    DataType type = fields.size() == 1 ? fields.get(0).dataType() : DataTypes.createStructType(fields);
+    DataType type =
+        fields.size() == 1 ? fields.get(0).dataType() : DataTypes.createStructType(fields);
     Fn fn = new Fn(plan);
     return switch (arity) {
       case 1 -> functions.udf((UDF1<Object, Object>) fn, type);
@@ -92,11 +110,16 @@ public final class ExecuTorchUdf {
   }
 
   /** The function body: one row, one call. */
-  private static final class Fn implements UDF1<Object, Object>, UDF2<Object, Object, Object>,
-      UDF3<Object, Object, Object, Object> {
+  private static final class Fn
+      implements UDF1<Object, Object>,
+          UDF2<Object, Object, Object>,
+          UDF3<Object, Object, Object, Object> {
     private static final long serialVersionUID = 1L;
+
     /** Per task thread: the task attempt and how many rows this thread scored in it. */
-    private static final ThreadLocal<long[]> POSITION = ThreadLocal.withInitial(() -> new long[] {-1, 0});
+    private static final ThreadLocal<long[]> POSITION =
+        ThreadLocal.withInitial(() -> new long[] {-1, 0});
+
     private final ScoringPlan plan;
 
     Fn(ScoringPlan plan) {
@@ -129,7 +152,8 @@ public final class ExecuTorchUdf {
       long row = pos[1]++;
       List<Object[]> rows = new ArrayList<>(1);
       rows.add(args);
-      Object[] out = new BatchScorer(plan).score(rows, task == null ? -1 : task.partitionId(), row)[0];
+      Object[] out =
+          new BatchScorer(plan).score(rows, task == null ? -1 : task.partitionId(), row)[0];
       if (out == null) {
         return null;
       }

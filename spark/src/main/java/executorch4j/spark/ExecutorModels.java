@@ -18,24 +18,25 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * The models of one JVM (driver or executor), keyed by the SHA-256 of their bytes (and the
- * {@link Isolation} they run with): each program is loaded once per JVM and shared by every task
- * of that JVM; all are closed at JVM shutdown.
+ * The models of one JVM (driver or executor), keyed by the SHA-256 of their bytes (and the {@link
+ * Isolation} they run with): each program is loaded once per JVM and shared by every task of that
+ * JVM; all are closed at JVM shutdown.
  *
- * <p>Executors get a program's bytes from a Spark broadcast variable the driver made (read once
- * per JVM, when the program is first needed there); their hash is checked before loading. A JVM
- * that staged the file itself (the driver, or local mode) loads its own copy.
+ * <p>Executors get a program's bytes from a Spark broadcast variable the driver made (read once per
+ * JVM, when the program is first needed there); their hash is checked before loading. A JVM that
+ * staged the file itself (the driver, or local mode) loads its own copy.
  *
  * <p>Thread-safety: {@link #get} may be called from any task thread. An {@link ExecuTorchModel}
- * serializes its own calls; callers that read outputs hold the model's monitor from the call
- * until the outputs are copied (outputs are views valid until the next call).
+ * serializes its own calls; callers that read outputs hold the model's monitor from the call until
+ * the outputs are copied (outputs are views valid until the next call).
  */
 public final class ExecutorModels {
   private static final Map<String, ExecuTorchModel> MODELS = new ConcurrentHashMap<>();
   private static final Map<String, Path> LOCAL_FILES = new ConcurrentHashMap<>();
 
   static {
-    Runtime.getRuntime().addShutdownHook(new Thread(ExecutorModels::closeAll, "executorch4j-spark-close"));
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(ExecutorModels::closeAll, "executorch4j-spark-close"));
   }
 
   private ExecutorModels() {}
@@ -72,20 +73,23 @@ public final class ExecutorModels {
     return MODELS.size();
   }
 
-  private static ExecuTorchModel load(String sha256, Isolation isolation, Supplier<byte[]> shipped) {
+  private static ExecuTorchModel load(
+      String sha256, Isolation isolation, Supplier<byte[]> shipped) {
     LoadOptions options = LoadOptions.defaults().withIsolation(isolation);
     Path file = LOCAL_FILES.get(sha256);
     if (file != null) {
       return ExecuTorchModel.load(ModelSource.file(file), options);
     }
     if (shipped == null) {
-      throw new ExecuTorchException(ErrorCode.FILE_NOT_FOUND,
+      throw new ExecuTorchException(
+          ErrorCode.FILE_NOT_FOUND,
           "model " + fileName(sha256) + " was neither staged in this JVM nor shipped to it");
     }
     byte[] bytes = shipped.get();
     String actual = sha256(bytes);
     if (!actual.equals(sha256)) {
-      throw new ExecuTorchException(ErrorCode.IO_ERROR,
+      throw new ExecuTorchException(
+          ErrorCode.IO_ERROR,
           "the model shipped to this executor has SHA-256 " + actual + ", expected " + sha256);
     }
     return ExecuTorchModel.load(ModelSource.bytes(bytes), options);
@@ -105,7 +109,8 @@ public final class ExecutorModels {
       }
       return HexFormat.of().formatHex(md.digest());
     } catch (IOException e) {
-      throw new ExecuTorchException(ErrorCode.IO_ERROR, "cannot read model file " + file + ": " + e, e);
+      throw new ExecuTorchException(
+          ErrorCode.IO_ERROR, "cannot read model file " + file + ": " + e, e);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -15,14 +15,14 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 
 /**
- * Driver side: copies a model (any path Hadoop reads: local, {@code file:}, {@code hdfs:},
- * {@code s3a:} ...) into a local staging folder under its content hash, and ships its bytes to
- * the executors as a broadcast variable, made once per {@link SparkContext} and program.
+ * Driver side: copies a model (any path Hadoop reads: local, {@code file:}, {@code hdfs:}, {@code
+ * s3a:} ...) into a local staging folder under its content hash, and ships its bytes to the
+ * executors as a broadcast variable, made once per {@link SparkContext} and program.
  *
  * <p>Why a broadcast and not {@code SparkContext.addFile}: on a Spark 4.2 standalone cluster
- * (StandaloneClusterTest), a file this library added with {@code addFile} while the application
- * was running was never fetched by the executors of the Dataset jobs that followed (we attribute
- * it to Spark 4's per-session artifact sets); broadcasts reach every job.
+ * (StandaloneClusterTest), a file this library added with {@code addFile} while the application was
+ * running was never fetched by the executors of the Dataset jobs that followed (we attribute it to
+ * Spark 4's per-session artifact sets); broadcasts reach every job.
  */
 final class ModelStaging {
   private static final Map<String, String> HASH_BY_KEY = new ConcurrentHashMap<>();
@@ -40,7 +40,8 @@ final class ModelStaging {
       try {
         status = fs.getFileStatus(p);
       } catch (java.io.FileNotFoundException e) {
-        throw new ExecuTorchException(ErrorCode.FILE_NOT_FOUND, "model file not found: " + modelPath, e);
+        throw new ExecuTorchException(
+            ErrorCode.FILE_NOT_FOUND, "model file not found: " + modelPath, e);
       }
       String key = status.getPath() + "|" + status.getLen() + "|" + status.getModificationTime();
       String known = HASH_BY_KEY.get(key);
@@ -60,7 +61,8 @@ final class ModelStaging {
       HASH_BY_KEY.put(key, sha);
       return sha;
     } catch (IOException e) {
-      throw new ExecuTorchException(ErrorCode.IO_ERROR, "cannot read model " + modelPath + ": " + e, e);
+      throw new ExecuTorchException(
+          ErrorCode.IO_ERROR, "cannot read model " + modelPath + ": " + e, e);
     }
   }
 
@@ -70,18 +72,27 @@ final class ModelStaging {
   /** Stages the model and broadcasts its bytes to {@code sc}'s executors (once per context). */
   static Shipped ship(SparkContext sc, String modelPath) {
     String sha = stage(sc, modelPath);
-    Broadcast<byte[]> b = SHIPPED.computeIfAbsent(sc.applicationId() + "/" + sha, k -> {
-      Path file = stageDir().resolve(ExecutorModels.fileName(sha));
-      try {
-        if (Files.size(file) > Integer.MAX_VALUE - 16) {
-          throw new ExecuTorchException(ErrorCode.NOT_SUPPORTED, "model " + modelPath + " is "
-              + Files.size(file) + " bytes; executorch4j-spark ships models up to 2 GiB");
-        }
-        return new JavaSparkContext(sc).broadcast(Files.readAllBytes(file));
-      } catch (IOException e) {
-        throw new ExecuTorchException(ErrorCode.IO_ERROR, "cannot read staged model " + file + ": " + e, e);
-      }
-    });
+    Broadcast<byte[]> b =
+        SHIPPED.computeIfAbsent(
+            sc.applicationId() + "/" + sha,
+            k -> {
+              Path file = stageDir().resolve(ExecutorModels.fileName(sha));
+              try {
+                if (Files.size(file) > Integer.MAX_VALUE - 16) {
+                  throw new ExecuTorchException(
+                      ErrorCode.NOT_SUPPORTED,
+                      "model "
+                          + modelPath
+                          + " is "
+                          + Files.size(file)
+                          + " bytes; executorch4j-spark ships models up to 2 GiB");
+                }
+                return new JavaSparkContext(sc).broadcast(Files.readAllBytes(file));
+              } catch (IOException e) {
+                throw new ExecuTorchException(
+                    ErrorCode.IO_ERROR, "cannot read staged model " + file + ": " + e, e);
+              }
+            });
     return new Shipped(sha, b);
   }
 
@@ -94,7 +105,8 @@ final class ModelStaging {
             stageDir = Files.createTempDirectory("executorch4j-spark-");
             stageDir.toFile().deleteOnExit();
           } catch (IOException e) {
-            throw new ExecuTorchException(ErrorCode.IO_ERROR, "cannot create a staging folder: " + e, e);
+            throw new ExecuTorchException(
+                ErrorCode.IO_ERROR, "cannot create a staging folder: " + e, e);
           }
         }
         d = stageDir;

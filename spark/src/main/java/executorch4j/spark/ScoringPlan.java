@@ -21,25 +21,33 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * What the driver decided, shipped to the executors with each task: which program (by hash),
- * which method, how each input is filled from a row, how outputs become columns, and whether
- * rows are batched into the program's dynamic leading dimension.
+ * What the driver decided, shipped to the executors with each task: which program (by hash), which
+ * method, how each input is filled from a row, how outputs become columns, and whether rows are
+ * batched into the program's dynamic leading dimension.
  *
  * @param sha256 the program's content hash ({@link ExecutorModels})
  * @param bytes the broadcast of the program's bytes (null when only the schema is planned)
  * @param method the method to run
  * @param inputs one entry per method input, in order
  * @param outputs one entry per method output, in order
- * @param batchSize rows per call: up to the dynamic leading dimension's bound when
- *     {@code batched}, else 1
+ * @param batchSize rows per call: up to the dynamic leading dimension's bound when {@code batched},
+ *     else 1
  * @param batched true when every input's leading dimension is dynamic and the rows are stacked
  *     along it
  * @param policy what a row that cannot be scored becomes
  * @param isolation where the program runs on each JVM ({@link Isolation#PROCESS}: a worker process)
  */
 record ScoringPlan(
-    String sha256, Broadcast<byte[]> bytes, String method, List<Input> inputs, List<Output> outputs, int batchSize,
-    boolean batched, ErrorPolicy policy, Isolation isolation) implements Serializable {
+    String sha256,
+    Broadcast<byte[]> bytes,
+    String method,
+    List<Input> inputs,
+    List<Output> outputs,
+    int batchSize,
+    boolean batched,
+    ErrorPolicy policy,
+    Isolation isolation)
+    implements Serializable {
 
   /**
    * One method input.
@@ -59,8 +67,12 @@ record ScoringPlan(
     }
 
     String describe() {
-      return (column == null ? "" : "column '" + column + "' (") + name + " " + dtype + Arrays.toString(rowShape)
-          .replace(" ", "") + (column == null ? "" : ")");
+      return (column == null ? "" : "column '" + column + "' (")
+          + name
+          + " "
+          + dtype
+          + Arrays.toString(rowShape).replace(" ", "")
+          + (column == null ? "" : ")");
     }
   }
 
@@ -82,17 +94,42 @@ record ScoringPlan(
    * @throws ExecuTorchException for a method with non-tensor values or unsupported dtypes
    * @throws IllegalArgumentException for a column count or batch size that does not fit the method
    */
-  static ScoringPlan create(String sha256, Broadcast<byte[]> bytes, MethodMeta meta, List<String> inputColumns,
-      List<String> outputColumns, int batchSizeParam, ErrorPolicy policy, Isolation isolation) {
+  static ScoringPlan create(
+      String sha256,
+      Broadcast<byte[]> bytes,
+      MethodMeta meta,
+      List<String> inputColumns,
+      List<String> outputColumns,
+      int batchSizeParam,
+      ErrorPolicy policy,
+      Isolation isolation) {
     List<TensorMeta> ins = meta.inputs();
     List<TensorMeta> outs = meta.outputs();
     if (inputColumns.size() != ins.size()) {
-      throw new IllegalArgumentException("method '" + meta.name() + "' takes " + ins.size() + " input(s) "
-          + meta.inputs() + " but " + inputColumns.size() + " input column(s) were given: " + inputColumns);
+      throw new IllegalArgumentException(
+          "method '"
+              + meta.name()
+              + "' takes "
+              + ins.size()
+              + " input(s) "
+              + meta.inputs()
+              + " but "
+              + inputColumns.size()
+              + " input column(s) were given: "
+              + inputColumns);
     }
     if (!outputColumns.isEmpty() && outputColumns.size() != outs.size()) {
-      throw new IllegalArgumentException("method '" + meta.name() + "' returns " + outs.size() + " output(s) "
-          + meta.outputs() + " but " + outputColumns.size() + " output column(s) were given: " + outputColumns);
+      throw new IllegalArgumentException(
+          "method '"
+              + meta.name()
+              + "' returns "
+              + outs.size()
+              + " output(s) "
+              + meta.outputs()
+              + " but "
+              + outputColumns.size()
+              + " output column(s) were given: "
+              + outputColumns);
     }
     if (batchSizeParam < 0) {
       throw new IllegalArgumentException("batchSize must be >= 0, got " + batchSizeParam);
@@ -101,7 +138,8 @@ record ScoringPlan(
     long bound = Long.MAX_VALUE;
     for (TensorMeta t : ins) {
       if (!t.isTensor()) {
-        throw new ExecuTorchException(ErrorCode.UNSUPPORTED_VALUE,
+        throw new ExecuTorchException(
+            ErrorCode.UNSUPPORTED_VALUE,
             "method '" + meta.name() + "' input " + t.name() + " is not a tensor");
       }
       boolean leadingDynamic = t.rank() >= 1 && t.dynamicDims().contains(0) && t.shape()[0] > 1;
@@ -113,8 +151,15 @@ record ScoringPlan(
     int batchSize = 1;
     if (batched) {
       if (batchSizeParam > bound) {
-        throw new IllegalArgumentException("batchSize " + batchSizeParam + " exceeds the bound " + bound
-            + " of the dynamic leading dimension of method '" + meta.name() + "' " + meta.inputs());
+        throw new IllegalArgumentException(
+            "batchSize "
+                + batchSizeParam
+                + " exceeds the bound "
+                + bound
+                + " of the dynamic leading dimension of method '"
+                + meta.name()
+                + "' "
+                + meta.inputs());
       }
       batchSize = batchSizeParam == 0 ? (int) Math.min(bound, Integer.MAX_VALUE) : batchSizeParam;
     }
@@ -130,13 +175,25 @@ record ScoringPlan(
     for (int i = 0; i < outs.size(); i++) {
       TensorMeta t = outs.get(i);
       if (!t.isTensor()) {
-        throw new ExecuTorchException(ErrorCode.UNSUPPORTED_VALUE,
+        throw new ExecuTorchException(
+            ErrorCode.UNSUPPORTED_VALUE,
             "method '" + meta.name() + "' output " + t.name() + " is not a tensor");
       }
       SparkTypes.elementType(t.dtype(), "method '" + meta.name() + "' " + t.name());
-      outputs.add(new Output(t.name(), outputColumns.isEmpty() ? t.name() : outputColumns.get(i), t.dtype()));
+      outputs.add(
+          new Output(
+              t.name(), outputColumns.isEmpty() ? t.name() : outputColumns.get(i), t.dtype()));
     }
-    return new ScoringPlan(sha256, bytes, meta.name(), List.copyOf(inputs), List.copyOf(outputs), batchSize, batched, policy, isolation);
+    return new ScoringPlan(
+        sha256,
+        bytes,
+        meta.name(),
+        List.copyOf(inputs),
+        List.copyOf(outputs),
+        batchSize,
+        batched,
+        policy,
+        isolation);
   }
 
   /** Checks the input columns' types against {@code schema}; returns their indices. */
@@ -145,20 +202,35 @@ record ScoringPlan(
     for (int i = 0; i < idx.length; i++) {
       Input in = inputs.get(i);
       if (!Arrays.asList(schema.fieldNames()).contains(in.column())) {
-        throw new IllegalArgumentException("input column '" + in.column() + "' does not exist; columns: "
-            + Arrays.toString(schema.fieldNames()));
+        throw new IllegalArgumentException(
+            "input column '"
+                + in.column()
+                + "' does not exist; columns: "
+                + Arrays.toString(schema.fieldNames()));
       }
       idx[i] = schema.fieldIndex(in.column());
       DataType type = schema.fields()[idx[i]].dataType();
-      boolean ok = type instanceof ArrayType a
-          && (a.elementType() instanceof NumericType || a.elementType() instanceof BooleanType)
-          || type.equals(SQLDataTypes.VectorType())
-          || (type instanceof NumericType || type instanceof BooleanType) && in.rowNumel() == 1;
+      boolean ok =
+          type instanceof ArrayType a
+                  && (a.elementType() instanceof NumericType
+                      || a.elementType() instanceof BooleanType)
+              || type.equals(SQLDataTypes.VectorType())
+              || (type instanceof NumericType || type instanceof BooleanType) && in.rowNumel() == 1;
       if (!ok) {
-        throw new IllegalArgumentException("input column '" + in.column() + "' has type " + type.simpleString()
-            + " but " + in.name() + " needs " + in.rowNumel() + " " + in.dtype() + " value(s) per row: "
-            + "an array of numbers or booleans, an ML vector"
-            + (in.rowNumel() == 1 ? ", or a number" : ""));
+        throw new IllegalArgumentException(
+            "input column '"
+                + in.column()
+                + "' has type "
+                + type.simpleString()
+                + " but "
+                + in.name()
+                + " needs "
+                + in.rowNumel()
+                + " "
+                + in.dtype()
+                + " value(s) per row: "
+                + "an array of numbers or booleans, an ML vector"
+                + (in.rowNumel() == 1 ? ", or a number" : ""));
       }
     }
     return idx;
@@ -168,7 +240,9 @@ record ScoringPlan(
   List<StructField> outputFields() {
     List<StructField> f = new ArrayList<>();
     for (Output o : outputs) {
-      f.add(DataTypes.createStructField(o.column(), SparkTypes.columnType(o.dtype(), o.name()), true));
+      f.add(
+          DataTypes.createStructField(
+              o.column(), SparkTypes.columnType(o.dtype(), o.name()), true));
     }
     return f;
   }

@@ -23,9 +23,14 @@ final class SparkTypes {
       case INT32, UINT8, UINT16 -> DataTypes.IntegerType;
       case INT64, UINT32 -> DataTypes.LongType;
       case BOOL -> DataTypes.BooleanType;
-      default -> throw new ExecuTorchException(ErrorCode.UNSUPPORTED_DTYPE,
-          what + ": dtype " + dtype + " has no Spark column type (supported: float32, float16, "
-              + "bfloat16, float64, int8, int16, int32, int64, uint8, uint16, uint32, bool)");
+      default ->
+          throw new ExecuTorchException(
+              ErrorCode.UNSUPPORTED_DTYPE,
+              what
+                  + ": dtype "
+                  + dtype
+                  + " has no Spark column type (supported: float32, float16, "
+                  + "bfloat16, float64, int8, int16, int32, int64, uint8, uint16, uint32, bool)");
     };
   }
 
@@ -37,10 +42,15 @@ final class SparkTypes {
   /** Checks that rows can be written into an input of {@code dtype}. */
   static void checkInputDType(DType dtype, String what) {
     switch (dtype) {
-      case FLOAT32, FLOAT16, FLOAT64, INT8, INT16, INT32, INT64, UINT8, UINT16, UINT32, BOOL -> { }
-      default -> throw new ExecuTorchException(ErrorCode.UNSUPPORTED_DTYPE,
-          what + ": dtype " + dtype + " cannot be filled from a Spark column (supported: float32, "
-              + "float16, float64, int8, int16, int32, int64, uint8, uint16, uint32, bool)");
+      case FLOAT32, FLOAT16, FLOAT64, INT8, INT16, INT32, INT64, UINT8, UINT16, UINT32, BOOL -> {}
+      default ->
+          throw new ExecuTorchException(
+              ErrorCode.UNSUPPORTED_DTYPE,
+              what
+                  + ": dtype "
+                  + dtype
+                  + " cannot be filled from a Spark column (supported: float32, "
+                  + "float16, float64, int8, int16, int32, int64, uint8, uint16, uint32, bool)");
     }
   }
 
@@ -61,8 +71,9 @@ final class SparkTypes {
       case INT32, UINT8, UINT16 -> t.toIntArray();
       case INT64, UINT32 -> t.toLongArray();
       case BOOL -> t.toBooleanArray();
-      default -> throw new ExecuTorchException(ErrorCode.UNSUPPORTED_DTYPE,
-          "dtype " + t.dtype() + " has no Spark column type");
+      default ->
+          throw new ExecuTorchException(
+              ErrorCode.UNSUPPORTED_DTYPE, "dtype " + t.dtype() + " has no Spark column type");
     };
   }
 

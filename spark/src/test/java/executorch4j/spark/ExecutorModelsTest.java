@@ -23,17 +23,26 @@ class ExecutorModelsTest {
   void shippedBytesAreLoadedOnceAndSharedByHash() throws Exception {
     byte[] bytes = Files.readAllBytes(Path.of(Goldens.pte("two_methods")));
     // The expected hash from the JDK's digest of the file, not from the cache's own helper.
-    String sha = HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    String sha =
+        HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
     AtomicInteger reads = new AtomicInteger();
 
-    ExecuTorchModel first = ExecutorModels.get(sha, Isolation.NONE, () -> {
-      reads.incrementAndGet();
-      return bytes;
-    });
-    ExecuTorchModel second = ExecutorModels.get(sha, Isolation.NONE, () -> {
-      reads.incrementAndGet();
-      return bytes;
-    });
+    ExecuTorchModel first =
+        ExecutorModels.get(
+            sha,
+            Isolation.NONE,
+            () -> {
+              reads.incrementAndGet();
+              return bytes;
+            });
+    ExecuTorchModel second =
+        ExecutorModels.get(
+            sha,
+            Isolation.NONE,
+            () -> {
+              reads.incrementAndGet();
+              return bytes;
+            });
 
     assertSame(first, second);
     assertEquals(1, reads.get(), "the broadcast is read once per JVM");
@@ -43,19 +52,27 @@ class ExecutorModelsTest {
     for (int i = 0; i < x.length; i++) {
       x[i] = (float) c.inputs().get(0).data()[i];
     }
-    Goldens.assertClose(c.outputs().get(0).data(),
-        first.forward(Tensor.of(x, c.inputs().get(0).shape())).get("output_0").toDoubleArray(), g.tolerance(), "forward");
+    Goldens.assertClose(
+        c.outputs().get(0).data(),
+        first.forward(Tensor.of(x, c.inputs().get(0).shape())).get("output_0").toDoubleArray(),
+        g.tolerance(),
+        "forward");
   }
 
   @Test
   void bytesWhoseHashDiffersAreRefused() throws Exception {
     byte[] bytes = Files.readAllBytes(Path.of(Goldens.pte("add_mul")));
     String wrong = "0".repeat(64);
-    ExecuTorchException e = assertThrows(ExecuTorchException.class, () -> ExecutorModels.get(wrong, Isolation.NONE, () -> bytes));
+    ExecuTorchException e =
+        assertThrows(
+            ExecuTorchException.class,
+            () -> ExecutorModels.get(wrong, Isolation.NONE, () -> bytes));
     assertEquals(ErrorCode.IO_ERROR, e.errorCode());
     assertTrue(e.getMessage().endsWith("expected " + wrong), e.getMessage());
 
-    ExecuTorchException none = assertThrows(ExecuTorchException.class, () -> ExecutorModels.get("1".repeat(64), Isolation.NONE));
+    ExecuTorchException none =
+        assertThrows(
+            ExecuTorchException.class, () -> ExecutorModels.get("1".repeat(64), Isolation.NONE));
     assertEquals(ErrorCode.FILE_NOT_FOUND, none.errorCode());
   }
 }

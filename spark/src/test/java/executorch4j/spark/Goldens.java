@@ -13,7 +13,8 @@ import java.util.Map;
 
 /** The committed fixtures and their PyTorch-eager goldens (fixtures/README.md). */
 final class Goldens {
-  static final Path DIR = Path.of(System.getProperty("executorch4j.fixtures", "fixtures")).toAbsolutePath();
+  static final Path DIR =
+      Path.of(System.getProperty("executorch4j.fixtures", "fixtures")).toAbsolutePath();
 
   private Goldens() {}
 
@@ -37,7 +38,8 @@ final class Goldens {
 
   static Golden golden(String name) {
     try {
-      return new Gson().fromJson(Files.readString(DIR.resolve(name + ".golden.json")), Golden.class);
+      return new Gson()
+          .fromJson(Files.readString(DIR.resolve(name + ".golden.json")), Golden.class);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -49,7 +51,17 @@ final class Goldens {
     for (int i = 0; i < expected.length; i++) {
       double limit = tol.atol() + tol.rtol() * Math.abs(expected[i]);
       if (!(Math.abs(actual[i] - expected[i]) <= limit)) {
-        fail(what + "[" + i + "]: expected " + expected[i] + " got " + actual[i] + " (limit " + limit + ")");
+        fail(
+            what
+                + "["
+                + i
+                + "]: expected "
+                + expected[i]
+                + " got "
+                + actual[i]
+                + " (limit "
+                + limit
+                + ")");
       }
     }
   }

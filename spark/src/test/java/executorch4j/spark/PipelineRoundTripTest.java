@@ -52,10 +52,18 @@ class PipelineRoundTripTest {
     }
     Dataset<Row> df = spark.createDataFrame(rows, schema);
 
-    Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {
-        new VectorAssembler().setInputCols(features).setOutputCol("vec"),
-        new ExecuTorchTransformer().setModelPath(Goldens.pte("mlp_xnnpack")).setInputCols("vec")
-            .setOutputCols("scores").setErrorPolicy("null").setIsolation(executorch4j.Isolation.PROCESS)});
+    Pipeline pipeline =
+        new Pipeline()
+            .setStages(
+                new PipelineStage[] {
+                  new VectorAssembler().setInputCols(features).setOutputCol("vec"),
+                  new ExecuTorchTransformer()
+                      .setModelPath(Goldens.pte("mlp_xnnpack"))
+                      .setInputCols("vec")
+                      .setOutputCols("scores")
+                      .setErrorPolicy("null")
+                      .setIsolation(executorch4j.Isolation.PROCESS)
+                });
     PipelineModel fitted = pipeline.fit(df);
     String path = dir.resolve("pipeline").toUri().toString();
     fitted.write().overwrite().save(path);
@@ -75,15 +83,21 @@ class PipelineRoundTripTest {
     List<Row> out = loaded.transform(df).select("id", "scores").orderBy("id").collectAsList();
     assertEquals(g.cases().size(), out.size());
     for (Row r : out) {
-      Goldens.assertClose(g.cases().get(r.getInt(0)).outputs().get(0).data(),
-          ExecuTorchTransformerTest.doubles(r, "scores"), g.tolerance(), "row " + r.getInt(0));
+      Goldens.assertClose(
+          g.cases().get(r.getInt(0)).outputs().get(0).data(),
+          ExecuTorchTransformerTest.doubles(r, "scores"),
+          g.tolerance(),
+          "row " + r.getInt(0));
     }
   }
 
   @Test
   void transformerSavesAndLoadsAlone(@TempDir Path dir) throws Exception {
-    ExecuTorchTransformer t = new ExecuTorchTransformer().setModelPath(Goldens.pte("dynamic_batch"))
-        .setInputCols("x").setBatchSize(3);
+    ExecuTorchTransformer t =
+        new ExecuTorchTransformer()
+            .setModelPath(Goldens.pte("dynamic_batch"))
+            .setInputCols("x")
+            .setBatchSize(3);
     String path = dir.resolve("t").toUri().toString();
     t.save(path);
     ExecuTorchTransformer back = ExecuTorchTransformer.load(path);

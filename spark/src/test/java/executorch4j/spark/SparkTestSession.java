@@ -10,14 +10,15 @@ final class SparkTestSession {
 
   static synchronized SparkSession get() {
     if (spark == null || spark.sparkContext().isStopped()) {
-      spark = SparkSession.builder()
-          .master("local[2]")
-          .appName("executorch4j-spark-test")
-          .config("spark.ui.enabled", "false")
-          .config("spark.sql.shuffle.partitions", "2")
-          .config("spark.driver.host", "127.0.0.1")
-          .config("spark.driver.bindAddress", "127.0.0.1")
-          .getOrCreate();
+      spark =
+          SparkSession.builder()
+              .master("local[2]")
+              .appName("executorch4j-spark-test")
+              .config("spark.ui.enabled", "false")
+              .config("spark.sql.shuffle.partitions", "2")
+              .config("spark.driver.host", "127.0.0.1")
+              .config("spark.driver.bindAddress", "127.0.0.1")
+              .getOrCreate();
       spark.sparkContext().setLogLevel("ERROR");
       SparkSession started = spark;
       Runtime.getRuntime().addShutdownHook(new Thread(started::stop));

@@ -34,8 +34,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A real standalone cluster on 127.0.0.1: a Master and a Worker started from the Spark jars as
- * separate JVMs, executors launched by the Worker as JVMs of their own, the application's code
- * and the library shipped with {@code spark.jars} as spark-submit does. 100,000 rows scored with
+ * separate JVMs, executors launched by the Worker as JVMs of their own, the application's code and
+ * the library shipped with {@code spark.jars} as spark-submit does. 100,000 rows scored with
  * mlp_xnnpack.pte; every output compared with the library run directly on the same rows.
  */
 class StandaloneClusterTest {
@@ -49,7 +49,9 @@ class StandaloneClusterTest {
     if (cluster != null) {
       cluster.stop();
     }
-    for (int i = processes.size() - 1; i >= 0; i--) { // the Worker (and its executors), then the Master
+    for (int i = processes.size() - 1;
+        i >= 0;
+        i--) { // the Worker (and its executors), then the Master
       Process p = processes.get(i);
       p.descendants().forEach(ProcessHandle::destroy);
       p.destroy();
@@ -69,8 +71,10 @@ class StandaloneClusterTest {
   void scoresOneHundredThousandRowsOnSeparateExecutorJvmsAsTheLibraryDoes() throws Exception {
     SparkTestSession.stop(); // one SparkContext per JVM: this test's driver connects to the cluster
     Files.createDirectories(WORK);
-    List<String> classpath = List.of(System.getProperty("surefire.test.class.path",
-        System.getProperty("java.class.path")).split(File.pathSeparator));
+    List<String> classpath =
+        List.of(
+            System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))
+                .split(File.pathSeparator));
     // A Spark "installation": jars/ holds Spark and its dependencies (the test classpath's jars
     // minus the library); the application goes through spark.jars.
     Path home = WORK.resolve("spark-home");
@@ -100,46 +104,90 @@ class StandaloneClusterTest {
     String cp = String.join(File.pathSeparator, classpath);
     List<String> jvm = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", cp));
     jvm.addAll(sparkJvmOptions());
-    processes.add(start(jvm, home, "master", "org.apache.spark.deploy.master.Master",
-        "--host", "127.0.0.1", "--port", String.valueOf(masterPort), "--webui-port", "0"));
+    processes.add(
+        start(
+            jvm,
+            home,
+            "master",
+            "org.apache.spark.deploy.master.Master",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            String.valueOf(masterPort),
+            "--webui-port",
+            "0"));
     awaitPort(masterPort);
-    processes.add(start(jvm, home, "worker", "org.apache.spark.deploy.worker.Worker",
-        "--host", "127.0.0.1", "--webui-port", "0", "--cores", "2", "--memory", "1200m",
-        "--work-dir", WORK.resolve("work").toString(), "spark://127.0.0.1:" + masterPort));
+    processes.add(
+        start(
+            jvm,
+            home,
+            "worker",
+            "org.apache.spark.deploy.worker.Worker",
+            "--host",
+            "127.0.0.1",
+            "--webui-port",
+            "0",
+            "--cores",
+            "2",
+            "--memory",
+            "1200m",
+            "--work-dir",
+            WORK.resolve("work").toString(),
+            "spark://127.0.0.1:" + masterPort));
 
-    cluster = SparkSession.builder()
-        .master("spark://127.0.0.1:" + masterPort)
-        .appName("executorch4j-spark-cluster-test")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.ui.enabled", "false")
-        .config("spark.executor.cores", "1")
-        .config("spark.executor.memory", "512m")
-        .config("spark.cores.max", "2")
-        .config("spark.executor.extraJavaOptions", "--enable-native-access=ALL-UNNAMED")
-        .config("spark.jars", appJar.toUri() + "," + Path.of(libraryJar).toUri())
-        .getOrCreate();
+    cluster =
+        SparkSession.builder()
+            .master("spark://127.0.0.1:" + masterPort)
+            .appName("executorch4j-spark-cluster-test")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.ui.enabled", "false")
+            .config("spark.executor.cores", "1")
+            .config("spark.executor.memory", "512m")
+            .config("spark.cores.max", "2")
+            .config("spark.executor.extraJavaOptions", "--enable-native-access=ALL-UNNAMED")
+            .config("spark.jars", appJar.toUri() + "," + Path.of(libraryJar).toUri())
+            .getOrCreate();
     cluster.sparkContext().setLogLevel("WARN");
 
     // 100,000 rows of 16 floats, made on the executors from the row id.
-    Dataset<Row> df = cluster.range(0, ROWS, 1, 8).withColumn("features", functions.expr(
-        "transform(sequence(0, 15), j -> CAST(((id * 7919 + j * 104729) % 2001 - 1000) / 400.0 AS FLOAT))"));
-    List<Row> scored = new ExecuTorchTransformer().setModelPath(Goldens.pte("mlp_xnnpack"))
-        .setInputCols("features").setOutputCols("scores").transform(df).collectAsList();
+    Dataset<Row> df =
+        cluster
+            .range(0, ROWS, 1, 8)
+            .withColumn(
+                "features",
+                functions.expr(
+                    "transform(sequence(0, 15), j -> CAST(((id * 7919 + j * 104729) % 2001 - 1000) / 400.0 AS FLOAT))"));
+    List<Row> scored =
+        new ExecuTorchTransformer()
+            .setModelPath(Goldens.pte("mlp_xnnpack"))
+            .setInputCols("features")
+            .setOutputCols("scores")
+            .transform(df)
+            .collectAsList();
     assertEquals(ROWS, scored.size());
 
     // Which JVMs ran tasks, and how many models each holds loaded.
-    List<String> seen = cluster.range(0, 8, 1, 8).mapPartitions(
-        (MapPartitionsFunction<Long, String>) it -> List.of(
-            ProcessHandle.current().pid() + ":" + ExecutorModels.loadedCount()).iterator(),
-        Encoders.STRING()).collectAsList();
+    List<String> seen =
+        cluster
+            .range(0, 8, 1, 8)
+            .mapPartitions(
+                (MapPartitionsFunction<Long, String>)
+                    it ->
+                        List.of(ProcessHandle.current().pid() + ":" + ExecutorModels.loadedCount())
+                            .iterator(),
+                Encoders.STRING())
+            .collectAsList();
     Set<String> executorPids = new HashSet<>();
     for (String s : seen) {
       executorPids.add(s.split(":")[0]);
       assertEquals("1", s.split(":")[1], "models loaded in executor JVM " + s);
     }
-    assertFalse(executorPids.contains(String.valueOf(ProcessHandle.current().pid())), "tasks ran in the driver");
-    assertEquals(2, cluster.sparkContext().statusTracker().getExecutorInfos().length - 1, "executors");
+    assertFalse(
+        executorPids.contains(String.valueOf(ProcessHandle.current().pid())),
+        "tasks ran in the driver");
+    assertEquals(
+        2, cluster.sparkContext().statusTracker().getExecutorInfos().length - 1, "executors");
 
     // The library directly, on the rows as they came back.
     Goldens.Tolerance tol = Goldens.golden("mlp_xnnpack").tolerance();
@@ -159,27 +207,39 @@ class StandaloneClusterTest {
         }
       }
     }
-    System.out.println("StandaloneClusterTest: " + ROWS + " rows on executors " + executorPids
-        + ", max |cluster - library| = " + maxDiff);
+    System.out.println(
+        "StandaloneClusterTest: "
+            + ROWS
+            + " rows on executors "
+            + executorPids
+            + ", max |cluster - library| = "
+            + maxDiff);
   }
 
   private static List<String> sparkJvmOptions() {
     List<String> out = new ArrayList<>();
     for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--add-opens") || a.startsWith("--add-modules") || a.startsWith("--enable-native-access")
-          || a.startsWith("--sun-misc") || a.startsWith("-Dio.netty") || a.startsWith("-XX:+IgnoreUnrecognized")) {
+      if (a.startsWith("--add-opens")
+          || a.startsWith("--add-modules")
+          || a.startsWith("--enable-native-access")
+          || a.startsWith("--sun-misc")
+          || a.startsWith("-Dio.netty")
+          || a.startsWith("-XX:+IgnoreUnrecognized")) {
         out.add(a);
       }
     }
     return out;
   }
 
-  private Process start(List<String> jvm, Path home, String name, String mainClass, String... args) throws IOException {
+  private Process start(List<String> jvm, Path home, String name, String mainClass, String... args)
+      throws IOException {
     List<String> cmd = new ArrayList<>(jvm);
     cmd.add(mainClass);
     cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(WORK.resolve(name + ".log").toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(WORK.resolve(name + ".log").toFile());
     pb.environment().put("SPARK_HOME", home.toString());
     pb.environment().put("SPARK_SCALA_VERSION", "2.13");
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
@@ -197,7 +257,12 @@ class StandaloneClusterTest {
         Thread.sleep(200);
       }
     }
-    fail("the Master did not listen on port " + port + " within 60 s (see " + WORK.resolve("master.log") + ")");
+    fail(
+        "the Master did not listen on port "
+            + port
+            + " within 60 s (see "
+            + WORK.resolve("master.log")
+            + ")");
   }
 
   private static int freePort() throws IOException {
