@@ -24,12 +24,13 @@ class GdInterfaceTest {
     String src =
         Files.readString(Path.of("godot/src/main/java/executorch4j/godot/GdInterface.java"));
     Map<String, String> names = new TreeMap<>();
-    Matcher find = Pattern.compile("(\\w+Fn) = find\\(\"([a-z0-9_]+)\"\\);").matcher(src);
+    Matcher find =
+        Pattern.compile("(\\w+Fn)\\s*=\\s*find\\(\\s*\"([a-z0-9_]+)\"\\s*\\);").matcher(src);
     while (find.find()) {
       names.put(find.group(1), find.group(2));
     }
     assertTrue(names.size() >= 40, "GdInterface looks up the interface functions: " + names);
-    Matcher call = Pattern.compile("(\\w+)\\.invoke\\((\\w+Fn)\\b").matcher(src);
+    Matcher call = Pattern.compile("(\\w+)\\.invoke\\(\\s*(\\w+Fn)\\b").matcher(src);
     int calls = 0;
     while (call.find()) {
       String name = names.get(call.group(2));
