@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class IsolationTest {
   static final LoadOptions ISOLATED = LoadOptions.defaults().withIsolation(Isolation.PROCESS);
 
-  // Probe numbers of et_worker_debug_probe (native-libs/src/et4j_ipc.h).
+  // Probe numbers of et_worker_debug_probe (native-libs/src/worker/et4j_ipc.h).
   static final int OPEN = 1, SOCKET = 2, EXECVE = 3, PTRACE = 4, CRASH = 5, HANG = 6, ABORT = 7, SPIN = 8;
   static final int EPERM = 1; // Linux errno
 
