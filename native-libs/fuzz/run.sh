@@ -14,7 +14,7 @@
 #     fuzz.log that libFuzzer really ran that long and executed inputs, then
 #     triages every crash with triage.sh into target/fuzz-artifacts/triage.txt.
 # Exits non-zero if the facade test fails, the fuzzer did not run, or a
-# crash's faulting frame is in the facade (et4j.cpp). Crashes inside the
+# crash's faulting frame is in the facade (src/facade, src/worker/client_*). Crashes inside the
 # prebuilt ExecuTorch libraries are listed but do not fail the run
 # (FUZZ_STRICT=1 makes any crash fail).
 # Needs the ExecuTorch SDK in .cache (native-libs/build.sh downloads it).
@@ -80,7 +80,7 @@ TRIAGE_REPORTS="$ART/crashers-reports" "$HERE/triage.sh" "$BUILD/et4j_fuzz_load"
   >"$ART/crashers-triage.txt" || die "triage of fuzz/crashers failed"
 if awk -F'\t' '$4 == "facade" {found=1} END {exit !found}' "$ART/crashers-triage.txt"; then
   awk -F'\t' '$4 == "facade"' "$ART/crashers-triage.txt" >&2
-  die "a committed crasher now crashes in the facade (et4j.cpp): see ${ART#$ROOT/}/crashers-triage.txt"
+  die "a committed crasher now crashes in the facade: see ${ART#$ROOT/}/crashers-triage.txt"
 fi
 
 log "fuzzing et4j_fuzz_load for ${FUZZ_SECONDS}s (corpus ${CORPUS#$ROOT/})"
@@ -127,7 +127,7 @@ log "$(echo "$crashes" | wc -l) crash(es); by faulting location (full reports: $
 awk -F'\t' '{print $4 "\t" $3 "\t" $6}' "$ART/triage.txt" | sed -E 's/0x[0-9a-f]+/0x?/g' | sort | uniq -c >&2
 if awk -F'\t' '$4 == "facade" {found=1} END {exit !found}' "$ART/triage.txt"; then
   awk -F'\t' '$4 == "facade"' "$ART/triage.txt" >&2
-  die "crash(es) in the facade (et4j.cpp): see ${ART#$ROOT/}/triage.txt"
+  die "crash(es) in the facade: see ${ART#$ROOT/}/triage.txt"
 fi
 [ "${FUZZ_STRICT:-0}" = 1 ] && die "crashes found (FUZZ_STRICT=1)"
 log "no crash in the facade; crashes in the prebuilt ExecuTorch libraries are listed in ${ART#$ROOT/}/triage.txt"

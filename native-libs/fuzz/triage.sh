@@ -5,7 +5,7 @@
 #   top-frame last-runtime-log-line
 # (the INDEX.tsv columns of fuzz/crashers from sha256 on, without in_jvm).
 # "where" is decided by the first stack frame outside the sanitizer runtime
-# and libc: et4j.cpp -> facade, libexecutorch*.so -> executorch.
+# and libc: src/facade/*.cpp or src/worker/client_*.cpp -> facade, libexecutorch*.so -> executorch.
 # Usage: triage.sh BINARY crash-file...
 # Every argument must be an existing regular file (else exit 2). The full
 # report of each file goes to $TRIAGE_REPORTS/<file name>.txt, by default
@@ -42,9 +42,9 @@ for f in "$@"; do
     head -1 | sed -E 's/^ +#[0-9]+ 0x[0-9a-f]+ (in )?//; s/ \(BuildId.*//' |
     sed -E "s#$sdk_lib_re##g; s#$root_re##g; s#/[^ ()]*/\.cache/executorch-sdk-[0-9.]+/executorch/lib/##g")
   # The facade entry point the crash happened under.
-  via=$(grep -aE "^ +#[0-9]+ .* in et_[a-z_]+ .*et4j\.cpp" "$out" | head -1 | sed -E 's/.* in (et_[a-z_]+) .*/\1/')
+  via=$(grep -aE "^ +#[0-9]+ .* in et_[a-z_]+ .*src/(facade/[a-z_]+|worker/client_[a-z]+)\.cpp" "$out" | head -1 | sed -E 's/.* in (et_[a-z_]+) .*/\1/')
   case "$frame" in
-    *et4j.cpp*) where=facade ;;
+    *src/facade/*.cpp*|*src/worker/client_*.cpp*) where=facade ;;
     *libexecutorch*|*executorch/runtime*|*executorch/extension*|*executorch/kernels*|*executorch/backends*) where=executorch ;;
     *fuzz_load.cpp*|*facade_test.cpp*) where=harness ;;
     *) where=other ;;

@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class IsolationTest {
   static final LoadOptions ISOLATED = LoadOptions.defaults().withIsolation(Isolation.PROCESS);
 
-  // Probe numbers of et_worker_debug_probe (native-libs/src/et4j_ipc.h).
+  // Probe numbers of et_worker_debug_probe (native-libs/src/worker/et4j_ipc.h).
   static final int OPEN = 1,
       SOCKET = 2,
       EXECVE = 3,

@@ -1,5 +1,5 @@
 /*
- * et4j_ipc.h - the wire format between the facade (et_worker_* in et4j.cpp) and the
+ * et4j_ipc.h - the wire format between the facade (et_worker_* in client_linux.cpp) and the
  * isolated worker process (et4j_worker.cpp). Internal: not part of et4j.h.
  *
  * One SOCK_SEQPACKET socketpair carries requests and replies, one message each, in turn (the
@@ -113,6 +113,31 @@ inline bool send_message(int sock, const Writer &w, int fd = -1) {
   } while (n < 0 && errno == EINTR);
   return n == static_cast<ssize_t>(w.buf.size());
 }
+
+// The receiving side of send_message: a message header over `buf` with room for one passed fd.
+// Both sides use it; the header points into itself, so it is never copied.
+struct Inbox {
+  struct iovec iov;
+  struct msghdr msg = {};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  Inbox(void *buf, size_t size) : iov{buf, size} {
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+  }
+  Inbox(const Inbox &) = delete;
+  Inbox &operator=(const Inbox &) = delete;
+  // One recvmsg (no retry: the callers wait in different ways); passed fds are close-on-exec.
+  ssize_t recv(int sock, int flags) { return recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | flags); }
+  // The fd the last received message passed, or -1.
+  int fd() {
+    int fd = -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
+    return fd;
+  }
+};
 
 }  // namespace et4j_ipc
 #endif

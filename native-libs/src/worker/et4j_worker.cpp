@@ -1,5 +1,5 @@
 /*
- * et4j-worker - runs one program for one client (et_worker_* in et4j.cpp) in its own process, so
+ * et4j-worker - runs one program for one client (et_worker_* in client_linux.cpp) in its own process, so
  * a crash or hang inside ExecuTorch's kernels or a delegate cannot take the client down.
  *
  * Started by et_worker_start with the socket at fd 3 and stdin/stdout/stderr on /dev/null. It
@@ -69,34 +69,25 @@ bool send_msg(const Writer &w, int fd_to_pass = -1) { return send_message(kWorke
 
 // Receives one message; *out_fd gets a passed fd or -1. Returns its size, or -1 when the client is gone.
 ssize_t recv_msg(std::vector<uint8_t> &buf, int *out_fd) {
-  struct iovec iov = {buf.data(), buf.size()};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
+  Inbox in(buf.data(), buf.size());
   ssize_t n;
   // Busy-poll briefly before sleeping in recvmsg: back-to-back calls then skip the wake-up of a
   // sleeping process (most of the cost of a round trip). kSpinNs bounds the CPU this burns.
   struct timespec t0, t;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   for (;;) {
-    n = recvmsg(kWorkerFd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    n = in.recv(kWorkerFd, MSG_DONTWAIT);
     if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) break;
     sched_yield();  // on a busy machine, the client may need this CPU to send the request
     clock_gettime(CLOCK_MONOTONIC, &t);
     if ((t.tv_sec - t0.tv_sec) * 1000000000LL + (t.tv_nsec - t0.tv_nsec) > kSpinNs) {
       do {
-        n = recvmsg(kWorkerFd, &msg, MSG_CMSG_CLOEXEC);
+        n = in.recv(kWorkerFd, 0);
       } while (n < 0 && errno == EINTR);
       break;
     }
   }
-  *out_fd = -1;
-  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); n > 0 && c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) std::memcpy(out_fd, CMSG_DATA(c), sizeof(int));
-  }
+  *out_fd = n > 0 ? in.fd() : -1;
   return n;
 }
 
