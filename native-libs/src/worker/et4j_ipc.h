@@ -3,10 +3,26 @@
  * isolated worker process (et4j_worker.cpp). Internal: not part of et4j.h.
  *
  * One SOCK_SEQPACKET socketpair carries requests and replies, one message each, in turn (the
- * client never sends a second request before the reply). Tensor data never travels on it: the
- * worker creates one memfd after loading, with a fixed slot per input and output of every
- * method (its declared, upper-bound size), and passes the fd with SCM_RIGHTS; both sides map it.
- * Messages are little structs of fixed-size fields written with IpcWriter / read with IpcReader.
+ * client never sends a second request before the reply). Every request carries a sequence number
+ * that its reply repeats, so a stale or unsolicited reply is recognized. Tensor data never
+ * travels on the socket: the client lays out one memfd with a fixed slot per input and output of
+ * every method (its declared, upper-bound size), sizes and seals it, and passes it with the
+ * program's memfd in the load request; both sides map it. Nothing structural comes back from the
+ * worker: its replies carry statuses, dynamic-dimension masks and output shapes, each checked by
+ * the client against what it computed. Messages are little structs of fixed-size fields written
+ * with Writer / read with Reader.
+ *
+ * Request: i32 type, u32 seq, then
+ *   kLoad:    i32 verification, i32 threads, i32 weight_cache, i32 workspace_sharing,
+ *             i32 warmup_runs, u64 program size, u64 io size, i64 methods, per method:
+ *             i64 inputs, i64 outputs, then {u64 offset, u64 capacity} per input and output.
+ *             Passes two fds: the program, then the IO memory.
+ *   kForward: i64 method, i64 inputs, per input {i32 dtype, i32 rank, i64 sizes[8], u64 nbytes}
+ *   kProbe:   i32 probe
+ * Reply: u32 seq, i32 status, str text (at most kMaxText bytes), then on ET_OK
+ *   kLoad:    per method, per input: ET_MAX_RANK bytes (0 or 1: that dimension is dynamic)
+ *   kForward: i64 elapsed ns, i64 outputs, per output {i32 dtype, i32 rank, i64 sizes[8], u64 nbytes}
+ *   kProbe:   i32 errno
  */
 #ifndef ET4J_IPC_H
 #define ET4J_IPC_H
@@ -27,6 +43,9 @@ constexpr size_t kMaxMessage = 1 << 18;  // bytes per message (SEQPACKET keeps b
 constexpr int64_t kMaxIo = 1024;         // inputs or outputs per method
 constexpr long long kSpinNs = 100000;   // both sides busy-poll this long for the next message
 constexpr const char *kDebugEnv = "ET4J_WORKER_DEBUG_HOOKS";
+constexpr size_t kMaxText = 4096;        // bytes of a reply's error text
+constexpr size_t kMaxFds = 2;            // fds one message may pass
+constexpr const char *kSandboxArg = "sandbox";  // argv[2] of a worker that sandboxes itself
 
 enum Type : int32_t {
   kLoad = 1,     // -> LoadReply (+ the IO memfd)
@@ -44,7 +63,15 @@ enum Probe : int32_t {
   kProbeCrash = 5,    // a write through a null pointer (SIGSEGV)
   kProbeHang = 6,     // sleeps forever
   kProbeAbort = 7,    // abort() (SIGABRT)
-  kProbeSpin = 8      // burns CPU forever (for RLIMIT_CPU)
+  kProbeSpin = 8,     // burns CPU forever (for RLIMIT_CPU)
+  kProbeTgkillParent = 9,    // tgkill(parent, parent, 0): signal 0 only checks, harms nothing
+  kProbeKillParent = 10,     // kill(parent, 0)
+  kProbePrlimitParent = 11,  // prlimit64(parent, RLIMIT_CPU, NULL, &old): reads only
+  kProbeSetOwnLimit = 12,    // prlimit64(0, RLIMIT_CPU, &same, NULL): any change of a limit
+  kProbeTkill = 13,          // tkill(own tid, 0)
+  kProbeStat = 14,           // newfstatat(AT_FDCWD, "/etc/passwd")
+  kProbeUname = 15,          // uname
+  kProbeTgkillSelf = 16      // tgkill(own pid, own tid, 0): allowed (abort() and raise() need it)
 };
 
 struct Writer {
@@ -77,9 +104,11 @@ struct Reader {
     left -= sizeof(T);
     return v;
   }
-  std::string str() {
+  // Whether every byte was read.
+  bool done() const { return ok && left == 0; }
+  std::string str(size_t max = SIZE_MAX) {
     uint64_t n = get<uint64_t>();
-    if (!ok || n > left) {
+    if (!ok || n > left || n > max) {
       ok = false;
       return {};
     }
@@ -90,22 +119,22 @@ struct Reader {
   }
 };
 
-// Sends one message on `sock`, passing `fd` with SCM_RIGHTS when it is >= 0 (retries EINTR).
-// Both sides use it; returns whether the whole message went out.
-inline bool send_message(int sock, const Writer &w, int fd = -1) {
+// Sends one message on `sock`, passing `nfds` fds (at most kMaxFds) with SCM_RIGHTS (retries
+// EINTR). Both sides use it; returns whether the whole message went out.
+inline bool send_message(int sock, const Writer &w, const int *fds = nullptr, size_t nfds = 0) {
   struct iovec iov = {const_cast<uint8_t *>(w.buf.data()), w.buf.size()};
   struct msghdr msg = {};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  if (fd >= 0) {
+  alignas(struct cmsghdr) char control[CMSG_SPACE(kMaxFds * sizeof(int))];
+  if (nfds > 0 && nfds <= kMaxFds) {
     msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
+    msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
     struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+    std::memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
   }
   ssize_t n;
   do {
@@ -114,12 +143,13 @@ inline bool send_message(int sock, const Writer &w, int fd = -1) {
   return n == static_cast<ssize_t>(w.buf.size());
 }
 
-// The receiving side of send_message: a message header over `buf` with room for one passed fd.
-// Both sides use it; the header points into itself, so it is never copied.
+// The receiving side of send_message: a message header over `buf` with room for kMaxFds passed
+// fds (more are closed by the kernel and flagged MSG_CTRUNC). Both sides use it; the header
+// points into itself, so it is never copied.
 struct Inbox {
   struct iovec iov;
   struct msghdr msg = {};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  alignas(struct cmsghdr) char control[CMSG_SPACE(kMaxFds * sizeof(int))];
   Inbox(void *buf, size_t size) : iov{buf, size} {
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
@@ -130,13 +160,22 @@ struct Inbox {
   Inbox &operator=(const Inbox &) = delete;
   // One recvmsg (no retry: the callers wait in different ways); passed fds are close-on-exec.
   ssize_t recv(int sock, int flags) { return recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | flags); }
-  // The fd the last received message passed, or -1.
-  int fd() {
-    int fd = -1;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
-    return fd;
+  // The fds the last received message passed (the caller owns them), in order.
+  std::vector<int> fds() {
+    std::vector<int> out;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(0)) continue;
+      size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < n; i++) {
+        int fd;
+        std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+        out.push_back(fd);
+      }
+    }
+    return out;
   }
+  // Whether the kernel dropped passed fds or bytes that did not fit.
+  bool truncated() const { return (msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) != 0; }
 };
 
 }  // namespace et4j_ipc

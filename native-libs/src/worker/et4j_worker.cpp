@@ -2,16 +2,19 @@
  * et4j-worker - runs one program for one client (et_worker_* in client_linux.cpp) in its own process, so
  * a crash or hang inside ExecuTorch's kernels or a delegate cannot take the client down.
  *
- * Started by et_worker_start with the socket at fd 3 and stdin/stdout/stderr on /dev/null. It
- * closes every other fd it may have inherited, dies with its parent (PR_SET_PDEATHSIG), and
- * serves the requests of et4j_ipc.h in turn. On Linux, once the program and its methods are
- * loaded (and the IO memory is shared), it sets no_new_privs and a seccomp-bpf filter that
- * allows only what execution needs: memory, threads of its own, futexes, clocks and the socket
- * it already holds. open, execve, socket, connect, ptrace and everything else fail with EPERM.
- * The limits (RLIMIT_AS, RLIMIT_CPU) are set before the program is read.
+ * Started by et_worker_start with the socket at fd 3, stdin/stdout/stderr on /dev/null, an empty
+ * environment and argv = {path, parent pid, "sandbox" or "none", RLIMIT_AS bytes, RLIMIT_CPU s}.
+ * It closes every other fd it may have inherited, dies with its parent (PR_SET_PDEATHSIG; the
+ * client spawns from a thread that lives as long as the process), sets its limits, and when
+ * sandboxed confines itself before it receives the program (sandbox.h): an empty root in its own
+ * mount namespace where the kernel allows one, and the load-stage seccomp filter; once every
+ * method is loaded it stacks the execute-stage filter. Then it serves the requests of
+ * et4j_ipc.h in turn, in the memory layout the client chose.
  */
 #include "et4j.h"
 #include "et4j_ipc.h"
+#include "liar.h"
+#include "sandbox.h"
 
 #include <cerrno>
 #include <csignal>
@@ -22,21 +25,20 @@
 #include <vector>
 
 #include <fcntl.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <sched.h>
-#include <stddef.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 using namespace et4j_ipc;
+using et4j_liar::lying;
 
 namespace {
 
@@ -56,6 +58,9 @@ et_program *g_program = nullptr;
 std::vector<LoadedMethod> g_methods;
 uint8_t *g_io = nullptr;
 bool g_debug_hooks = false;
+bool g_sandbox = false;
+int g_lie_fd = -1;  // liar builds: the fd the fd lies pass (made before the sandbox refuses memfd_create)
+std::string g_sandbox_error;  // why the load-stage filter could not be set: loading is refused
 
 void close_inherited_fds() {
 #ifdef SYS_close_range
@@ -65,10 +70,8 @@ void close_inherited_fds() {
   for (long fd = kWorkerFd + 1; fd < (max > 0 && max < 65536 ? max : 65536); fd++) close(static_cast<int>(fd));
 }
 
-bool send_msg(const Writer &w, int fd_to_pass = -1) { return send_message(kWorkerFd, w, fd_to_pass); }
-
-// Receives one message; *out_fd gets a passed fd or -1. Returns its size, or -1 when the client is gone.
-ssize_t recv_msg(std::vector<uint8_t> &buf, int *out_fd) {
+// Receives one message; `fds` gets the fds it passed. Returns its size, or -1 when the client is gone.
+ssize_t recv_msg(std::vector<uint8_t> &buf, std::vector<int> *fds) {
   Inbox in(buf.data(), buf.size());
   ssize_t n;
   // Busy-poll briefly before sleeping in recvmsg: back-to-back calls then skip the wake-up of a
@@ -87,103 +90,38 @@ ssize_t recv_msg(std::vector<uint8_t> &buf, int *out_fd) {
       break;
     }
   }
-  *out_fd = n > 0 ? in.fd() : -1;
+  *fds = n > 0 ? in.fds() : std::vector<int>{};
   return n;
 }
 
-void reply_status(et_status st, const std::string &error) {
+// The head of every reply. The error text is cut to what the client accepts.
+Writer reply(uint32_t seq, et_status st, const std::string &text) {
   Writer w;
+  w.put<uint32_t>(lying(et4j_liar::kLoadSeq) || lying(et4j_liar::kForwardSeq) ? seq + 7 : seq);
   w.put<int32_t>(st);
-  w.str(error);
-  send_msg(w);
+  w.str(text.size() > kMaxText ? text.substr(0, kMaxText) : text);
+  return w;
 }
 
-// ---- sandbox -------------------------------------------------------------------------------
-
-#if defined(__x86_64__)
-#define ET4J_AUDIT_ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define ET4J_AUDIT_ARCH AUDIT_ARCH_AARCH64
-#endif
-
-bool apply_sandbox(std::string *why) {
-#ifdef ET4J_AUDIT_ARCH
-  static const long allowed[] = {
-    SYS_read, SYS_write, SYS_readv, SYS_writev, SYS_close, SYS_fstat, SYS_lseek, SYS_pread64,
-    SYS_mmap, SYS_mprotect, SYS_munmap, SYS_brk, SYS_mremap, SYS_madvise,
-    SYS_rt_sigaction, SYS_rt_sigprocmask, SYS_rt_sigreturn, SYS_sigaltstack,
-    SYS_sched_yield, SYS_nanosleep, SYS_clock_nanosleep, SYS_clock_gettime, SYS_clock_getres,
-    SYS_gettimeofday, SYS_getpid, SYS_gettid, SYS_getppid, SYS_exit, SYS_exit_group,
-    SYS_futex, SYS_set_robust_list, SYS_get_robust_list, SYS_set_tid_address,
-    SYS_sendmsg, SYS_recvmsg, SYS_sendto, SYS_recvfrom, SYS_ppoll,
-    SYS_sched_getaffinity, SYS_getrandom, SYS_membarrier, SYS_tgkill, SYS_tkill, SYS_getcpu,
-    SYS_restart_syscall, SYS_prlimit64, SYS_sysinfo, SYS_uname, SYS_newfstatat,
-#ifdef SYS_rseq
-    SYS_rseq,
-#endif
-#ifdef SYS_poll
-    SYS_poll,
-#endif
-#ifdef SYS_getrlimit
-    SYS_getrlimit,
-#endif
-  };
-  std::vector<sock_filter> f;
-  f.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)));
-  f.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ET4J_AUDIT_ARCH, 1, 0));
-  f.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
-  f.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)));
-  for (long nr : allowed) {
-    f.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(nr), 0, 1));
-    f.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
-  }
-#ifdef SYS_clone3
-  // glibc falls back to clone when clone3 is not there; clone's flags can be checked, clone3's cannot.
-  f.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1));
-  f.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS));
-#endif
-  // clone: threads of this process only (CLONE_THREAD), never a new process.
-  f.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 3));
-  f.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])));
-  f.push_back(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_THREAD, 0, 1));
-  f.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
-  f.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM));
-  struct sock_fprog prog = {static_cast<unsigned short>(f.size()), f.data()};
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-    *why = std::string("no_new_privs: ") + std::strerror(errno);
-    return false;
-  }
-  // TSYNC: every thread of the worker (the runtime's pool included) gets the filter.
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog) != 0) {
-    *why = std::string("seccomp: ") + std::strerror(errno);
-    return false;
-  }
-  return true;
-#else
-  *why = "no seccomp filter for this architecture";
-  return false;
-#endif
+void reply_status(uint32_t seq, et_status st, const std::string &error) {
+  Writer w = reply(seq, st, error);
+  send_message(kWorkerFd, w);
 }
 
-// ---- requests ------------------------------------------------------------------------------
-
-uint64_t align64(uint64_t n) { return (n + 63) & ~uint64_t(63); }
-
-void handle_load(Reader &r, int program_fd) {
-  int32_t verification = r.get<int32_t>();
-  int32_t sandbox = r.get<int32_t>();
-  int64_t mem_limit = r.get<int64_t>();
-  int64_t cpu_limit = r.get<int64_t>();
-  et_method_config cfg = et_method_config_default();
-  cfg.threads = r.get<int32_t>();
-  cfg.xnnpack_weight_cache = r.get<int32_t>();
-  cfg.xnnpack_workspace_sharing = r.get<int32_t>();
-  cfg.warmup_runs = r.get<int32_t>();
-  uint64_t size = r.get<uint64_t>();
-  if (!r.ok || program_fd < 0 || g_program != nullptr) {
-    reply_status(ET_ERR_INTERNAL, "worker: malformed load request");
-    return;
+// Sends a successful reply, telling the lies that concern a whole message (liar builds only).
+void send_ok(Writer &w, bool load) {
+  using namespace et4j_liar;
+  if (lying(load ? kLoadGarbage : kForwardGarbage)) {
+    for (size_t i = 0; i < w.buf.size(); i++) w.buf[i] = static_cast<uint8_t>(i * 131 + 17);
   }
+  if (lying(load ? kLoadLate : kForwardLate)) sleep(3);
+  int fd = lying(load ? kLoadFd : kForwardFd) ? g_lie_fd : -1;
+  send_message(kWorkerFd, w, fd >= 0 ? &fd : nullptr, fd >= 0 ? 1 : 0);
+  if (lying(kForwardTwice) && !load) send_message(kWorkerFd, w);
+  if (lying(load ? kLoadExit : kForwardExit)) _exit(0);
+}
+
+void set_limits(int64_t mem_limit, int64_t cpu_limit) {
   if (mem_limit > 0) {
     struct rlimit rl = {static_cast<rlim_t>(mem_limit), static_cast<rlim_t>(mem_limit)};
     setrlimit(RLIMIT_AS, &rl);
@@ -193,112 +131,159 @@ void handle_load(Reader &r, int program_fd) {
     struct rlimit rl = {static_cast<rlim_t>(cpu_limit), static_cast<rlim_t>(cpu_limit + 1)};
     setrlimit(RLIMIT_CPU, &rl);
   }
-  void *data = size ? mmap(nullptr, size, PROT_READ, MAP_PRIVATE, program_fd, 0) : nullptr;
-  close(program_fd);
-  if (size && data == MAP_FAILED) {
-    reply_status(0x21, std::string("worker: cannot map the program: ") + std::strerror(errno));
+}
+
+// fstat by fd (the sandbox refuses newfstatat, which glibc's fstat uses): the memfd's size.
+int64_t fd_size(int fd) {
+  struct stat st;
+  return syscall(SYS_fstat, fd, &st) == 0 ? static_cast<int64_t>(st.st_size) : -1;
+}
+
+// ---- requests ------------------------------------------------------------------------------
+
+// The slot capacity the client computes for a declared tensor: its upper-bound bytes.
+uint64_t declared_bytes(const et_tensor_info &ti) {
+  return static_cast<uint64_t>(ti.kind == 1 && ti.nbytes > 0 ? ti.nbytes : 0);
+}
+
+// Closes the fds a request passed when its handler returns, whatever the path.
+struct PassedFds {
+  std::vector<int> fds;
+  ~PassedFds() {
+    for (int fd : fds) close(fd);
+  }
+};
+
+void handle_load(uint32_t seq, Reader &r, const std::vector<int> &passed) {
+  PassedFds owned{passed};
+  const std::vector<int> &fds = owned.fds;
+  int32_t verification = r.get<int32_t>();
+  et_method_config cfg = et_method_config_default();
+  cfg.threads = r.get<int32_t>();
+  cfg.xnnpack_weight_cache = r.get<int32_t>();
+  cfg.xnnpack_workspace_sharing = r.get<int32_t>();
+  cfg.warmup_runs = r.get<int32_t>();
+  uint64_t size = r.get<uint64_t>();
+  uint64_t io_size = r.get<uint64_t>();
+  int64_t count = r.get<int64_t>();
+  if (!r.ok || fds.size() != 2 || g_program != nullptr || count < 0 || count > kMaxIo) {
+    reply_status(seq, ET_ERR_INTERNAL, "worker: malformed load request");
     return;
   }
+  g_methods.resize(static_cast<size_t>(count));
+  for (LoadedMethod &lm : g_methods) {
+    int64_t ni = r.get<int64_t>(), no = r.get<int64_t>();
+    if (!r.ok || ni < 0 || no < 0 || ni > kMaxIo || no > kMaxIo) break;
+    for (int64_t i = 0; i < ni + no; i++) {
+      Slot s{r.get<uint64_t>(), r.get<uint64_t>()};
+      (i < ni ? lm.inputs : lm.outputs).push_back(s);
+    }
+  }
+  if (!r.ok || r.left != 0) {
+    reply_status(seq, ET_ERR_INTERNAL, "worker: malformed load request");
+    return;
+  }
+  if (!g_sandbox_error.empty()) {
+    reply_status(seq, ET_ERR_INTERNAL, "worker: cannot sandbox: " + g_sandbox_error);
+    return;
+  }
+  int program_fd = fds[0], io_fd = fds[1];
+  // The client sized both memfds; a smaller one would fault on access.
+  if (fd_size(program_fd) < static_cast<int64_t>(size) || fd_size(io_fd) != static_cast<int64_t>(io_size)) {
+    reply_status(seq, ET_ERR_INTERNAL, "worker: the shared memory is not the size the request says");
+    return;
+  }
+  void *data = size ? mmap(nullptr, size, PROT_READ, MAP_PRIVATE, program_fd, 0) : nullptr;
+  void *io = mmap(nullptr, io_size, PROT_READ | PROT_WRITE, MAP_SHARED, io_fd, 0);
+  if ((size && data == MAP_FAILED) || io == MAP_FAILED) {
+    reply_status(seq, 0x21, std::string("worker: cannot map the shared memory: ") + std::strerror(errno));
+    return;
+  }
+  g_io = static_cast<uint8_t *>(io);
   et_status st = et_program_load_buffer(data, size, verification, &g_program);
   if (data) munmap(data, size);  // the facade copied it
   if (st) {
-    reply_status(st, et_last_error());
+    reply_status(seq, st, et_last_error());
     return;
   }
-  int64_t count = 0;
-  et_program_method_count(g_program, &count);
-  uint64_t io_size = 0;
-  std::vector<std::vector<uint8_t>> masks;
+  int64_t declared = 0;
+  et_program_method_count(g_program, &declared);
+  if (declared != count) {
+    reply_status(seq, ET_ERR_INTERNAL, "worker: the client's layout has a different method count");
+    return;
+  }
+  Writer w = reply(seq, ET_OK, "");
   for (int64_t m = 0; m < count; m++) {
+    LoadedMethod &lm = g_methods[m];
     char name[256];
     int64_t len = 0;
-    if ((st = et_program_method_name(g_program, m, name, sizeof name, &len)) ||
-        (st = [&] {
-          g_methods.emplace_back();
-          return et_method_load(g_program, name, &cfg, &g_methods.back().method);
-        }())) {
-      reply_status(st, et_last_error());
-      return;
-    }
-    LoadedMethod &lm = g_methods.back();
     et_method_info info;
-    if ((st = et_program_method_info(g_program, name, &info))) {
-      reply_status(st, et_last_error());
+    if ((st = et_program_method_name(g_program, m, name, sizeof name, &len)) ||
+        (st = et_method_load(g_program, name, &cfg, &lm.method)) ||
+        (st = et_program_method_info(g_program, name, &info))) {
+      reply_status(seq, st, et_last_error());
       return;
     }
-    if (info.num_inputs > kMaxIo || info.num_outputs > kMaxIo) {
-      reply_status(ET_ERR_UNSUPPORTED_VALUE, "worker: more than 1024 inputs or outputs");
-      return;
-    }
-    for (int io = 0; io < 2; io++) {
-      int64_t n = io == 0 ? info.num_inputs : info.num_outputs;
-      for (int64_t i = 0; i < n; i++) {
+    bool same = info.num_inputs == static_cast<int64_t>(lm.inputs.size()) &&
+                info.num_outputs == static_cast<int64_t>(lm.outputs.size());
+    for (int io_kind = 0; same && io_kind < 2; io_kind++) {
+      std::vector<Slot> &slots = io_kind == 0 ? lm.inputs : lm.outputs;
+      for (size_t i = 0; same && i < slots.size(); i++) {
         et_tensor_info ti;
-        if ((st = et_program_tensor_info(g_program, name, io, i, &ti))) {
-          reply_status(st, et_last_error());
+        if ((st = et_program_tensor_info(g_program, name, io_kind, static_cast<int64_t>(i), &ti))) {
+          reply_status(seq, st, et_last_error());
           return;
         }
-        Slot s{io_size, static_cast<uint64_t>(ti.kind == 1 && ti.nbytes > 0 ? ti.nbytes : 0)};
-        io_size += align64(s.capacity);
-        (io == 0 ? lm.inputs : lm.outputs).push_back(s);
-        if (io == 0) {
-          std::vector<uint8_t> mask(ET_MAX_RANK, 0);
-          if ((st = et_method_input_dynamic_dims(lm.method, i, mask.data()))) {
-            reply_status(st, et_last_error());  // as the in-process load reports it
-            return;
-          }
-          masks.push_back(mask);
-        }
+        same = declared_bytes(ti) == slots[i].capacity;
       }
+    }
+    if (!same) {
+      reply_status(seq, ET_ERR_INTERNAL, std::string("worker: the client's layout of ") + name + " differs from the program");
+      return;
+    }
+    for (size_t i = 0; i < lm.inputs.size(); i++) {
+      if (lying(et4j_liar::kLoadShort) && m == count - 1 && i + 1 == lm.inputs.size()) break;
+      uint8_t mask[ET_MAX_RANK] = {};
+      if ((st = et_method_input_dynamic_dims(lm.method, static_cast<int64_t>(i), mask))) {
+        reply_status(seq, st, et_last_error());  // as the in-process load reports it
+        return;
+      }
+      if (lying(et4j_liar::kLoadMask)) mask[0] = 7;
+      w.buf.insert(w.buf.end(), mask, mask + ET_MAX_RANK);
+    }
+    if (lying(et4j_liar::kLoadLayout)) {
+      w.put<uint64_t>(uint64_t(0) - 65536);  // an output slot 64 KiB before the shared memory
+      w.put<uint64_t>(4096);
     }
     lm.in.resize(lm.inputs.size());
     lm.out.resize(lm.outputs.size());
   }
-  int io_fd = static_cast<int>(syscall(SYS_memfd_create, "et4j-io", 1u /* MFD_CLOEXEC */));
-  if (io_fd < 0 || ftruncate(io_fd, static_cast<off_t>(io_size ? io_size : 64)) != 0) {
-    reply_status(0x21, std::string("worker: cannot create the shared IO memory: ") + std::strerror(errno));
-    return;
-  }
-  void *io = mmap(nullptr, io_size ? io_size : 64, PROT_READ | PROT_WRITE, MAP_SHARED, io_fd, 0);
-  if (io == MAP_FAILED) {
-    reply_status(0x21, std::string("worker: cannot map the shared IO memory: ") + std::strerror(errno));
-    return;
-  }
-  g_io = static_cast<uint8_t *>(io);
   std::string why;
-  if (sandbox && !apply_sandbox(&why)) {
-    reply_status(ET_ERR_INTERNAL, "worker: cannot sandbox: " + why);
+  if (g_sandbox && !et4j_sandbox::apply_filter(et4j_sandbox::kExecuteStage, &why)) {
+    reply_status(seq, ET_ERR_INTERNAL, "worker: cannot sandbox: " + why);
     return;
   }
-  Writer w;
-  w.put<int32_t>(ET_OK);
-  w.str("");
-  w.put<int64_t>(count);
-  w.put<uint64_t>(io_size ? io_size : 64);
-  size_t k = 0;
-  for (const LoadedMethod &lm : g_methods) {
-    w.put<int64_t>(static_cast<int64_t>(lm.inputs.size()));
-    w.put<int64_t>(static_cast<int64_t>(lm.outputs.size()));
-    for (const Slot &s : lm.inputs) {
-      w.put(s.offset);
-      w.put(s.capacity);
-      w.buf.insert(w.buf.end(), masks[k].begin(), masks[k].end());
-      k++;
-    }
-    for (const Slot &s : lm.outputs) {
-      w.put(s.offset);
-      w.put(s.capacity);
-    }
+  if (lying(et4j_liar::kLoadStatus)) {
+    reply_status(seq, 0x7fff0001, "");
+    return;
   }
-  send_msg(w, io_fd);
-  close(io_fd);
+  if (lying(et4j_liar::kLoadText)) {
+    Writer lie;
+    lie.put<uint32_t>(seq);
+    lie.put<int32_t>(0x12);
+    lie.put<uint64_t>(1 << 20);  // claims a 1 MiB text in a message of a few bytes
+    send_message(kWorkerFd, lie);
+    return;
+  }
+  send_ok(w, true);
 }
 
-void handle_forward(Reader &r) {
+void handle_forward(uint32_t seq, Reader &r) {
+  using namespace et4j_liar;
   int64_t m = r.get<int64_t>();
   int64_t n = r.get<int64_t>();
   if (!r.ok || m < 0 || static_cast<size_t>(m) >= g_methods.size() || n != static_cast<int64_t>(g_methods[m].inputs.size())) {
-    reply_status(ET_ERR_INTERNAL, "worker: malformed forward request");
+    reply_status(seq, ET_ERR_INTERNAL, "worker: malformed forward request");
     return;
   }
   LoadedMethod &lm = g_methods[m];
@@ -310,76 +295,126 @@ void handle_forward(Reader &r) {
     in.nbytes = r.get<uint64_t>();
     in.data = g_io + lm.inputs[i].offset;
     if (in.nbytes > lm.inputs[i].capacity) {
-      reply_status(ET_ERR_INPUT_MISMATCH, "input_" + std::to_string(i) + ": more bytes than its declared size");
+      reply_status(seq, ET_ERR_INPUT_MISMATCH, "input_" + std::to_string(i) + ": more bytes than its declared size");
       return;
     }
   }
   if (!r.ok) {
-    reply_status(ET_ERR_INTERNAL, "worker: malformed forward request");
+    reply_status(seq, ET_ERR_INTERNAL, "worker: malformed forward request");
     return;
   }
   int64_t elapsed = 0;
   et_status st = et_method_forward(lm.method, lm.in.data(), n, lm.out.data(), static_cast<int64_t>(lm.out.size()),
                                    &elapsed, nullptr, nullptr, nullptr, nullptr);
+  if (lying(kForwardStatus)) st = 0x7fff0001;
   if (st) {
-    reply_status(st, et_last_error());
+    reply_status(seq, st, et_last_error());
     return;
   }
-  Writer w;
-  w.put<int32_t>(ET_OK);
-  w.str("");
-  w.put<int64_t>(elapsed);
-  w.put<int64_t>(static_cast<int64_t>(lm.out.size()));
-  for (size_t j = 0; j < lm.out.size(); j++) {
-    const et_tensor_view &v = lm.out[j];
-    uint8_t *slot = g_io + lm.outputs[j].offset;
+  Writer w = reply(seq, ET_OK, "");
+  w.put<int64_t>(lying(kForwardElapsed) ? -5 : elapsed);
+  w.put<int64_t>(static_cast<int64_t>(lm.out.size()) + (lying(kForwardCount) ? 1 : 0));
+  for (size_t j = 0; j < lm.out.size() + (lying(kForwardCount) ? 1 : 0); j++) {
+    et_tensor_view v = lm.out[j < lm.out.size() ? j : 0];
     uint64_t nbytes = static_cast<uint64_t>(v.nbytes);
-    if (nbytes > lm.outputs[j].capacity) {
-      reply_status(ET_ERR_INTERNAL, "output_" + std::to_string(j) + " is larger than its declared size");
-      return;
+    if (j < lm.out.size()) {
+      uint8_t *slot = g_io + lm.outputs[j].offset;
+      if (nbytes > lm.outputs[j].capacity) {
+        reply_status(seq, ET_ERR_INTERNAL, "output_" + std::to_string(j) + " is larger than its declared size");
+        return;
+      }
+      if (v.data != slot && nbytes) std::memcpy(slot, v.data, nbytes);
+      if (lying(kForwardNbytes)) nbytes = lm.outputs[j].capacity + 4096;
     }
-    if (v.data != slot && nbytes) std::memcpy(slot, v.data, nbytes);
+    if (lying(kForwardShape)) nbytes -= 1;
+    if (lying(kForwardRank)) v.rank = ET_MAX_RANK + 1;
+    if (lying(kForwardNegative)) v.sizes[0] = -1;
+    if (lying(kForwardOverflow)) {
+      for (int d = 0; d < ET_MAX_RANK; d++) v.sizes[d] = int64_t(1) << 40;
+      v.rank = 2;
+      nbytes = 0;  // 2^80 elements "wrap" to 0 bytes
+    }
+    if (lying(kForwardDtype)) v.dtype = 99;
     w.put<int32_t>(v.dtype);
     w.put<int32_t>(v.rank);
-    for (int d = 0; d < ET_MAX_RANK; d++) w.put<int64_t>(v.sizes[d]);
+    for (int d = 0; d < ET_MAX_RANK; d++) w.put<int64_t>(d < v.rank ? v.sizes[d] : 0);
     w.put<uint64_t>(nbytes);
   }
-  send_msg(w);
+  send_ok(w, false);
+  if (lying(kForwardScribble)) {
+    usleep(50000);  // the client has copied the reply's outputs long before
+    for (const Slot &s : lm.outputs) std::memset(g_io + s.offset, 0xFF, s.capacity);
+  }
 }
 
-void handle_probe(Reader &r) {
-  int32_t which = r.get<int32_t>();
-  if (!g_debug_hooks) {
-    reply_status(ET_ERR_INTERNAL, "worker: debug hooks are off");
-    return;
-  }
-  errno = 0;
-  long rc = 0;
+long run_probe(int32_t which) {
+  pid_t parent = getppid();
   switch (which) {
-    case kProbeOpen: rc = syscall(SYS_openat, AT_FDCWD, "/etc/hostname", O_RDONLY); break;
-    case kProbeSocket: rc = syscall(SYS_socket, AF_INET, SOCK_STREAM, 0); break;
+    case kProbeOpen: return syscall(SYS_openat, AT_FDCWD, "/etc/hostname", O_RDONLY);
+    case kProbeSocket: return syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
     case kProbeExecve: {
       char *argv[] = {const_cast<char *>("/bin/true"), nullptr};
       char *envp[] = {nullptr};
-      rc = syscall(SYS_execve, "/bin/true", argv, envp);
-      break;
+      return syscall(SYS_execve, "/bin/true", argv, envp);
     }
-    case kProbePtrace: rc = syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0); break;
-    case kProbeCrash: *static_cast<volatile int *>(nullptr) = 1; break;
-    case kProbeHang: for (;;) pause(); break;
+    case kProbePtrace: return syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0);
+    case kProbeCrash: *static_cast<volatile int *>(nullptr) = 1; return 0;
+    case kProbeHang: for (;;) pause();
     case kProbeAbort: abort();
     case kProbeSpin:
       for (volatile uint64_t i = 0;; i++) {
       }
-    default: break;
+    case kProbeTgkillParent: return syscall(SYS_tgkill, parent, parent, 0);
+    case kProbeKillParent: return syscall(SYS_kill, parent, 0);
+    case kProbePrlimitParent: {
+      struct rlimit old;
+      return syscall(SYS_prlimit64, parent, RLIMIT_CPU, nullptr, &old);
+    }
+    case kProbeSetOwnLimit: {
+      struct rlimit now;
+      if (syscall(SYS_prlimit64, 0, RLIMIT_CPU, nullptr, &now) != 0) return -1;
+      return syscall(SYS_prlimit64, 0, RLIMIT_CPU, &now, nullptr);
+    }
+    case kProbeTkill: return syscall(SYS_tkill, static_cast<pid_t>(syscall(SYS_gettid)), 0);
+    case kProbeStat: {
+      struct stat st;
+      return syscall(SYS_newfstatat, AT_FDCWD, "/etc/passwd", &st, 0);
+    }
+    case kProbeUname: {
+      struct utsname u;
+      return syscall(SYS_uname, &u);
+    }
+    case kProbeTgkillSelf: return syscall(SYS_tgkill, getpid(), static_cast<pid_t>(syscall(SYS_gettid)), 0);
+    default: return 0;
   }
+}
+
+void handle_probe(uint32_t seq, Reader &r) {
+  int32_t which = r.get<int32_t>();
+  if (!g_debug_hooks) {
+    reply_status(seq, ET_ERR_INTERNAL, "worker: debug hooks are off");
+    return;
+  }
+  errno = 0;
+  long rc = run_probe(which);
   int err = rc < 0 ? errno : 0;
   if (rc >= 0 && (which == kProbeOpen || which == kProbeSocket)) close(static_cast<int>(rc));
-  Writer w;
-  w.put<int32_t>(ET_OK);
-  w.str("");
+  Writer w = reply(seq, ET_OK, "");
   w.put<int32_t>(err);
-  send_msg(w);
+  send_message(kWorkerFd, w);
+}
+
+// Confines the worker before any request is read: namespaces while it has one thread, the runtime
+// and its thread pool (which read the CPU topology from /sys) while files are still visible,
+// then the empty root and the load-stage filter.
+void confine() {
+  std::string why;
+  bool namespaces = et4j_sandbox::enter_namespaces(&why);
+  et_runtime_init();
+  int32_t threads = 0;
+  et_runtime_thread_count(&threads);
+  if (namespaces) et4j_sandbox::empty_root(&why);  // else this layer is missing; the filter still holds
+  if (!et4j_sandbox::apply_filter(et4j_sandbox::kLoadStage, &why)) g_sandbox_error = why;
 }
 
 }  // namespace
@@ -390,26 +425,35 @@ int main(int argc, char **argv) {
   if (argc > 1 && getppid() != static_cast<pid_t>(std::atol(argv[1]))) return 1;
   close_inherited_fds();
   signal(SIGPIPE, SIG_IGN);
+  et4j_liar::choose(argv[0]);
+  if (lying(et4j_liar::kLoadFd) || lying(et4j_liar::kForwardFd))
+    g_lie_fd = static_cast<int>(syscall(SYS_memfd_create, "et4j-lie", 0));
   const char *hooks = std::getenv(kDebugEnv);
   g_debug_hooks = hooks != nullptr && std::strcmp(hooks, "1") == 0;
-  et_runtime_init();
+  g_sandbox = argc > 2 && std::strcmp(argv[2], kSandboxArg) == 0;
+  set_limits(argc > 3 ? std::atoll(argv[3]) : 0, argc > 4 ? std::atoll(argv[4]) : 0);
+  if (g_sandbox) {
+    confine();
+  } else {
+    et_runtime_init();
+  }
   std::vector<uint8_t> buf(kMaxMessage);
   for (;;) {
-    int fd = -1;
-    ssize_t n = recv_msg(buf, &fd);
+    std::vector<int> fds;
+    ssize_t n = recv_msg(buf, &fds);
     if (n <= 0) return 0;  // the client closed the socket (or died)
     Reader r(buf.data(), static_cast<size_t>(n));
-    switch (r.get<int32_t>()) {
-      case kLoad: handle_load(r, fd); break;
-      case kForward:
-        if (fd >= 0) close(fd);
-        handle_forward(r);
-        break;
-      case kProbe: handle_probe(r); break;
+    int32_t type = r.get<int32_t>();
+    uint32_t seq = r.get<uint32_t>();
+    if (type != kLoad) {
+      for (int fd : fds) close(fd);
+    }
+    switch (type) {
+      case kLoad: handle_load(seq, r, fds); break;
+      case kForward: handle_forward(seq, r); break;
+      case kProbe: handle_probe(seq, r); break;
       case kQuit: return 0;
-      default:
-        if (fd >= 0) close(fd);
-        reply_status(ET_ERR_INTERNAL, "worker: unknown request");
+      default: reply_status(seq, ET_ERR_INTERNAL, "worker: unknown request");
     }
   }
 }
