@@ -59,6 +59,7 @@ std::vector<LoadedMethod> g_methods;
 uint8_t *g_io = nullptr;
 bool g_debug_hooks = false;
 bool g_sandbox = false;
+int32_t g_request = 0;  // the type of the request being answered
 int g_lie_fd = -1;  // liar builds: the fd the fd lies pass (made before the sandbox refuses memfd_create)
 std::string g_sandbox_error;  // why the load-stage filter could not be set: loading is refused
 
@@ -97,7 +98,8 @@ ssize_t recv_msg(std::vector<uint8_t> &buf, std::vector<int> *fds) {
 // The head of every reply. The error text is cut to what the client accepts.
 Writer reply(uint32_t seq, et_status st, const std::string &text) {
   Writer w;
-  w.put<uint32_t>(lying(et4j_liar::kLoadSeq) || lying(et4j_liar::kForwardSeq) ? seq + 7 : seq);
+  bool lie = lying(g_request == kLoad ? et4j_liar::kLoadSeq : et4j_liar::kForwardSeq) && g_request != kProbe;
+  w.put<uint32_t>(lie ? seq + 7 : seq);
   w.put<int32_t>(st);
   w.str(text.size() > kMaxText ? text.substr(0, kMaxText) : text);
   return w;
@@ -445,6 +447,7 @@ int main(int argc, char **argv) {
     Reader r(buf.data(), static_cast<size_t>(n));
     int32_t type = r.get<int32_t>();
     uint32_t seq = r.get<uint32_t>();
+    g_request = type;
     if (type != kLoad) {
       for (int fd : fds) close(fd);
     }

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -229,6 +230,21 @@ public final class ExecuTorchModel implements AutoCloseable {
   public synchronized MemoryInfo memoryInfo() {
     ensureOpen();
     return runner.memoryInfo();
+  }
+
+  /**
+   * The sandbox of this model's worker process ({@link Isolation#PROCESS}, read from the kernel),
+   * or empty for a model that runs in this process.
+   */
+  public synchronized Optional<Sandbox> sandbox() {
+    ensureOpen();
+    return runner.sandbox();
+  }
+
+  /** The worker's process id (isolated models), 0 in process or once the worker is gone. */
+  synchronized int workerPid() {
+    ensureOpen();
+    return runner.workerPid();
   }
 
   synchronized long allocationCount() {

@@ -10,6 +10,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Where a model's methods live and run: {@link InProcess} in this process, or {@link Worker} in an
@@ -45,6 +46,14 @@ abstract sealed class MethodRunner implements AutoCloseable {
   abstract void requireProfiling();
 
   abstract MemoryInfo memoryInfo();
+
+  /** The worker's sandbox, or empty in process. */
+  abstract Optional<Sandbox> sandbox();
+
+  /** The worker's process id, 0 in process or once it is gone. */
+  int workerPid() {
+    return 0;
+  }
 
   /** Allocations the methods' allocators made so far. */
   abstract long allocationCount();
@@ -141,6 +150,11 @@ abstract sealed class MethodRunner implements AutoCloseable {
     @Override
     long allocationCount() {
       return MemoryAccounting.allocationCount(inProcessMethods());
+    }
+
+    @Override
+    Optional<Sandbox> sandbox() {
+      return Optional.empty();
     }
 
     private List<LoadedMethod.InProcess> inProcessMethods() {
@@ -240,6 +254,21 @@ abstract sealed class MethodRunner implements AutoCloseable {
     @Override
     long allocationCount() {
       throw LoadedMethod.Isolated.notInWorker("allocationCount");
+    }
+
+    @Override
+    int workerPid() {
+      return worker.pid();
+    }
+
+    @Override
+    Optional<Sandbox> sandbox() {
+      int pid = worker.pid();
+      if (pid == 0) {
+        throw new ExecuTorchException(
+            ErrorCode.WORKER_CRASHED, "the worker is gone; load the model again");
+      }
+      return Optional.of(Sandbox.of(pid));
     }
 
     @Override
