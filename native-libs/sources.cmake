@@ -15,7 +15,7 @@ set(ET4J_FACADE_SOURCES
 # The worker's client needs Linux (memfd, SCM_RIGHTS; the worker itself seccomp): elsewhere the
 # stub makes every et_worker_* call fail with NotSupported.
 if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
-  list(APPEND ET4J_FACADE_SOURCES ${ET4J_SOURCE_DIR}/worker/client_linux.cpp)
+  list(APPEND ET4J_FACADE_SOURCES ${ET4J_SOURCE_DIR}/worker/client_linux.cpp ${ET4J_SOURCE_DIR}/worker/transport.cpp)
 else()
   list(APPEND ET4J_FACADE_SOURCES ${ET4J_SOURCE_DIR}/worker/client_stub.cpp)
 endif()

@@ -1,11 +1,10 @@
 // client_linux.cpp - the facade's side of isolated execution (et_worker_*): starts et4j-worker,
-// lays out and shares the program and the IO memory with it, and turns its death, its silence
-// or any reply that breaks et4j_ipc.h into a status. The worker is the process we assume
+// lays out and shares the program and the IO memory with it, and checks every reply (the
+// transport is transport.cpp). The worker is the process we assume
 // compromised: nothing structural comes from it, and every number it sends is checked against
 // what this side computed before it is used. Linux only (memfd, SCM_RIGHTS, seccomp in the
 // worker); other platforms build client_stub.cpp.
-#include "../facade/internal.h"
-#include "et4j_ipc.h"
+#include "client.h"
 #include "spawner.h"
 
 #include <cerrno>
@@ -30,143 +29,9 @@
 #include <mutex>
 
 using namespace et4j;
-
-struct et_worker {
-  struct Slot {
-    uint64_t offset, capacity;
-  };
-  struct Method {
-    std::vector<Slot> inputs, outputs;
-    std::vector<std::array<uint8_t, ET_MAX_RANK>> masks;
-    // Outputs are copied here at the reply, so that the views callers get are not memory the
-    // worker can still write to.
-    std::vector<std::unique_ptr<uint8_t, decltype(&std::free)>> copies;
-  };
-  std::mutex mu;
-  pid_t pid = 0;
-  int sock = -1;
-  uint32_t seq = 0;  // of the last request
-  int64_t timeout_ms = 0;
-  et_worker_config config{};
-  et_status death_status = ET_OK;  // set once the worker is gone
-  std::string death;
-  uint8_t *io = nullptr;
-  size_t io_size = 0;
-  std::vector<Method> methods;
-  std::vector<uint8_t> buf = std::vector<uint8_t>(et4j_ipc::kMaxMessage);
-};
+using namespace et4j_client;
 
 namespace {
-
-const char *signal_name(int sig) {
-  switch (sig) {
-    case SIGSEGV: return "SIGSEGV";
-    case SIGABRT: return "SIGABRT";
-    case SIGBUS: return "SIGBUS";
-    case SIGFPE: return "SIGFPE";
-    case SIGILL: return "SIGILL";
-    case SIGKILL: return "SIGKILL";
-    case SIGTRAP: return "SIGTRAP";
-    case SIGSYS: return "SIGSYS";
-    case SIGXCPU: return "SIGXCPU";
-    case SIGTERM: return "SIGTERM";
-    default: return "signal";
-  }
-}
-
-// Reaps the worker (killing it if it lingers) and records why it is gone; `what` (nullable)
-// names the protocol rule it broke.
-void worker_reap(et_worker *w, et_status status, const char *during, const char *what = nullptr) {
-  int st = 0;
-  pid_t r = 0;
-  for (int i = 0; i < 200 && (r = waitpid(w->pid, &st, WNOHANG)) == 0; i++) usleep(5000);
-  if (r == 0) {
-    kill(w->pid, SIGKILL);
-    r = waitpid(w->pid, &st, 0);
-  }
-  char text[512];
-  if (what != nullptr) {
-    std::snprintf(text, sizeof text, "the worker (pid %d) sent a reply that breaks the protocol during %s (%s) and was killed",
-                  (int)w->pid, during, what);
-  } else if (status == ET_ERR_TIMEOUT) {
-    std::snprintf(text, sizeof text, "the worker (pid %d) did not answer %s within %lld ms and was killed", (int)w->pid,
-                  during, (long long)w->timeout_ms);
-  } else if (r > 0 && WIFSIGNALED(st)) {
-    std::snprintf(text, sizeof text, "the worker (pid %d) was killed by signal %d (%s) during %s", (int)w->pid,
-                  WTERMSIG(st), signal_name(WTERMSIG(st)), during);
-  } else if (r > 0 && WIFEXITED(st)) {
-    std::snprintf(text, sizeof text, "the worker (pid %d) exited with status %d during %s", (int)w->pid,
-                  WEXITSTATUS(st), during);
-  } else {
-    std::snprintf(text, sizeof text, "the worker (pid %d) is gone (%s)", (int)w->pid, during);
-  }
-  w->death_status = status;
-  w->death = text;
-  w->pid = 0;
-  if (w->sock >= 0) close(w->sock);
-  w->sock = -1;
-}
-
-et_status worker_gone(const et_worker *w) {
-  return fail(w->death_status, "%s; load the model again", w->death.c_str());
-}
-
-// A reply that breaks the protocol: the worker is not to be believed again.
-et_status violation(et_worker *w, const char *during, const char *what) {
-  kill(w->pid, SIGKILL);
-  worker_reap(w, ET_ERR_WORKER_CRASHED, during, what);
-  return worker_gone(w);
-}
-
-// One request and its reply. Returns the reply's size, or 0 after recording the worker's death
-// (the status is then w->death_status). A reply that passes fds is a violation.
-size_t worker_call(et_worker *w, const et4j_ipc::Writer &req, const int *fds, size_t nfds, const char *during) {
-  if (!et4j_ipc::send_message(w->sock, req, fds, nfds)) {
-    worker_reap(w, ET_ERR_WORKER_CRASHED, during);
-    return 0;
-  }
-  auto start = std::chrono::steady_clock::now();
-  auto deadline = start + std::chrono::milliseconds(w->timeout_ms);
-  // Busy-poll briefly first: a fast call's reply then arrives without this thread sleeping.
-  for (;;) {
-    struct pollfd p = {w->sock, POLLIN, 0};
-    if (poll(&p, 1, 0) != 0) break;
-    if (std::chrono::steady_clock::now() - start > std::chrono::nanoseconds(et4j_ipc::kSpinNs)) break;
-    sched_yield();  // on a busy machine, the worker may need this CPU to answer
-  }
-  for (;;) {
-    int wait_ms = -1;
-    if (w->timeout_ms > 0) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      wait_ms = left.count() > 0 ? static_cast<int>(std::min<int64_t>(left.count(), 1 << 30)) : 0;
-    }
-    struct pollfd p = {w->sock, POLLIN, 0};
-    int r = poll(&p, 1, wait_ms);
-    if (r < 0 && errno == EINTR) continue;
-    if (r == 0) {
-      kill(w->pid, SIGKILL);
-      worker_reap(w, ET_ERR_TIMEOUT, during);
-      return 0;
-    }
-    break;
-  }
-  et4j_ipc::Inbox in(w->buf.data(), w->buf.size());
-  ssize_t n;
-  do {
-    n = in.recv(w->sock, MSG_DONTWAIT);
-  } while (n < 0 && errno == EINTR);
-  if (n <= 0) {
-    worker_reap(w, ET_ERR_WORKER_CRASHED, during);
-    return 0;
-  }
-  std::vector<int> passed = in.fds();
-  for (int fd : passed) close(fd);
-  if (!passed.empty() || in.truncated()) {
-    violation(w, during, passed.empty() ? "a reply larger than any message" : "a reply that passes an fd");
-    return 0;
-  }
-  return static_cast<size_t>(n);
-}
 
 // Cuts the worker's error text to what is printable: it reaches exception messages and logs.
 std::string printable(const std::string &text) {
@@ -233,7 +98,7 @@ et_status compute_layout(const void *program, uint64_t size, int32_t verificatio
   int64_t count = 0;
   et_program_method_count(meta, &count);
   if (count > et4j_ipc::kMaxIo) return fail(ET_ERR_UNSUPPORTED_VALUE, "more than %lld methods", (long long)et4j_ipc::kMaxIo);
-  uint64_t total = 0;
+  uint64_t total = et4j_ipc::kRingBytes;  // the ring first, then the slots
   for (int64_t m = 0; m < count; m++) {
     char name[256];
     int64_t len = 0;
@@ -262,7 +127,7 @@ et_status compute_layout(const void *program, uint64_t size, int32_t verificatio
     }
     w->methods.push_back(std::move(method));
   }
-  *io_size = std::max<uint64_t>(total, 64);
+  *io_size = total;
   return ET_OK;
 }
 
@@ -411,6 +276,7 @@ et_status et_worker_load(et_worker *w, const void *program, uint64_t size, int32
   }
   if (!r.ok) return violation(w, "load", "a load reply shorter than the layout");
   if (!r.done()) return violation(w, "load", "a load reply longer than the layout");
+  w->ring = reinterpret_cast<et4j_ipc::Ring *>(w->io);
   if (out_num_methods) *out_num_methods = static_cast<int64_t>(w->methods.size());
   return ET_OK;
   ET4J_GUARD_END
@@ -536,7 +402,14 @@ void et_worker_destroy(et_worker *w) {
     if (w->pid != 0) {
       et4j_ipc::Writer req;
       put_head(w, req, et4j_ipc::kQuit);
-      send(w->sock, req.buf.data(), req.buf.size(), MSG_NOSIGNAL);
+      if (w->ring != nullptr) {
+        std::memcpy(w->ring->req, req.buf.data(), req.buf.size());
+        w->ring->request_len = static_cast<uint32_t>(req.buf.size());
+        w->ring->request.store(w->seq);
+        et4j_ipc::futex_wake(&w->ring->request);
+      } else {
+        send(w->sock, req.buf.data(), req.buf.size(), MSG_NOSIGNAL);
+      }
       close(w->sock);
       w->sock = -1;
       worker_reap(w, ET_ERR_WORKER_CRASHED, "quit");

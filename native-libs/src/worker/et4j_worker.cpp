@@ -60,6 +60,8 @@ uint8_t *g_io = nullptr;
 bool g_debug_hooks = false;
 bool g_sandbox = false;
 int32_t g_request = 0;  // the type of the request being answered
+uint32_t g_seq = 0;      // and its sequence number
+Ring *g_ring = nullptr;  // once loaded: requests and replies travel here (et4j_ipc.h)
 int g_lie_fd = -1;  // liar builds: the fd the fd lies pass (made before the sandbox refuses memfd_create)
 std::string g_sandbox_error;  // why the load-stage filter could not be set: loading is refused
 
@@ -71,28 +73,54 @@ void close_inherited_fds() {
   for (long fd = kWorkerFd + 1; fd < (max > 0 && max < 65536 ? max : 65536); fd++) close(static_cast<int>(fd));
 }
 
-// Receives one message; `fds` gets the fds it passed. Returns its size, or -1 when the client is gone.
+// Receives one message from the socket; `fds` gets the fds it passed. Returns its size, or -1
+// when the client is gone.
 ssize_t recv_msg(std::vector<uint8_t> &buf, std::vector<int> *fds) {
   Inbox in(buf.data(), buf.size());
-  ssize_t n;
-  // Busy-poll briefly before sleeping in recvmsg: back-to-back calls then skip the wake-up of a
-  // sleeping process (most of the cost of a round trip). kSpinNs bounds the CPU this burns.
-  struct timespec t0, t;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
-  for (;;) {
+  ssize_t n = -1;
+  spin_for([&] {
     n = in.recv(kWorkerFd, MSG_DONTWAIT);
-    if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) break;
-    sched_yield();  // on a busy machine, the client may need this CPU to send the request
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    if ((t.tv_sec - t0.tv_sec) * 1000000000LL + (t.tv_nsec - t0.tv_nsec) > kSpinNs) {
-      do {
-        n = in.recv(kWorkerFd, 0);
-      } while (n < 0 && errno == EINTR);
-      break;
-    }
-  }
+    return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+  });
+  while (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) n = in.recv(kWorkerFd, 0);
   *fds = n > 0 ? in.fds() : std::vector<int>{};
   return n;
+}
+
+// Once loaded: waits for the client's next request in the ring and copies it into `buf`.
+ssize_t next_ring_request(std::vector<uint8_t> &buf, uint32_t *served) {
+  auto pending = [&] { return g_ring->request.load(std::memory_order_acquire) != *served; };
+  if (!spin_for(pending)) {
+    g_ring->worker_asleep.store(1);
+    while (!pending()) futex_wait(&g_ring->request, *served);
+    g_ring->worker_asleep.store(0);
+  }
+  *served = g_ring->request.load(std::memory_order_acquire);
+  uint32_t len = g_ring->request_len;
+  if (len > kRingMessage || len > buf.size()) return -1;
+  std::memcpy(buf.data(), g_ring->req, len);
+  return len;
+}
+
+// Marks the ring's reply as the answer to request `seq`, waking the client if it sleeps.
+void post_reply(uint32_t seq) {
+  g_ring->reply.store(seq);
+  if (g_ring->client_asleep.load()) {
+    Writer wake;
+    wake.put<int32_t>(kWake);
+    send_message(kWorkerFd, wake);
+  }
+}
+
+// Sends a reply: into the ring once loaded (waking the client if it sleeps), else on the socket.
+void publish(const Writer &w) {
+  if (g_ring == nullptr || w.buf.size() > kRingMessage) {
+    send_message(kWorkerFd, w);
+    return;
+  }
+  std::memcpy(g_ring->rep, w.buf.data(), w.buf.size());
+  g_ring->reply_len = static_cast<uint32_t>(w.buf.size());
+  post_reply(g_seq);
 }
 
 // The head of every reply. The error text is cut to what the client accepts.
@@ -106,8 +134,7 @@ Writer reply(uint32_t seq, et_status st, const std::string &text) {
 }
 
 void reply_status(uint32_t seq, et_status st, const std::string &error) {
-  Writer w = reply(seq, st, error);
-  send_message(kWorkerFd, w);
+  publish(reply(seq, st, error));
 }
 
 // Sends a successful reply, telling the lies that concern a whole message (liar builds only).
@@ -117,9 +144,26 @@ void send_ok(Writer &w, bool load) {
     for (size_t i = 0; i < w.buf.size(); i++) w.buf[i] = static_cast<uint8_t>(i * 131 + 17);
   }
   if (lying(load ? kLoadLate : kForwardLate)) sleep(3);
-  int fd = lying(load ? kLoadFd : kForwardFd) ? g_lie_fd : -1;
-  send_message(kWorkerFd, w, fd >= 0 ? &fd : nullptr, fd >= 0 ? 1 : 0);
-  if (lying(kForwardTwice) && !load) send_message(kWorkerFd, w);
+  if (lying(load ? kLoadFd : kForwardFd)) {
+    if (g_ring) {
+      usleep(5000);  // the client sleeps on the socket by now, where it finds the fd
+      Writer wake;
+      wake.put<int32_t>(kWake);
+      send_message(kWorkerFd, wake, &g_lie_fd, 1);
+    } else {
+      send_message(kWorkerFd, w, &g_lie_fd, 1);
+      return;
+    }
+  }
+  publish(w);
+  // A second reply: the one above again, posted as the answer to the next request as soon as
+  // that request arrives, before the worker has read it.
+  if (lying(kForwardTwice) && !load) {
+    g_ring->worker_asleep.store(1);
+    while (g_ring->request.load() == g_seq) futex_wait(&g_ring->request, g_seq);
+    g_ring->worker_asleep.store(0);
+    post_reply(g_ring->request.load());
+  }
   if (lying(load ? kLoadExit : kForwardExit)) _exit(0);
 }
 
@@ -150,7 +194,7 @@ uint64_t declared_bytes(const et_tensor_info &ti) {
 
 // Closes the fds a request passed when its handler returns, whatever the path.
 struct PassedFds {
-  std::vector<int> fds;
+  const std::vector<int> &fds;  // a reference: a copy binds a newer libstdc++ symbol than the floor
   ~PassedFds() {
     for (int fd : fds) close(fd);
   }
@@ -172,7 +216,9 @@ void handle_load(uint32_t seq, Reader &r, const std::vector<int> &passed) {
     reply_status(seq, ET_ERR_INTERNAL, "worker: malformed load request");
     return;
   }
-  g_methods.resize(static_cast<size_t>(count));
+  // emplace_back, not resize(count): resize's allocator path binds a GLIBCXX_3.4.29 symbol,
+  // newer than the wheels' libstdc++ floor (scripts/check-natives.py).
+  for (int64_t i = 0; i < count; i++) g_methods.emplace_back();
   for (LoadedMethod &lm : g_methods) {
     int64_t ni = r.get<int64_t>(), no = r.get<int64_t>();
     if (!r.ok || ni < 0 || no < 0 || ni > kMaxIo || no > kMaxIo) break;
@@ -278,6 +324,7 @@ void handle_load(uint32_t seq, Reader &r, const std::vector<int> &passed) {
     return;
   }
   send_ok(w, true);
+  g_ring = reinterpret_cast<Ring *>(g_io);  // the client lays the ring out at the start
 }
 
 void handle_forward(uint32_t seq, Reader &r) {
@@ -403,7 +450,7 @@ void handle_probe(uint32_t seq, Reader &r) {
   if (rc >= 0 && (which == kProbeOpen || which == kProbeSocket)) close(static_cast<int>(rc));
   Writer w = reply(seq, ET_OK, "");
   w.put<int32_t>(err);
-  send_message(kWorkerFd, w);
+  publish(w);
 }
 
 // Confines the worker before any request is read: namespaces while it has one thread, the runtime
@@ -440,14 +487,16 @@ int main(int argc, char **argv) {
     et_runtime_init();
   }
   std::vector<uint8_t> buf(kMaxMessage);
+  uint32_t served = 0;  // the last ring request answered (the ring starts zeroed)
   for (;;) {
     std::vector<int> fds;
-    ssize_t n = recv_msg(buf, &fds);
+    ssize_t n = g_ring ? next_ring_request(buf, &served) : recv_msg(buf, &fds);
     if (n <= 0) return 0;  // the client closed the socket (or died)
     Reader r(buf.data(), static_cast<size_t>(n));
     int32_t type = r.get<int32_t>();
     uint32_t seq = r.get<uint32_t>();
     g_request = type;
+    g_seq = seq;
     if (type != kLoad) {
       for (int fd : fds) close(fd);
     }
