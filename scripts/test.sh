@@ -139,7 +139,7 @@ step_addon() {
 # XNNPACK, int8, fp16; every memory policy, STATIC included), errors, async calls, Java kernels
 # (FFM upcalls on aarch64).
 AARCH64_TESTS=(NativeBuildTest internal.NativeLoaderTest LinearRegressionTest GoldenFixturesTest
-  MemoryPolicyTest ErrorsTest AsyncTest CustomOperatorTest)
+  MemoryPolicyTest ErrorsTest AsyncTest CustomOperatorTest CustomOperatorFailuresTest)
 
 step_platforms() {
   log "every platform: natives cross-built and link-checked; on linux-aarch64 (qemu-user) the tests and the CLI run"
