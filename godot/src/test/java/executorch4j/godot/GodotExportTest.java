@@ -80,9 +80,9 @@ class GodotExportTest {
     if (classpath != null) {
       env.put("EXECUTORCH4J_CLASSPATH", classpath);
     }
-    Process p = pb.redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    int code = p.waitFor();
+    HostRun run = HostRun.of(pb);
+    String out = run.out();
+    int code = run.exitCode();
     System.out.println(
         "--- " + scenario.getFileName() + " on " + lib + " (exit " + code + ")\n" + out);
     assertFalse(

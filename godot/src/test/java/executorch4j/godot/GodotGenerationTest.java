@@ -91,10 +91,9 @@ class GodotGenerationTest {
             Path.of("core/target/classes").toAbsolutePath().toString(),
             Path.of("llm/target/classes").toAbsolutePath().toString(),
             Path.of("godot/target/classes").toAbsolutePath().toString()));
-    Process p = pb.redirectErrorStream(true).start();
-    String out =
-        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    int code = p.waitFor();
+    HostRun run = HostRun.of(pb);
+    String out = run.out();
+    int code = run.exitCode();
     System.out.println("--- generate.scn (exit " + code + ")\n" + out);
     assertEquals(0, code, out);
     assertTrue(!out.contains("FAIL") && !out.contains("UNIMPLEMENTED"), out);

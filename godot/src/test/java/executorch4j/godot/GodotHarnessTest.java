@@ -80,9 +80,9 @@ class GodotHarnessTest {
         Path.of("core/target/classes").toAbsolutePath()
             + ":"
             + Path.of("godot/target/classes").toAbsolutePath());
-    Process p = pb.redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    int code = p.waitFor();
+    HostRun run = HostRun.of(pb);
+    String out = run.out();
+    int code = run.exitCode();
     System.out.println("--- " + scenario.getFileName() + " (exit " + code + ")\n" + out);
     assertEquals(0, code, "harness exit code; output:\n" + out);
     assertTrue(!out.contains("FAIL") && !out.contains("UNIMPLEMENTED"), out);
