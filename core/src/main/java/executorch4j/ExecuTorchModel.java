@@ -253,11 +253,27 @@ public final class ExecuTorchModel implements AutoCloseable {
   }
 
   /**
-   * The smallest STATIC pool that loads and runs the program at {@code path}, measured by loading
-   * it (twice, with one execute each).
+   * The smallest STATIC pool that loads and runs the program at {@code path}: measured by loading
+   * it twice (once to bound the need, once in a pool of that bound) with one warm-up execute each,
+   * so the per-kernel temp memory is counted too.
    */
   public static long requiredPoolBytes(Path path) {
-    return MemoryAccounting.requiredPoolBytes(path);
+    LoadOptions probe = LoadOptions.defaults().withOptimization(OptimizationLevel.BASIC);
+    long bound;
+    try (var model = ExecuTorchModel.load(path, probe)) {
+      MemoryInfo info = model.memoryInfo();
+      // Every allocation may be padded to its alignment (at most 64 in practice).
+      bound =
+          info.plannedBytesTotal()
+              + info.methodAllocatorBytes()
+              + info.tempPeakBytes()
+              + 128 * (model.allocationCount() + 8)
+              + 4096;
+    }
+    try (var model = ExecuTorchModel.load(path, probe.withMemory(MemoryPolicy.STATIC, bound))) {
+      long peak = model.memoryInfo().poolPeak();
+      return (peak + 255) / 256 * 256;
+    }
   }
 
   /**

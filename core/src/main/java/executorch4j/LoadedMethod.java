@@ -433,12 +433,12 @@ abstract sealed class LoadedMethod {
 
     @Override
     ProfileReport profile() {
-      return Profiling.report(this);
+      return Profiling.report(handle, meta.name());
     }
 
     @Override
     byte[] etdump() {
-      return Profiling.etdump(this);
+      return Profiling.etdump(handle);
     }
 
     @Override

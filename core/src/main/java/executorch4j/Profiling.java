@@ -16,15 +16,18 @@ import java.util.List;
 final class Profiling {
   private Profiling() {}
 
-  /** The events of the method's last execute. */
-  static ProfileReport report(LoadedMethod.InProcess method) {
+  /**
+   * The events of the last execute of method {@code method} (an et_method handle), named {@code
+   * name}.
+   */
+  static ProfileReport report(MemorySegment method, String name) {
     try (Arena tmp = Arena.ofConfined()) {
       MemorySegment count = tmp.allocate(ValueLayout.JAVA_LONG);
-      check(Et4j.et_method_profile_count(method.handle, count));
+      check(Et4j.et_method_profile_count(method, count));
       MemorySegment ev = et_profile_event.allocate(tmp);
       List<ProfileReport.Event> events = new ArrayList<>();
       for (long i = 0; i < count.get(ValueLayout.JAVA_LONG, 0); i++) {
-        check(Et4j.et_method_profile_event(method.handle, i, ev));
+        check(Et4j.et_method_profile_event(method, i, ev));
         events.add(
             new ProfileReport.Event(
                 et_profile_event.name(ev).getString(0),
@@ -33,16 +36,16 @@ final class Profiling {
                 et_profile_event.start_ns(ev),
                 et_profile_event.duration_ns(ev)));
       }
-      return new ProfileReport(method.meta.name(), events);
+      return new ProfileReport(name, events);
     }
   }
 
   /** Every execute of the method since its tracer was attached, in ExecuTorch's ETDump format. */
-  static byte[] etdump(LoadedMethod.InProcess method) {
+  static byte[] etdump(MemorySegment method) {
     try (Arena tmp = Arena.ofConfined()) {
       MemorySegment data = tmp.allocate(ValueLayout.ADDRESS);
       MemorySegment size = tmp.allocate(ValueLayout.JAVA_LONG);
-      check(Et4j.et_method_etdump(method.handle, data, size));
+      check(Et4j.et_method_etdump(method, data, size));
       MemorySegment buf = data.get(ValueLayout.ADDRESS, 0);
       try {
         return buf.reinterpret(size.get(ValueLayout.JAVA_LONG, 0)).toArray(ValueLayout.JAVA_BYTE);
