@@ -163,6 +163,7 @@ void send_ok(Writer &w, bool load) {
     while (g_ring->request.load() == g_seq) futex_wait(&g_ring->request, g_seq);
     g_ring->worker_asleep.store(0);
     post_reply(g_ring->request.load());
+    sleep(2);  // the stale reply stays in place until the client has read it (and killed us)
   }
   if (lying(load ? kLoadExit : kForwardExit)) _exit(0);
 }

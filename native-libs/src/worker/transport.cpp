@@ -101,9 +101,11 @@ bool wait_readable(et_worker *w, std::chrono::steady_clock::time_point deadline,
 }
 
 // Receives one message from the socket without waiting into w->buf. Returns its size, 0 when
-// none is there (EAGAIN), or -1 after recording the worker's death: its end closed, or a message
-// that passes an fd or does not fit.
-ssize_t recv_now(et_worker *w, const char *during) {
+// none is there (EAGAIN), kClosed when the worker's end is closed (its death recorded unless
+// `keep_on_eof`: a reply already in the ring is still its answer), or -1 after recording the
+// worker's death for a message that passes an fd or does not fit.
+constexpr ssize_t kClosed = -2;
+ssize_t recv_now(et_worker *w, const char *during, bool keep_on_eof = false) {
   et4j_ipc::Inbox in(w->buf.data(), w->buf.size());
   ssize_t n;
   do {
@@ -111,8 +113,8 @@ ssize_t recv_now(et_worker *w, const char *during) {
   } while (n < 0 && errno == EINTR);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
   if (n <= 0) {
-    worker_reap(w, ET_ERR_WORKER_CRASHED, during);
-    return -1;
+    if (!keep_on_eof) worker_reap(w, ET_ERR_WORKER_CRASHED, during);
+    return kClosed;
   }
   std::vector<int> passed = in.fds();
   for (int fd : passed) close(fd);
@@ -139,14 +141,21 @@ size_t ring_call(et_worker *w, const et4j_ipc::Writer &req, const char *during) 
     while (!answered()) {
       if (!wait_readable(w, deadline, during)) return 0;
       ssize_t n;
-      while ((n = recv_now(w, during)) > 0) {  // kWake messages, nothing else
+      // kWake messages, nothing else. A reply may be followed by the worker's exit: the EOF behind
+      // it is then left for the next call to find.
+      while ((n = recv_now(w, during, true)) > 0) {
         et4j_ipc::Reader r(w->buf.data(), static_cast<size_t>(n));
         if (r.get<int32_t>() != et4j_ipc::kWake || !r.done()) {
           violation(w, during, "a message other than a wake-up on the socket");
           return 0;
         }
       }
-      if (n < 0) return 0;
+      if (n == -1) return 0;
+      if (n == kClosed && !answered()) {
+        worker_reap(w, ET_ERR_WORKER_CRASHED, during);
+        return 0;
+      }
+      if (n == kClosed) break;
     }
     ring->client_asleep.store(0);
   }
