@@ -1,5 +1,6 @@
 package executorch4j.bench;
 
+import com.google.gson.Gson;
 import executorch4j.DType;
 import executorch4j.ExecuTorchModel;
 import executorch4j.LoadOptions;
@@ -152,7 +153,7 @@ final class Zoo {
     Path dir = json.toAbsolutePath().getParent();
     Map<String, Object> m;
     try {
-      m = (Map<String, Object>) ZooJson.parse(Files.readString(json));
+      m = new Gson().fromJson(Files.readString(json), Map.class);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + json, e);
     } catch (RuntimeException e) {
