@@ -61,22 +61,16 @@ struct Filter {
     ret(kAllow);
     ret(kDeny);
   }
-  // nr allowed unless `mask` is set in argument word `word`.
-  void allow_unless_set(long nr, uint32_t word, uint32_t mask) {
+  // nr allowed only when `mask` is set (set = true) or unset (false) in argument word `word`.
+  void allow_if_flag(long nr, uint32_t word, uint32_t mask, bool set) {
     when(nr, 4);
     load(word);
-    f.push_back(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, mask, 1, 0));
+    f.push_back(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, mask, set ? 0 : 1, set ? 1 : 0));
     ret(kAllow);
     ret(kDeny);
   }
-  // nr allowed only when `mask` is set in argument word `word`.
-  void allow_if_set(long nr, uint32_t word, uint32_t mask) {
-    when(nr, 4);
-    load(word);
-    f.push_back(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, mask, 0, 1));
-    ret(kAllow);
-    ret(kDeny);
-  }
+  void allow_unless_set(long nr, uint32_t word, uint32_t mask) { allow_if_flag(nr, word, mask, false); }
+  void allow_if_set(long nr, uint32_t word, uint32_t mask) { allow_if_flag(nr, word, mask, true); }
 };
 
 // What both stages allow without looking at arguments: memory, futexes, clocks, the socket and
