@@ -101,7 +101,18 @@ step_addon() {
     target/addon-check.log || { grep "Java runtime" target/addon-check.log; die "the addon did not run on its bundled Java runtime"; }
   grep "addon ready\|jre/" target/addon-check.log >&2
   tail -1 target/addon-check.log >&2
-  sed -e "s#\${FIXTURES}#$ROOT/fixtures#g" godot/src/test/resources/addon/generate.scn >target/addon-check/generate.scn
+  python3 - "$ROOT" <<'PY' >target/addon-check/generate.scn
+import json, sys
+root = sys.argv[1]
+case = json.load(open(f"{root}/fixtures/llm/tiny_llama.golden.json"))["cases"][0]
+def quoted(s):  # the host harness's string syntax
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+text = open(f"{root}/godot/src/test/resources/addon/generate.scn").read()
+for key, value in {"FIXTURES": root + "/fixtures", "PROMPT": quoted(case["prompt"]),
+                   "MAX_TOKENS": str(len(case["generated_ids"])), "TEXT": quoted(case["generated_text"])}.items():
+    text = text.replace("${" + key + "}", value)
+sys.stdout.write(text)
+PY
   env -u EXECUTORCH4J_CLASSPATH -u EXECUTORCH4J_JAVA_HOME -u JAVA_HOME -u JDK_JAVA_OPTIONS PATH=/usr/bin/no-java \
     "$ROOT/godot/target/native/gdhost" "$ROOT/target/addon-check/addons/executorch4j/libexecutorch4j_godot.so" \
     executorch4j_library_init target/addon-check/generate.scn >target/addon-generate.log 2>&1 ||
