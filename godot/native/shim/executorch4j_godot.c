@@ -35,7 +35,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #ifdef __APPLE__
 #define LIBJVM "libjvm.dylib"
@@ -195,6 +197,20 @@ static void ensure_executable(const char *path) {
   if (want != mode) (void)chmod(path, want);
 }
 
+/* Drops group and other write from everything of ours under the bundle (0755 executables and
+ * folders, 0644 the rest, where they were 0777/0666). Why: Godot 4.3's exporter writes every
+ * exported file 0666, and ensure_executable adds execute bits on top, so anyone on the machine
+ * could replace the runtime or a jar this game runs. Links are not followed (a runtime linked in
+ * from elsewhere is not ours to change); files of other owners are left alone. Best effort. */
+static int harden_entry(const char *path, const struct stat *st, int kind, struct FTW *ftw) {
+  (void)ftw;
+  if ((kind == FTW_F || kind == FTW_D || kind == FTW_DP) && st->st_uid == geteuid() && (st->st_mode & 022) != 0)
+    (void)chmod(path, st->st_mode & 07755);
+  return 0;
+}
+
+static void harden_bundle(const char *bundle) { (void)nftw(bundle, harden_entry, 16, FTW_PHYS); }
+
 static int find_libjvm(const char *dir, const char *bundle, char *out, size_t out_size) {
   char home[4096];
   const char *env = getenv("EXECUTORCH4J_JAVA_HOME");
@@ -275,6 +291,7 @@ __attribute__((visibility("default"))) uint8_t executorch4j_library_init(
     snprintf(tool, sizeof tool, "%s/lib/jspawnhelper", home);
     ensure_executable(tool);
   }
+  harden_bundle(bundle);
   void *jvm_lib = dlopen(libjvm, RTLD_NOW | RTLD_GLOBAL);
   if (jvm_lib == NULL) {
     report("executorch4j: cannot load %s: %s", libjvm, dlerror());

@@ -6,8 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -252,6 +256,7 @@ class GodotExportTest {
     Path java = game.resolve("executorch4j/jre/linux-x86_64/bin/java");
     assertFalse(
         Files.isExecutable(java), "copied without its execute bits, as DirAccess::copy does");
+    writableByAll(game.resolve("executorch4j")); // as Godot 4.3's exporter writes every file
     Run played =
         gdhost(
             game.resolve("libexecutorch4j_godot.so"),
@@ -272,6 +277,46 @@ class GodotExportTest {
         played.out());
     assertTrue(
         Files.isExecutable(java), "the shim made the exported runtime's launcher executable again");
+    assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(java)));
+    assertEquals(
+        "rw-r--r--",
+        PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(game.resolve("executorch4j/executorch4j.jar"))));
+    try (Stream<Path> all = Files.walk(game.resolve("executorch4j"))) {
+      List<String> writable =
+          all.filter(f -> !Files.isSymbolicLink(f)) // a link's own mode means nothing
+              .filter(
+                  f -> {
+                    try {
+                      var mode = Files.getPosixFilePermissions(f, LinkOption.NOFOLLOW_LINKS);
+                      return mode.contains(PosixFilePermission.GROUP_WRITE)
+                          || mode.contains(PosixFilePermission.OTHERS_WRITE);
+                    } catch (IOException e) {
+                      throw new UncheckedIOException(e);
+                    }
+                  })
+              .map(Path::toString)
+              .limit(10)
+              .toList();
+      assertEquals(List.of(), writable, "what the game runs is writable by its owner only");
+    }
+  }
+
+  /** Every file 0666 and folder 0777 (execute bits of files as they are), links left alone. */
+  static void writableByAll(Path dir) throws IOException {
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path f : all.toList()) {
+        if (Files.isSymbolicLink(f)) continue;
+        var mode = Files.getPosixFilePermissions(f);
+        mode.addAll(
+            List.of(
+                PosixFilePermission.GROUP_WRITE,
+                PosixFilePermission.OTHERS_WRITE,
+                PosixFilePermission.GROUP_READ,
+                PosixFilePermission.OTHERS_READ));
+        Files.setPosixFilePermissions(f, mode);
+      }
+    }
   }
 
   /** An exported game folder with this build's shim and the given extras. */
