@@ -15,6 +15,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -33,6 +34,7 @@ import java.util.function.Supplier;
 public final class ExecutorModels {
   private static final Map<String, ExecuTorchModel> MODELS = new ConcurrentHashMap<>();
   private static final Map<String, Path> LOCAL_FILES = new ConcurrentHashMap<>();
+  private static final AtomicLong EVICTIONS = new AtomicLong();
 
   static {
     Runtime.getRuntime()
@@ -71,6 +73,14 @@ public final class ExecutorModels {
   /** How many programs this JVM holds loaded (for tests and monitoring). */
   public static int loadedCount() {
     return MODELS.size();
+  }
+
+  /**
+   * How many models this JVM evicted because their worker process died or was killed for a
+   * timeout ({@link ErrorCode#WORKER_CRASHED}, {@link ErrorCode#TIMEOUT}); each was loaded again.
+   */
+  public static long evictionCount() {
+    return EVICTIONS.get();
   }
 
   private static ExecuTorchModel load(
