@@ -117,7 +117,12 @@ public final class ExecutorModels {
           why.getMessage(),
           n);
       // Waits for calls still running on it (they fail too: its worker is gone).
-      dead.close();
+      try {
+        dead.close();
+      } catch (RuntimeException e) {
+        // Its native side is gone with the worker; loading the replacement matters more.
+        LOG.warn("closing the evicted model {} failed: {}", fileName(sha256), e.toString());
+      }
     }
     return get(sha256, isolation, shipped);
   }
