@@ -11,6 +11,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.spark.ml.linalg.Vector;
 import scala.collection.Seq;
 
@@ -21,15 +22,15 @@ import scala.collection.Seq;
  */
 final class BatchScorer {
   private final ScoringPlan plan;
-  private final ExecuTorchModel model;
+  private ExecuTorchModel model;
 
   BatchScorer(ScoringPlan plan) {
     this.plan = plan;
-    this.model =
-        ExecutorModels.get(
-            plan.sha256(),
-            plan.isolation(),
-            plan.bytes() == null ? null : () -> plan.bytes().value());
+    this.model = ExecutorModels.get(plan.sha256(), plan.isolation(), shipped());
+  }
+
+  private Supplier<byte[]> shipped() {
+    return plan.bytes() == null ? null : () -> plan.bytes().value();
   }
 
   /** A row that cannot be scored, with why. */
@@ -122,6 +123,21 @@ final class BatchScorer {
       }
       tensors[i] = Tensor.wrap(segs[i].asSlice(from * rowBytes, n * rowBytes), in.dtype(), shape);
     }
+    try {
+      return call(tensors, n);
+    } catch (ExecuTorchException e) {
+      if (!ExecutorModels.workerLost(e)) {
+        throw e;
+      }
+      // Once: a dead worker must not fail (or null) every later row; these rows themselves may be
+      // what kills it, so a second failure goes to the error policy.
+      model = ExecutorModels.replace(plan.sha256(), plan.isolation(), shipped(), model, e);
+      return call(tensors, n);
+    }
+  }
+
+  /** One forward call of {@code n} rows on the current model; the outputs split per row. */
+  private Object[][] call(Tensor[] tensors, int n) {
     List<ScoringPlan.Output> outs = plan.outputs();
     Object[][] perRow = new Object[n][outs.size()];
     synchronized (model) { // outputs are views until the next call on this shared model

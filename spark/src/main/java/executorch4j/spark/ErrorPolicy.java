@@ -7,6 +7,10 @@ import java.util.Locale;
  * a value the input's dtype cannot hold, or a forward call the runtime refuses for that row.
  * Problems with the model itself (it does not load, an unknown method, a column of a type that can
  * never be scored) always fail, before any row is read.
+ *
+ * <p>A call that fails because the model's worker process is gone ({@code Isolation.PROCESS}: it
+ * crashed, or was killed at a timeout) is first retried once on the program loaded again ({@link
+ * ExecutorModels#evictionCount()}); only a second failure is the row's, for the policy.
  */
 public enum ErrorPolicy {
   /**

@@ -15,7 +15,10 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The models of one JVM (driver or executor), keyed by the SHA-256 of their bytes (and the {@link
@@ -26,13 +29,19 @@ import java.util.function.Supplier;
  * JVM, when the program is first needed there); their hash is checked before loading. A JVM that
  * staged the file itself (the driver, or local mode) loads its own copy.
  *
- * <p>Thread-safety: {@link #get} may be called from any task thread. An {@link ExecuTorchModel}
- * serializes its own calls; callers that read outputs hold the model's monitor from the call until
- * the outputs are copied (outputs are views valid until the next call).
+ * <p>A model whose worker process died ({@link ErrorCode#WORKER_CRASHED}, {@link
+ * ErrorCode#TIMEOUT}) fails every later call, so {@link #replace} evicts it and loads the program
+ * again; {@link #evictionCount} counts these and each is logged.
+ *
+ * <p>Thread-safety: {@link #get} and {@link #replace} may be called from any task thread. An {@link
+ * ExecuTorchModel} serializes its own calls; callers that read outputs hold the model's monitor
+ * from the call until the outputs are copied (outputs are views valid until the next call).
  */
 public final class ExecutorModels {
   private static final Map<String, ExecuTorchModel> MODELS = new ConcurrentHashMap<>();
   private static final Map<String, Path> LOCAL_FILES = new ConcurrentHashMap<>();
+  private static final AtomicLong EVICTIONS = new AtomicLong();
+  private static final Logger LOG = LoggerFactory.getLogger(ExecutorModels.class);
 
   static {
     Runtime.getRuntime()
@@ -68,9 +77,67 @@ public final class ExecutorModels {
     return get(sha256, isolation, null);
   }
 
+  /**
+   * Whether a call that failed with {@code e} on a model from this cache needs the model replaced:
+   * its worker is gone (it crashed, or was killed at a timeout), or another task thread already
+   * evicted and closed it.
+   */
+  static boolean workerLost(ExecuTorchException e) {
+    return switch (e.errorCode()) {
+      case WORKER_CRASHED, TIMEOUT, CLOSED -> true;
+      default -> false;
+    };
+  }
+
+  /**
+   * Evicts {@code dead} (if it is still the cached model: of the task threads that saw it fail, the
+   * first evicts it, the others get its replacement) and returns the model now cached, loading it
+   * again if needed.
+   *
+   * @param why the failure that showed {@code dead}'s worker is gone, for the log
+   * @throws ExecuTorchException as {@link #get(String, Isolation, Supplier)} if the program does
+   *     not load again
+   */
+  static ExecuTorchModel replace(
+      String sha256,
+      Isolation isolation,
+      Supplier<byte[]> shipped,
+      ExecuTorchModel dead,
+      ExecuTorchException why) {
+    boolean evicted;
+    synchronized (ExecutorModels.class) {
+      evicted = MODELS.remove(sha256 + "/" + isolation, dead);
+    }
+    if (evicted) {
+      long n = EVICTIONS.incrementAndGet();
+      LOG.warn(
+          "evicted model {} ({} isolation) and loading it again: {} (evictions in this JVM: {})",
+          fileName(sha256),
+          isolation,
+          why.getMessage(),
+          n);
+      // Waits for calls still running on it (they fail too: its worker is gone).
+      try {
+        dead.close();
+      } catch (RuntimeException e) {
+        // Its native side is gone with the worker; loading the replacement matters more.
+        LOG.warn("closing the evicted model {} failed: {}", fileName(sha256), e.toString());
+      }
+    }
+    return get(sha256, isolation, shipped);
+  }
+
   /** How many programs this JVM holds loaded (for tests and monitoring). */
   public static int loadedCount() {
     return MODELS.size();
+  }
+
+  /**
+   * How many models this JVM evicted because their worker process died or was killed for a timeout
+   * ({@link ErrorCode#WORKER_CRASHED}, {@link ErrorCode#TIMEOUT}); each was loaded again.
+   */
+  public static long evictionCount() {
+    return EVICTIONS.get();
   }
 
   private static ExecuTorchModel load(
