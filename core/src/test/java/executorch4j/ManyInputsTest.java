@@ -9,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -150,6 +151,20 @@ class ManyInputsTest {
           e.getMessage().contains("input_4: the tensor's memory is confined to another thread"),
           e.getMessage());
       assertGolden(0, model.forward(x), "on the owning thread");
+    }
+  }
+
+  /** The staging's own bound, behind the signature check: a larger input is refused, not copied. */
+  @Test
+  void anInputLargerThanItsStagingBufferIsRefused() {
+    try (var model = load(false);
+        var arena = Arena.ofConfined()) {
+      InputStaging staging = InputStaging.inProcess(model.methodMeta("forward"), arena, 4);
+      Tensor[] x = inputs(0);
+      x[4] = Tensor.zeros(DType.FLOAT32, 5); // declared float32[4]: 20 bytes for 16
+      var e = assertThrows(ExecuTorchException.class, () -> staging.copy(x));
+      assertEquals(ErrorCode.INPUT_MISMATCH, e.errorCode(), e.getMessage());
+      assertTrue(e.getMessage().contains("input_4: 20 bytes, more than the 16"), e.getMessage());
     }
   }
 
