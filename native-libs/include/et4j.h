@@ -296,7 +296,8 @@ ET4J_API et_status et_method_execute(et_method *method, int64_t *out_elapsed_ns)
  * input failure nothing is executed. *out_elapsed_ns (nullable) as execute.
  * keep0..keep3 are not read: a caller that passes input data pointers there
  * gets them kept alive for the call by its FFI (Java's FFM does this for
- * pointer arguments, not for pointers inside structs). */
+ * pointer arguments, not for pointers inside structs). executorch4j passes its
+ * first four inputs so; it copies any further input into memory of its own first. */
 ET4J_API et_status et_method_forward(et_method *method, const et_tensor_input *inputs,
                                      int64_t num_inputs, et_tensor_view *outputs,
                                      int64_t num_outputs, int64_t *out_elapsed_ns,
@@ -473,17 +474,20 @@ ET4J_API et_status et_worker_input_dynamic_dims(const et_worker *worker, int64_t
                                                 uint8_t *out_mask);
 
 /* The shared slot of input `index` of `method`: *out_data (valid until et_worker_destroy) holds
- * *out_capacity bytes. An input whose data pointer is its slot is not copied by et_worker_forward. */
+ * *out_capacity bytes. An input whose data pointer is its slot is not copied by et_worker_forward:
+ * a caller that writes each input into its slot itself passes the slot. */
 ET4J_API et_status et_worker_input_slot(et_worker *worker, int64_t method, int64_t index, void **out_data,
                                         uint64_t *out_capacity);
 
-/* As et_method_forward, run by the worker: copies each input into its shared slot (unless it is
- * there already), runs method number `method`, and describes the outputs as views of the shared
- * memory, valid until the next call on this worker or its destruction. */
+/* As et_method_forward, run by the worker: copies each input into its shared slot (unless its
+ * data pointer is that slot already), runs method number `method`, and copies each output out of
+ * the shared memory into a buffer of the handle's own (checking its size and shape), so the worker
+ * cannot change it afterwards. outputs[j].data points at that buffer, valid until the next call on
+ * this worker or its destruction. No keep-alive arguments: a binding whose FFI does not keep
+ * pointers inside structs alive writes every input into its slot itself (et_worker_input_slot). */
 ET4J_API et_status et_worker_forward(et_worker *worker, int64_t method, const et_tensor_input *inputs,
                                      int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs,
-                                     int64_t *out_elapsed_ns, const void *keep0, const void *keep1,
-                                     const void *keep2, const void *keep3);
+                                     int64_t *out_elapsed_ns);
 
 /* The worker's process id (for diagnostics), 0 once it is gone. */
 ET4J_API int32_t et_worker_pid(const et_worker *worker);

@@ -307,8 +307,7 @@ et_status et_worker_input_slot(et_worker *w, int64_t method, int64_t index, void
 }
 
 et_status et_worker_forward(et_worker *w, int64_t method, const et_tensor_input *inputs, int64_t num_inputs,
-                            et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns, const void *,
-                            const void *, const void *, const void *) {
+                            et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns) {
   ET4J_GUARD_BEGIN
   ET4J_REQUIRE(w != nullptr, "worker must not be NULL");
   std::lock_guard<std::mutex> lock(w->mu);

@@ -30,7 +30,7 @@ et_status et_worker_input_slot(et_worker *, int64_t, int64_t, void **, uint64_t 
   return unsupported();
 }
 et_status et_worker_forward(et_worker *, int64_t, const et_tensor_input *, int64_t, et_tensor_view *, int64_t,
-                            int64_t *, const void *, const void *, const void *, const void *) {
+                            int64_t *) {
   return unsupported();
 }
 int32_t et_worker_pid(const et_worker *) { return 0; }

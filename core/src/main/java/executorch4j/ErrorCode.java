@@ -42,7 +42,10 @@ public enum ErrorCode {
    * DType}). Also a ScalarType code outside ExecuTorch 1.5.1's 0..29.
    */
   UNSUPPORTED_DTYPE(0x107),
-  /** The model (or tensor) was closed. */
+  /**
+   * The model was closed, or an input's memory was freed (the arena behind its segment is closed);
+   * the message names the input. A freed input is refused before anything reads it.
+   */
   CLOSED(0x108),
   /**
    * The program crashed or hung ExecuTorch's runtime when {@link IsolatedCheck} loaded and ran it

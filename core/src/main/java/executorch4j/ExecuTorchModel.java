@@ -24,6 +24,9 @@ import java.util.concurrent.Executor;
  * <p><b>Names.</b> ExecuTorch programs carry no names for method inputs and outputs, so the Map
  * interface uses positional keys {@code input_0..N} and {@code output_0..N}.
  *
+ * <p><b>Inputs</b> are read during the call only; one whose memory was freed (its arena closed)
+ * fails with {@link ErrorCode#CLOSED} naming it before anything reads it, for any number of inputs.
+ *
  * <p><b>Outputs</b> are zero-copy views of the model's memory, valid until the next call on this
  * model: reading the map of an earlier call throws ({@link ErrorCode#INVALID_STATE}), and so does
  * reading a view after {@link #close()} ({@link ErrorCode#CLOSED}). {@link Tensor#copy()} keeps

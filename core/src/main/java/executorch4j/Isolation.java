@@ -10,8 +10,10 @@ package executorch4j;
  *       but a crash or hang inside ExecuTorch's kernels or a delegate kills only the worker: the
  *       call fails with {@link ErrorCode#WORKER_CRASHED} (naming the signal) or {@link
  *       ErrorCode#TIMEOUT}, and this JVM and its other models keep running. Inputs and outputs go
- *       through memory shared with the worker (outputs are views of it, as in-process outputs are
- *       views of the runtime's memory). Once the program is loaded the worker is sandboxed:
+ *       through memory shared with the worker: each input is copied into it before the call (an
+ *       input whose arena is closed fails with {@link ErrorCode#CLOSED}), each output copied out of
+ *       it at the reply into memory the worker cannot change (output views read that copy, valid
+ *       until the next call, as in process). Once the program is loaded the worker is sandboxed:
  *       no_new_privs and a seccomp-bpf filter that refuses open, execve, socket, connect, ptrace
  *       and every other system call execution does not need; it inherits no file descriptor and no
  *       environment. Memory policy AUTO only; no profiling.

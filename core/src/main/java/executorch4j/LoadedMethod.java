@@ -24,14 +24,14 @@ abstract sealed class LoadedMethod {
   private final boolean checkFinite;
   private final long[][] inputShapes;
   private final boolean[][] inputDynamic;
+  private final InputStaging staging;
   final MemorySegment inputDescs; // et_tensor_input[n]
-  final MemorySegment[] inputDesc;
   // The descriptors as written, and which Tensor each slot last described: a Tensor is
   // immutable, so passing the same one again needs no check and no write.
   private final long[] inputWords;
   final Tensor[] described;
   final MemorySegment outputViews; // et_tensor_view[m]
-  final MemorySegment[] outputView;
+  final int outputCount;
   // This call's views and the previous call's, read with one bulk copy each call.
   private long[] viewWords;
   private long[] previousViewWords;
@@ -41,11 +41,13 @@ abstract sealed class LoadedMethod {
 
   /**
    * @param arena the model's arena: scratch lives in it, and output views die with it
+   * @param staging where the inputs the call does not keep alive are copied
    */
-  LoadedMethod(MethodMeta meta, Arena arena, boolean checkFinite) {
+  LoadedMethod(MethodMeta meta, Arena arena, boolean checkFinite, InputStaging staging) {
     this.meta = meta;
     this.arena = arena;
     this.checkFinite = checkFinite;
+    this.staging = staging;
     int n = meta.inputs().size();
     int m = meta.outputs().size();
     this.inputShapes = meta.inputs().stream().map(TensorMeta::shape).toArray(long[][]::new);
@@ -57,19 +59,12 @@ abstract sealed class LoadedMethod {
       }
     }
     this.inputDescs = et_tensor_input.allocateArray(Math.max(1, n), arena);
-    this.inputDesc = new MemorySegment[n];
-    for (int i = 0; i < n; i++) {
-      inputDesc[i] = et_tensor_input.asSlice(inputDescs, i);
-    }
     this.inputWords = new long[Math.max(1, n) * TensorWords.WORDS];
     this.described = new Tensor[n];
     this.viewWords = new long[m * TensorWords.WORDS];
     this.previousViewWords = new long[m * TensorWords.WORDS];
     this.outputViews = et_tensor_view.allocateArray(Math.max(1, m), arena);
-    this.outputView = new MemorySegment[m];
-    for (int j = 0; j < m; j++) {
-      outputView[j] = et_tensor_view.asSlice(outputViews, j);
-    }
+    this.outputCount = m;
     this.elapsed = arena.allocate(ValueLayout.JAVA_LONG);
     String[] names = meta.outputNames().toArray(String[]::new);
     outputMaps[0] = new OutputMap(meta.name(), names);
@@ -117,7 +112,7 @@ abstract sealed class LoadedMethod {
    * Runs the method on positional inputs and returns its outputs (views of the runtime's memory).
    */
   final Map<String, Tensor> run(Tensor[] inputs) {
-    int n = inputDesc.length;
+    int n = described.length;
     if (inputs.length != n) {
       throw new ExecuTorchException(
           ErrorCode.INPUT_MISMATCH,
@@ -140,6 +135,7 @@ abstract sealed class LoadedMethod {
         checkFinite(i, inputs[i]);
       }
     }
+    staging.copy(inputs);
     int status;
     try {
       status = invoke(inputs);
@@ -170,21 +166,14 @@ abstract sealed class LoadedMethod {
   }
 
   /**
-   * The call itself, on the input descriptors already written: set the inputs, execute, describe
-   * the outputs into {@link #outputViews} and the execute's time into {@link #elapsed}. The input
-   * segments are passed too, so that FFM keeps their memory alive for the call and refuses a freed
-   * or foreign-thread one (IllegalStateException, WrongThreadException) before any native code
-   * runs. Returns the facade's status.
+   * The call itself, on the input descriptors already written and the staged inputs copied: set the
+   * inputs, execute, describe the outputs into {@link #outputViews} and the execute's time into
+   * {@link #elapsed}. An input it reads from the caller's memory is passed as an argument too, so
+   * that FFM keeps it alive for the call and refuses a freed or foreign-thread one
+   * (IllegalStateException, WrongThreadException) before any native code runs. Returns the facade's
+   * status.
    */
   abstract int invoke(Tensor[] inputs);
-
-  /**
-   * The first four inputs' segments (NULL past the last input): the keep-alive arguments of {@link
-   * #invoke}.
-   */
-  static MemorySegment keep(Tensor[] inputs, int i) {
-    return i < inputs.length ? inputs[i].segment() : MemorySegment.NULL;
-  }
 
   /**
    * A failed call's exception when its cause is known beyond the status (a CUSTOM allocator's
@@ -220,10 +209,10 @@ abstract sealed class LoadedMethod {
     if (checkFinite) {
       checkFinite(i, x);
     }
-    // A freed or foreign-thread segment is refused by FFM itself when it is passed to the
-    // downcall (see run); unusableInput then names the input.
+    // A freed or foreign-thread segment is refused when it is staged or passed to the downcall
+    // (see run), never read through this address unchecked.
     TensorWords.putInput(
-        inputWords, i, x.dtype().code(), shape, x.segment().address(), x.byteSize());
+        inputWords, i, x.dtype().code(), shape, staging.address(i, x), x.byteSize());
   }
 
   private void checkFinite(int i, Tensor x) {
@@ -265,19 +254,10 @@ abstract sealed class LoadedMethod {
   /** The input whose memory FFM refused: freed, or confined to another thread. */
   private ExecuTorchException unusableInput(Tensor[] inputs, RuntimeException cause) {
     for (int i = 0; i < inputs.length; i++) {
-      MemorySegment data = inputs[i].segment();
-      String name = meta.inputs().get(i).name();
-      if (!data.scope().isAlive()) {
-        return new ExecuTorchException(
-            ErrorCode.INPUT_MISMATCH,
-            name + ": the tensor's memory was freed (its arena is closed)",
-            cause);
-      }
-      if (!data.isAccessibleBy(Thread.currentThread())) {
-        return new ExecuTorchException(
-            ErrorCode.INPUT_MISMATCH,
-            name + ": the tensor's memory is confined to another thread",
-            cause);
+      ExecuTorchException why =
+          InputStaging.unusable(meta.inputs().get(i).name(), inputs[i].segment(), cause);
+      if (why != null) {
+        return why;
       }
     }
     return new ExecuTorchException(
@@ -321,6 +301,9 @@ abstract sealed class LoadedMethod {
     /** Inputs larger than this are not allocated for {@link #primeJit}. */
     static final long PRIME_MAX_BYTES = 16L << 20;
 
+    /** Inputs passed as keep-alive arguments ({@code keep0..keep3}); the rest are staged. */
+    static final int KEPT = 4;
+
     final MemorySegment handle;
     private final AllocatorBridge allocator; // CUSTOM memory, else null
 
@@ -330,54 +313,32 @@ abstract sealed class LoadedMethod {
         Arena arena,
         boolean checkFinite,
         AllocatorBridge allocator) {
-      super(meta, arena, checkFinite);
+      super(meta, arena, checkFinite, InputStaging.inProcess(meta, arena, KEPT));
       this.handle = handle;
       this.allocator = allocator;
     }
 
     @Override
     int invoke(Tensor[] inputs) {
-      int n = inputs.length;
-      if (n <= 4) {
-        // Input data pointers sit inside structs, which FFM does not keep alive; passing the
-        // segments as (unused) arguments too makes FFM hold their arenas open for the call.
-        return Et4j.et_method_forward(
-            handle,
-            inputDescs,
-            n,
-            outputViews,
-            outputView.length,
-            elapsed,
-            keep(inputs, 0),
-            keep(inputs, 1),
-            keep(inputs, 2),
-            keep(inputs, 3));
-      }
-      return forwardInputByInput(inputs);
+      // Input data pointers sit inside structs, which FFM does not keep alive; passing the first
+      // segments as (unused) arguments too makes FFM hold their arenas open for the call. The
+      // descriptors of the others point at the staging buffers, filled by a checked copy.
+      return Et4j.et_method_forward(
+          handle,
+          inputDescs,
+          inputs.length,
+          outputViews,
+          outputCount,
+          elapsed,
+          keep(inputs, 0),
+          keep(inputs, 1),
+          keep(inputs, 2),
+          keep(inputs, 3));
     }
 
-    /** More than four inputs: one set_input downcall each (data passed as an argument). */
-    private int forwardInputByInput(Tensor[] inputs) {
-      for (int i = 0; i < inputs.length; i++) {
-        MemorySegment desc = inputDesc[i];
-        int status =
-            Et4j.et_method_set_input(
-                handle,
-                i,
-                et_tensor_input.dtype(desc),
-                et_tensor_input.sizes(desc),
-                et_tensor_input.rank(desc),
-                inputs[i].segment(),
-                inputs[i].byteSize());
-        if (status != 0) {
-          return status;
-        }
-      }
-      int status = Et4j.et_method_execute(handle, elapsed);
-      for (int j = 0; status == 0 && j < outputView.length; j++) {
-        status = Et4j.et_method_output(handle, j, outputView[j]);
-      }
-      return status;
+    /** Input {@code i}'s segment, NULL past the last input: a keep-alive argument. */
+    private static MemorySegment keep(Tensor[] inputs, int i) {
+      return i < inputs.length ? inputs[i].segment() : MemorySegment.NULL;
     }
 
     @Override
@@ -394,16 +355,16 @@ abstract sealed class LoadedMethod {
      * compiles fully after about 5,000; until then the path costs 100-300 µs per call more than
      * compiled (measured on bert_mini and mobilenet_v2), 1-3% of the call. The inputs are zeros of
      * the declared shapes (never read), two sets so that both the same-Tensor and the new-Tensor
-     * branches are taken. Nothing to do for a method with more than four inputs (its path has no
-     * dry run), or one whose inputs would need more than {@link #PRIME_MAX_BYTES}.
+     * branches are taken. Nothing to do for a method whose inputs would need more than {@link
+     * #PRIME_MAX_BYTES}.
      */
     void primeJit(int calls) {
-      int n = inputDesc.length;
+      int n = described.length;
       long bytes = 0;
       for (TensorMeta t : meta.inputs()) {
         bytes = Math.max(bytes, t.numel() * t.dtype().byteSize());
       }
-      if (n > 4 || calls <= 0 || bytes > PRIME_MAX_BYTES) {
+      if (calls <= 0 || bytes > PRIME_MAX_BYTES) {
         return;
       }
       try (Arena tmp = Arena.ofConfined()) {
@@ -453,27 +414,21 @@ abstract sealed class LoadedMethod {
     private final int index;
 
     Isolated(MethodMeta meta, WorkerProcess worker, int index, Arena arena, boolean checkFinite) {
-      super(meta, arena, checkFinite);
+      super(
+          meta,
+          arena,
+          checkFinite,
+          InputStaging.isolated(meta, worker.inputSlots(index, meta, arena)));
       this.worker = worker;
       this.index = index;
     }
 
     @Override
     int invoke(Tensor[] inputs) {
-      // The worker copies each input into its shared slot during the call; the first four
-      // segments are kept alive as arguments, as in process.
+      // Every input is in its shared slot already (staged by a checked copy), and each
+      // descriptor points at its slot, so the client copies none and reads no caller memory.
       return Et4j.et_worker_forward(
-          worker.handle,
-          index,
-          inputDescs,
-          inputs.length,
-          outputViews,
-          outputView.length,
-          elapsed,
-          keep(inputs, 0),
-          keep(inputs, 1),
-          keep(inputs, 2),
-          keep(inputs, 3));
+          worker.handle, index, inputDescs, inputs.length, outputViews, outputCount, elapsed);
     }
 
     @Override

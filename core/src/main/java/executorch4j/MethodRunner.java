@@ -187,7 +187,8 @@ abstract sealed class MethodRunner implements AutoCloseable {
   /**
    * Methods loaded and run by a worker process ({@link Isolation#PROCESS}). The program is read
    * here too, for its metadata only (verified; no method is loaded, no kernel runs in this
-   * process); the worker loads and runs it. Output views read the memory shared with the worker.
+   * process); the worker loads and runs it. Inputs are written into the memory shared with the
+   * worker; output views read the worker handle's copies of its outputs.
    */
   static final class Worker extends MethodRunner {
     private final Program program;
@@ -278,8 +279,8 @@ abstract sealed class MethodRunner implements AutoCloseable {
     }
 
     /**
-     * The arena before the worker: output views read the worker's shared memory until the arena
-     * closes.
+     * The arena before the worker: output views (the handle's output copies) and the input slots
+     * (its shared memory) are usable until the arena closes.
      */
     private void free(Program program, WorkerProcess process) {
       if (program != null) {

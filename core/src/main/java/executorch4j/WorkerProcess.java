@@ -17,7 +17,9 @@ import java.util.List;
 /**
  * The worker process of an isolated model ({@link Isolation#PROCESS}): one {@code et_worker}
  * handle, owned here and destroyed by {@link #close()} (the worker is asked to exit, or killed).
- * Calls go through {@code et_worker_forward}; outputs are views of the memory shared with it.
+ * Calls go through {@code et_worker_forward}: the caller writes the inputs into their slots in the
+ * memory shared with the worker ({@link #inputSlots}); the outputs come back copied out of it into
+ * buffers of the handle's own, which live until the next call or {@link #close()}.
  */
 final class WorkerProcess implements AutoCloseable {
   /** Overrides where the worker executable is found (default: beside the loaded libet4j). */
@@ -82,6 +84,25 @@ final class WorkerProcess implements AutoCloseable {
     }
     return new MethodMeta(
         meta.name(), inputs, meta.outputs(), meta.plannedBufferSizes(), meta.backends());
+  }
+
+  /**
+   * The shared slot of every input of method {@code methodIndex}, sized to its capacity and valid
+   * while {@code arena} is open (the model closes it before the worker).
+   */
+  MemorySegment[] inputSlots(int methodIndex, MethodMeta meta, Arena arena) {
+    MemorySegment[] slots = new MemorySegment[meta.inputs().size()];
+    try (Arena tmp = Arena.ofConfined()) {
+      MemorySegment data = tmp.allocate(ValueLayout.ADDRESS);
+      MemorySegment capacity = tmp.allocate(ValueLayout.JAVA_LONG);
+      for (int i = 0; i < slots.length; i++) {
+        check(Et4j.et_worker_input_slot(handle, methodIndex, i, data, capacity));
+        slots[i] =
+            data.get(ValueLayout.ADDRESS, 0)
+                .reinterpret(capacity.get(ValueLayout.JAVA_LONG, 0), arena, null);
+      }
+    }
+    return slots;
   }
 
   /** The worker's process id, 0 once it is gone. */

@@ -30,6 +30,7 @@ class GoldenFixturesTest {
           Map.entry("mlp_int8_xnnpack", 3),
           Map.entry("mlp_portable", 3),
           Map.entry("mlp_xnnpack", 3),
+          Map.entry("six_inputs", 2),
           Map.entry("token_embedding", 2),
           Map.entry("two_methods", 4),
           Map.entry("unsigned", 2));

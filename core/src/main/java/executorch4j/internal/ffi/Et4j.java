@@ -3383,10 +3383,6 @@ public class Et4j extends Et4j$shared {
             Et4j.C_LONG,
             Et4j.C_POINTER,
             Et4j.C_LONG,
-            Et4j.C_POINTER,
-            Et4j.C_POINTER,
-            Et4j.C_POINTER,
-            Et4j.C_POINTER,
             Et4j.C_POINTER
         );
 
@@ -3398,7 +3394,7 @@ public class Et4j extends Et4j$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * et_status et_worker_forward(et_worker *worker, int64_t method, const et_tensor_input *inputs, int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns, const void *keep0, const void *keep1, const void *keep2, const void *keep3)
+     * et_status et_worker_forward(et_worker *worker, int64_t method, const et_tensor_input *inputs, int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns)
      * }
      */
     public static FunctionDescriptor et_worker_forward$descriptor() {
@@ -3408,7 +3404,7 @@ public class Et4j extends Et4j$shared {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * et_status et_worker_forward(et_worker *worker, int64_t method, const et_tensor_input *inputs, int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns, const void *keep0, const void *keep1, const void *keep2, const void *keep3)
+     * et_status et_worker_forward(et_worker *worker, int64_t method, const et_tensor_input *inputs, int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns)
      * }
      */
     public static MethodHandle et_worker_forward$handle() {
@@ -3418,7 +3414,7 @@ public class Et4j extends Et4j$shared {
     /**
      * Address for:
      * {@snippet lang=c :
-     * et_status et_worker_forward(et_worker *worker, int64_t method, const et_tensor_input *inputs, int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns, const void *keep0, const void *keep1, const void *keep2, const void *keep3)
+     * et_status et_worker_forward(et_worker *worker, int64_t method, const et_tensor_input *inputs, int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns)
      * }
      */
     public static MemorySegment et_worker_forward$address() {
@@ -3427,16 +3423,16 @@ public class Et4j extends Et4j$shared {
 
     /**
      * {@snippet lang=c :
-     * et_status et_worker_forward(et_worker *worker, int64_t method, const et_tensor_input *inputs, int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns, const void *keep0, const void *keep1, const void *keep2, const void *keep3)
+     * et_status et_worker_forward(et_worker *worker, int64_t method, const et_tensor_input *inputs, int64_t num_inputs, et_tensor_view *outputs, int64_t num_outputs, int64_t *out_elapsed_ns)
      * }
      */
-    public static int et_worker_forward(MemorySegment worker, long method, MemorySegment inputs, long num_inputs, MemorySegment outputs, long num_outputs, MemorySegment out_elapsed_ns, MemorySegment keep0, MemorySegment keep1, MemorySegment keep2, MemorySegment keep3) {
+    public static int et_worker_forward(MemorySegment worker, long method, MemorySegment inputs, long num_inputs, MemorySegment outputs, long num_outputs, MemorySegment out_elapsed_ns) {
         var mh$ = et_worker_forward.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("et_worker_forward", worker, method, inputs, num_inputs, outputs, num_outputs, out_elapsed_ns, keep0, keep1, keep2, keep3);
+                traceDowncall("et_worker_forward", worker, method, inputs, num_inputs, outputs, num_outputs, out_elapsed_ns);
             }
-            return (int)mh$.invokeExact(worker, method, inputs, num_inputs, outputs, num_outputs, out_elapsed_ns, keep0, keep1, keep2, keep3);
+            return (int)mh$.invokeExact(worker, method, inputs, num_inputs, outputs, num_outputs, out_elapsed_ns);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
