@@ -23,7 +23,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * worker's sandbox refuses what execution does not need.
  */
 class IsolationTest {
-  static final LoadOptions ISOLATED = LoadOptions.defaults().withIsolation(Isolation.PROCESS);
+  /**
+   * Isolated with the default limits; under scripts/test.sh asan without the address-space limit:
+   * the ASan worker reserves terabytes of shadow memory at start, which any RLIMIT_AS refuses.
+   */
+  static final LoadOptions ISOLATED =
+      Boolean.getBoolean("executorch4j.expect.sanitized")
+          ? LoadOptions.defaults().withIsolation(Isolation.PROCESS).withWorkerLimits(0, 0)
+          : LoadOptions.defaults().withIsolation(Isolation.PROCESS);
 
   // Probe numbers of et_worker_debug_probe (native-libs/src/worker/et4j_ipc.h).
   static final int OPEN = 1,
