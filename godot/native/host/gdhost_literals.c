@@ -135,6 +135,17 @@ int parse_value(Cur *c, HVariant *out) {
         free(b.p);
         return 1;
     }
+    if (!strncmp(s, "self_array(", 11)) {
+        /* An Array whose last element is the Array itself (GDScript: a.append(a)). The cycle keeps
+         * it alive for good, as in Godot. */
+        c->s += 10;
+        out->type = VT_ARRAY;
+        HArr *a = gd_arr_alloc();
+        out->u.p = a;
+        if (!parse_list(c, ')', a)) { gd_var_destroy(out); return 0; }
+        gd_arr_append(a, out);
+        return 1;
+    }
     if (*s == '[') {
         out->type = VT_ARRAY;
         HArr *a = gd_arr_alloc();

@@ -16,7 +16,9 @@ final class IsolatedCheckChild {
    * {@code "OK"} or {@code "REJECTED <ErrorCode>"}; anything else escapes.
    */
   static String loadAndRunOnce(byte[] bytes) {
-    return loadAndRunOnce(bytes, LoadOptions.defaults());
+    // Without the declared-bytes cap: the check vets the program for callers that may load it with
+    // any options, and this throw-away JVM may spend what a program declares.
+    return loadAndRunOnce(bytes, LoadOptions.defaults().withDeclaredBytesLimit(0));
   }
 
   /**

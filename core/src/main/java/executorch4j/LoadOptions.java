@@ -8,8 +8,45 @@ import java.util.Optional;
  * How to load a program. Immutable; start from {@link #defaults()} and use the {@code with...}
  * methods, each of which checks its own argument (there is no public constructor that could bypass
  * them).
+ *
+ * <p><b>Limits.</b> A model file is untrusted input, so the defaults bound what it can make this
+ * process (or its worker) spend:
+ *
+ * <table>
+ *   <caption>Default limits</caption>
+ *   <tr><th>option</th><th>default</th><th>0 / ZERO means</th></tr>
+ *   <tr><td>{@link #withDeclaredBytesLimit} (every load)</td>
+ *       <td>{@link #DEFAULT_DECLARED_BYTES_LIMIT} (4 GiB)</td><td>no cap</td></tr>
+ *   <tr><td>{@link #withCallTimeout} (isolated)</td>
+ *       <td>{@link #DEFAULT_CALL_TIMEOUT} (60 s per load or call)</td><td>no deadline</td></tr>
+ *   <tr><td>{@link #withWorkerLimits} memory (isolated, RLIMIT_AS)</td>
+ *       <td>{@link #DEFAULT_WORKER_MEMORY_LIMIT} (16 GiB)</td><td>no limit</td></tr>
+ *   <tr><td>{@link #withWorkerLimits} CPU (isolated, RLIMIT_CPU)</td><td>0</td><td>no limit</td></tr>
+ * </table>
  */
 public final class LoadOptions {
+  /**
+   * The deadline of each load and call of an isolated model unless {@link #withCallTimeout} says
+   * otherwise: 60 s, far above any call of a model that runs interactively, short enough that a
+   * hung worker does not hold its caller for long. A load of a very large model may need more.
+   */
+  public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(60);
+
+  /**
+   * The address-space limit (RLIMIT_AS) of an isolated model's worker unless {@link
+   * #withWorkerLimits} says otherwise: 16 GiB. RLIMIT_AS counts reservations, not just memory in
+   * use: the program copy, the methods' planned buffers, XNNPACK's packed weights, and per thread
+   * of ExecuTorch's pool (one per core) an 8 MiB stack and up to a 64 MiB malloc arena. That leaves
+   * room for a multi-GiB model on machines of up to ~100 cores; raise it for more.
+   */
+  public static final long DEFAULT_WORKER_MEMORY_LIMIT = 16L << 30;
+
+  /**
+   * The cap on what a method may declare, unless {@link #withDeclaredBytesLimit} says otherwise: 4
+   * GiB of inputs and 4 GiB of planned buffers.
+   */
+  public static final long DEFAULT_DECLARED_BYTES_LIMIT = 4L << 30;
+
   private final LoadMode loadMode;
   private final boolean verify;
   private final MemoryPolicy memoryPolicy;
@@ -20,6 +57,7 @@ public final class LoadOptions {
   private final int threads;
   private final boolean finiteCheck;
   private final Isolated iso;
+  private final long declaredBytesLimit;
 
   /**
    * The isolation settings: where the program runs, and the worker's deadline, limits and sandbox.
@@ -30,30 +68,8 @@ public final class LoadOptions {
       long memoryLimitBytes,
       long cpuLimitSeconds,
       boolean sandbox) {
-    static final Isolated NONE = new Isolated(Isolation.NONE, null, 0, 0, true);
-  }
-
-  private LoadOptions(
-      LoadMode loadMode,
-      boolean verify,
-      MemoryPolicy memoryPolicy,
-      long poolBytes,
-      NativeAllocator allocator,
-      OptimizationLevel optimization,
-      boolean profiling,
-      int threads,
-      boolean finiteCheck) {
-    this(
-        loadMode,
-        verify,
-        memoryPolicy,
-        poolBytes,
-        allocator,
-        optimization,
-        profiling,
-        threads,
-        finiteCheck,
-        Isolated.NONE);
+    static final Isolated DEFAULTS =
+        new Isolated(Isolation.NONE, DEFAULT_CALL_TIMEOUT, DEFAULT_WORKER_MEMORY_LIMIT, 0, true);
   }
 
   private LoadOptions(
@@ -66,7 +82,8 @@ public final class LoadOptions {
       boolean profiling,
       int threads,
       boolean finiteCheck,
-      Isolated iso) {
+      Isolated iso,
+      long declaredBytesLimit) {
     this.loadMode = loadMode;
     this.verify = verify;
     this.memoryPolicy = memoryPolicy;
@@ -77,12 +94,26 @@ public final class LoadOptions {
     this.threads = threads;
     this.finiteCheck = finiteCheck;
     this.iso = iso;
+    this.declaredBytesLimit = declaredBytesLimit;
   }
 
-  /** AUTO memory, BASIC optimization (mmap), full verification, no profiling, no finite check. */
+  /**
+   * AUTO memory, BASIC optimization (mmap), full verification, no profiling, no finite check, the
+   * default limits (see the class doc).
+   */
   public static LoadOptions defaults() {
     return new LoadOptions(
-        null, true, MemoryPolicy.AUTO, 0, null, OptimizationLevel.BASIC, false, 0, false);
+        null,
+        true,
+        MemoryPolicy.AUTO,
+        0,
+        null,
+        OptimizationLevel.BASIC,
+        false,
+        0,
+        false,
+        Isolated.DEFAULTS,
+        DEFAULT_DECLARED_BYTES_LIMIT);
   }
 
   /**
@@ -162,7 +193,8 @@ public final class LoadOptions {
         profiling,
         n,
         finiteCheck,
-        iso);
+        iso,
+        declaredBytesLimit);
   }
 
   /**
@@ -182,7 +214,8 @@ public final class LoadOptions {
         profiling,
         threads,
         on,
-        iso);
+        iso,
+        declaredBytesLimit);
   }
 
   public LoadOptions withLoadMode(LoadMode mode) {
@@ -196,7 +229,8 @@ public final class LoadOptions {
         profiling,
         threads,
         finiteCheck,
-        iso);
+        iso,
+        declaredBytesLimit);
   }
 
   public LoadOptions withVerify(boolean v) {
@@ -210,7 +244,8 @@ public final class LoadOptions {
         profiling,
         threads,
         finiteCheck,
-        iso);
+        iso,
+        declaredBytesLimit);
   }
 
   /**
@@ -236,7 +271,8 @@ public final class LoadOptions {
         profiling,
         threads,
         finiteCheck,
-        iso);
+        iso,
+        declaredBytesLimit);
   }
 
   /** CUSTOM memory through {@code allocator}. */
@@ -251,7 +287,8 @@ public final class LoadOptions {
         profiling,
         threads,
         finiteCheck,
-        iso);
+        iso,
+        declaredBytesLimit);
   }
 
   public LoadOptions withOptimization(OptimizationLevel level) {
@@ -265,7 +302,8 @@ public final class LoadOptions {
         profiling,
         threads,
         finiteCheck,
-        iso);
+        iso,
+        declaredBytesLimit);
   }
 
   public LoadOptions withProfiling(boolean on) {
@@ -279,7 +317,8 @@ public final class LoadOptions {
         on,
         threads,
         finiteCheck,
-        iso);
+        iso,
+        declaredBytesLimit);
   }
 
   /** Where the program runs (default {@link Isolation#NONE}: in this process). */
@@ -287,12 +326,51 @@ public final class LoadOptions {
     return iso.isolation();
   }
 
-  /** The deadline of each load and call of an isolated model; empty = none. */
+  /**
+   * The deadline of each load and call of an isolated model ({@link #DEFAULT_CALL_TIMEOUT} unless
+   * set); empty = none.
+   */
   public Optional<Duration> callTimeout() {
     return Optional.ofNullable(iso.callTimeout());
   }
 
-  /** RLIMIT_AS of an isolated model's worker in bytes; 0 = none. */
+  /**
+   * The most bytes one method may declare for its inputs (together), and for its planned buffers
+   * (together), checked from the program's metadata before any of it is allocated ({@link
+   * #DEFAULT_DECLARED_BYTES_LIMIT} unless set); 0 = no cap.
+   */
+  public long declaredBytesLimit() {
+    return declaredBytesLimit;
+  }
+
+  /**
+   * Refuses a program one of whose methods declares more than {@code bytes} of inputs, or of
+   * planned buffers (activations, outputs), with {@link ErrorCode#OUT_OF_RESOURCES} at load, before
+   * anything is allocated: a file of a few KiB can declare terabytes. 0 = no cap (a trusted model
+   * that needs more than the default).
+   */
+  public LoadOptions withDeclaredBytesLimit(long bytes) {
+    if (bytes < 0) {
+      throw new IllegalArgumentException("the declared bytes limit must be >= 0, got " + bytes);
+    }
+    return new LoadOptions(
+        loadMode,
+        verify,
+        memoryPolicy,
+        poolBytes,
+        allocator,
+        optimization,
+        profiling,
+        threads,
+        finiteCheck,
+        iso,
+        bytes);
+  }
+
+  /**
+   * RLIMIT_AS of an isolated model's worker in bytes ({@link #DEFAULT_WORKER_MEMORY_LIMIT} unless
+   * set); 0 = none.
+   */
   public long memoryLimitBytes() {
     return iso.memoryLimitBytes();
   }
@@ -324,17 +402,19 @@ public final class LoadOptions {
 
   /**
    * A deadline for each load and call of an isolated model: a worker that takes longer is killed
-   * and the call fails with {@link ErrorCode#TIMEOUT}. Needs {@link Isolation#PROCESS} at load.
+   * and the call fails with {@link ErrorCode#TIMEOUT}. Applies with {@link Isolation#PROCESS}.
+   * {@link Duration#ZERO} = no deadline; default {@link #DEFAULT_CALL_TIMEOUT}.
    */
   public LoadOptions withCallTimeout(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
-    if (timeout.isNegative() || timeout.isZero()) {
-      throw new IllegalArgumentException("the call timeout must be positive, got " + timeout);
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException(
+          "the call timeout must be positive, or Duration.ZERO for none, got " + timeout);
     }
     return with(
         new Isolated(
             iso.isolation(),
-            timeout,
+            timeout.isZero() ? null : timeout,
             iso.memoryLimitBytes(),
             iso.cpuLimitSeconds(),
             iso.sandbox()));
@@ -343,7 +423,9 @@ public final class LoadOptions {
   /**
    * Resource limits of an isolated model's worker: address space in bytes (RLIMIT_AS; a model
    * needing more fails to allocate) and CPU seconds over the worker's life (RLIMIT_CPU; past it the
-   * worker is killed, {@link ErrorCode#WORKER_CRASHED} naming SIGXCPU). 0 = no limit.
+   * worker is killed, {@link ErrorCode#WORKER_CRASHED} naming SIGXCPU). 0 = no limit; defaults
+   * {@link #DEFAULT_WORKER_MEMORY_LIMIT} and 0. A worker built with AddressSanitizer reserves
+   * terabytes of shadow memory, so sanitized test runs pass 0 for the memory.
    */
   public LoadOptions withWorkerLimits(long memoryBytes, long cpuSeconds) {
     if (memoryBytes < 0 || cpuSeconds < 0) {
@@ -375,7 +457,8 @@ public final class LoadOptions {
         profiling,
         threads,
         finiteCheck,
-        isolated);
+        isolated,
+        declaredBytesLimit);
   }
 
   @Override
@@ -395,12 +478,16 @@ public final class LoadOptions {
         + profiling
         + ", finiteCheck="
         + finiteCheck
+        + ", declaredBytesLimit="
+        + declaredBytesLimit
         + (iso.isolation() == Isolation.NONE
             ? ""
             : ", isolation="
                 + iso.isolation()
                 + ", callTimeout="
                 + iso.callTimeout()
+                + ", memoryLimitBytes="
+                + iso.memoryLimitBytes()
                 + ", sandbox="
                 + iso.sandbox())
         + "]";

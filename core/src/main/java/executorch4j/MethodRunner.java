@@ -104,6 +104,10 @@ abstract sealed class MethodRunner implements AutoCloseable {
       AllocatorBridge bridge = null;
       Program loaded = null;
       try {
+        // The program (its metadata) first: what it declares is checked before any memory for it,
+        // the pool included, is allocated.
+        loaded = ProgramLoader.load(source, options);
+        DeclaredLimits.check(loaded.methods(), options.declaredBytesLimit());
         if (options.memoryPolicy() == MemoryPolicy.STATIC) {
           // The one pool: allocated once, page-aligned so its layout is reproducible.
           MemorySegment memory = arena.allocate(options.poolBytes(), 4096);
@@ -112,7 +116,6 @@ abstract sealed class MethodRunner implements AutoCloseable {
           poolHandle = out.get(ValueLayout.ADDRESS, 0);
         }
         bridge = options.allocator().map(AllocatorBridge::new).orElse(null);
-        loaded = ProgramLoader.load(source, options);
       } catch (RuntimeException | Error e) {
         free(loaded, poolHandle, bridge);
         throw e;
@@ -202,6 +205,8 @@ abstract sealed class MethodRunner implements AutoCloseable {
       try (Arena read = Arena.ofConfined()) {
         MemorySegment bytes = WorkerProcess.programBytes(source, read);
         loaded = ProgramLoader.load(ModelSource.memory(bytes), options);
+        // Before the worker starts: the memory shared with it is sized from these declarations.
+        DeclaredLimits.check(loaded.methods(), options.declaredBytesLimit());
         proc = WorkerProcess.start(options, false);
         proc.load(bytes, options);
       } catch (RuntimeException | Error e) {

@@ -31,6 +31,8 @@ public final class Tensor {
    * A zero-copy view of {@code data} as a tensor. The segment must be native (off-heap) memory
    * holding exactly {@code numel(shape) * dtype.byteSize()} bytes, and must stay alive while the
    * tensor is used.
+   *
+   * @throws IllegalArgumentException also when that byte size does not fit in a long
    */
   public static Tensor wrap(MemorySegment data, DType dtype, long... shape) {
     Objects.requireNonNull(data, "data");
@@ -40,7 +42,7 @@ public final class Tensor {
       throw new IllegalArgumentException(
           "Tensor.wrap needs native memory; use Tensor.of(array, shape) for Java arrays");
     }
-    long need = numel(s) * dtype.byteSize();
+    long need = byteSize(dtype, s);
     if (data.byteSize() != need) {
       throw new IllegalArgumentException(
           "segment holds "
@@ -98,7 +100,7 @@ public final class Tensor {
     Objects.requireNonNull(dtype, "dtype");
     long[] s = checkShape(shape);
     int n = length(values);
-    long bytes = numel(s) * dtype.byteSize();
+    long bytes = byteSize(dtype, s);
     MemorySegment seg = Arena.ofAuto().allocate(Math.max(1, bytes), 16).asSlice(0, bytes);
     if (dtype.isRawStorage()) {
       if (!(values instanceof byte[] raw) || raw.length != bytes) {
@@ -138,11 +140,16 @@ public final class Tensor {
     return new Tensor(seg, dtype, s);
   }
 
-  /** A tensor of {@code dtype} and {@code shape} whose bytes are all zero (any dtype). */
+  /**
+   * A tensor of {@code dtype} and {@code shape} whose bytes are all zero (any dtype).
+   *
+   * @throws IllegalArgumentException for a negative dimension, or a byte size that does not fit in
+   *     a long
+   */
   public static Tensor zeros(DType dtype, long... shape) {
     Objects.requireNonNull(dtype, "dtype");
     long[] s = checkShape(shape);
-    long bytes = numel(s) * dtype.byteSize();
+    long bytes = byteSize(dtype, s);
     return new Tensor(Arena.ofAuto().allocate(Math.max(1, bytes), 16).asSlice(0, bytes), dtype, s);
   }
 
@@ -348,6 +355,25 @@ public final class Tensor {
       n = Math.multiplyExact(n, d);
     }
     return n;
+  }
+
+  /**
+   * {@code numel(shape) * dtype.byteSize()}, checked: a shape whose elements or bytes do not fit in
+   * a long would otherwise wrap to a small (or negative) size and be allocated or wrapped as such.
+   */
+  static long byteSize(DType dtype, long[] shape) {
+    try {
+      return Math.multiplyExact(numel(shape), dtype.byteSize());
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException(
+          dtype
+              + shapeText(shape)
+              + " needs more than "
+              + Long.MAX_VALUE
+              + " bytes (its element count times "
+              + dtype.byteSize()
+              + " bytes overflows a long): use a smaller shape");
+    }
   }
 
   static String shapeText(long[] shape) {

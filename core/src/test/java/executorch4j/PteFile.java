@@ -85,6 +85,44 @@ record PteFile(
     return pos == 0 ? -1 : pos;
   }
 
+  /**
+   * Byte positions of the {@code sizes} (int32 each) of input {@code input} of the first method:
+   * {@code Tensor{scalar_type (0), storage_offset (1), sizes:[int] (2), ...}} in {@code
+   * schema/program.fbs}. Rewriting them in place changes the declared shape and nothing else.
+   */
+  static int[] inputSizesPositions(byte[] bytes, int input) {
+    ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    int plan = tables(b, field(b, b.getInt(0), 1)).getFirst();
+    int inputs = field(b, plan, 3);
+    int vec = inputs + b.getInt(inputs);
+    int valueIndex = b.getInt(vec + 4 + 4 * input);
+    int evalue = tables(b, field(b, plan, 2)).get(valueIndex);
+    int val = field(b, evalue, 1);
+    int tensor = val + b.getInt(val);
+    return elements(b, field(b, tensor, 2), 4);
+  }
+
+  /**
+   * Byte positions of the first method's {@code non_const_buffer_sizes} (int64 each; entry 0 is
+   * reserved by the exporter): {@code ExecutionPlan{..., delegates (7), non_const_buffer_sizes:
+   * [int64] (8)}}.
+   */
+  static int[] plannedBufferSizesPositions(byte[] bytes) {
+    ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    int plan = tables(b, field(b, b.getInt(0), 1)).getFirst();
+    return elements(b, field(b, plan, 8), 8);
+  }
+
+  /** Positions of the scalars of the vector referenced at {@code fieldPos}, each {@code width}. */
+  private static int[] elements(ByteBuffer b, int fieldPos, int width) {
+    int vec = fieldPos + b.getInt(fieldPos);
+    int[] out = new int[b.getInt(vec)];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = vec + 4 + width * i;
+    }
+    return out;
+  }
+
   /** Absolute position of field {@code index} of the table at {@code table}, or 0 if absent. */
   private static int field(ByteBuffer b, int table, int index) {
     int vtable = table - b.getInt(table);

@@ -108,7 +108,7 @@ final class ClassRegistration {
         GType.INT,
         "pool_size_bytes",
         PROPERTY_HINT_RANGE,
-        "0,1073741824,1,or_greater,suffix:B",
+        "0," + Settings.MAX_POOL_BYTES + ",1,suffix:B",
         PROPERTY_USAGE_DEFAULT,
         "set_pool_size_bytes",
         "get_pool_size_bytes");

@@ -243,6 +243,11 @@ final class ResourceInstance {
           "memory policy must be 0 (AUTO), 1 (STATIC) or 2 (CUSTOM), got " + p);
       return null;
     }
+    String problem = Settings.poolProblem(size);
+    if (problem != null) {
+      fail(ERR_INVALID_PARAMETER, "configure_memory", problem);
+      return null;
+    }
     if (p == 2) {
       fail(
           ERR_UNAVAILABLE,
@@ -251,7 +256,7 @@ final class ResourceInstance {
       p = 0;
     }
     policy = MemoryPolicy.values()[(int) p];
-    poolBytes = Math.max(0, size);
+    poolBytes = size;
     if (policy == MemoryPolicy.STATIC && poolBytes == 0) {
       fail(
           ERR_INVALID_PARAMETER,

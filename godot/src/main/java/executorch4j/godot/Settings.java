@@ -12,6 +12,29 @@ import java.util.Locale;
 record Settings(MemoryPolicy policy, long poolBytes, OptimizationLevel level) {
   static final String SECTION = "[executorch]";
 
+  /**
+   * The largest STATIC pool: 1 GiB. The pool is allocated and zero-filled when the model loads, so
+   * a {@code .pte.cfg} (which travels with the model) must not be able to ask for any amount; a
+   * model that needs more runs with AUTO memory, which allocates only what its methods plan.
+   */
+  static final long MAX_POOL_BYTES = 1L << 30;
+
+  /** Why {@code bytes} is not a pool size, or null when it is one. */
+  static String poolProblem(long bytes) {
+    if (bytes < 0) {
+      return "pool_size_bytes must be >= 0, got " + bytes;
+    }
+    if (bytes > MAX_POOL_BYTES) {
+      return "pool_size_bytes="
+          + bytes
+          + " is above the maximum of "
+          + MAX_POOL_BYTES
+          + " (1 GiB; the pool is allocated and zero-filled at load): use memory_policy=0 (AUTO)"
+          + " for a model that needs more";
+    }
+    return null;
+  }
+
   static String sidecar(String modelPath) {
     return modelPath + ".cfg";
   }
@@ -64,6 +87,10 @@ record Settings(MemoryPolicy policy, long poolBytes, OptimizationLevel level) {
     }
     if (policy == MemoryPolicy.CUSTOM) {
       policy = MemoryPolicy.AUTO; // CUSTOM needs a Java allocator; GDScript cannot supply one
+    }
+    String problem = poolProblem(pool);
+    if (problem != null) {
+      throw new IllegalArgumentException(problem);
     }
     if (policy == MemoryPolicy.STATIC && pool <= 0) {
       throw new IllegalArgumentException("memory_policy=1 (STATIC) needs pool_size_bytes > 0");

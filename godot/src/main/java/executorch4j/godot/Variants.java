@@ -22,6 +22,13 @@ import java.util.Map;
  * the call) / float[] or {@link Tensor} → PackedFloat32Array.
  */
 final class Variants {
+  /**
+   * How deep Arrays and Dictionaries may nest in a value read from Godot. A tensor of rank r is r
+   * levels, and ExecuTorch's rank limit is 16; without a bound an Array that contains itself would
+   * recurse until the thread's stack overflows, inside a Godot call.
+   */
+  static final int MAX_DEPTH = 64;
+
   private final Gd gd;
 
   Variants(Gd gd) {
@@ -43,6 +50,10 @@ final class Variants {
 
   /** The Java value of the Variant at v. */
   Object read(MemorySegment v) {
+    return read(v, 0);
+  }
+
+  private Object read(MemorySegment v, int depth) {
     int id = gd.api.variantGetType(v);
     GType t = GType.of(id);
     if (t == null || t == GType.OBJECT) {
@@ -56,7 +67,7 @@ final class Variants {
       MemorySegment value = a.allocate(Math.max(8, t.size), 8);
       gd.variantTo(t, value, v);
       try {
-        return readValue(t, value);
+        return readValue(t, value, depth);
       } finally {
         if (t.isBuiltinObject()) {
           gd.destroy(t, value);
@@ -67,15 +78,26 @@ final class Variants {
 
   /** The Java value of a builtin of type t at p (a ptrcall argument or an unwrapped Variant). */
   Object readValue(GType t, MemorySegment p) {
+    return readValue(t, p, 0);
+  }
+
+  private Object readValue(GType t, MemorySegment p, int depth) {
+    if ((t == GType.ARRAY || t == GType.DICTIONARY) && depth >= MAX_DEPTH) {
+      throw new IllegalArgumentException(
+          "an Array or Dictionary nested more than "
+              + MAX_DEPTH
+              + " levels deep (does it contain itself?): pass each input as a flat or"
+              + " shape-nested Array, or a Packed*Array");
+    }
     return switch (t) {
-      case NIL -> read(p); // a Variant-typed argument
+      case NIL -> read(p, depth); // a Variant-typed argument
       case BOOL -> p.get(U8, 0) != 0;
       case INT -> p.get(I64, 0);
       case FLOAT -> p.get(F64, 0);
       case STRING -> gd.readString(p);
       case STRING_NAME -> stringNameText(p);
-      case DICTIONARY -> readDictionary(p);
-      case ARRAY -> readArray(p);
+      case DICTIONARY -> readDictionary(p, depth + 1);
+      case ARRAY -> readArray(p, depth + 1);
       case PACKED_FLOAT32_ARRAY -> new FloatView(packedData(t, p, 4));
       case PACKED_BYTE_ARRAY -> packedData(t, p, 1).toArray(ValueLayout.JAVA_BYTE);
       case PACKED_INT32_ARRAY -> packedData(t, p, 4).toArray(ValueLayout.JAVA_INT_UNALIGNED);
@@ -119,17 +141,17 @@ final class Variants {
     return out;
   }
 
-  private List<Object> readArray(MemorySegment arr) {
+  private List<Object> readArray(MemorySegment arr, int depth) {
     long n = gd.size(GType.ARRAY, arr);
     List<Object> out = new ArrayList<>();
     for (long i = 0; i < n; i++) {
       MemorySegment v = gd.api.arrayOperatorIndexConst(arr, i);
-      out.add(read(v.reinterpret(GType.VARIANT_SIZE)));
+      out.add(read(v.reinterpret(GType.VARIANT_SIZE), depth));
     }
     return out;
   }
 
-  private Map<Object, Object> readDictionary(MemorySegment dict) {
+  private Map<Object, Object> readDictionary(MemorySegment dict, int depth) {
     Map<Object, Object> out = new LinkedHashMap<>();
     try (Arena a = Arena.ofConfined()) {
       MemorySegment keys = a.allocate(GType.ARRAY.size, 8);
@@ -141,8 +163,8 @@ final class Variants {
           MemorySegment k = gd.api.arrayOperatorIndexConst(keys, i).reinterpret(GType.VARIANT_SIZE);
           MemorySegment v = gd.api.dictionaryOperatorIndexConst(dict, k);
           out.put(
-              read(k),
-              v.equals(MemorySegment.NULL) ? null : read(v.reinterpret(GType.VARIANT_SIZE)));
+              read(k, depth),
+              v.equals(MemorySegment.NULL) ? null : read(v.reinterpret(GType.VARIANT_SIZE), depth));
         }
       } finally {
         gd.destroy(GType.ARRAY, keys);

@@ -43,6 +43,29 @@ class SettingsTest {
   }
 
   @Test
+  void aPoolAboveTheMaximumIsRefusedNamingIt() {
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                Settings.parse(
+                    "[executorch]\nmemory_policy=1\npool_size_bytes=1073741825\n", DEFAULTS));
+    assertTrue(e.getMessage().contains("pool_size_bytes=1073741825"), e.getMessage());
+    assertTrue(e.getMessage().contains("maximum of 1073741824"), e.getMessage());
+    // Also with AUTO: the value would apply once the policy is switched to STATIC.
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Settings.parse("[executorch]\npool_size_bytes=4611686018427387904\n", DEFAULTS));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Settings.parse("[executorch]\npool_size_bytes=-1\n", DEFAULTS));
+    assertEquals(
+        1L << 30,
+        Settings.parse("[executorch]\nmemory_policy=1\npool_size_bytes=1073741824\n", DEFAULTS)
+            .poolBytes());
+  }
+
+  @Test
   void customFallsBackToAutoSinceGdscriptHasNoAllocator() {
     assertEquals(
         MemoryPolicy.AUTO, Settings.parse("[executorch]\nmemory_policy=2\n", DEFAULTS).policy());
