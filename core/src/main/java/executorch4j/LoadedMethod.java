@@ -361,8 +361,12 @@ abstract sealed class LoadedMethod {
     void primeJit(int calls) {
       int n = described.length;
       long bytes = 0;
-      for (TensorMeta t : meta.inputs()) {
-        bytes = Math.max(bytes, t.numel() * t.dtype().byteSize());
+      try {
+        for (TensorMeta t : meta.inputs()) {
+          bytes = Math.max(bytes, Tensor.byteSize(t.dtype(), t.shape()));
+        }
+      } catch (IllegalArgumentException e) {
+        return; // a declared size beyond a long (a load with the declared-bytes cap off)
       }
       if (calls <= 0 || bytes > PRIME_MAX_BYTES) {
         return;
@@ -375,7 +379,7 @@ abstract sealed class LoadedMethod {
           for (Tensor[] set : sets) {
             set[i] =
                 Tensor.wrap(
-                    zeros.asSlice(0, t.numel() * t.dtype().byteSize()), t.dtype(), t.shape());
+                    zeros.asSlice(0, Tensor.byteSize(t.dtype(), t.shape())), t.dtype(), t.shape());
           }
         }
         Native.check(Et4j.et_method_set_dry_run(handle, 1));

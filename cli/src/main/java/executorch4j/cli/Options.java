@@ -60,7 +60,7 @@ record Options(
       o = o.withMemory(MemoryPolicy.STATIC, number("--pool", 0));
     }
     if (extra.containsKey("--isolated")) {
-      o = o.withIsolation(Isolation.PROCESS).withCallTimeout(java.time.Duration.ofSeconds(60));
+      o = o.withIsolation(Isolation.PROCESS); // with the isolated defaults (60 s per call)
     }
     return o.withProfiling(
         extra.containsKey("--profile")
