@@ -146,10 +146,13 @@ void send_ok(Writer &w, bool load) {
   if (lying(load ? kLoadLate : kForwardLate)) sleep(3);
   if (lying(load ? kLoadFd : kForwardFd)) {
     if (g_ring) {
-      usleep(5000);  // the client sleeps on the socket by now, where it finds the fd
+      // A wake-up carrying an fd instead of the reply: the client, asleep on the socket for want
+      // of a reply, finds the fd there.
       Writer wake;
       wake.put<int32_t>(kWake);
       send_message(kWorkerFd, wake, &g_lie_fd, 1);
+      sleep(2);
+      return;
     } else {
       send_message(kWorkerFd, w, &g_lie_fd, 1);
       return;
