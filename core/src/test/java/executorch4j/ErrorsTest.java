@@ -252,22 +252,11 @@ class ErrorsTest {
     try (var model = ExecuTorchModel.load(Fixtures.pte("linear_regression"));
         var arena = java.lang.foreign.Arena.ofConfined()) {
       Tensor x = Tensor.wrap(arena.allocate(4), DType.FLOAT32, 1, 1);
-      var failure = new java.util.concurrent.atomic.AtomicReference<Throwable>();
-      Thread t =
-          Thread.ofPlatform()
-              .start(
-                  () -> {
-                    try {
-                      model.forward(x);
-                    } catch (Throwable ex) {
-                      failure.set(ex);
-                    }
-                  });
-      t.join();
+      Throwable failure = OtherThread.failureOf(() -> model.forward(x));
       assertTrue(
-          failure.get() instanceof ExecuTorchException ex
+          failure instanceof ExecuTorchException ex
               && ex.getMessage().contains("confined to another thread"),
-          String.valueOf(failure.get()));
+          String.valueOf(failure));
     }
   }
 }

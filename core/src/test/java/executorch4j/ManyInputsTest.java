@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -133,19 +132,8 @@ class ManyInputsTest {
         var arena = Arena.ofConfined()) {
       Tensor[] x = inputs(0);
       x[4] = in(arena, x[4]);
-      var failure = new AtomicReference<Throwable>();
-      Thread t =
-          Thread.ofPlatform()
-              .start(
-                  () -> {
-                    try {
-                      model.forward(x);
-                    } catch (Throwable e) {
-                      failure.set(e);
-                    }
-                  });
-      t.join();
-      var e = assertInstanceOf(ExecuTorchException.class, failure.get());
+      Throwable failure = OtherThread.failureOf(() -> model.forward(x));
+      var e = assertInstanceOf(ExecuTorchException.class, failure);
       assertEquals(ErrorCode.INPUT_MISMATCH, e.errorCode(), e.getMessage());
       assertTrue(
           e.getMessage().contains("input_4: the tensor's memory is confined to another thread"),

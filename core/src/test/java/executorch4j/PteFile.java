@@ -74,15 +74,19 @@ record PteFile(
    */
   static int inputScalarTypePosition(byte[] bytes, int input) {
     ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    int pos = field(b, inputTensor(b, input), 0);
+    return pos == 0 ? -1 : pos;
+  }
+
+  /** The Tensor table of input {@code input} of the first method (see the two readers here). */
+  private static int inputTensor(ByteBuffer b, int input) {
     int plan = tables(b, field(b, b.getInt(0), 1)).getFirst();
     int inputs = field(b, plan, 3);
     int vec = inputs + b.getInt(inputs);
     int valueIndex = b.getInt(vec + 4 + 4 * input);
     int evalue = tables(b, field(b, plan, 2)).get(valueIndex);
     int val = field(b, evalue, 1);
-    int tensor = val + b.getInt(val);
-    int pos = field(b, tensor, 0);
-    return pos == 0 ? -1 : pos;
+    return val + b.getInt(val);
   }
 
   /**
@@ -92,14 +96,7 @@ record PteFile(
    */
   static int[] inputSizesPositions(byte[] bytes, int input) {
     ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-    int plan = tables(b, field(b, b.getInt(0), 1)).getFirst();
-    int inputs = field(b, plan, 3);
-    int vec = inputs + b.getInt(inputs);
-    int valueIndex = b.getInt(vec + 4 + 4 * input);
-    int evalue = tables(b, field(b, plan, 2)).get(valueIndex);
-    int val = field(b, evalue, 1);
-    int tensor = val + b.getInt(val);
-    return elements(b, field(b, tensor, 2), 4);
+    return elements(b, field(b, inputTensor(b, input), 2), 4);
   }
 
   /**
