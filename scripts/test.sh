@@ -14,6 +14,8 @@ mkdir -p target
 STEPS=(build asan native-fuzz gdhost addon platforms consumer bench)
 
 step_build() {
+  # BackendsTest runs fixtures/mlp_openvino.pte with OpenVINO's runtime (cached after the first run).
+  log "OpenVINO $OPENVINO_VERSION runtime for BackendsTest: $(openvino_runtime "$(host_platform)")"
   log "build and unit tests of every module (JDK: $JAVA_HOME)"
   mvn -B install
 }

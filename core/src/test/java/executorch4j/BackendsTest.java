@@ -1,0 +1,146 @@
+package executorch4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import executorch4j.internal.ChildJvm;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Backends as a first-class concept: {@link ExecuTorchRuntime#backends()} says which can run here
+ * and how to get the others, and fixtures/mlp_openvino.pte (the MLP lowered with
+ * OpenvinoPartitioner) fails with BACKEND_UNAVAILABLE naming the fix when OpenVINO's runtime is
+ * absent, and matches its PyTorch-eager goldens when it is present. Each OpenVINO case runs in a
+ * fresh JVM ({@link BackendsProbe}): a loaded backend cannot be unloaded.
+ *
+ * <p>The present case needs OpenVINO {@value Backends#OPENVINO_VERSION}'s runtime unpacked from its
+ * PyPI wheel into {@code .cache/openvino-<version>-<platform>} by {@code scripts/setup-openvino.sh
+ * runtime} (scripts/test.sh's build step runs it); it fails, never skips, when that folder is
+ * missing. {@code -Dexecutorch4j.test.openvino} names another folder.
+ */
+class BackendsTest {
+  static final Path OPENVINO_RUNTIME =
+      Path.of(
+              System.getProperty(
+                  "executorch4j.test.openvino",
+                  ".cache/openvino-" + Backends.OPENVINO_VERSION + "-linux-x86_64/openvino/libs"))
+          .toAbsolutePath();
+
+  @Test
+  void everyKnownBackendIsListedWithItsStatus() {
+    List<Backend> backends = ExecuTorchRuntime.backends();
+    List<String> names = backends.stream().map(Backend::name).toList();
+    assertEquals(
+        List.of("XnnpackBackend", "OpenvinoBackend", "CoreMLBackend", "MLXBackend"),
+        names.subList(0, 4),
+        backends.toString());
+    Backend xnnpack = backends.get(0);
+    assertTrue(xnnpack.available(), xnnpack.toString());
+    assertEquals("XnnpackBackend: available — linked into the runtime", xnnpack.toString());
+    for (Backend apple : backends.subList(2, 4)) {
+      assertFalse(apple.available(), apple.toString()); // this test runs on Linux
+      assertTrue(apple.detail().contains("macOS"), apple.toString());
+    }
+  }
+
+  @Test
+  void anUnknownBackendIsReportedUnavailable() {
+    Backend b = ExecuTorchRuntime.backend("BackendWithCompilerDemo");
+    assertFalse(b.available());
+    assertTrue(b.detail().contains("not a backend executorch4j knows"), b.toString());
+  }
+
+  @Test
+  void withoutOpenvinoTheProgramFailsWithBackendUnavailableNamingTheFix(@TempDir Path empty)
+      throws Exception {
+    List<String> lines = probe(empty, "MMAP");
+    String expectedReason = "-Dexecutorch4j.openvino.lib=" + empty + ": no libopenvino_c.so there";
+    String listed = line(lines, "BACKEND OpenvinoBackend");
+    assertTrue(
+        listed.startsWith("BACKEND OpenvinoBackend: unavailable — " + expectedReason), listed);
+    assertTrue(listed.contains("pip install openvino==" + Backends.OPENVINO_VERSION), listed);
+    String error = line(lines, "ERROR ");
+    assertTrue(error.startsWith("ERROR BACKEND_UNAVAILABLE "), error);
+    assertTrue(
+        error.contains(
+            "method 'forward' is delegated to backend OpenvinoBackend, which is unavailable here: "
+                + expectedReason),
+        error);
+    assertTrue(error.contains("or set OPENVINO_LIB_PATH"), error);
+    assertFalse(lines.contains("MAPPED_AT_END true"), "nothing of OpenVINO was loaded: " + lines);
+  }
+
+  @Test
+  void withOpenvinoTheProgramMatchesItsGoldens() throws Exception {
+    if (Backends.findIn(OPENVINO_RUNTIME) == null) {
+      fail(
+          "OpenVINO's runtime is not at "
+              + OPENVINO_RUNTIME
+              + ": run scripts/setup-openvino.sh runtime (scripts/test.sh build does)");
+    }
+    // Mapped explicitly: the load mode in which a freed delegate blob crashed (ProgramLoader.load).
+    List<String> lines = probe(OPENVINO_RUNTIME, "MMAP");
+    // A process that has not loaded an OpenVINO program has none of it mapped.
+    assertTrue(lines.contains("MAPPED_AT_START false"), lines.toString());
+    assertTrue(lines.contains("MAPPED_AFTER_LIST false"), lines.toString());
+    assertTrue(lines.contains("MAPPED_AFTER_XNNPACK_MODEL false"), lines.toString());
+    String listed = line(lines, "BACKEND OpenvinoBackend");
+    assertTrue(listed.startsWith("BACKEND OpenvinoBackend: available — OpenVINO runtime "), listed);
+    assertTrue(lines.contains("LOADED [OpenvinoBackend]"), lines.toString());
+    assertTrue(line(lines, "BACKEND_AFTER_LOAD").contains("available — loaded"), lines.toString());
+    assertTrue(lines.contains("MAPPED_AT_END true"), lines.toString());
+    Fixtures.Golden golden = Fixtures.golden("mlp_openvino");
+    List<Fixtures.Case> cases = golden.methods().get("forward").cases();
+    List<String> outputs = lines.stream().filter(l -> l.startsWith("OUTPUT ")).toList();
+    assertEquals(cases.size(), outputs.size(), lines.toString());
+    double worst = 0;
+    for (int c = 0; c < cases.size(); c++) {
+      String[] got = outputs.get(c).split(" ");
+      assertEquals("float32", got[1], outputs.get(c));
+      double[] want = cases.get(c).outputs().get(0).data();
+      assertEquals(want.length, got.length - 2, outputs.get(c));
+      for (int i = 0; i < want.length; i++) {
+        double v = Double.parseDouble(got[i + 2]);
+        double limit = golden.tolerance().atol() + golden.tolerance().rtol() * Math.abs(want[i]);
+        worst = Math.max(worst, Math.abs(v - want[i]));
+        assertTrue(
+            Math.abs(v - want[i]) <= limit,
+            "case " + c + " [" + i + "]: expected " + want[i] + " +- " + limit + ", got " + v);
+      }
+    }
+    System.out.println("mlp_openvino: max |error| vs PyTorch eager = " + worst);
+  }
+
+  private static String line(List<String> lines, String prefix) {
+    return lines.stream()
+        .filter(l -> l.startsWith(prefix))
+        .findFirst()
+        .orElseGet(() -> fail("no line starting " + prefix + " in " + lines));
+  }
+
+  /** Runs {@link BackendsProbe} with OpenVINO's runtime looked for at {@code openvinoLib} only. */
+  private static List<String> probe(Path openvinoLib, String loadMode) throws Exception {
+    assertTrue(Files.exists(openvinoLib), openvinoLib.toString());
+    Process p =
+        ChildJvm.start(
+            BackendsProbe.class,
+            List.of(
+                "-Dexecutorch4j.fixtures=" + Fixtures.DIR,
+                "-D" + Backends.OPENVINO_LIB_PROPERTY + "=" + openvinoLib),
+            List.of(loadMode));
+    ChildOutput.Ended child = ChildOutput.await(p, Duration.ofSeconds(120));
+    String out = child.out();
+    assertEquals(0, child.exitCode(), "probe failed:\n" + out);
+    List<String> lines = new ArrayList<>(out.lines().toList());
+    assertEquals("DONE", lines.get(lines.size() - 1), out);
+    return lines;
+  }
+}
