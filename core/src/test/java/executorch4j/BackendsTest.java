@@ -58,6 +58,42 @@ class BackendsTest {
     assertTrue(b.detail().contains("not a backend executorch4j knows"), b.toString());
   }
 
+  /** pip's wheel ships only libopenvino_c.so.<n>, which the backend's own dlopen cannot find. */
+  @Test
+  void theLocatorFindsTheVersionedNamePipShipsAndPrefersThePlainOne(@TempDir Path dir)
+      throws Exception {
+    assertEquals(null, Backends.findIn(dir));
+    Files.writeString(dir.resolve("libopenvino_c.so.2641"), "");
+    Files.writeString(dir.resolve("libopenvino_c.so.2641.txt"), ""); // not a library name
+    assertEquals(dir.resolve("libopenvino_c.so.2641"), Backends.findIn(dir));
+    Files.writeString(dir.resolve("libopenvino_c.so"), "");
+    assertEquals(dir.resolve("libopenvino_c.so"), Backends.findIn(dir));
+  }
+
+  /** The explicit option wins over everything else, as a folder or as the file itself. */
+  @Test
+  void theExplicitOptionIsLookedAtFirst(@TempDir Path dir) throws Exception {
+    Path lib = Files.writeString(dir.resolve("libopenvino_c.so.2641"), "");
+    String before = System.setProperty(Backends.OPENVINO_LIB_PROPERTY, dir.toString());
+    try {
+      assertEquals(
+          new Backends.Located(lib, "-D" + Backends.OPENVINO_LIB_PROPERTY),
+          Backends.locateOpenvino());
+      System.setProperty(Backends.OPENVINO_LIB_PROPERTY, lib.toString());
+      assertEquals(lib, Backends.locateOpenvino().file());
+      System.setProperty(Backends.OPENVINO_LIB_PROPERTY, dir.resolve("nope").toString());
+      Backends.Located none = Backends.locateOpenvino();
+      assertEquals(null, none.file(), "set but wrong: no fallback to other places");
+      assertTrue(none.how().endsWith("/nope: no libopenvino_c.so there"), none.how());
+    } finally {
+      if (before == null) {
+        System.clearProperty(Backends.OPENVINO_LIB_PROPERTY);
+      } else {
+        System.setProperty(Backends.OPENVINO_LIB_PROPERTY, before);
+      }
+    }
+  }
+
   @Test
   void withoutOpenvinoTheProgramFailsWithBackendUnavailableNamingTheFix(@TempDir Path empty)
       throws Exception {
