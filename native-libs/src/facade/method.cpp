@@ -6,6 +6,7 @@
 #include <executorch/runtime/backend/interface.h>
 #include <executorch/runtime/core/exec_aten/util/tensor_util.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <mutex>
@@ -45,6 +46,8 @@ void apply_thread_count(int32_t threads) {
 std::string names_after(const std::string &log, const char *marker, const char *skip_to) {
   std::string names;
   for (size_t pos = log.find(marker); pos != std::string::npos; pos = log.find(marker, pos + 1)) {
+    // A marker inside a word is not one: "Backend " also ends "OpenvinoBackend is ...".
+    if (pos > 0 && std::isalnum(static_cast<unsigned char>(log[pos - 1]))) continue;
     size_t start = pos + std::strlen(marker);
     if (*skip_to) {
       start = log.find(skip_to, start);

@@ -129,6 +129,24 @@ final class Backends {
     }
   }
 
+  /**
+   * The isolated worker ({@link Isolation#PROCESS}) has only the linked backends: a method
+   * delegated to one loaded on demand fails there, named, before the worker is asked.
+   */
+  static void refuseInWorker(MethodMeta declared) {
+    for (String name : declared.backends()) {
+      if (name.equals(OPENVINO) || name.equals(COREML) || name.equals(MLX)) {
+        throw new ExecuTorchException(
+            ErrorCode.BACKEND_UNAVAILABLE,
+            "method '"
+                + declared.name()
+                + "' is delegated to backend "
+                + name
+                + ", which isolated workers (Isolation.PROCESS) do not load; load it in process");
+      }
+    }
+  }
+
   /** The message for a method delegated to an unavailable backend. */
   static ExecuTorchException unavailable(String method, Backend b) {
     return new ExecuTorchException(

@@ -31,7 +31,12 @@ class BackendsTest {
       Path.of(
               System.getProperty(
                   "executorch4j.test.openvino",
-                  ".cache/openvino-" + Backends.OPENVINO_VERSION + "-linux-x86_64/openvino/libs"))
+                  ".cache/openvino-"
+                      + Backends.OPENVINO_VERSION
+                      + "-"
+                      + executorch4j.internal.NativeLoader.platform(
+                          System.getProperty("os.name"), System.getProperty("os.arch"))
+                      + "/openvino/libs"))
           .toAbsolutePath();
 
   @Test
@@ -92,6 +97,25 @@ class BackendsTest {
         System.setProperty(Backends.OPENVINO_LIB_PROPERTY, before);
       }
     }
+  }
+
+  /** The worker process does not load optional backends: it says so instead of crashing. */
+  @Test
+  void anIsolatedWorkerRefusesAnOpenvinoProgramNamingTheBackend() {
+    var e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            ExecuTorchException.class,
+            () ->
+                ExecuTorchModel.load(
+                    Fixtures.pte("mlp_openvino"),
+                    LoadOptions.defaults().withIsolation(Isolation.PROCESS)));
+    assertEquals(ErrorCode.BACKEND_UNAVAILABLE, e.errorCode(), e.getMessage());
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "method 'forward' is delegated to backend OpenvinoBackend, which isolated workers"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("load it in process"), e.getMessage());
   }
 
   @Test
