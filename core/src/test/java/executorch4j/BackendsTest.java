@@ -138,6 +138,22 @@ class BackendsTest {
     assertFalse(lines.contains("MAPPED_AT_END true"), "nothing of OpenVINO was loaded: " + lines);
   }
 
+  /** A file that is not OpenVINO's library: found, handed to the backend, which refuses it. */
+  @Test
+  void aRuntimeTheBackendCannotOpenIsNamedInTheError(@TempDir Path dir) throws Exception {
+    Path fake = Files.writeString(dir.resolve("libopenvino_c.so"), "not an ELF file");
+    List<String> lines = probe(dir, "MMAP");
+    String error = line(lines, "ERROR ");
+    assertTrue(error.startsWith("ERROR BACKEND_UNAVAILABLE "), error);
+    assertTrue(
+        error.contains(
+            "delegated to backend OpenvinoBackend, which reports itself unavailable with the"
+                + " OpenVINO runtime "
+                + fake),
+        error);
+    assertTrue(error.contains("pip install openvino=="), error);
+  }
+
   @Test
   void withOpenvinoTheProgramMatchesItsGoldens() throws Exception {
     if (Backends.findIn(OPENVINO_RUNTIME) == null) {
