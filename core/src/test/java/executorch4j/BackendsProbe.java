@@ -22,12 +22,15 @@ final class BackendsProbe {
     try (var m = ExecuTorchModel.load(Fixtures.pte("mlp_xnnpack"))) {
       System.out.println("MAPPED_AFTER_XNNPACK_MODEL " + openvinoMapped());
     }
-    // args[0], if any: the LoadMode (the default maps the file)
+    // args[0], if any: a LoadMode for the file, or CHANNEL to stream it
     LoadOptions options = LoadOptions.defaults();
-    if (args.length > 0) {
+    ModelSource source = ModelSource.file(Fixtures.pte("mlp_openvino"));
+    if (args.length > 0 && args[0].equals("CHANNEL")) {
+      source = ModelSource.channel(Files.newByteChannel(Fixtures.pte("mlp_openvino")));
+    } else if (args.length > 0) {
       options = options.withLoadMode(LoadMode.valueOf(args[0]));
     }
-    try (var model = ExecuTorchModel.load(Fixtures.pte("mlp_openvino"), options)) {
+    try (var model = ExecuTorchModel.load(source, options)) {
       System.out.println("LOADED " + model.methodMeta("forward").backends());
       System.out.println("BACKEND_AFTER_LOAD " + ExecuTorchRuntime.backend("OpenvinoBackend"));
       for (Fixtures.Case c : Fixtures.golden("mlp_openvino").methods().get("forward").cases()) {
