@@ -173,6 +173,42 @@ class BackendsTest {
   }
 
   /**
+   * With no option and no OPENVINO_LIB_PATH, a pip-installed openvino in the active virtualenv
+   * ($VIRTUAL_ENV) is found: its openvino/libs is the cached runtime, linked into a fake venv.
+   */
+  @Test
+  void aPipInstalledOpenvinoInTheActiveVirtualenvIsFound(@TempDir Path venv) throws Exception {
+    requireRuntime();
+    Path sitePackages = venv.resolve("lib/python3.11/site-packages/openvino");
+    Files.createDirectories(sitePackages);
+    Files.createSymbolicLink(sitePackages.resolve("libs"), OPENVINO_RUNTIME);
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                ChildJvm.command(
+                    BackendsProbe.class,
+                    List.of("-Dexecutorch4j.fixtures=" + Fixtures.DIR),
+                    List.of("MMAP")))
+            .redirectErrorStream(true);
+    pb.environment().remove("OPENVINO_LIB_PATH");
+    pb.environment().remove("LD_LIBRARY_PATH");
+    pb.environment().put("VIRTUAL_ENV", venv.toString());
+    Process p = pb.start();
+    p.getOutputStream().close();
+    ChildOutput.Ended child = ChildOutput.await(p, Duration.ofSeconds(120));
+    assertEquals(0, child.exitCode(), child.out());
+    List<String> lines = child.out().lines().toList();
+    String listed = line(lines, "BACKEND OpenvinoBackend");
+    assertTrue(
+        listed.endsWith(
+            "(pip package openvino in "
+                + venv.resolve("lib/python3.11/site-packages")
+                + "),"
+                + " loaded on first use"),
+        listed);
+    assertGoldenOutputs(lines);
+  }
+
+  /**
    * A streamed channel is read into program-owned memory as well (ProgramLoader.load). Without that
    * its segments are heap buffers freed early, which may still give right outputs: this checks the
    * streamed path loads and runs, not the copy.
