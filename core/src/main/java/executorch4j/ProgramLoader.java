@@ -43,8 +43,8 @@ final class ProgramLoader {
   /**
    * Loads a program whose methods will be loaded. One delegated to OpenVINO is held in memory the
    * program owns: ExecuTorch 1.5.1's OpenVINO backend frees its delegate blob right after {@code
-   * ov_core_import_model}, while OpenVINO 2026's CPU plugin still reads it when the infer request
-   * is made (a mapped file then crashes, SIGSEGV; a file read into the heap is a use-after-free).
+   * ov_core_import_model}, and OpenVINO 2026 still reads it while the method loads (mapped, the
+   * load crashes with SIGSEGV; read into the heap it is a use-after-free, see KNOWN_ISSUES.md).
    * Program-owned bytes have a no-op free, so the blob lives as long as the program.
    */
   static Program load(ModelSource source, LoadOptions options) {
