@@ -10,6 +10,8 @@ shims godot/native/build.sh builds. Per platform it checks:
   * each file is machine code for the platform (ELF e_machine / Mach-O cputype);
   * the facade exports every function the Java bindings call (jextract/symbols.txt);
   * every library it needs is shipped beside it or is a system library;
+  * Linux: the optional backends (OpenVINO) are staged, not needed by the facade, and load
+    without their vendor runtime;
   * every undefined symbol resolves: ExecuTorch symbols in a shipped library, on Linux the C and
     C++ runtime no newer than glibc 2.28 (the worker executable too) and the libstdc++ the
     wheel's own libraries need; on
@@ -32,6 +34,8 @@ GLIBC_FLOOR = (2, 28)
 ELF_MACHINE = {"linux-x86_64": 0x3E, "linux-aarch64": 0xB7}
 MACHO_ARM64 = 0x0100000C
 WORKER = "et4j-worker"  # the isolated-execution worker (Linux only)
+# Delegate backends shipped on Linux but loaded on demand (ExecuTorchRuntime.backends()).
+OPTIONAL_BACKENDS = ("libexecutorch_backend_openvino.so",)
 SHIMS = {
     "linux-x86_64": "libexecutorch4j_godot.so",
     "linux-aarch64": "libexecutorch4j_godot.linux.arm64.so",
@@ -169,6 +173,15 @@ def check_linux(r, folder, shim):
     foreign = [n for n in needed if n not in libs and not LINUX_SYSTEM_LIBS.match(n)]
     r.check(not foreign, f"{facade} needs only shipped and system libraries", ", ".join(foreign))
     r.check(runpath == ["$ORIGIN"], f"{facade} finds its libraries beside it (RUNPATH $ORIGIN)", str(runpath))
+    # Optional backends ship beside the facade, loaded only when a program needs one: the facade
+    # must not need them, and they must load without their vendor runtime (dlopen'ed on first use).
+    for name in (n for n in libs if n in OPTIONAL_BACKENDS):
+        r.check(name not in needed, f"{name}: not needed by {facade} (loaded on demand)")
+        deps, _ = elf_dynamic(os.path.join(folder, name))
+        foreign = [d for d in deps if d not in libs and not LINUX_SYSTEM_LIBS.match(d)]
+        r.check(not foreign, f"{name} needs only shipped and system libraries at load time", ", ".join(foreign))
+    r.check(all(n in libs for n in OPTIONAL_BACKENDS), "the optional backends are staged",
+            ", ".join(n for n in OPTIONAL_BACKENDS if n not in libs))
     worker = os.path.join(folder, WORKER)
     if os.path.isfile(worker):
         r.check(elf_machine(worker) == machine, f"{WORKER}: ELF for {r.platform}")

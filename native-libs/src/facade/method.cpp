@@ -3,8 +3,10 @@
 #include "internal.h"
 
 #include <executorch/extension/threadpool/threadpool_guard.h>
+#include <executorch/runtime/backend/interface.h>
 #include <executorch/runtime/core/exec_aten/util/tensor_util.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <mutex>
@@ -44,6 +46,8 @@ void apply_thread_count(int32_t threads) {
 std::string names_after(const std::string &log, const char *marker, const char *skip_to) {
   std::string names;
   for (size_t pos = log.find(marker); pos != std::string::npos; pos = log.find(marker, pos + 1)) {
+    // A marker inside a word is not one: "Backend " also ends "OpenvinoBackend is ...".
+    if (pos > 0 && std::isalnum(static_cast<unsigned char>(log[pos - 1]))) continue;
     size_t start = pos + std::strlen(marker);
     if (*skip_to) {
       start = log.find(skip_to, start);
@@ -195,11 +199,24 @@ et_status et_method_load(et_program *program, const char *method, const et_metho
     }
     std::string backends = names_after(log, "Backend ", "");
     if (!backends.empty() && (log.find("not registered") != std::string::npos ||
-                              log.find("not available") != std::string::npos))
+                              log.find("not available") != std::string::npos)) {
+      // Registered backends, not a fixed list: optional ones (OpenVINO) are loaded on demand.
+      std::string registered;
+      for (size_t i = 0; i < executorch::runtime::get_num_registered_backends(); i++) {
+        auto id = executorch::runtime::get_backend_name(i);
+        if (!id.ok()) continue;
+        registered += (registered.empty() ? "" : ", ") + std::string(id.get());
+      }
+      if (log.find("not registered") == std::string::npos)
+        return fail(ET_ERR_BACKEND_UNAVAILABLE,
+                    "method '%s' is delegated to backend %s, which is registered but reports itself "
+                    "unavailable (its runtime or device is missing)",
+                    method, backends.c_str());
       return fail(ET_ERR_BACKEND_UNAVAILABLE,
                   "method '%s' is delegated to backend %s, which this runtime does not include "
-                  "(available: XnnpackBackend)",
-                  method, backends.c_str());
+                  "(registered: %s)",
+                  method, backends.c_str(), registered.empty() ? "none" : registered.c_str());
+    }
     return fail_runtime(e, "cannot load method");
   }
   m->method.emplace(std::move(r.get()));

@@ -50,6 +50,29 @@ public final class ExecuTorchRuntime {
   }
 
   /**
+   * Every delegate backend executorch4j knows, whether a program delegated to it can run in this
+   * process, and if not why and what to install: XnnpackBackend (linked in), OpenvinoBackend
+   * (Linux; available when OpenVINO's {@code libopenvino_c.so} is found, see below), CoreMLBackend
+   * and MLXBackend (macOS), then any other backend registered in the runtime. Nothing is loaded to
+   * answer: OpenVINO's backend is loaded when a program delegated to it first loads.
+   *
+   * <p>OpenVINO's runtime is looked for at the system property {@code executorch4j.openvino.lib}
+   * (the file or its folder), then {@code OPENVINO_LIB_PATH} (the file), then the folders of {@code
+   * LD_LIBRARY_PATH} and {@code java.library.path}, then a pip-installed {@code openvino} in the
+   * site-packages of {@code $VIRTUAL_ENV}, {@code $CONDA_PREFIX}, {@code ~/.local}, {@code
+   * /usr/local} and {@code /usr}. A program delegated to an unavailable backend fails to load with
+   * {@link ErrorCode#BACKEND_UNAVAILABLE}, its message naming the backend and the fix.
+   */
+  public static List<Backend> backends() {
+    return Backends.list();
+  }
+
+  /** As {@link #backends()}, for one backend id; an unknown id is reported unavailable. */
+  public static Backend backend(String id) {
+    return Backends.describe(Objects.requireNonNull(id, "id"));
+  }
+
+  /**
    * Native heap bytes the facade holds right now for all models of this process (allocator blocks,
    * copied programs; not STATIC pools, which are Java arena memory): 0 once every model is closed.
    */

@@ -28,6 +28,7 @@ final class MethodLoader {
       boolean profiling,
       Arena arena) {
     String name = declared.name();
+    Backends.prepare(name, declared.backends()); // loads an optional backend on first need
     OptimizationLevel level = options.optimization();
     try (Arena tmp = Arena.ofConfined()) {
       MemorySegment cfg = Et4j.et_method_config_default(tmp);
@@ -47,6 +48,11 @@ final class MethodLoader {
       int status = Et4j.et_method_load(program, tmp.allocateFrom(name), cfg, out);
       if (status != 0 && allocator != null && allocator.failed()) {
         throw allocator.withFailure(Native.error(status, "custom allocator failed"));
+      }
+      if (status == Et4j.ET_ERR_BACKEND_UNAVAILABLE()
+          && declared.backends().contains(Backends.OPENVINO)
+          && Backends.openvinoLoaded()) {
+        throw Backends.openvinoRefused(name, Native.error(status, "cannot load method"));
       }
       Native.check(status);
       MemorySegment handle = out.get(ValueLayout.ADDRESS, 0);

@@ -207,6 +207,7 @@ abstract sealed class MethodRunner implements AutoCloseable {
         loaded = ProgramLoader.load(ModelSource.memory(bytes), options);
         // Before the worker starts: the memory shared with it is sized from these declarations.
         DeclaredLimits.check(loaded.methods(), options.declaredBytesLimit());
+        loaded.methods().forEach(Backends::refuseInWorker); // before a worker is started
         proc = WorkerProcess.start(options, false);
         proc.load(bytes, options);
       } catch (RuntimeException | Error e) {

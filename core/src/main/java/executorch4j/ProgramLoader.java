@@ -37,10 +37,54 @@ final class ProgramLoader {
 
   /** Loads a program only to read what it declares (mapped when it is a file). */
   static Program loadForMetadata(ModelSource source) {
-    return load(source, LoadOptions.defaults().withLoadMode(LoadMode.MMAP));
+    return loadAsIs(source, LoadOptions.defaults().withLoadMode(LoadMode.MMAP));
   }
 
+  /**
+   * Loads a program whose methods will be loaded. One delegated to OpenVINO is held in memory the
+   * program owns: ExecuTorch 1.5.1's OpenVINO backend frees its delegate blob right after {@code
+   * ov_core_import_model}, and OpenVINO 2026 still reads it while the method loads (mapped, the
+   * load crashes with SIGSEGV; read into the heap it is a use-after-free, see KNOWN_ISSUES.md).
+   * Program-owned bytes have a no-op free, so the blob lives as long as the program.
+   */
   static Program load(ModelSource source, LoadOptions options) {
+    Program program = loadAsIs(source, options);
+    boolean copies =
+        source instanceof ModelSource.Bytes
+            || source instanceof ModelSource.Memory
+            || source instanceof ModelSource.Stream;
+    if (copies
+        || program.methods().stream().noneMatch(m -> m.backends().contains(Backends.OPENVINO))) {
+      return program;
+    }
+    program.close();
+    int verify =
+        options.verify() ? Et4j.ET_VERIFY_INTERNAL_CONSISTENCY() : Et4j.ET_VERIFY_MINIMAL();
+    try (Arena tmp = Arena.ofConfined()) {
+      byte[] bytes = readAll(source);
+      return fromCopy(MemorySegment.ofArray(bytes), verify, tmp, tmp.allocate(ValueLayout.ADDRESS));
+    }
+  }
+
+  private static byte[] readAll(ModelSource source) {
+    try {
+      if (source instanceof ModelSource.File f) {
+        return Files.readAllBytes(f.path());
+      }
+      SeekableByteChannel c = ((ModelSource.Channel) source).channel();
+      ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(c.size()));
+      synchronized (c) {
+        c.position(0);
+        while (buf.hasRemaining() && c.read(buf) >= 0) {}
+      }
+      return buf.array();
+    } catch (IOException | ArithmeticException e) {
+      throw new ExecuTorchException(
+          ErrorCode.IO_ERROR, "cannot read the model into memory: " + e.getMessage(), e);
+    }
+  }
+
+  private static Program loadAsIs(ModelSource source, LoadOptions options) {
     int verify =
         options.verify() ? Et4j.ET_VERIFY_INTERNAL_CONSISTENCY() : Et4j.ET_VERIFY_MINIMAL();
     try (Arena tmp = Arena.ofConfined()) {

@@ -1,5 +1,6 @@
 package executorch4j.cli;
 
+import executorch4j.Backend;
 import executorch4j.ExecuTorchException;
 import executorch4j.ExecuTorchModel;
 import executorch4j.ExecuTorchRuntime;
@@ -26,14 +27,24 @@ final class InspectCommand {
         throw new Main.UsageException("inspect --runtime takes no model");
       }
       List<String> backends = ExecuTorchRuntime.registeredBackends();
+      List<Backend> known = ExecuTorchRuntime.backends();
       List<String> ops = ExecuTorchRuntime.registeredOperators();
       if (o.json()) {
         out.println(
-            "{\"backends\":" + Json.strs(backends) + ",\"operators\":" + Json.strs(ops) + "}");
+            "{\"backends\":"
+                + Json.strs(backends)
+                + ",\"backend_status\":"
+                + Json.backends(known)
+                + ",\"operators\":"
+                + Json.strs(ops)
+                + "}");
       } else {
         out.printf(
-            "%s%nbackends (%d): %s%noperators (%d):%n",
-            ExecuTorchRuntime.version(), backends.size(), String.join(", ", backends), ops.size());
+            "%s%nbackends (%d): %s%n",
+            ExecuTorchRuntime.version(), backends.size(), String.join(", ", backends));
+        // Every backend executorch4j knows, whether it can run here, and what would make it.
+        known.forEach(b -> out.println("  " + b));
+        out.printf("operators (%d):%n", ops.size());
         ops.forEach(op -> out.println("  " + op));
       }
       return;
@@ -92,6 +103,9 @@ final class InspectCommand {
         meta.backends().isEmpty()
             ? ""
             : "  [delegated: " + String.join(", ", meta.backends()) + "]");
+    for (String id : meta.backends()) {
+      out.printf("  backend %s%n", ExecuTorchRuntime.backend(id));
+    }
     for (TensorMeta t : meta.inputs()) {
       out.printf("  in   %-10s %s%n", t.name(), t.signature());
     }

@@ -113,6 +113,23 @@ final class Json {
         .collect(Collectors.joining(",", "{\"methods\":[", "]}"));
   }
 
+  /** Each backend as {"name","available","detail","fix"}. */
+  static String backends(List<executorch4j.Backend> bs) {
+    return bs.stream()
+        .map(
+            b ->
+                "{\"name\":"
+                    + str(b.name())
+                    + ",\"available\":"
+                    + b.available()
+                    + ",\"detail\":"
+                    + str(b.detail())
+                    + ",\"fix\":"
+                    + str(b.fix())
+                    + "}")
+        .collect(Collectors.joining(",", "[", "]"));
+  }
+
   static String strs(List<String> xs) {
     return xs.stream().map(Json::str).collect(Collectors.joining(",", "[", "]"));
   }

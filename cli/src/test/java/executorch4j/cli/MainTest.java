@@ -91,6 +91,37 @@ class MainTest {
     assertEquals("[\"executorch4j_test::mul3.out\"]", forward.get("missing_operators").toString());
   }
 
+  /**
+   * mlp_openvino.pte is delegated to OpenVINO; with its runtime looked for in an empty folder only,
+   * inspect names the backend, says it is unavailable and how to get it, then fails.
+   */
+  @Test
+  void inspectNamesTheBackendADelegateNeedsAndTheFix() throws IOException {
+    Path empty = Files.createTempDirectory("no-openvino");
+    String before = System.setProperty("executorch4j.openvino.lib", empty.toString());
+    try {
+      Result r = cli("inspect", fixture("mlp_openvino"));
+      assertEquals(1, r.code(), r.out());
+      assertTrue(r.out().contains("method forward  [delegated: OpenvinoBackend]"), r.out());
+      assertTrue(
+          r.out()
+              .contains(
+                  "  backend OpenvinoBackend: unavailable — -Dexecutorch4j.openvino.lib="
+                      + empty
+                      + ": no libopenvino_c.so there; pip install openvino=="),
+          r.out());
+      assertTrue(r.err().contains("BACKEND_UNAVAILABLE"), r.err());
+      assertTrue(r.err().contains("delegated to backend OpenvinoBackend"), r.err());
+    } finally {
+      if (before == null) {
+        System.clearProperty("executorch4j.openvino.lib");
+      } else {
+        System.setProperty("executorch4j.openvino.lib", before);
+      }
+      Files.delete(empty);
+    }
+  }
+
   /** add_mul.pte computes (a + b, a * b). */
   @Test
   void inspectListsTheOperatorsOfALoadableModel() {
@@ -113,9 +144,15 @@ class MainTest {
     assertTrue(json.getAsJsonArray("backends").toString().contains("\"XnnpackBackend\""), r.out());
     String ops = json.getAsJsonArray("operators").toString();
     assertTrue(ops.contains("\"aten::add.out\"") && ops.contains("\"aten::convolution.out\""), ops);
+    String status = json.getAsJsonArray("backend_status").toString();
+    assertTrue(status.contains("{\"name\":\"XnnpackBackend\",\"available\":true,"), status);
+    assertTrue(status.contains("{\"name\":\"OpenvinoBackend\",\"available\":"), status);
     Result text = cli("inspect", "--runtime");
     assertTrue(
         text.out().contains("backends (") && text.out().contains("  aten::add.out"), text.out());
+    assertTrue(
+        text.out().contains("  XnnpackBackend: available — linked into the runtime\n"), text.out());
+    assertTrue(text.out().contains("  CoreMLBackend: unavailable — "), text.out());
     assertEquals(2, cli("inspect", "--runtime", fixture("add_mul")).code());
     assertEquals(
         1, cli("inspect", fixture("add_mul"), "--op-library", "/nonexistent/libops.so").code());
@@ -208,7 +245,7 @@ class MainTest {
 
   /**
    * Fixtures with goldens, but custom_op: it needs a kernel registered (core's
-   * CustomOperatorProcessTest runs it).
+   * CustomOperatorProcessTest runs it), and mlp_openvino, which needs OpenVINO's runtime.
    */
   static Stream<String> fixtures() {
     try (Stream<Path> files = Files.list(FIXTURES)) {
@@ -217,6 +254,7 @@ class MainTest {
           .filter(n -> n.endsWith(".golden.json"))
           .map(n -> n.replace(".golden.json", ""))
           .filter(n -> !n.equals("custom_op"))
+          .filter(n -> !n.equals("mlp_openvino")) // needs OpenVINO's runtime (core's BackendsTest)
           .sorted()
           .toList()
           .stream();
