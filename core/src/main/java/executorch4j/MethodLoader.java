@@ -17,6 +17,8 @@ final class MethodLoader {
   /**
    * @param pool the STATIC pool ({@code et_pool*}), or NULL
    * @param allocator the CUSTOM allocator's bridge, or null
+   * @param shareWeights XNNPACK's packed-weight cache on whatever the level says (instances of one
+   *     program then share one packed copy of each weight)
    * @param arena the model's arena, which holds the method's scratch memory
    */
   static LoadedMethod.InProcess load(
@@ -26,6 +28,7 @@ final class MethodLoader {
       MemorySegment pool,
       AllocatorBridge allocator,
       boolean profiling,
+      boolean shareWeights,
       Arena arena) {
     String name = declared.name();
     OptimizationLevel level = options.optimization();
@@ -39,7 +42,8 @@ final class MethodLoader {
         et_method_config.alloc_userdata(cfg, allocator.userdata);
       }
       et_method_config.threads(cfg, options.effectiveThreads());
-      et_method_config.xnnpack_weight_cache(cfg, level.xnnpackWeightCache() ? 1 : 0);
+      et_method_config.xnnpack_weight_cache(
+          cfg, level.xnnpackWeightCache() || shareWeights ? 1 : 0);
       et_method_config.xnnpack_workspace_sharing(cfg, level.xnnpackWorkspaceSharing());
       et_method_config.warmup_runs(cfg, level.warmupRuns());
       et_method_config.profiling(cfg, profiling ? 1 : 0);
