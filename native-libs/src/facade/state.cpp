@@ -1,5 +1,5 @@
-// state.cpp - copying a method's state into another instance of the same method: what a forked
-// LLM session needs (its KV cache lives in the method's memory-planned buffers).
+// state.cpp - a method's state in its memory-planned buffers (an LLM's KV cache lives there):
+// copied into another instance of the same method (a forked session), or cleared.
 #include "internal.h"
 
 #include <cstring>
@@ -27,6 +27,16 @@ et_status et_method_copy_state(et_method *dst, const et_method *src) {
   for (size_t i = 0; i < src->planned_spans.size(); i++) {
     if (src->planned_spans[i].size() > 0)
       std::memcpy(dst->planned_spans[i].data(), src->planned_spans[i].data(), src->planned_spans[i].size());
+  }
+  return ET_OK;
+  ET4J_GUARD_END
+}
+
+et_status et_method_clear_state(et_method *method) {
+  ET4J_GUARD_BEGIN
+  ET4J_REQUIRE(method != nullptr, "method must not be NULL");
+  for (auto &span : method->planned_spans) {
+    if (span.size() > 0) std::memset(span.data(), 0, span.size());
   }
   return ET_OK;
   ET4J_GUARD_END

@@ -130,8 +130,10 @@ public final class ExecuTorchModel implements AutoCloseable {
    * Another instance of this model: the program's methods loaded again, with the same options, over
    * the program this model loaded (not read again). It has its own method memory, so its mutable
    * state (a KV cache) is its own and it runs in parallel with this model; it loads with XNNPACK's
-   * weight cache on, sharing packed weights with every instance that has it on. Close it like any
-   * model: the program is freed when the last of its instances is closed.
+   * weight cache on, sharing packed weights with every instance that has it on. It skips the
+   * warm-up executes and JIT priming (this model paid those first-call costs) and starts with its
+   * planned memory zeroed. Close it like any model: the program is freed when the last of its
+   * instances is closed.
    *
    * @throws ExecuTorchException {@link ErrorCode#NOT_SUPPORTED} for an isolated model ({@link
    *     Isolation#PROCESS}), {@link ErrorCode#CLOSED} after {@link #close()}, and the errors of

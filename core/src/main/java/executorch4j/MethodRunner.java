@@ -109,10 +109,12 @@ abstract sealed class MethodRunner implements AutoCloseable {
     private final MemorySegment pool; // et_pool* for STATIC, else NULL
     private final AllocatorBridge allocator; // CUSTOM, else null
     private final boolean shareWeights;
+    private final boolean instance; // made by newInstance()
 
     private InProcess(ModelSource source, LoadOptions options, boolean shareWeights) {
       super(options);
       this.shareWeights = shareWeights;
+      this.instance = false;
       MemorySegment poolHandle = MemorySegment.NULL;
       AllocatorBridge bridge = null;
       Program loaded = null;
@@ -136,6 +138,7 @@ abstract sealed class MethodRunner implements AutoCloseable {
     private InProcess(InProcess base) {
       super(base.options);
       this.shareWeights = true;
+      this.instance = true;
       Program shared = base.program.retain();
       MemorySegment poolHandle = MemorySegment.NULL;
       AllocatorBridge bridge = null;
@@ -193,7 +196,15 @@ abstract sealed class MethodRunner implements AutoCloseable {
       // thread-safe, so loads of one program take turns.
       synchronized (program) {
         return MethodLoader.load(
-            program.handle(), declared, options, pool, allocator, profiling, shareWeights, arena);
+            program.handle(),
+            declared,
+            options,
+            pool,
+            allocator,
+            profiling,
+            shareWeights,
+            instance,
+            arena);
       }
     }
 
