@@ -4,6 +4,7 @@ import executorch4j.ErrorCode;
 import executorch4j.ExecuTorchException;
 import executorch4j.ExecuTorchModel;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One conversation of an {@link LlmModel}: its own KV cache (its own instance of the program's
@@ -18,6 +19,8 @@ import java.util.Objects;
  * run in parallel. Closing a session does not affect the others.
  */
 public final class LlmSession implements AutoCloseable {
+  private static final AtomicLong IDS = new AtomicLong();
+  private final long id = IDS.incrementAndGet(); // lock order of copyFrom
   private final ExecuTorchModel model; // this session's own instance
   private final Tokenizer tokenizer;
   private final LlmMetadata metadata;
@@ -114,6 +117,32 @@ public final class LlmSession implements AutoCloseable {
     } catch (RuntimeException | Error e) {
       copy.close();
       throw e;
+    }
+  }
+
+  /**
+   * Replaces this session's context and KV cache with a copy of {@code source}'s, a session of the
+   * same {@link LlmModel}: {@link #fork()} into a session that already exists, which costs a copy
+   * of the method memory and no load (e.g. each character's session restarting from a shared,
+   * prefilled system prompt).
+   *
+   * @throws ExecuTorchException {@link ErrorCode#INVALID_ARGUMENT} for a session of another model
+   *     or this one, {@link ErrorCode#CLOSED} if either is closed
+   */
+  public void copyFrom(LlmSession source) {
+    Objects.requireNonNull(source, "source");
+    if (source == this) {
+      throw new ExecuTorchException(ErrorCode.INVALID_ARGUMENT, "a session cannot copy itself");
+    }
+    // Both locks, in a fixed order, so that two sessions copying each other cannot deadlock.
+    LlmSession first = id < source.id ? this : source;
+    LlmSession second = first == this ? source : this;
+    synchronized (first) {
+      synchronized (second) {
+        ensureOpen();
+        source.ensureOpen();
+        conversation.copyFrom(source.conversation);
+      }
     }
   }
 

@@ -178,6 +178,32 @@ class LlmSessionTest {
     }
   }
 
+  @Test
+  void copyingAPrefilledPrefixIntoExistingSessionsGivesTheGoldenIds() {
+    try (LlmSession system = llm.session();
+        LlmSession npc = llm.session()) {
+      for (JsonObject c : cases()) {
+        int[] p = ids(c, "prompt_ids");
+        system.reset();
+        greedy0(system, Arrays.copyOf(p, p.length - 1));
+        greedy(npc, ids(cases().get(1), "prompt_ids"), 3); // something else first, to be replaced
+        npc.copyFrom(system);
+        assertArrayEquals(system.tokens(), npc.tokens());
+        assertArrayEquals(
+            ids(c, "generated_ids"),
+            greedy(npc, new int[] {p[p.length - 1]}, ids(c, "generated_ids").length),
+            c.get("prompt").getAsString());
+      }
+      var self = assertThrows(ExecuTorchException.class, () -> npc.copyFrom(npc));
+      assertEquals(ErrorCode.INVALID_ARGUMENT, self.errorCode());
+      try (LlmModel other = LlmModel.load(Goldens.MODEL, llm.tokenizer());
+          LlmSession foreign = other.session()) {
+        var e = assertThrows(ExecuTorchException.class, () -> npc.copyFrom(foreign));
+        assertEquals(ErrorCode.INVALID_ARGUMENT, e.errorCode());
+      }
+    }
+  }
+
   private static GenerationResult greedy0(LlmSession s, int[] promptIds) {
     return s.generate(promptIds, exact(0).withAddBos(false), TokenListener.none());
   }
