@@ -4,7 +4,7 @@
 # default pool), time to first token with a forked prefilled system prompt. One JVM per
 # measurement; lines go to bench/target/results/llm-sessions[-100m].txt.
 #   BENCH_LLM_MODEL=tiny (default) or 100m (bench/target/llm/llama_100m.pte, see llm_run.sh)
-#   BENCH_SECONDS per throughput point (default 8)
+#   BENCH_SECONDS per throughput point (default 8), BENCH_TTFT_REPEATS (default 21)
 set -euo pipefail
 BENCH="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(dirname "$BENCH")"
@@ -12,8 +12,8 @@ OUT="$BENCH/target/results"
 mkdir -p "$OUT"
 JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
 case "${BENCH_LLM_MODEL:-tiny}" in
-  tiny) PTE="$ROOT/fixtures/llm/tiny_llama.pte"; KV_DIM=32; TAG=llm-sessions ;;
-  100m) PTE="$BENCH/target/llm/llama_100m.pte"; KV_DIM=768; TAG=llm-sessions-100m ;;
+  tiny) PTE="$ROOT/fixtures/llm/tiny_llama.pte"; KV_DIM=32; DECODE=64; TAG=llm-sessions ;;
+  100m) PTE="$BENCH/target/llm/llama_100m.pte"; KV_DIM=768; DECODE=16; TAG=llm-sessions-100m ;;
   *) echo "llm_sessions.sh: BENCH_LLM_MODEL is tiny or 100m" >&2; exit 1 ;;
 esac
 [[ -f "$PTE" ]] || { echo "llm_sessions.sh: $PTE missing (bench/llm_run.sh exports the 100m model)" >&2; exit 1; }
@@ -22,7 +22,7 @@ SECONDS_PER_POINT="${BENCH_SECONDS:-8}"
 run() {
   # A fixed, pre-touched heap: RSS deltas are then native memory.
   "$JAVA" -Xms256m -Xmx256m -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED \
-    -Dpte="$PTE" -Dtokenizer="$ROOT/fixtures/llm/tokenizer.json" -DkvDim="$KV_DIM" \
+    -Dpte="$PTE" -Dtokenizer="$ROOT/fixtures/llm/tokenizer.json" -DkvDim="$KV_DIM" -DdecodeTokens="$DECODE" \
     -cp "$BENCH/target/benchmarks.jar" executorch4j.bench.LlmSessionsBench "$@"
 }
 {

@@ -37,13 +37,15 @@ import java.util.concurrent.Future;
  *
  * System properties: {@code pte} (default fixtures/llm/tiny_llama.pte), {@code tokenizer}
  * (fixtures/llm/tokenizer.json), {@code kvDim} (n_kv_heads x head_dim, 32 for the tiny model) for
- * the KV cache's size, 2 x layers x context x kvDim x 4 bytes.
+ * the KV cache's size, 2 x layers x context x kvDim x 4 bytes, {@code decodeTokens} (64) per
+ * throughput round.
  */
 public final class LlmSessionsBench {
   static final Path PTE = Path.of(System.getProperty("pte", "fixtures/llm/tiny_llama.pte"));
   static final Path TOKENIZER =
       Path.of(System.getProperty("tokenizer", "fixtures/llm/tokenizer.json"));
   static final int KV_DIM = Integer.getInteger("kvDim", 32);
+  static final int DECODE = Integer.getInteger("decodeTokens", 64);
 
   private LlmSessionsBench() {}
 
@@ -155,16 +157,16 @@ public final class LlmSessionsBench {
   }
 
   /**
-   * {@code n} sessions, one thread each, generating 64 tokens after an 8-token prompt (context
-   * reset each round) for {@code seconds}: generated tokens per second of wall time, all sessions
-   * together, and the fewest and most tokens one session made (fairness).
+   * {@code n} sessions, one thread each, generating {@code decodeTokens} (64) tokens after an
+   * 8-token prompt (context reset each round) for {@code seconds}: generated tokens per second of
+   * wall time, all sessions together, and the fewest and most tokens one session made (fairness).
    */
   static void throughput(Tokenizer tok, int threads, int n, double seconds) throws Exception {
     LoadOptions opts = LoadOptions.defaults().withThreads(threads);
     try (LlmModel llm = LlmModel.load(PTE, tok, opts)) {
       List<LlmSession> sessions = new ArrayList<>();
       for (int i = 0; i < n; i++) sessions.add(llm.session());
-      for (LlmSession s : sessions) s.generate(ids(8, 0), exact(64), TokenListener.none());
+      for (LlmSession s : sessions) s.generate(ids(8, 0), exact(4), TokenListener.none());
       ExecutorService pool = Executors.newFixedThreadPool(n);
       CyclicBarrier start = new CyclicBarrier(n + 1);
       long[] deadline = new long[1];
@@ -179,13 +181,15 @@ public final class LlmSessionsBench {
                   long tokens = 0;
                   while (System.nanoTime() < deadline[0]) {
                     s.reset();
-                    GenerationResult r = s.generate(ids(8, seed), exact(64), TokenListener.none());
+                    GenerationResult r =
+                        s.generate(ids(8, seed), exact(DECODE), TokenListener.none());
                     tokens += r.tokenIds().length;
                   }
                   return tokens;
                 }));
       }
       long t0 = System.nanoTime();
+      long cpu0 = processCpuNanos();
       deadline[0] = t0 + (long) (seconds * 1e9);
       start.await();
       long total = 0, min = Long.MAX_VALUE, max = 0;
@@ -196,10 +200,12 @@ public final class LlmSessionsBench {
         max = Math.max(max, c);
       }
       double wall = (System.nanoTime() - t0) / 1e9;
+      double cpu = (processCpuNanos() - cpu0) / 1e9;
       pool.shutdown();
       print(
-          "throughput threads=%d sessions=%d tok_s=%.0f per_session_tok_s=%.0f min_max_ratio=%.2f wall_s=%.1f",
-          threads, n, total / wall, total / wall / n, min / (double) max, wall);
+          "throughput threads=%d sessions=%d tok_s=%.0f per_session_tok_s=%.0f min_max_ratio=%.2f"
+              + " wall_s=%.1f cpu_s=%.1f tok_per_cpu_s=%.0f",
+          threads, n, total / wall, total / wall / n, min / (double) max, wall, cpu, total / cpu);
       for (LlmSession s : sessions) s.close();
     }
   }
@@ -272,6 +278,13 @@ public final class LlmSessionsBench {
           median(rewind),
           median(newSession));
     }
+  }
+
+  /** CPU time of this process, all threads: tokens per CPU second do not depend on other load. */
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   static double ms(long t0) {
