@@ -21,7 +21,7 @@ esac
 SECONDS_PER_POINT="${BENCH_SECONDS:-8}"
 run() {
   # A fixed, pre-touched heap: RSS deltas are then native memory.
-  "$JAVA" -Xms256m -Xmx256m -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED \
+  "$JAVA" -Xms256m -Xmx256m -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED ${JAVA_OPTS_EXTRA:-} \
     -Dpte="$PTE" -Dtokenizer="$ROOT/fixtures/llm/tokenizer.json" -DkvDim="$KV_DIM" -DdecodeTokens="$DECODE" \
     -cp "$BENCH/target/benchmarks.jar" executorch4j.bench.LlmSessionsBench "$@"
 }
@@ -32,6 +32,8 @@ run() {
   for threads in 1 2; do
     for n in 1 2 4 8; do run throughput "$threads" "$n" "$SECONDS_PER_POINT"; done
   done
+  # The same with separately loaded TextGenerators (one program each): what sessions replace.
+  for n in 1 8; do JAVA_OPTS_EXTRA=-Dgenerators=true run throughput 1 "$n" "$SECONDS_PER_POINT"; done
   run ttft "${BENCH_TTFT_REPEATS:-21}"
   echo "# done, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$OUT/$TAG.txt"

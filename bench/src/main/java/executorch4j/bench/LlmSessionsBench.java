@@ -163,16 +163,28 @@ public final class LlmSessionsBench {
    */
   static void throughput(Tokenizer tok, int threads, int n, double seconds) throws Exception {
     LoadOptions opts = LoadOptions.defaults().withThreads(threads);
+    boolean generators = Boolean.getBoolean("generators"); // separately loaded, for comparison
+    List<AutoCloseable> open = new ArrayList<>();
     try (LlmModel llm = LlmModel.load(PTE, tok, opts)) {
-      List<LlmSession> sessions = new ArrayList<>();
-      for (int i = 0; i < n; i++) sessions.add(llm.session());
-      for (LlmSession s : sessions) s.generate(ids(8, 0), exact(4), TokenListener.none());
+      List<Conversation> sessions = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        if (generators) {
+          TextGenerator g = TextGenerator.load(PTE, tok, opts);
+          open.add(g);
+          sessions.add(new Conversation(g::resetContext, g::generate));
+        } else {
+          LlmSession s = llm.session();
+          open.add(s);
+          sessions.add(new Conversation(s::reset, s::generate));
+        }
+      }
+      for (Conversation s : sessions) s.generate(ids(8, 0), exact(4), TokenListener.none());
       ExecutorService pool = Executors.newFixedThreadPool(n);
       CyclicBarrier start = new CyclicBarrier(n + 1);
       long[] deadline = new long[1];
       List<Future<Long>> counts = new ArrayList<>();
       for (int i = 0; i < n; i++) {
-        LlmSession s = sessions.get(i);
+        Conversation s = sessions.get(i);
         int seed = i;
         counts.add(
             pool.submit(
@@ -180,7 +192,7 @@ public final class LlmSessionsBench {
                   start.await();
                   long tokens = 0;
                   while (System.nanoTime() < deadline[0]) {
-                    s.reset();
+                    s.reset().run();
                     GenerationResult r =
                         s.generate(ids(8, seed), exact(DECODE), TokenListener.none());
                     tokens += r.tokenIds().length;
@@ -203,10 +215,29 @@ public final class LlmSessionsBench {
       double cpu = (processCpuNanos() - cpu0) / 1e9;
       pool.shutdown();
       print(
-          "throughput threads=%d sessions=%d tok_s=%.0f per_session_tok_s=%.0f min_max_ratio=%.2f"
-              + " wall_s=%.1f cpu_s=%.1f tok_per_cpu_s=%.0f",
-          threads, n, total / wall, total / wall / n, min / (double) max, wall, cpu, total / cpu);
-      for (LlmSession s : sessions) s.close();
+          "throughput%s threads=%d sessions=%d tok_s=%.0f per_session_tok_s=%.0f"
+              + " min_max_ratio=%.2f wall_s=%.1f cpu_s=%.1f tok_per_cpu_s=%.0f",
+          generators ? "-generators" : "",
+          threads,
+          n,
+          total / wall,
+          total / wall / n,
+          min / (double) max,
+          wall,
+          cpu,
+          total / cpu);
+      for (AutoCloseable c : open) c.close();
+    }
+  }
+
+  interface Generate {
+    GenerationResult generate(int[] ids, GenerationConfig config, TokenListener listener);
+  }
+
+  /** A session or a TextGenerator, as the throughput loop uses it. */
+  record Conversation(Runnable reset, Generate generator) {
+    GenerationResult generate(int[] ids, GenerationConfig config, TokenListener listener) {
+      return generator.generate(ids, config, listener);
     }
   }
 
