@@ -56,6 +56,32 @@ class ModelInstanceTest {
   }
 
   @Test
+  void instancesMadeOnSeveralThreadsAtOnceEachMatchTheGolden() throws Exception {
+    Fixtures.Golden golden = Fixtures.golden("mlp_xnnpack");
+    Fixtures.Case c = golden.methods().get("forward").cases().get(0);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try (var base =
+        ExecuTorchModel.loadShared(
+            ModelSource.file(Fixtures.pte("mlp_xnnpack")), LoadOptions.defaults())) {
+      List<Future<Tensor>> results = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        results.add(
+            pool.submit(
+                () -> {
+                  try (var m = base.newInstance()) { // loads of one program, concurrently
+                    return m.forward(c.inputs().get(0).toTensor()).get("output_0").copy();
+                  }
+                }));
+      }
+      for (Future<Tensor> r : results) {
+        Fixtures.assertMatches(c.outputs().get(0), r.get(), golden.tolerance(), "output_0");
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void closingTheFirstModelLeavesItsInstancesWorkingUntilTheLastCloses() {
     Fixtures.Golden golden = Fixtures.golden("linear_regression");
     Fixtures.Case c = golden.methods().get("forward").cases().get(0);
