@@ -34,7 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * one.
  *
  * <p><b>Threads.</b> A model may be shared between threads: calls on one model are serialized
- * (ExecuTorch's Method is not thread-safe). Use one model per thread for parallel inference.
+ * (ExecuTorch's Method is not thread-safe). Use one model, or one {@link #newInstance() instance},
+ * per thread for parallel inference.
  *
  * <p><b>Errors.</b> What the runtime or the model refuses is an {@link ExecuTorchException} with an
  * {@link ErrorCode}; a caller's mistake (a null argument, a bad option) is a {@link
