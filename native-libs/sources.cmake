@@ -11,7 +11,8 @@ set(ET4J_FACADE_SOURCES
     ${ET4J_SOURCE_DIR}/facade/memory.cpp
     ${ET4J_SOURCE_DIR}/facade/method.cpp
     ${ET4J_SOURCE_DIR}/facade/profile.cpp
-    ${ET4J_SOURCE_DIR}/facade/kernels.cpp)
+    ${ET4J_SOURCE_DIR}/facade/kernels.cpp
+    ${ET4J_SOURCE_DIR}/facade/state.cpp)
 # The worker's client needs Linux (memfd, SCM_RIGHTS; the worker itself seccomp): elsewhere the
 # stub makes every et_worker_* call fail with NotSupported.
 if(CMAKE_SYSTEM_NAME STREQUAL "Linux")

@@ -342,6 +342,17 @@ ET4J_API et_status et_method_output(const et_method *method, int64_t index,
 
 ET4J_API et_status et_method_memory_stats(const et_method *method, et_memory_stats *out_stats);
 
+/* Copies the memory-planned buffers of `src` into `dst`: the method's mutable state (buffers such
+ * as an LLM's KV cache) and its activations. Both must be loads of the same method of the same
+ * program (then their planned buffers have the same sizes), and neither may run during the call.
+ * A forked conversation is one such copy. */
+ET4J_API et_status et_method_copy_state(et_method *dst, const et_method *src);
+
+/* Zeroes the memory-planned buffers of `method`. Mutable buffers without an initial value in the
+ * program (an LLM's KV cache) otherwise start as whatever the allocator returned, and attention
+ * over a cache slot holding a NaN pattern gives NaN even where the slot is masked. */
+ET4J_API et_status et_method_clear_state(et_method *method);
+
 /* ---- custom operators ----
  * ExecuTorch finds kernels by operator name ("namespace::op.overload") in one
  * process-wide registry, when a method loads. Kernels come from native libraries

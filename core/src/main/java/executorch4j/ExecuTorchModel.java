@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A loaded ExecuTorch program ({@code .pte}) and its methods, ready to run.
@@ -33,7 +34,8 @@ import java.util.concurrent.Executor;
  * one.
  *
  * <p><b>Threads.</b> A model may be shared between threads: calls on one model are serialized
- * (ExecuTorch's Method is not thread-safe). Use one model per thread for parallel inference.
+ * (ExecuTorch's Method is not thread-safe). Use one model, or one {@link #newInstance() instance},
+ * per thread for parallel inference.
  *
  * <p><b>Errors.</b> What the runtime or the model refuses is an {@link ExecuTorchException} with an
  * {@link ErrorCode}; a caller's mistake (a null argument, a bad option) is a {@link
@@ -42,8 +44,15 @@ import java.util.concurrent.Executor;
  * <p><b>Lifetime.</b> All native memory belongs to this object and is freed by {@link #close()}
  * (idempotent); any use afterwards throws {@link ExecuTorchException} with {@link
  * ErrorCode#CLOSED}.
+ *
+ * <p><b>Instances.</b> {@link #newInstance()} loads the program's methods again over the same
+ * loaded program: each instance has its own method memory (activations, mutable buffers such as a
+ * KV cache) and runs in parallel with the others, while the program and its constants exist once.
+ * The program lives until every instance is closed, in any order.
  */
 public final class ExecuTorchModel implements AutoCloseable {
+  private static final AtomicLong IDS = new AtomicLong();
+  private final long id = IDS.incrementAndGet(); // lock order when two models are locked
   private final LoadOptions options;
   private final MethodRunner runner; // owns the program, the methods and their native memory
   private final TimingStats timing = new TimingStats();
@@ -52,11 +61,22 @@ public final class ExecuTorchModel implements AutoCloseable {
   private LoadedMethod lastRun;
   private boolean closed;
 
-  private ExecuTorchModel(ModelSource source, LoadOptions options) {
+  private ExecuTorchModel(ModelSource source, LoadOptions options, boolean shareWeights) {
     Native.init();
     this.options = options;
     this.profiling = options.profiling();
-    this.runner = MethodRunner.open(source, options);
+    this.runner = MethodRunner.open(source, options, shareWeights);
+    loadMethods();
+  }
+
+  private ExecuTorchModel(ExecuTorchModel base) {
+    this.options = base.options;
+    this.profiling = base.profiling;
+    this.runner = base.runner.newInstance();
+    loadMethods();
+  }
+
+  private void loadMethods() {
     try {
       runner.loadMethods(profiling);
     } catch (RuntimeException | Error e) {
@@ -91,7 +111,74 @@ public final class ExecuTorchModel implements AutoCloseable {
    */
   public static ExecuTorchModel load(ModelSource source, LoadOptions options) {
     return new ExecuTorchModel(
-        Objects.requireNonNull(source, "source"), Objects.requireNonNull(options, "options"));
+        Objects.requireNonNull(source, "source"),
+        Objects.requireNonNull(options, "options"),
+        false);
+  }
+
+  /**
+   * Loads a program that will have several {@link #newInstance() instances}: as {@link
+   * #load(ModelSource, LoadOptions)}, with XNNPACK's packed-weight cache on whatever the
+   * optimization level, so this model and all its instances share one packed copy of each weight (a
+   * model loaded with {@code load} at a level without the cache keeps a copy of its own).
+   */
+  public static ExecuTorchModel loadShared(ModelSource source, LoadOptions options) {
+    return new ExecuTorchModel(
+        Objects.requireNonNull(source, "source"), Objects.requireNonNull(options, "options"), true);
+  }
+
+  /**
+   * Another instance of this model: the program's methods loaded again, with the same options, over
+   * the program this model loaded (not read again). It has its own method memory, so its mutable
+   * state (a KV cache) is its own and it runs in parallel with this model; it loads with XNNPACK's
+   * weight cache on, sharing packed weights with every instance that has it on. It skips the
+   * warm-up executes and JIT priming (this model paid those first-call costs) and starts with its
+   * planned memory zeroed. Close it like any model: the program is freed when the last of its
+   * instances is closed.
+   *
+   * @throws ExecuTorchException {@link ErrorCode#NOT_SUPPORTED} for an isolated model ({@link
+   *     Isolation#PROCESS}), {@link ErrorCode#CLOSED} after {@link #close()}, and the errors of
+   *     loading a method
+   */
+  public synchronized ExecuTorchModel newInstance() {
+    ensureOpen();
+    return new ExecuTorchModel(this);
+  }
+
+  /**
+   * Copies method {@code method}'s state from {@code source}, another instance of the same program
+   * (see {@link #newInstance()}): its memory-planned buffers, which hold its mutable buffers (e.g.
+   * a KV cache) and activations. Afterwards this model continues from where {@code source} was; the
+   * output views of this model's last call of {@code method} show {@code source}'s. Waits for a
+   * call running on either model.
+   *
+   * @throws ExecuTorchException {@link ErrorCode#INVALID_ARGUMENT} when {@code source} is this
+   *     model or an instance of another program, {@link ErrorCode#CLOSED} if either is closed, and
+   *     {@link ErrorCode#NOT_FOUND} for a method the program does not have
+   */
+  public void copyStateFrom(ExecuTorchModel source, String method) {
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(method, "method");
+    if (source == this) {
+      throw new ExecuTorchException(
+          ErrorCode.INVALID_ARGUMENT, "cannot copy a model's state from itself");
+    }
+    ExecuTorchModel first = id < source.id ? this : source;
+    ExecuTorchModel second = first == this ? source : this;
+    synchronized (first) {
+      synchronized (second) {
+        method(method); // both open, both have it
+        source.method(method);
+        if (!(runner instanceof MethodRunner.InProcess to)
+            || !(source.runner instanceof MethodRunner.InProcess from)
+            || to.program() != from.program()) {
+          throw new ExecuTorchException(
+              ErrorCode.INVALID_ARGUMENT,
+              "state is copied between instances of one program (newInstance()) in this process");
+        }
+        to.copyState(method, from);
+      }
+    }
   }
 
   // ----------------------------------------------------------------- metadata

@@ -17,6 +17,11 @@ final class MethodLoader {
   /**
    * @param pool the STATIC pool ({@code et_pool*}), or NULL
    * @param allocator the CUSTOM allocator's bridge, or null
+   * @param shareWeights XNNPACK's packed-weight cache on whatever the level says (instances of one
+   *     program then share one packed copy of each weight)
+   * @param instance a further instance of a program already loaded: the first paid the first-call
+   *     costs the warm-up executes and JIT priming are for, so it skips them; its planned memory is
+   *     zeroed instead, so state without an initial value (a KV cache) starts from zeros
    * @param arena the model's arena, which holds the method's scratch memory
    */
   static LoadedMethod.InProcess load(
@@ -26,6 +31,8 @@ final class MethodLoader {
       MemorySegment pool,
       AllocatorBridge allocator,
       boolean profiling,
+      boolean shareWeights,
+      boolean instance,
       Arena arena) {
     String name = declared.name();
     Backends.prepare(name, declared.backends()); // loads an optional backend on first need
@@ -40,9 +47,10 @@ final class MethodLoader {
         et_method_config.alloc_userdata(cfg, allocator.userdata);
       }
       et_method_config.threads(cfg, options.effectiveThreads());
-      et_method_config.xnnpack_weight_cache(cfg, level.xnnpackWeightCache() ? 1 : 0);
+      et_method_config.xnnpack_weight_cache(
+          cfg, level.xnnpackWeightCache() || shareWeights ? 1 : 0);
       et_method_config.xnnpack_workspace_sharing(cfg, level.xnnpackWorkspaceSharing());
-      et_method_config.warmup_runs(cfg, level.warmupRuns());
+      et_method_config.warmup_runs(cfg, instance ? 0 : level.warmupRuns());
       et_method_config.profiling(cfg, profiling ? 1 : 0);
       MemorySegment out = tmp.allocate(ValueLayout.ADDRESS);
       int status = Et4j.et_method_load(program, tmp.allocateFrom(name), cfg, out);
@@ -64,7 +72,11 @@ final class MethodLoader {
                 arena,
                 options.finiteCheck(),
                 allocator);
-        method.primeJit(level.jitPrimeCalls());
+        if (instance) {
+          Native.check(Et4j.et_method_clear_state(handle));
+        } else {
+          method.primeJit(level.jitPrimeCalls());
+        }
         return method;
       } catch (RuntimeException | Error e) {
         Et4j.et_method_destroy(handle);

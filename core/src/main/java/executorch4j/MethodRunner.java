@@ -27,12 +27,23 @@ abstract sealed class MethodRunner implements AutoCloseable {
     this.options = options;
   }
 
-  /** Opens {@code source} where {@code options} say it runs. */
-  static MethodRunner open(ModelSource source, LoadOptions options) {
+  /**
+   * Opens {@code source} where {@code options} say it runs.
+   *
+   * @param shareWeights XNNPACK's packed-weight cache on, whatever the optimization level: for a
+   *     model whose methods will be loaded again ({@link #newInstance()})
+   */
+  static MethodRunner open(ModelSource source, LoadOptions options, boolean shareWeights) {
     return options.isolation() == Isolation.PROCESS
         ? Worker.open(source, options)
-        : InProcess.open(source, options);
+        : InProcess.open(source, options, shareWeights);
   }
+
+  /**
+   * A runner over the same program, with none of its methods loaded yet: its own method memory (and
+   * STATIC pool or CUSTOM allocator bridge), the program's constants shared.
+   */
+  abstract MethodRunner newInstance();
 
   abstract Program program();
 
@@ -97,9 +108,13 @@ abstract sealed class MethodRunner implements AutoCloseable {
     private final Program program;
     private final MemorySegment pool; // et_pool* for STATIC, else NULL
     private final AllocatorBridge allocator; // CUSTOM, else null
+    private final boolean shareWeights;
+    private final boolean instance; // made by newInstance()
 
-    private InProcess(ModelSource source, LoadOptions options) {
+    private InProcess(ModelSource source, LoadOptions options, boolean shareWeights) {
       super(options);
+      this.shareWeights = shareWeights;
+      this.instance = false;
       MemorySegment poolHandle = MemorySegment.NULL;
       AllocatorBridge bridge = null;
       Program loaded = null;
@@ -108,13 +123,7 @@ abstract sealed class MethodRunner implements AutoCloseable {
         // the pool included, is allocated.
         loaded = ProgramLoader.load(source, options);
         DeclaredLimits.check(loaded.methods(), options.declaredBytesLimit());
-        if (options.memoryPolicy() == MemoryPolicy.STATIC) {
-          // The one pool: allocated once, page-aligned so its layout is reproducible.
-          MemorySegment memory = arena.allocate(options.poolBytes(), 4096);
-          MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
-          check(Et4j.et_pool_create(memory, memory.byteSize(), out));
-          poolHandle = out.get(ValueLayout.ADDRESS, 0);
-        }
+        poolHandle = createPool();
         bridge = options.allocator().map(AllocatorBridge::new).orElse(null);
       } catch (RuntimeException | Error e) {
         free(loaded, poolHandle, bridge);
@@ -125,8 +134,55 @@ abstract sealed class MethodRunner implements AutoCloseable {
       this.allocator = bridge;
     }
 
-    static InProcess open(ModelSource source, LoadOptions options) {
-      return new InProcess(source, options);
+    /** Another instance of {@code base}'s program; the weight cache is on so packs are shared. */
+    private InProcess(InProcess base) {
+      super(base.options);
+      this.shareWeights = true;
+      this.instance = true;
+      Program shared = base.program.retain();
+      MemorySegment poolHandle = MemorySegment.NULL;
+      AllocatorBridge bridge = null;
+      try {
+        poolHandle = createPool(); // each instance's own pool, of the size the options give
+        bridge = options.allocator().map(AllocatorBridge::new).orElse(null);
+      } catch (RuntimeException | Error e) {
+        free(shared, poolHandle, bridge);
+        throw e;
+      }
+      this.program = shared;
+      this.pool = poolHandle;
+      this.allocator = bridge;
+    }
+
+    static InProcess open(ModelSource source, LoadOptions options, boolean shareWeights) {
+      return new InProcess(source, options, shareWeights);
+    }
+
+    /** The STATIC pool ({@code et_pool*}), allocated in the arena; NULL for other policies. */
+    private MemorySegment createPool() {
+      if (options.memoryPolicy() != MemoryPolicy.STATIC) {
+        return MemorySegment.NULL;
+      }
+      // Page-aligned so its layout is reproducible.
+      MemorySegment memory = arena.allocate(options.poolBytes(), 4096);
+      MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
+      check(Et4j.et_pool_create(memory, memory.byteSize(), out));
+      return out.get(ValueLayout.ADDRESS, 0);
+    }
+
+    @Override
+    InProcess newInstance() {
+      return new InProcess(this);
+    }
+
+    /**
+     * Copies method {@code name}'s planned buffers (its mutable state) from {@code source}, an
+     * instance of the same program.
+     */
+    void copyState(String name, InProcess source) {
+      LoadedMethod.InProcess dst = (LoadedMethod.InProcess) method(name);
+      LoadedMethod.InProcess src = (LoadedMethod.InProcess) source.method(name);
+      check(Et4j.et_method_copy_state(dst.handle, src.handle));
     }
 
     @Override
@@ -136,8 +192,20 @@ abstract sealed class MethodRunner implements AutoCloseable {
 
     @Override
     LoadedMethod.InProcess load(MethodMeta declared, int index, boolean profiling) {
-      return MethodLoader.load(
-          program.handle(), declared, options, pool, allocator, profiling, arena);
+      // Instances load concurrently from one program: its data loader (a stream's channel) is not
+      // thread-safe, so loads of one program take turns.
+      synchronized (program) {
+        return MethodLoader.load(
+            program.handle(),
+            declared,
+            options,
+            pool,
+            allocator,
+            profiling,
+            shareWeights,
+            instance,
+            arena);
+      }
     }
 
     @Override
@@ -221,6 +289,11 @@ abstract sealed class MethodRunner implements AutoCloseable {
     static Worker open(ModelSource source, LoadOptions options) {
       requireIsolatable(options);
       return new Worker(source, options);
+    }
+
+    @Override
+    MethodRunner newInstance() {
+      throw LoadedMethod.Isolated.notInWorker("newInstance (one worker runs one instance)");
     }
 
     private static void requireIsolatable(LoadOptions options) {

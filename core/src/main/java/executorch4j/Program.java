@@ -23,6 +23,7 @@ final class Program implements AutoCloseable {
   private final List<String> methodNames;
   private final List<MethodMeta> methods; // as declared, in program order
   private final List<Segment> segments;
+  private int owners = 1; // the runner that loaded it, plus one per instance sharing it
   private boolean closed;
 
   /**
@@ -103,10 +104,27 @@ final class Program implements AutoCloseable {
     }
   }
 
-  /** Destroys the program, then forgets its streamed channel. Idempotent; its methods go first. */
-  @Override
-  public void close() {
+  /**
+   * One more owner (a model instance sharing this program's constants): the program lives until
+   * every owner has closed it.
+   *
+   * @throws ExecuTorchException {@link ErrorCode#CLOSED} once the last owner has closed it
+   */
+  synchronized Program retain() {
     if (closed) {
+      throw new ExecuTorchException(ErrorCode.CLOSED, "the program is closed");
+    }
+    owners++;
+    return this;
+  }
+
+  /**
+   * Releases one owner; the last one destroys the program, then forgets its streamed channel. Its
+   * methods go first. Idempotent once destroyed.
+   */
+  @Override
+  public synchronized void close() {
+    if (closed || --owners > 0) {
       return;
     }
     closed = true;

@@ -3,6 +3,7 @@ package executorch4j.llm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import executorch4j.LoadOptions;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -28,6 +29,31 @@ class ReadmeExampleTest {
       gen.resetContext(); // forget the conversation
       assertEquals(0, gen.position());
       assertTrue(r.stats().generatedTokens() > 0 && r.stats().generatedTokens() <= 64);
+    }
+  }
+
+  @Test
+  void readmeSessionsExampleRuns() {
+    var tokenizer = HuggingFaceTokenizer.load(Path.of("fixtures/llm/tokenizer.json"));
+    int[] systemPromptIds = tokenizer.encode("You are a villager in a tiny town.", false);
+    var config = GenerationConfig.sampling(0.8, 42).withMaxNewTokens(16);
+    try (var llm =
+            LlmModel.load(
+                Path.of("fixtures/llm/tiny_llama.pte"),
+                tokenizer,
+                LoadOptions.defaults().withThreads(1));
+        var system = llm.session()) {
+      system.generate(
+          systemPromptIds, GenerationConfig.greedy().withMaxNewTokens(0), TokenListener.none());
+      try (var guard = system.fork();
+          var merchant = system.fork()) { // the prefill is copied, not redone
+        guard.generate(" Halt!", config, System.out::print); // each may run on a thread of its own
+        merchant.generate(" Wares?", config, System.out::print);
+        int before = merchant.position();
+        merchant.rewind(5); // drop the last 5 tokens
+        assertEquals(before - 5, merchant.position());
+        assertEquals(1 + systemPromptIds.length, system.position()); // BOS + the system prompt
+      }
     }
   }
 }

@@ -2468,6 +2468,127 @@ public class Et4j extends Et4j$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class et_method_copy_state {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_method_copy_state").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_method_copy_state(et_method *dst, const et_method *src)
+     * }
+     */
+    public static FunctionDescriptor et_method_copy_state$descriptor() {
+        return et_method_copy_state.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_method_copy_state(et_method *dst, const et_method *src)
+     * }
+     */
+    public static MethodHandle et_method_copy_state$handle() {
+        return et_method_copy_state.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_method_copy_state(et_method *dst, const et_method *src)
+     * }
+     */
+    public static MemorySegment et_method_copy_state$address() {
+        return et_method_copy_state.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_method_copy_state(et_method *dst, const et_method *src)
+     * }
+     */
+    public static int et_method_copy_state(MemorySegment dst, MemorySegment src) {
+        var mh$ = et_method_copy_state.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_method_copy_state", dst, src);
+            }
+            return (int)mh$.invokeExact(dst, src);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class et_method_clear_state {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Et4j.C_INT,
+            Et4j.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("et_method_clear_state").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * et_status et_method_clear_state(et_method *method)
+     * }
+     */
+    public static FunctionDescriptor et_method_clear_state$descriptor() {
+        return et_method_clear_state.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * et_status et_method_clear_state(et_method *method)
+     * }
+     */
+    public static MethodHandle et_method_clear_state$handle() {
+        return et_method_clear_state.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * et_status et_method_clear_state(et_method *method)
+     * }
+     */
+    public static MemorySegment et_method_clear_state$address() {
+        return et_method_clear_state.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * et_status et_method_clear_state(et_method *method)
+     * }
+     */
+    public static int et_method_clear_state(MemorySegment method) {
+        var mh$ = et_method_clear_state.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("et_method_clear_state", method);
+            }
+            return (int)mh$.invokeExact(method);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
     private static final int ET_VALUE_NONE = (int)0L;
     /**
      * {@snippet lang=c :
