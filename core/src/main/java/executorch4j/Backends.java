@@ -74,7 +74,7 @@ final class Backends {
     for (String name : List.of(XNNPACK, OPENVINO, COREML, MLX)) {
       out.add(describe(name));
     }
-    for (String other : ExecuTorchRuntime.registeredBackends()) {
+    for (String other : RuntimeLibraries.backendNames()) {
       if (out.stream().noneMatch(b -> b.name().equals(other))) {
         out.add(new Backend(other, true, "registered in the runtime", ""));
       }
@@ -225,7 +225,7 @@ final class Backends {
     if (!"OPENVINO_LIB_PATH".equals(runtime.how)) {
       setenv("OPENVINO_LIB_PATH", runtime.file.toString());
     }
-    ExecuTorchRuntime.loadOperatorLibrary(shippedOpenvinoBackend());
+    RuntimeLibraries.loadLibrary(shippedOpenvinoBackend());
     openvinoLoadedFrom = runtime.file.toString();
   }
 

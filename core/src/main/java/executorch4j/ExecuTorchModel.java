@@ -167,16 +167,9 @@ public final class ExecuTorchModel implements AutoCloseable {
     ExecuTorchModel second = first == this ? source : this;
     synchronized (first) {
       synchronized (second) {
-        method(method); // both open, both have it
-        source.method(method);
-        if (!(runner instanceof MethodRunner.InProcess to)
-            || !(source.runner instanceof MethodRunner.InProcess from)
-            || to.program() != from.program()) {
-          throw new ExecuTorchException(
-              ErrorCode.INVALID_ARGUMENT,
-              "state is copied between instances of one program (newInstance()) in this process");
-        }
-        to.copyState(method, from);
+        ensureOpen();
+        source.ensureOpen();
+        MethodRunner.copyState(runner, source.runner, method);
       }
     }
   }
@@ -348,22 +341,7 @@ public final class ExecuTorchModel implements AutoCloseable {
    * so the per-kernel temp memory is counted too.
    */
   public static long requiredPoolBytes(Path path) {
-    LoadOptions probe = LoadOptions.defaults().withOptimization(OptimizationLevel.BASIC);
-    long bound;
-    try (var model = ExecuTorchModel.load(path, probe)) {
-      MemoryInfo info = model.memoryInfo();
-      // Every allocation may be padded to its alignment (at most 64 in practice).
-      bound =
-          info.plannedBytesTotal()
-              + info.methodAllocatorBytes()
-              + info.tempPeakBytes()
-              + 128 * (model.allocationCount() + 8)
-              + 4096;
-    }
-    try (var model = ExecuTorchModel.load(path, probe.withMemory(MemoryPolicy.STATIC, bound))) {
-      long peak = model.memoryInfo().poolPeak();
-      return (peak + 255) / 256 * 256;
-    }
+    return PoolSizing.requiredPoolBytes(Objects.requireNonNull(path, "path"));
   }
 
   /**
@@ -433,17 +411,7 @@ public final class ExecuTorchModel implements AutoCloseable {
   private LoadedMethod method(String name) {
     Objects.requireNonNull(name, "method");
     ensureOpen();
-    LoadedMethod m = runner.method(name);
-    if (m == null) {
-      throw new ExecuTorchException(
-          ErrorCode.NOT_FOUND,
-          "no method named '"
-              + name
-              + "' (methods: "
-              + String.join(", ", runner.program().methodNames())
-              + ")");
-    }
-    return m;
+    return runner.require(name);
   }
 
   private void ensureOpen() {

@@ -1,19 +1,11 @@
 package executorch4j;
 
-import static executorch4j.internal.Native.check;
-
 import executorch4j.internal.Native;
 import executorch4j.internal.ffi.Et4j;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * The ExecuTorch runtime this process loaded, shared by every model (also by Godot's {@code
@@ -110,12 +102,7 @@ public final class ExecuTorchRuntime {
    */
   public static int loadOperatorLibrary(Path library) {
     Objects.requireNonNull(library, "library");
-    Native.init();
-    try (Arena tmp = Arena.ofConfined()) {
-      MemorySegment added = tmp.allocate(ValueLayout.JAVA_LONG);
-      check(Et4j.et_op_library_load(tmp.allocateFrom(library.toAbsolutePath().toString()), added));
-      return Math.toIntExact(added.get(ValueLayout.JAVA_LONG, 0));
-    }
+    return RuntimeLibraries.loadLibrary(library);
   }
 
   /**
@@ -123,18 +110,7 @@ public final class ExecuTorchRuntime {
    * ExecuTorch Android's {@code getRegisteredOps}).
    */
   public static List<String> registeredOperators() {
-    Native.init();
-    try (Arena tmp = Arena.ofConfined()) {
-      MemorySegment count = tmp.allocate(ValueLayout.JAVA_LONG);
-      check(Et4j.et_runtime_kernel_count(count));
-      Set<String> names = new LinkedHashSet<>();
-      MemorySegment buf = tmp.allocate(256);
-      for (long i = 0; i < count.get(ValueLayout.JAVA_LONG, 0); i++) {
-        check(Et4j.et_runtime_kernel_name(i, buf, buf.byteSize(), MemorySegment.NULL));
-        names.add(buf.getString(0));
-      }
-      return List.copyOf(names);
-    }
+    return RuntimeLibraries.operatorNames();
   }
 
   /**
@@ -142,18 +118,7 @@ public final class ExecuTorchRuntime {
    * getRegisteredBackends}).
    */
   public static List<String> registeredBackends() {
-    Native.init();
-    try (Arena tmp = Arena.ofConfined()) {
-      MemorySegment count = tmp.allocate(ValueLayout.JAVA_LONG);
-      check(Et4j.et_runtime_backend_count(count));
-      List<String> names = new ArrayList<>();
-      MemorySegment buf = tmp.allocate(256);
-      for (long i = 0; i < count.get(ValueLayout.JAVA_LONG, 0); i++) {
-        check(Et4j.et_runtime_backend_name(i, buf, buf.byteSize(), MemorySegment.NULL));
-        names.add(buf.getString(0));
-      }
-      return List.copyOf(names);
-    }
+    return RuntimeLibraries.backendNames();
   }
 
   /**

@@ -87,6 +87,38 @@ abstract sealed class MethodRunner implements AutoCloseable {
     return methods.get(name);
   }
 
+  /** The loaded method {@code name}; NOT_FOUND naming the methods there are. */
+  final LoadedMethod require(String name) {
+    LoadedMethod m = methods.get(name);
+    if (m == null) {
+      throw new ExecuTorchException(
+          ErrorCode.NOT_FOUND,
+          "no method named '"
+              + name
+              + "' (methods: "
+              + String.join(", ", program().methodNames())
+              + ")");
+    }
+    return m;
+  }
+
+  /**
+   * Copies method {@code name}'s state from {@code source} into {@code target}: both in process,
+   * instances of one program (ExecuTorchModel.copyStateFrom, which holds both models' locks).
+   */
+  static void copyState(MethodRunner target, MethodRunner source, String name) {
+    target.require(name);
+    source.require(name);
+    if (!(target instanceof InProcess to)
+        || !(source instanceof InProcess from)
+        || to.program() != from.program()) {
+      throw new ExecuTorchException(
+          ErrorCode.INVALID_ARGUMENT,
+          "state is copied between instances of one program (newInstance()) in this process");
+    }
+    to.copyState(name, from);
+  }
+
   final Collection<LoadedMethod> methods() {
     return methods.values();
   }
