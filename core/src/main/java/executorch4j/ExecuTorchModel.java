@@ -2,8 +2,6 @@ package executorch4j;
 
 import executorch4j.internal.Native;
 import java.nio.file.Path;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -281,17 +279,11 @@ public final class ExecuTorchModel implements AutoCloseable {
   // The copy is taken under the same lock as the call, so no other call (or close) can
   // overwrite or free the outputs between the execute and the copy.
   private synchronized Map<String, Tensor> executeOwned(String method, Tensor[] inputs) {
-    return copyOf(execute(method, inputs));
+    return OutputMap.copyOf(execute(method, inputs));
   }
 
   private synchronized Map<String, Tensor> executeOwned(String method, Map<String, ?> inputs) {
-    return copyOf(execute(method, inputs));
-  }
-
-  private static Map<String, Tensor> copyOf(Map<String, Tensor> views) {
-    Map<String, Tensor> copy = new LinkedHashMap<>();
-    views.forEach((k, v) -> copy.put(k, v.copy()));
-    return Collections.unmodifiableMap(copy);
+    return OutputMap.copyOf(execute(method, inputs));
   }
 
   // ------------------------------------------------------ timing, memory, profiling
@@ -328,11 +320,6 @@ public final class ExecuTorchModel implements AutoCloseable {
   synchronized int workerPid() {
     ensureOpen();
     return runner.workerPid();
-  }
-
-  synchronized long allocationCount() {
-    ensureOpen();
-    return runner.allocationCount();
   }
 
   /**
@@ -389,16 +376,7 @@ public final class ExecuTorchModel implements AutoCloseable {
 
   private LoadedMethod profiledRun() {
     ensureOpen();
-    if (!profiling) {
-      throw new ExecuTorchException(
-          ErrorCode.INVALID_STATE,
-          "profiling is off: call enableProfiling(true) or load with LoadOptions.withProfiling(true)");
-    }
-    if (lastRun == null) {
-      throw new ExecuTorchException(
-          ErrorCode.INVALID_STATE, "no execute since profiling was enabled");
-    }
-    return lastRun;
+    return Profiling.profiled(profiling, lastRun);
   }
 
   // ------------------------------------------------------------------ closing

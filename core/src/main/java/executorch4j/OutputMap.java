@@ -76,4 +76,11 @@ final class OutputMap extends AbstractMap<String, Tensor> {
               + " call on the model; copy() the tensors you keep (or use forwardAsync, whose results are copies)");
     }
   }
+
+  /** Copies of every view of {@code views}, owned by the caller (the async calls' results). */
+  static Map<String, Tensor> copyOf(Map<String, Tensor> views) {
+    Map<String, Tensor> copy = new LinkedHashMap<>();
+    views.forEach((k, v) -> copy.put(k, v.copy()));
+    return Collections.unmodifiableMap(copy);
+  }
 }

@@ -16,6 +16,20 @@ import java.util.List;
 final class Profiling {
   private Profiling() {}
 
+  /** The method whose profile is asked for: the last one run, with the tracer attached. */
+  static LoadedMethod profiled(boolean profiling, LoadedMethod lastRun) {
+    if (!profiling) {
+      throw new ExecuTorchException(
+          ErrorCode.INVALID_STATE,
+          "profiling is off: call enableProfiling(true) or load with LoadOptions.withProfiling(true)");
+    }
+    if (lastRun == null) {
+      throw new ExecuTorchException(
+          ErrorCode.INVALID_STATE, "no execute since profiling was enabled");
+    }
+    return lastRun;
+  }
+
   /**
    * The events of the last execute of method {@code method} (an et_method handle), named {@code
    * name}.
