@@ -72,29 +72,71 @@ public final class LoadOptions {
         new Isolated(Isolation.NONE, DEFAULT_CALL_TIMEOUT, DEFAULT_WORKER_MEMORY_LIMIT, 0, true);
   }
 
-  private LoadOptions(
-      LoadMode loadMode,
-      boolean verify,
-      MemoryPolicy memoryPolicy,
-      long poolBytes,
-      NativeAllocator allocator,
-      OptimizationLevel optimization,
-      boolean profiling,
-      int threads,
-      boolean finiteCheck,
-      Isolated iso,
-      long declaredBytesLimit) {
-    this.loadMode = loadMode;
-    this.verify = verify;
-    this.memoryPolicy = memoryPolicy;
-    this.poolBytes = poolBytes;
-    this.allocator = allocator;
-    this.optimization = optimization;
-    this.profiling = profiling;
-    this.threads = threads;
-    this.finiteCheck = finiteCheck;
-    this.iso = iso;
-    this.declaredBytesLimit = declaredBytesLimit;
+  /**
+   * The fields of a LoadOptions being made: a {@code with...} copies them, changes one, freezes.
+   */
+  private static final class Draft {
+    LoadMode loadMode;
+    boolean verify;
+    MemoryPolicy memoryPolicy;
+    long poolBytes;
+    NativeAllocator allocator;
+    OptimizationLevel optimization;
+    boolean profiling;
+    int threads;
+    boolean finiteCheck;
+    Isolated iso;
+    long declaredBytesLimit;
+
+    Draft(LoadOptions base) {
+      loadMode = base.loadMode;
+      verify = base.verify;
+      memoryPolicy = base.memoryPolicy;
+      poolBytes = base.poolBytes;
+      allocator = base.allocator;
+      optimization = base.optimization;
+      profiling = base.profiling;
+      threads = base.threads;
+      finiteCheck = base.finiteCheck;
+      iso = base.iso;
+      declaredBytesLimit = base.declaredBytesLimit;
+    }
+  }
+
+  private LoadOptions(Draft d) {
+    this.loadMode = d.loadMode;
+    this.verify = d.verify;
+    this.memoryPolicy = d.memoryPolicy;
+    this.poolBytes = d.poolBytes;
+    this.allocator = d.allocator;
+    this.optimization = d.optimization;
+    this.profiling = d.profiling;
+    this.threads = d.threads;
+    this.finiteCheck = d.finiteCheck;
+    this.iso = d.iso;
+    this.declaredBytesLimit = d.declaredBytesLimit;
+  }
+
+  /** This with {@code edit} applied to a copy of its fields. */
+  private LoadOptions with(java.util.function.Consumer<Draft> edit) {
+    Draft d = new Draft(this);
+    edit.accept(d);
+    return new LoadOptions(d);
+  }
+
+  /** The defaults' fields, set directly (there is no base to copy). */
+  private LoadOptions() {
+    this.loadMode = null;
+    this.verify = true;
+    this.memoryPolicy = MemoryPolicy.AUTO;
+    this.poolBytes = 0;
+    this.allocator = null;
+    this.optimization = OptimizationLevel.BASIC;
+    this.profiling = false;
+    this.threads = 0;
+    this.finiteCheck = false;
+    this.iso = Isolated.DEFAULTS;
+    this.declaredBytesLimit = DEFAULT_DECLARED_BYTES_LIMIT;
   }
 
   /**
@@ -102,18 +144,7 @@ public final class LoadOptions {
    * default limits (see the class doc).
    */
   public static LoadOptions defaults() {
-    return new LoadOptions(
-        null,
-        true,
-        MemoryPolicy.AUTO,
-        0,
-        null,
-        OptimizationLevel.BASIC,
-        false,
-        0,
-        false,
-        Isolated.DEFAULTS,
-        DEFAULT_DECLARED_BYTES_LIMIT);
+    return new LoadOptions();
   }
 
   /**
@@ -183,18 +214,7 @@ public final class LoadOptions {
     if (n < 0) {
       throw new IllegalArgumentException("threads must be >= 0, got " + n);
     }
-    return new LoadOptions(
-        loadMode,
-        verify,
-        memoryPolicy,
-        poolBytes,
-        allocator,
-        optimization,
-        profiling,
-        n,
-        finiteCheck,
-        iso,
-        declaredBytesLimit);
+    return with(d -> d.threads = n);
   }
 
   /**
@@ -204,48 +224,15 @@ public final class LoadOptions {
    * the same runtime do not pay.
    */
   public LoadOptions withFiniteCheck(boolean on) {
-    return new LoadOptions(
-        loadMode,
-        verify,
-        memoryPolicy,
-        poolBytes,
-        allocator,
-        optimization,
-        profiling,
-        threads,
-        on,
-        iso,
-        declaredBytesLimit);
+    return with(d -> d.finiteCheck = on);
   }
 
   public LoadOptions withLoadMode(LoadMode mode) {
-    return new LoadOptions(
-        mode,
-        verify,
-        memoryPolicy,
-        poolBytes,
-        allocator,
-        optimization,
-        profiling,
-        threads,
-        finiteCheck,
-        iso,
-        declaredBytesLimit);
+    return with(d -> d.loadMode = mode);
   }
 
   public LoadOptions withVerify(boolean v) {
-    return new LoadOptions(
-        loadMode,
-        v,
-        memoryPolicy,
-        poolBytes,
-        allocator,
-        optimization,
-        profiling,
-        threads,
-        finiteCheck,
-        iso,
-        declaredBytesLimit);
+    return with(d -> d.verify = v);
   }
 
   /**
@@ -261,64 +248,30 @@ public final class LoadOptions {
     if (policy == MemoryPolicy.STATIC && poolBytes <= 0) {
       throw new IllegalArgumentException("a STATIC pool needs a size > 0, got " + poolBytes);
     }
-    return new LoadOptions(
-        loadMode,
-        verify,
-        policy,
-        policy == MemoryPolicy.STATIC ? poolBytes : 0,
-        null,
-        optimization,
-        profiling,
-        threads,
-        finiteCheck,
-        iso,
-        declaredBytesLimit);
+    return with(
+        d -> {
+          d.memoryPolicy = policy;
+          d.poolBytes = policy == MemoryPolicy.STATIC ? poolBytes : 0;
+          d.allocator = null;
+        });
   }
 
   /** CUSTOM memory through {@code allocator}. */
   public LoadOptions withAllocator(NativeAllocator allocator) {
-    return new LoadOptions(
-        loadMode,
-        verify,
-        MemoryPolicy.CUSTOM,
-        0,
-        Objects.requireNonNull(allocator),
-        optimization,
-        profiling,
-        threads,
-        finiteCheck,
-        iso,
-        declaredBytesLimit);
+    return with(
+        d -> {
+          d.memoryPolicy = MemoryPolicy.CUSTOM;
+          d.poolBytes = 0;
+          d.allocator = Objects.requireNonNull(allocator);
+        });
   }
 
   public LoadOptions withOptimization(OptimizationLevel level) {
-    return new LoadOptions(
-        loadMode,
-        verify,
-        memoryPolicy,
-        poolBytes,
-        allocator,
-        Objects.requireNonNull(level, "level"),
-        profiling,
-        threads,
-        finiteCheck,
-        iso,
-        declaredBytesLimit);
+    return with(d -> d.optimization = Objects.requireNonNull(level, "level"));
   }
 
   public LoadOptions withProfiling(boolean on) {
-    return new LoadOptions(
-        loadMode,
-        verify,
-        memoryPolicy,
-        poolBytes,
-        allocator,
-        optimization,
-        on,
-        threads,
-        finiteCheck,
-        iso,
-        declaredBytesLimit);
+    return with(d -> d.profiling = on);
   }
 
   /** Where the program runs (default {@link Isolation#NONE}: in this process). */
@@ -353,18 +306,7 @@ public final class LoadOptions {
     if (bytes < 0) {
       throw new IllegalArgumentException("the declared bytes limit must be >= 0, got " + bytes);
     }
-    return new LoadOptions(
-        loadMode,
-        verify,
-        memoryPolicy,
-        poolBytes,
-        allocator,
-        optimization,
-        profiling,
-        threads,
-        finiteCheck,
-        iso,
-        bytes);
+    return with(d -> d.declaredBytesLimit = bytes);
   }
 
   /**
@@ -447,18 +389,7 @@ public final class LoadOptions {
   }
 
   private LoadOptions with(Isolated isolated) {
-    return new LoadOptions(
-        loadMode,
-        verify,
-        memoryPolicy,
-        poolBytes,
-        allocator,
-        optimization,
-        profiling,
-        threads,
-        finiteCheck,
-        isolated,
-        declaredBytesLimit);
+    return with(d -> d.iso = isolated);
   }
 
   @Override
