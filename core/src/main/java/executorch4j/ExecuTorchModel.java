@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * A loaded ExecuTorch program ({@code .pte}) and its methods, ready to run.
@@ -42,11 +43,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Lifetime.</b> All native memory belongs to this object and is freed by {@link #close()}
  * (idempotent); any use afterwards throws {@link ExecuTorchException} with {@link
  * ErrorCode#CLOSED}.
- *
- * <p><b>Instances.</b> {@link #newInstance()} loads the program's methods again over the same
- * loaded program: each instance has its own method memory (activations, mutable buffers such as a
- * KV cache) and runs in parallel with the others, while the program and its constants exist once.
- * The program lives until every instance is closed, in any order.
  */
 public final class ExecuTorchModel implements AutoCloseable {
   private static final AtomicLong IDS = new AtomicLong();
@@ -83,8 +79,6 @@ public final class ExecuTorchModel implements AutoCloseable {
     }
   }
 
-  // ------------------------------------------------------------------ loading
-
   /** Loads a {@code .pte} file with {@link LoadOptions#defaults()}. */
   public static ExecuTorchModel load(Path path) {
     return load(ModelSource.file(path), LoadOptions.defaults());
@@ -115,10 +109,8 @@ public final class ExecuTorchModel implements AutoCloseable {
   }
 
   /**
-   * Loads a program that will have several {@link #newInstance() instances}: as {@link
-   * #load(ModelSource, LoadOptions)}, with XNNPACK's packed-weight cache on whatever the
-   * optimization level, so this model and all its instances share one packed copy of each weight (a
-   * model loaded with {@code load} at a level without the cache keeps a copy of its own).
+   * As {@link #load(ModelSource, LoadOptions)}, for a program that will have several {@link
+   * #newInstance() instances}: XNNPACK's packed-weight cache is on at any level, so all share one.
    */
   public static ExecuTorchModel loadShared(ModelSource source, LoadOptions options) {
     return new ExecuTorchModel(
@@ -126,13 +118,10 @@ public final class ExecuTorchModel implements AutoCloseable {
   }
 
   /**
-   * Another instance of this model: the program's methods loaded again, with the same options, over
-   * the program this model loaded (not read again). It has its own method memory, so its mutable
-   * state (a KV cache) is its own and it runs in parallel with this model; it loads with XNNPACK's
-   * weight cache on, sharing packed weights with every instance that has it on. It skips the
-   * warm-up executes and JIT priming (this model paid those first-call costs) and starts with its
-   * planned memory zeroed. Close it like any model: the program is freed when the last of its
-   * instances is closed.
+   * Another instance of this model: its methods loaded again, same options, over the same loaded
+   * program and constants (XNNPACK's weight cache on, so packed weights are shared). It has its own
+   * method memory (activations, a KV cache: zeroed, no warm-up) and runs in parallel with this
+   * model. The program is freed when the last of its instances is closed, in any order.
    *
    * @throws ExecuTorchException {@link ErrorCode#NOT_SUPPORTED} for an isolated model ({@link
    *     Isolation#PROCESS}), {@link ErrorCode#CLOSED} after {@link #close()}, and the errors of
@@ -144,11 +133,10 @@ public final class ExecuTorchModel implements AutoCloseable {
   }
 
   /**
-   * Copies method {@code method}'s state from {@code source}, another instance of the same program
-   * (see {@link #newInstance()}): its memory-planned buffers, which hold its mutable buffers (e.g.
-   * a KV cache) and activations. Afterwards this model continues from where {@code source} was; the
-   * output views of this model's last call of {@code method} show {@code source}'s. Waits for a
-   * call running on either model.
+   * Copies method {@code method}'s state (its planned buffers: mutable buffers such as a KV cache,
+   * and activations) from {@code source}, another {@link #newInstance() instance} of this program:
+   * this model then continues from where {@code source} was, and the output views of its last call
+   * of {@code method} show {@code source}'s. Waits for a call running on either model.
    *
    * @throws ExecuTorchException {@link ErrorCode#INVALID_ARGUMENT} when {@code source} is this
    *     model or an instance of another program, {@link ErrorCode#CLOSED} if either is closed, and
@@ -171,8 +159,6 @@ public final class ExecuTorchModel implements AutoCloseable {
       }
     }
   }
-
-  // ----------------------------------------------------------------- metadata
 
   /** True until {@link #close()}. */
   public synchronized boolean isLoaded() {
@@ -208,8 +194,6 @@ public final class ExecuTorchModel implements AutoCloseable {
     return options;
   }
 
-  // ---------------------------------------------------------------- inference
-
   /**
    * Runs {@code forward} with inputs keyed {@code input_0..N}. Values may be {@link Tensor}s or
    * Java arrays / lists of numbers (converted to the declared dtype and reshaped to the declared
@@ -244,21 +228,15 @@ public final class ExecuTorchModel implements AutoCloseable {
     return out;
   }
 
-  /**
-   * Runs {@code forward} on the model's own thread. See {@link #executeAsync(String, Map,
-   * Executor)}.
-   */
+  /** Runs {@code forward} on the model's own thread, as {@link #executeAsync}. */
   public CompletableFuture<Map<String, Tensor>> forwardAsync(Map<String, ?> inputs) {
     return executeAsync("forward", inputs, null);
   }
 
-  /**
-   * Runs {@code forward} with tensor inputs on the model's own thread (tensors are read when it
-   * runs).
-   */
+  /** Runs {@code forward} with tensor inputs (read when it runs) on the model's own thread. */
   public CompletableFuture<Map<String, Tensor>> forwardAsync(Tensor... inputs) {
     Tensor[] in = inputs.clone();
-    return async.submit(() -> executeOwned("forward", in), null);
+    return async.submit(() -> owned(() -> execute("forward", in)), null);
   }
 
   /**
@@ -273,20 +251,14 @@ public final class ExecuTorchModel implements AutoCloseable {
       String method, Map<String, ?> inputs, Executor executor) {
     Objects.requireNonNull(method, "method");
     Map<String, ?> in = Map.copyOf(inputs);
-    return async.submit(() -> executeOwned(method, in), executor);
+    return async.submit(() -> owned(() -> execute(method, in)), executor);
   }
 
   // The copy is taken under the same lock as the call, so no other call (or close) can
   // overwrite or free the outputs between the execute and the copy.
-  private synchronized Map<String, Tensor> executeOwned(String method, Tensor[] inputs) {
-    return OutputMap.copyOf(execute(method, inputs));
+  private synchronized Map<String, Tensor> owned(Supplier<Map<String, Tensor>> call) {
+    return OutputMap.copyOf(call.get());
   }
-
-  private synchronized Map<String, Tensor> executeOwned(String method, Map<String, ?> inputs) {
-    return OutputMap.copyOf(execute(method, inputs));
-  }
-
-  // ------------------------------------------------------ timing, memory, profiling
 
   /**
    * Timing statistics of the executes since the last {@link #resetStats()} (all zero before the
@@ -378,8 +350,6 @@ public final class ExecuTorchModel implements AutoCloseable {
     ensureOpen();
     return Profiling.profiled(profiling, lastRun);
   }
-
-  // ------------------------------------------------------------------ closing
 
   /** The loaded method {@code name} (tests reach the hot path through it). */
   LoadedMethod loadedMethod(String name) {
