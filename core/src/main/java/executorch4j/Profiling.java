@@ -17,7 +17,7 @@ final class Profiling {
   private Profiling() {}
 
   /** The method whose profile is asked for: the last one run, with the tracer attached. */
-  static LoadedMethod profiled(boolean profiling, LoadedMethod lastRun) {
+  static <M> M profiled(boolean profiling, M lastRun) {
     if (!profiling) {
       throw new ExecuTorchException(
           ErrorCode.INVALID_STATE,
