@@ -6,20 +6,11 @@ import executorch4j.LoadOptions;
 import executorch4j.Tensor;
 import java.lang.foreign.Arena;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
@@ -28,15 +19,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * memory shared with the worker, one request and one reply over its socket, outputs read as views
  * of the shared memory). Both are measured in the same run; the difference is what isolation adds.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(
-    value = 2,
-    jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-public class IsolationBench {
+public class IsolationBench extends MicroBench {
   @Param({"linear_regression", "mlp_xnnpack", "cnn_xnnpack"})
   public String model;
 

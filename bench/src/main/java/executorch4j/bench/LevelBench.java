@@ -5,34 +5,17 @@ import executorch4j.LoadOptions;
 import executorch4j.OptimizationLevel;
 import executorch4j.Tensor;
 import java.lang.foreign.Arena;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The effect of {@link OptimizationLevel} and of the profiler on forward latency of the XNNPACK CNN
  * (and the portable MLP). Each fork loads one level, since the thread pool is per process.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(
-    value = 2,
-    jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-public class LevelBench {
+public class LevelBench extends MicroBench {
   @Param({"cnn_xnnpack", "mlp_portable"})
   public String model;
 

@@ -11,21 +11,15 @@ import executorch4j.llm.TokenListener;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Text generation on {@code fixtures/llm/tiny_llama.pte} (issue 19): the raw forward calls a
@@ -35,15 +29,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * the same tokenizer (e.g. the ~100M-parameter {@code llama_100m.pte} of {@code export_llm.py
  * --size 100m}, which {@code llm_run.sh} passes with {@code BENCH_LLM_MODEL=100m}).
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
 @Fork(
     value = 1,
     jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-public class LlmBench {
+public class LlmBench extends MicroBench {
   static final int PROMPT = 32;
   static final int DECODE = 64;
   static final int DECODE_POS = 64;

@@ -1,19 +1,11 @@
 package executorch4j.bench;
 
 import executorch4j.LoadOptions;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
@@ -21,15 +13,10 @@ import org.openjdk.jmh.infra.Blackhole;
  * loaded with the options a subclass gives and checked against the PyTorch golden at setup (a
  * mismatch fails the trial). JMH runs the inherited benchmark under each subclass's name.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
 @Fork(
     value = 1,
     jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-public abstract class ZooForward {
+public abstract class ZooForward extends MicroBench {
   private Zoo.Loaded loaded;
 
   /** The zoo model to load (a {@code @Param} of the subclass). */
