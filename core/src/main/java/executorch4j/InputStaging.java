@@ -19,16 +19,10 @@ final class InputStaging {
   private final List<TensorMeta> declared;
   // Where input i is copied, or null: passed as it is (a keep-alive argument of the call).
   private final MemorySegment[] dest;
-  private final int first; // the first input with a destination
 
   private InputStaging(List<TensorMeta> declared, MemorySegment[] dest) {
     this.declared = declared;
     this.dest = dest;
-    int i = 0;
-    while (i < dest.length && dest[i] == null) {
-      i++;
-    }
-    this.first = i;
   }
 
   /**
@@ -40,7 +34,7 @@ final class InputStaging {
     MemorySegment[] dest = new MemorySegment[inputs.size()];
     for (int i = kept; i < dest.length; i++) {
       TensorMeta t = inputs.get(i);
-      long bytes = t.numel() * t.dtype().byteSize();
+      long bytes = Tensor.byteSize(t.dtype(), t.shape());
       dest[i] = arena.allocate(Math.max(1, bytes), 64).asSlice(0, bytes);
     }
     return new InputStaging(inputs, dest);
@@ -63,7 +57,7 @@ final class InputStaging {
    * destination. Called on every call: a Tensor's memory may be written between calls.
    */
   void copy(Tensor[] inputs) {
-    for (int i = first; i < dest.length; i++) {
+    for (int i = 0; i < dest.length; i++) {
       MemorySegment d = dest[i];
       if (d == null) {
         continue;
