@@ -52,14 +52,9 @@ final class GenerateCommand {
     int threads = -1;
     List<String> stops = new ArrayList<>();
     GenerationConfig config = GenerationConfig.greedy();
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      String value = null;
-      int eq = a.indexOf('=');
-      if (a.startsWith("--") && eq > 0) {
-        value = a.substring(eq + 1);
-        a = a.substring(0, eq);
-      }
+    ArgCursor words = new ArgCursor(args);
+    while (words.next()) {
+      String a = words.word();
       switch (a) {
         case "--json" -> json = true;
         case "--chat" -> chat = true;
@@ -73,10 +68,7 @@ final class GenerateCommand {
             "--stop",
             "--template",
             "--threads" -> {
-          if (value == null) {
-            if (i + 1 >= args.length) throw new Main.UsageException(a + " needs a value");
-            value = args[++i];
-          }
+          String value = words.value();
           switch (a) {
             case "--tokenizer" -> tokenizer = value;
             case "--prompt" -> prompt = value;

@@ -99,27 +99,18 @@ record Options(
     boolean json = false;
     Map<String, String> extra = new java.util.HashMap<>();
     List<String> libraries = new ArrayList<>();
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      String value = null;
-      int eq = a.indexOf('=');
-      if (a.startsWith("--") && eq > 0) {
-        value = a.substring(eq + 1);
-        a = a.substring(0, eq);
-      }
+    ArgCursor words = new ArgCursor(args);
+    while (words.next()) {
+      String a = words.word();
       if (a.startsWith("--")) {
         boolean valued = VALUED.get(command).contains(a);
         if (!valued && !FLAGS.get(command).contains(a)) {
           bad(a);
         }
-        if (valued && value == null) {
-          if (i + 1 >= args.length) {
-            throw new Main.UsageException(a + " needs a value");
-          }
-          value = args[++i];
-        } else if (!valued && value != null) {
+        if (!valued && words.hasInlineValue()) {
           throw new Main.UsageException(a + " takes no value");
         }
+        String value = valued ? words.value() : null;
         switch (a) {
           case "--json" -> json = true;
           case "--random" -> random = true;
